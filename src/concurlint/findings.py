@@ -1,0 +1,111 @@
+"""What a check produces: findings, their positions and optional fixes.
+
+Findings are plain, picklable values so they can cross process boundaries and be
+cached. A fix keeps two forms: text edits (serialisable, for JSON/SARIF and the
+cache) and, while the parsed module is alive in this process, the libcst node
+replacements it was built from (used by ``--fix``, which re-parses anyway).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, Optional, Tuple
+
+
+@dataclass(frozen=True)
+class Text:
+    """A user-facing string in English and Simplified Chinese."""
+
+    en: str
+    zh: str = ""
+
+    def get(self, lang: str = "en") -> str:
+        return self.zh if lang == "zh" and self.zh else self.en
+
+    def format(self, **kwargs: Any) -> "Text":
+        return Text(self.en.format(**kwargs), (self.zh or self.en).format(**kwargs))
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between ``start`` (inclusive) and ``end`` (exclusive)."""
+
+    start: Position
+    end: Position
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: Text
+    safe: bool
+    edits: Tuple[Edit, ...] = ()
+    # (old node, new node) pairs; only meaningful in the process that parsed the file.
+    replacements: Tuple[Tuple[Any, Any], ...] = field(default=(), compare=False, repr=False)
+
+    def __getstate__(self) -> Dict[str, Any]:
+        state = dict(self.__dict__)
+        state["replacements"] = ()
+        return state
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    @property
+    def applicability(self) -> str:
+        return "safe" if self.safe else "unsafe"
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    code: str
+    message: Text
+    start: Position
+    end: Position
+    fix: Optional[Fix] = None
+
+    @property
+    def line(self) -> int:
+        return self.start.line
+
+    @property
+    def column(self) -> int:
+        return self.start.column
+
+    def sort_key(self) -> Tuple[str, int, int, str]:
+        return (self.path, self.start.line, self.start.column, self.code)
+
+    def to_dict(self, lang: str = "en") -> Dict[str, Any]:
+        from .rules import rule_name  # late import: rules import findings
+
+        result: Dict[str, Any] = {
+            "code": self.code,
+            "name": rule_name(self.code),
+            "message": self.message.get(lang),
+            "path": self.path,
+            "line": self.start.line,
+            "column": self.start.column,
+            "end_line": self.end.line,
+            "end_column": self.end.column,
+            "fix": None,
+        }
+        if self.fix is not None:
+            result["fix"] = {
+                "title": self.fix.title.get(lang),
+                "applicability": self.fix.applicability,
+                "edits": [
+                    {
+                        "line": e.start.line, "column": e.start.column,
+                        "end_line": e.end.line, "end_column": e.end.column,
+                        "content": e.content,
+                    }
+                    for e in self.fix.edits
+                ],
+            }
+        return result

@@ -1,0 +1,36 @@
+"""Parsing: one libcst parse per file, with errors turned into a position and a reason."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional, Union
+
+import libcst as cst
+
+
+@dataclass(frozen=True)
+class ParseFailure:
+    line: int  # 1-based
+    column: int  # 1-based
+    reason: str
+
+
+def parse(text: str) -> Union[cst.Module, ParseFailure]:
+    """Parse ``text`` into a libcst Module, or describe why it is not valid Python."""
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        reason = " ".join(str(exc.message).split()) or "invalid syntax"
+        return ParseFailure(max(exc.raw_line, 1), max(exc.raw_column, 0) + 1, reason)
+    except RecursionError:
+        return ParseFailure(1, 1, "too deeply nested to parse")
+    except (ValueError, SyntaxError) as exc:  # e.g. the native parser rejecting the text
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return ParseFailure(1, 1, first)
+
+
+def node_text(module: cst.Module, node: cst.CSTNode) -> str:
+    """Source text of ``node`` (without the whitespace it owns)."""
+    return module.code_for_node(node)
+
+
+__all__ = ["ParseFailure", "parse", "node_text", "Optional"]

@@ -1,0 +1,43 @@
+"""The rule base class: a rule is a small class carrying its metadata, its docs
+(English and Simplified Chinese), its valid/invalid examples and its visit methods.
+
+Visit methods are named like libcst's (``visit_Call``, ``leave_FunctionDef``) and
+receive the node; everything else comes from ``self.ctx`` (the shared facts).
+"""
+from __future__ import annotations
+
+from typing import ClassVar, Optional, Sequence
+
+import libcst as cst
+
+from ..findings import Fix, Text
+from ..semantics.context import Context
+
+EMPTY = Text("", "")
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    default_on: ClassVar[bool] = True
+    fix: ClassVar[str] = "-"  # "safe", "unsafe", "safe/unsafe" or "-" (message only)
+    summary: ClassVar[Text] = EMPTY
+    what: ClassVar[Text] = EMPTY  # What it does
+    why: ClassVar[Text] = EMPTY  # Why is this bad
+    example: ClassVar[str] = ""  # code showing the pitfall
+    use_instead: ClassVar[str] = ""  # the corrected code
+    fix_safety: ClassVar[Text] = EMPTY
+    options: ClassVar[Text] = EMPTY  # configuration that affects the rule
+    # Fixit-style examples: every `invalid` snippet yields this code, no `valid` one does.
+    valid: ClassVar[Sequence[str]] = ()
+    invalid: ClassVar[Sequence[str]] = ()
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+
+    def report(self, node: cst.CSTNode, message: Text, fix: Optional[Fix] = None) -> None:
+        self.ctx.report(node, self.code, message, fix)
+
+    @classmethod
+    def family(cls) -> str:
+        return cls.code[:4]

@@ -1,0 +1,37 @@
+"""Running a check over many files: discovery, the project index, then each file."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence
+
+from .config import Settings
+from .discovery import discover
+from .engine import FileResult, check_path
+from .findings import Finding
+from .semantics.project import ProjectIndex
+
+
+@dataclass
+class RunResult:
+    files: List[str] = field(default_factory=list)
+    results: List[FileResult] = field(default_factory=list)
+
+    @property
+    def findings(self) -> List[Finding]:
+        return sorted((f for r in self.results for f in r.findings), key=Finding.sort_key)
+
+    @property
+    def tracebacks(self) -> List[str]:
+        return [t for r in self.results for t in r.tracebacks]
+
+
+def build_project_index(files: Sequence[str]) -> ProjectIndex:
+    return ProjectIndex()
+
+
+def run(paths: Sequence[str], settings: Settings, project: Optional[ProjectIndex] = None) -> RunResult:
+    files = discover(paths, settings)
+    if project is None:
+        project = build_project_index(files)
+    results = [check_path(path, settings, project) for path in files]
+    return RunResult(files, results)

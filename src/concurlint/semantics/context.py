@@ -1,0 +1,283 @@
+"""The facts every rule asks for, in one place.
+
+``Context`` is what a rule sees: where the traversal is (scope stack, ancestors,
+async context), what names refer to (``resolve``), what objects were bound to
+(``type_of``), project-wide facts (``project``) and ``report``.
+"""
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from ..apis import ENTER_RESULT, canonical, returned_type
+from ..findings import Fix, Text
+from .scopes import (
+    ASSIGN, ASYNC_DEF, CLASS, DEF, GLOBAL, IMPORT, NONLOCAL, PARAM, Binding, Scope,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..config import Settings
+    from .project import ProjectIndex
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+_MAX_DEPTH = 12  # bound on alias/type chains (x = y; y = x ...)
+
+
+@dataclass
+class Report:
+    node: cst.CSTNode
+    code: str
+    message: Text
+    fix: Optional[Fix] = None
+
+
+class Context:
+    def __init__(self, module: cst.Module, path: str, settings: "Settings",
+                 module_name: Optional[str] = None, is_package: bool = False,
+                 project: Optional["ProjectIndex"] = None, enabled: Optional[Set[str]] = None):
+        self.module = module
+        self.path = path
+        self.settings = settings
+        self.module_name = module_name
+        self.is_package = is_package
+        self.project = project
+        self.enabled: Set[str] = enabled if enabled is not None else set()
+        self.scope: Scope = Scope("module", module, None)
+        self.module_scope = self.scope
+        self.ancestors: List[cst.CSTNode] = []
+        self.reports: List[Report] = []
+        self._reported: Set[Tuple[int, str]] = set()
+        self._resolve_memo: Dict[int, Optional[str]] = {}
+        # Shared per-file memo for analyses that several rules need (keyed by the analysis).
+        self.memo: Dict[Any, Any] = {}
+
+    # ----------------------------------------------------------------- position
+    @property
+    def parent(self) -> Optional[cst.CSTNode]:
+        return self.ancestors[-1] if self.ancestors else None
+
+    @property
+    def function(self) -> Optional[Scope]:
+        """The innermost function or lambda scope we are in (None at module/class level)."""
+        scope: Optional[Scope] = self.scope
+        while scope is not None:
+            if scope.kind in ("function", "lambda"):
+                return scope
+            if scope.kind == "class":
+                return None
+            scope = scope.parent
+        return None
+
+    @property
+    def in_async_function(self) -> bool:
+        """Lexically inside an ``async def`` body, not in a nested def, lambda or class."""
+        function = self.function
+        return function is not None and function.kind == "function" and function.is_async
+
+    def is_enabled(self, code: str) -> bool:
+        return code in self.enabled
+
+    # ----------------------------------------------------------------- reports
+    def report(self, node: cst.CSTNode, code: str, message: Text, fix: Optional[Fix] = None) -> None:
+        """Record a finding at ``node``; one per (node, code), only for enabled codes."""
+        if code not in self.enabled:
+            return
+        key = (id(node), code)
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        self.reports.append(Report(node, code, message, fix))
+
+    # ----------------------------------------------------------------- names
+    def lookup(self, name: str, scope: Optional[Scope] = None) -> Tuple[Optional[List[Binding]], Optional[Scope]]:
+        """The bindings ``name`` refers to from ``scope`` (Python's LEGB rule, classes skipped)."""
+        start = scope or self.scope
+        current: Optional[Scope] = start
+        while current is not None:
+            if current.kind == "class" and current is not start:
+                current = current.parent
+                continue
+            bindings = current.bindings.get(name)
+            if bindings:
+                kinds = {b.kind for b in bindings}
+                if GLOBAL in kinds:
+                    return self.module_scope.bindings.get(name), self.module_scope
+                if NONLOCAL in kinds:
+                    current = current.parent
+                    continue
+                return bindings, current
+            current = current.parent
+        return None, None
+
+    def resolve(self, expr: cst.BaseExpression, scope: Optional[Scope] = None, _depth: int = 0) -> Optional[str]:
+        """The canonical qualified name ``expr`` refers to, or None when unknown.
+
+        ``time.sleep`` -> ``time.sleep``; ``aio.sleep`` (``import asyncio as aio``)
+        -> ``asyncio.sleep``; ``open`` -> ``builtins.open``; ``lock.acquire`` where
+        ``lock = threading.Lock()`` -> ``threading.Lock.acquire``; a module-level
+        ``def f`` -> ``<module>.f``. Local variables that shadow a library name
+        resolve to None (or to what they were bound to, for plain aliases).
+        """
+        if scope is None:
+            key = id(expr)
+            if key in self._resolve_memo:
+                return self._resolve_memo[key]
+            result = self._resolve(expr, self.scope, _depth)
+            self._resolve_memo[key] = result
+            return result
+        return self._resolve(expr, scope, _depth)
+
+    def _resolve(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Optional[str]:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Name):
+            return self._resolve_name(expr.value, scope, depth)
+        if isinstance(expr, cst.Attribute):
+            base = self._resolve(expr.value, scope, depth + 1)
+            if base is not None and not base.startswith("<"):
+                return canonical(f"{base}.{expr.attr.value}")
+            owner = self.type_of(expr.value, scope, depth + 1)
+            if owner is not None:
+                return canonical(f"{owner}.{expr.attr.value}")
+        return None
+
+    def _resolve_name(self, name: str, scope: Scope, depth: int) -> Optional[str]:
+        bindings, owner = self.lookup(name, scope)
+        if bindings is None or owner is None:
+            return f"builtins.{name}" if name in BUILTIN_NAMES else None
+        imports = [b for b in bindings if b.kind == IMPORT]
+        others = [b for b in bindings if b.kind != IMPORT and not _is_none_assignment(b)]
+        if imports and not others:
+            return canonical(imports[0].qualname or "")
+        if imports:
+            return None  # shadowed or ambiguous: precision first
+        if owner.kind == "module" and all(b.kind in (DEF, ASYNC_DEF, CLASS) for b in others):
+            return self.local_qualname(name)
+        if len(others) == 1 and others[0].kind == ASSIGN and not others[0].with_item:
+            value = others[0].node
+            if isinstance(value, (cst.Name, cst.Attribute)):  # plain alias: snooze = time.sleep
+                return self._resolve(value, owner, depth + 1)
+        return None
+
+    def local_qualname(self, name: str) -> str:
+        return f"{self.module_name}.{name}" if self.module_name else f"<module>.{name}"
+
+    def type_of(self, expr: cst.BaseExpression, scope: Optional[Scope] = None, _depth: int = 0) -> Optional[str]:
+        """The qualified type of the object ``expr`` evaluates to, when known."""
+        scope = scope or self.scope
+        if _depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Await):
+            return self.type_of(expr.expression, scope, _depth + 1)
+        if isinstance(expr, cst.Call):
+            callee = self._resolve(expr.func, scope, _depth + 1)
+            if callee is None:
+                return None
+            known = returned_type(callee)
+            if known is not None:
+                return known
+            return callee if self._is_local_class(callee) else None
+        if isinstance(expr, cst.Name):
+            bindings, owner = self.lookup(expr.value, scope)
+            if not bindings or owner is None:
+                return None
+            return self._binding_type(bindings, owner, _depth)
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            cls = self._class_of_self(expr.value.value, scope)
+            if cls is not None:
+                attrs = cls.attributes.get(expr.attr.value)
+                if attrs:
+                    return self._binding_type(attrs, cls.parent or self.module_scope, _depth)
+        return None
+
+    def _binding_type(self, bindings: List[Binding], owner: Scope, depth: int) -> Optional[str]:
+        for binding in bindings:
+            found: Optional[str] = None
+            if binding.annotation is not None:
+                found = self._annotation_type(binding.annotation, owner, depth)
+            if found is None and binding.kind == ASSIGN and isinstance(binding.node, cst.BaseExpression):
+                found = self.type_of(binding.node, owner, depth + 1)
+                if found is not None and binding.with_item:
+                    found = ENTER_RESULT.get(found, found)
+            if found is None and binding.kind == CLASS:
+                found = None
+            if found is not None:
+                return found
+        return None
+
+    def _annotation_type(self, annotation: cst.BaseExpression, scope: Scope, depth: int) -> Optional[str]:
+        # Optional[X], X | None -> X
+        if isinstance(annotation, cst.Subscript) and annotation.slice:
+            outer = self._resolve(annotation.value, scope, depth + 1)
+            if outer in ("typing.Optional",):
+                inner = annotation.slice[0].slice
+                if isinstance(inner, cst.Index):
+                    return self._annotation_type(inner.value, scope, depth + 1)
+            return None
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            for side in (annotation.left, annotation.right):
+                if not (isinstance(side, cst.Name) and side.value == "None"):
+                    return self._annotation_type(side, scope, depth + 1)
+            return None
+        if isinstance(annotation, cst.SimpleString):
+            return None
+        name = self._resolve(annotation, scope, depth + 1)
+        if name is None or name.startswith("builtins."):
+            return None
+        return name
+
+    def _class_of_self(self, name: str, scope: Scope) -> Optional[Scope]:
+        current: Optional[Scope] = scope
+        while current is not None:
+            if current.kind == "function":
+                cls = current.enclosing_class
+                if cls is not None and current.first_param == name:
+                    return cls
+                if name in current.bindings:
+                    return None
+            current = current.parent
+        return None
+
+    def _is_local_class(self, qualname: str) -> bool:
+        prefix = self.local_qualname("")
+        if not qualname.startswith(prefix):
+            return False
+        bindings = self.module_scope.bindings.get(qualname[len(prefix):])
+        return bool(bindings) and all(b.kind == CLASS for b in bindings)
+
+    # ----------------------------------------------------------------- helpers
+    def binding_of(self, name: str) -> Optional[Binding]:
+        """The single binding ``name`` refers to here, if it is unambiguous."""
+        bindings, _ = self.lookup(name)
+        if bindings and len(bindings) == 1:
+            return bindings[0]
+        return None
+
+    def is_local_function(self, expr: cst.BaseExpression) -> Optional[cst.FunctionDef]:
+        """The same-module ``def`` a call target refers to (plain name or self/cls method)."""
+        if isinstance(expr, cst.Name):
+            bindings, _ = self.lookup(expr.value)
+            if bindings and len(bindings) == 1 and bindings[0].kind in (DEF, ASYNC_DEF):
+                node = bindings[0].node
+                return node if isinstance(node, cst.FunctionDef) else None
+            return None
+        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            cls = self._class_of_self(expr.value.value, self.scope)
+            if cls is not None:
+                bindings = cls.bindings.get(expr.attr.value)
+                if bindings and len(bindings) == 1 and bindings[0].kind in (DEF, ASYNC_DEF):
+                    node = bindings[0].node
+                    return node if isinstance(node, cst.FunctionDef) else None
+        return None
+
+    def is_parameter(self, name: str) -> bool:
+        bindings, _ = self.lookup(name)
+        return bool(bindings) and any(b.kind == PARAM for b in bindings)
+
+
+def _is_none_assignment(binding: Binding) -> bool:
+    return (binding.kind == ASSIGN and isinstance(binding.node, cst.Name)
+            and binding.node.value == "None")

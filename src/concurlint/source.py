@@ -1,0 +1,90 @@
+"""Reading a file's bytes and decoding them as Python does (PEP 263).
+
+The decoded text keeps everything needed to write the file back unchanged:
+its encoding, whether it started with a UTF-8 BOM, and its newline style.
+"""
+from __future__ import annotations
+
+import io
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+
+class SourceError(Exception):
+    """The file could not be read or decoded (reported as CCY002)."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: str  # as the user named it (used in reports)
+    text: str
+    encoding: str = "utf-8"
+    bom: bool = False
+    newline: str = "\n"
+    raw: Optional[bytes] = None
+
+    def encode(self, text: str) -> bytes:
+        """Bytes for ``text`` written back with this file's encoding and BOM."""
+        data = text.encode(self.encoding)
+        return (b"\xef\xbb\xbf" + data) if self.bom else data
+
+
+def detect_newline(text: str) -> str:
+    """The first newline sequence of ``text`` ("\\n" when there is none)."""
+    for index, char in enumerate(text):
+        if char == "\n":
+            return "\n"
+        if char == "\r":
+            return "\r\n" if text[index + 1 : index + 2] == "\n" else "\r"
+    return "\n"
+
+
+def decode_source(data: bytes, path: str = "<stdin>") -> SourceFile:
+    """Decode ``data`` using its BOM or coding cookie, as the interpreter would."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # unknown codec, BOM/cookie conflict, bad cookie
+        raise SourceError(_strip_period(str(exc))) from None
+    bom = encoding == "utf-8-sig"
+    if bom:
+        encoding = "utf-8"
+        body = data[3:]
+    else:
+        body = data
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1
+        raise SourceError(
+            f"cannot decode byte {body[exc.start]:#04x} at line {line} as {encoding}"
+        ) from None
+    except LookupError:
+        raise SourceError(f"unknown encoding {encoding!r}") from None
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise SourceError(f"file contains a NUL byte at line {line} (binary file?)")
+    return SourceFile(
+        path=path, text=text, encoding=encoding, bom=bom,
+        newline=detect_newline(text), raw=data,
+    )
+
+
+def read_source(path: str) -> SourceFile:
+    """Read and decode the file at ``path``; raise SourceError with a clear reason."""
+    try:
+        data = Path(path).read_bytes()
+    except IsADirectoryError:
+        raise SourceError("is a directory, not a file") from None
+    except FileNotFoundError:
+        raise SourceError("no such file (or a broken symbolic link)") from None
+    except PermissionError:
+        raise SourceError("permission denied") from None
+    except OSError as exc:
+        raise SourceError(exc.strerror or str(exc)) from None
+    return decode_source(data, path)
+
+
+def _strip_period(message: str) -> str:
+    return message.rstrip(".")
