@@ -18,7 +18,6 @@ else:  # pragma: no cover - exercised on Python < 3.11
     import tomli as tomllib
 
 PRESETS = ("default", "learn", "all")
-OUTPUT_FORMATS = ["full", "concise", "json"]  # reporters append theirs (see reporters/)
 DEFAULT_LOCK_NAME_PATTERN = r"(?i)(^|_)(r?lock|mutex)$"
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "build", "dist", ".tox", ".nox",
@@ -185,7 +184,9 @@ def _choice(options: Sequence[str]):
 
 
 def _output_format(key: str, value: Any) -> str:
-    return _choice(OUTPUT_FORMATS)(key, value)
+    from .reporters import REPORTERS
+
+    return _choice(sorted(REPORTERS))(key, value)
 
 
 def _positive_int(key: str, value: Any) -> int:

@@ -62,7 +62,8 @@ def tool_finding(path: str, code: str, message: Text, line: int = 1, column: int
 
 def check_source(source: SourceFile, settings: Settings, project: Optional[ProjectIndex] = None,
                  codes: Optional[FrozenSet[str]] = None, module_name: Optional[str] = None,
-                 is_package: Optional[bool] = None, keep_module: bool = False) -> FileResult:
+                 is_package: Optional[bool] = None, keep_module: bool = False,
+                 noqa: bool = True) -> FileResult:
     """Check one decoded file. Never raises: failures become CCY001/CCY003 findings."""
     path = source.path
     result = FileResult(path, source=source)
@@ -103,8 +104,9 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
             findings.append(tool_finding(path, "CCY003", Text(
                 f"internal error in {name}: {detail}; {BUG_REPORT_HINT}",
                 f"{name} 内部错误:{detail};请将此文件作为 bug 报告给 concurlint 开发者")))
-    lines = source.text.splitlines()
-    result.findings = sorted(apply_noqa(findings, lines), key=Finding.sort_key)
+    if noqa:
+        findings = apply_noqa(findings, source.text.splitlines())
+    result.findings = sorted(findings, key=Finding.sort_key)
     return result
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from .config import Settings
 from .discovery import discover
@@ -29,9 +29,17 @@ def build_project_index(files: Sequence[str]) -> ProjectIndex:
     return ProjectIndex()
 
 
-def run(paths: Sequence[str], settings: Settings, project: Optional[ProjectIndex] = None) -> RunResult:
+Progress = Callable[[int, int], None]  # (files done, files total)
+
+
+def run(paths: Sequence[str], settings: Settings, project: Optional[ProjectIndex] = None,
+        progress: Optional[Progress] = None) -> RunResult:
     files = discover(paths, settings)
     if project is None:
         project = build_project_index(files)
-    results = [check_path(path, settings, project) for path in files]
+    results = []
+    for done, path in enumerate(files, start=1):
+        results.append(check_path(path, settings, project))
+        if progress is not None:
+            progress(done, len(files))
     return RunResult(files, results)

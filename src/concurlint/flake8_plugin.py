@@ -1,0 +1,119 @@
+"""The flake8 plugin: the same engine on flake8's input, reported as ``CCYnnn``.
+
+Settings come from the same ``[tool.concurlint]`` table (searched from flake8's
+working directory) and from ``--concurlint-*`` options in flake8's own config.
+Codes selected explicitly through flake8 (``--select``/``--extend-select``) that
+are off by default here are switched on, so ``flake8 --extend-select CCY108``
+works; flake8 itself then applies its ignore lists and ``noqa``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, ClassVar, Generator, List, Optional, Sequence, Tuple, Type
+
+from . import __version__
+from .config import ConfigError, Settings, load_settings
+from .engine import check_source
+from .rules import ALL_RULES
+from .source import SourceFile, detect_newline
+
+_OPTIONS = (
+    # (flake8 option, TOML key, help, takes a comma-separated list)
+    ("--concurlint-select", "select", "concurlint codes to enable (replaces the preset)", True),
+    ("--concurlint-extend-select", "extend-select", "concurlint codes to enable in addition", True),
+    ("--concurlint-ignore", "ignore", "concurlint codes to disable", True),
+    ("--concurlint-preset", "preset", "concurlint rule preset: default, learn or all", False),
+    ("--concurlint-blocking-calls", "blocking-calls", "qualified names that block (CCY209)", True),
+    ("--concurlint-lock-name-pattern", "lock-name-pattern", "regex of names that count as locks", False),
+    ("--concurlint-max-file-size", "max-file-size", "skip files larger than this many bytes", False),
+    ("--concurlint-file-timeout", "file-timeout", "seconds allowed per file", False),
+    ("--concurlint-config", None, "TOML file with concurlint settings", False),
+)
+
+
+class ConcurlintChecker:
+    name = "concurlint"
+    version = __version__
+    settings: ClassVar[Optional[Settings]] = None
+    config_error: ClassVar[Optional[str]] = None
+
+    def __init__(self, tree: Any, filename: str, lines: Sequence[str]):
+        self.filename = filename
+        self.lines = lines
+
+    @classmethod
+    def add_options(cls, manager: Any) -> None:
+        for flag, _key, help_text, is_list in _OPTIONS:
+            manager.add_option(flag, parse_from_config=True, comma_separated_list=is_list,
+                               default=None, help=f"{help_text} (concurlint)")
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        overrides = {}
+        for flag, key, _help, _is_list in _OPTIONS:
+            if key is None:
+                continue
+            value = getattr(options, flag[2:].replace("-", "_"), None)
+            if value in (None, [], ""):
+                continue
+            if key == "max-file-size":
+                value = int(value)
+            elif key == "file-timeout":
+                value = float(value)
+            overrides[key] = value
+        explicit = _explicitly_selected(options)
+        if explicit:
+            overrides["extend-select"] = list(overrides.get("extend-select") or []) + explicit
+        try:
+            cls.settings = load_settings(
+                config_file=getattr(options, "concurlint_config", None),
+                overrides=overrides, search_from=[os.getcwd()])
+            cls.config_error = None
+        except ConfigError as exc:
+            cls.settings = None
+            cls.config_error = str(exc)
+
+    def run(self) -> Generator[Tuple[int, int, str, Type[Any]], None, None]:
+        if self.settings is None:
+            if self.config_error:
+                yield 1, 0, f"CCY002 concurlint configuration error: {self.config_error}", type(self)
+                return
+            type(self).parse_options(_Defaults())
+        settings = self.settings
+        assert settings is not None
+        text = "".join(self.lines)
+        source = SourceFile(path=self.filename, text=text, newline=detect_newline(text))
+        project = None
+        try:
+            from .semantics.project import ProjectIndex
+
+            for_file = getattr(ProjectIndex, "for_file", None)
+            if for_file is not None and self.filename not in ("stdin", "-"):
+                project = for_file(self.filename)
+        except Exception:  # noqa: BLE001 - the index is an optimisation of recall only
+            project = None
+        result = check_source(source, settings, project, noqa=False)
+        for finding in result.findings:
+            yield (finding.start.line, finding.start.column - 1,
+                   f"{finding.code} {finding.message.en}", type(self))
+
+
+class _Defaults:
+    """Options as flake8 would give them when nothing is set (plugin used directly)."""
+
+    def __getattr__(self, name: str) -> None:
+        return None
+
+
+def _explicitly_selected(options: Any) -> List[str]:
+    """CCY codes named more specifically than 'CCY' in flake8's select options."""
+    chosen: List[str] = []
+    for attr in ("select", "extend_select", "enable_extensions"):
+        values = getattr(options, attr, None) or []
+        if isinstance(values, str):
+            values = [v.strip() for v in values.split(",")]
+        for value in values:
+            value = value.strip().upper()
+            if value.startswith("CCY") and len(value) > 3 and any(c.startswith(value) for c in ALL_RULES):
+                chosen.append(value)
+    return chosen

@@ -1,0 +1,101 @@
+"""The terminal formats: ``concise`` (one line each) and ``full`` (with source and caret)."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import List
+
+import click
+
+from . import Report, reporter
+from ..findings import Finding
+
+
+def location(finding: Finding) -> str:
+    return f"{finding.path}:{finding.start.line}:{finding.start.column}"
+
+
+def summary_line(report: Report) -> str:
+    count = len(report.findings)
+    files = len({f.path for f in report.findings})
+    checked = report.files_checked
+    fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.safe)
+    if report.lang == "zh":
+        if not count:
+            return f"全部检查通过!(检查了 {checked} 个文件)"
+        line = f"在 {files} 个文件中发现 {count} 个问题(检查了 {checked} 个文件)。"
+        if fixable:
+            line += f" 其中 {fixable} 个可用 `--fix` 自动修复。"
+        return line
+    if not count:
+        return f"All checks passed! ({checked} file{'s' if checked != 1 else ''} checked)"
+    line = (f"Found {count} problem{'s' if count != 1 else ''} in {files} "
+            f"file{'s' if files != 1 else ''} ({checked} file{'s' if checked != 1 else ''} checked).")
+    if fixable:
+        line += f" {fixable} fixable with `--fix`."
+    return line
+
+
+def _style(text: str, report: Report, **kwargs: object) -> str:
+    return click.style(text, **kwargs) if report.color else text  # type: ignore[arg-type]
+
+
+def concise_line(finding: Finding, report: Report) -> str:
+    return (f"{_style(location(finding), report, bold=True)}: "
+            f"{_style(finding.code, report, fg='red', bold=True)} {finding.message.get(report.lang)}")
+
+
+@reporter("concise")
+def concise(report: Report) -> str:
+    out = [concise_line(f, report) for f in report.findings]
+    out.append(summary_line(report))
+    return "\n".join(out) + "\n"
+
+
+@reporter("full")
+def full(report: Report) -> str:
+    out: List[str] = []
+    for finding in report.findings:
+        out.append(concise_line(finding, report))
+        out.extend(_excerpt(finding, report))
+        if finding.fix is not None:
+            kind = "" if finding.fix.safe else (" (unsafe)" if report.lang != "zh" else "(不安全)")
+            label = "fix available" if report.lang != "zh" else "可自动修复"
+            out.append(f"  = {label}{kind}: {finding.fix.title.get(report.lang)}")
+        explanation = report.extra.get("explain")
+        if callable(explanation):
+            text = explanation(finding)
+            if text:
+                out.append(text)
+        out.append("")
+    out.append(summary_line(report))
+    return "\n".join(out) + "\n"
+
+
+def _excerpt(finding: Finding, report: Report) -> List[str]:
+    lines = report.lines(finding.path)
+    index = finding.start.line - 1
+    if not 0 <= index < len(lines):
+        return []
+    source = lines[index].rstrip("\r\n").expandtabs(1)
+    gutter = str(finding.start.line)
+    pad = " " * len(gutter)
+    start = max(finding.start.column - 1, 0)
+    if finding.end.line == finding.start.line:
+        width = max(finding.end.column - finding.start.column, 1)
+    else:
+        width = max(len(source) - start, 1)
+    caret = " " * start + "^" * width
+    return [
+        f"{pad} |",
+        f"{gutter} | {source}",
+        f"{pad} | {_style(caret, report, fg='red', bold=True)}",
+    ]
+
+
+def statistics(findings: List[Finding]) -> str:
+    from ..rules import rule_name
+
+    counts = Counter(f.code for f in findings)
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    rows = [f"{n:>{width}}  {code}  {rule_name(code)}" for code, n in sorted(counts.items())]
+    return "\n".join(rows) + ("\n" if rows else "")
