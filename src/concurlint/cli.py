@@ -113,6 +113,10 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
             click.echo(text, err=True)
     color = options["color"] if options["color"] is not None else None
     report = Report(findings, len(result.files), lang, _line_source(result), bool(color) if color is not None else _isatty())
+    if settings.preset == "learn":  # the explanation under each finding, once per rule
+        from .explain import learn_hook
+
+        report.extra["explain"] = learn_hook(lang, report.color)
     output = REPORTERS[settings.output_format](report)
     click.echo(output, nl=False, color=color)
     if options["show_statistics"]:
@@ -145,7 +149,14 @@ def _run(paths: Sequence[str], settings: Settings, options: Dict[str, Any]) -> R
             return RunResult([name], [result])
         project = build_project_index([name] if os.path.isfile(name) else [])
         return RunResult([name], [check_source(source, settings, project)])
-    return run(paths, settings)
+    from .progress import for_stderr
+
+    progress = for_stderr()
+    try:
+        return run(paths, settings, progress=progress)
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 def _line_source(result: RunResult):
@@ -191,7 +202,7 @@ def rule_command(code: str, lang: Optional[str]) -> None:
         raise _fail(f"unknown rule code '{code}'; run 'concurlint rules' to list them")
     from .explain import explain
 
-    click.echo(explain(rule, detect_lang(lang)))
+    click.echo(explain(rule, detect_lang(lang), color=_isatty()), nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

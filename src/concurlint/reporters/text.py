@@ -46,7 +46,13 @@ def concise_line(finding: Finding, report: Report) -> str:
 
 @reporter("concise")
 def concise(report: Report) -> str:
-    out = [concise_line(f, report) for f in report.findings]
+    out: List[str] = []
+    explanation = report.extra.get("explain")
+    for finding in report.findings:
+        out.append(concise_line(finding, report))
+        text = explanation(finding) if callable(explanation) else ""
+        if text:
+            out.append(text)
     out.append(summary_line(report))
     return "\n".join(out) + "\n"
 
