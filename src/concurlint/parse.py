@@ -1,6 +1,7 @@
 """Parsing: one libcst parse per file, with errors turned into a position and a reason."""
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -20,12 +21,26 @@ def parse(text: str) -> Union[cst.Module, ParseFailure]:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         reason = " ".join(str(exc.message).split()) or "invalid syntax"
-        return ParseFailure(max(exc.raw_line, 1), max(exc.raw_column, 0) + 1, reason)
+        return _cpython_position(text) or ParseFailure(
+            max(exc.raw_line, 1), max(exc.raw_column, 0) + 1, reason)
     except RecursionError:
         return ParseFailure(1, 1, "too deeply nested to parse")
     except (ValueError, SyntaxError) as exc:  # e.g. the native parser rejecting the text
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         return ParseFailure(1, 1, first)
+
+
+def _cpython_position(text: str) -> Optional[ParseFailure]:
+    """CPython's own message and position, which users know better than libcst's."""
+    try:
+        compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        column = exc.offset or 1
+        return ParseFailure(max(line, 1), max(column, 1), exc.msg or "invalid syntax")
+    except (ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    return None
 
 
 def node_text(module: cst.Module, node: cst.CSTNode) -> str:

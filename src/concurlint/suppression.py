@@ -8,10 +8,10 @@ from .findings import Finding
 
 # flake8's form: "# noqa", "# noqa: CCY201", "# NOQA:CCY201,CCY204", "# noqa: CCY201 CCY204"
 NOQA = re.compile(
-    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z][0-9]+(?:[,\s]+[A-Z][0-9]+)*))?",
+    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
     re.IGNORECASE,
 )
-_CODE = re.compile(r"[A-Z][0-9]+", re.IGNORECASE)
+_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 
 ALL = frozenset({"*"})
 
