@@ -179,7 +179,12 @@ class Context:
             known = returned_type(callee)
             if known is not None:
                 return known
-            return callee if self._is_local_class(callee) else None
+            if self._is_local_class(callee):
+                return callee
+            # A class defined in another module of the checked project (cross-module index).
+            if self.project is not None and self.project.is_class(callee):
+                return self.project.canonical(callee)
+            return None
         if isinstance(expr, cst.Name):
             bindings, owner = self.lookup(expr.value, scope)
             if not bindings or owner is None:
