@@ -1,0 +1,725 @@
+"""CCY4: backpressure and fan-out -- unbounded queues and unbounded concurrency."""
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from ..apis.backpressure import (
+    ALWAYS_UNBOUNDED_QUEUES, AWAITABLE_WRAPPERS, DICT_VIEWS, DRAINING_CALLS, FAN_IN_CALLS,
+    MAX_KNOWN_FAN_OUT, POOLED_AWAITABLES, QUEUE_CALL_NAMES, QUEUE_MAXSIZE, SEMAPHORE_TYPES,
+    SIZE_PRESERVING, TASK_SCOPES, TASK_STARTERS,
+)
+from ..findings import Text
+from ..semantics.callees import definition_of, function_scope, walk_body
+from ..semantics.scopes import ASSIGN, DEF, Scope
+from .base import Rule
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _call_args(call: cst.Call) -> Tuple[List[cst.Arg], Dict[str, cst.Arg], bool]:
+    """Positional args, keyword args, and whether ``*``/``**`` make the rest unknown."""
+    positional: List[cst.Arg] = []
+    keywords: Dict[str, cst.Arg] = {}
+    unknown = False
+    for arg in call.args:
+        if arg.star:
+            unknown = True
+        elif arg.keyword is not None:
+            keywords[arg.keyword.value] = arg
+        else:
+            positional.append(arg)
+    return positional, keywords, unknown
+
+
+def _int_value(expr: cst.BaseExpression) -> Optional[float]:
+    """The value of a numeric literal (``3``, ``-1``, ``0.0``), else None."""
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        try:
+            return float(expr.evaluated_value)
+        except (ValueError, SyntaxError):  # pragma: no cover - libcst already parsed it
+            return None
+    if isinstance(expr, cst.UnaryOperation):
+        inner = _int_value(expr.expression)
+        if inner is None:
+            return None
+        if isinstance(expr.operator, cst.Minus):
+            return -inner
+        if isinstance(expr.operator, cst.Plus):
+            return inner
+    return None
+
+
+def _last_name(expr: Optional[cst.BaseExpression]) -> Optional[str]:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Call):
+        return _last_name(expr.func)
+    if isinstance(expr, cst.Await):
+        return _last_name(expr.expression)
+    return None
+
+
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_SCOPE_BOUNDARIES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.Module)
+# Names people give semaphores and limiters (when their type cannot be seen).
+_SEMAPHORE_NAME = re.compile(
+    r"(?i)(^|_)(sem|sema|semaphore|semaphores|limiter|limit|throttle|throttler|concurrency|"
+    r"capacity|slots?|bounded)$|semaphore")
+_TASK_OWNER_NAME = re.compile(r"(?i)(loop|^tg$|_tg$|task_?group|group|nursery)$")
+_WORKER_SOURCE = re.compile(r"(?i)(queue|^q$|_q$|channel|inbox|jobs|work)")
+
+
+def _comp_fors(comp: cst.BaseComp) -> List[cst.CompFor]:
+    fors = []
+    current: Optional[cst.CompFor] = comp.for_in
+    while current is not None:
+        fors.append(current)
+        current = current.inner_for_in
+    return fors
+
+
+def _describe(ctx_rule: Rule, expr: cst.CSTNode, limit: int = 40) -> str:
+    text = ctx_rule.ctx.module.code_for_node(expr).strip()
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ----------------------------------------------------------------------------- CCY401
+
+
+class UnboundedQueue(Rule):
+    code = "CCY401"
+    name = "unbounded-queue"
+    summary = Text("queue created without a positive `maxsize`",
+                   "创建队列时没有设置正数 `maxsize`")
+    what = Text(
+        "Flags `asyncio.Queue()`, `asyncio.LifoQueue()`, `asyncio.PriorityQueue()`, `queue.Queue()`, "
+        "`queue.LifoQueue()`, `queue.PriorityQueue()`, `multiprocessing.Queue()` and "
+        "`multiprocessing.JoinableQueue()` created without a positive `maxsize` (missing, `0` or "
+        "negative), and every `queue.SimpleQueue()`, which has no size limit at all. A `maxsize` "
+        "given by a variable or an expression is trusted.",
+        "检查创建时没有正数 `maxsize`(缺省、`0` 或负数)的 `asyncio.Queue()`、`asyncio.LifoQueue()`、"
+        "`asyncio.PriorityQueue()`、`queue.Queue()`、`queue.LifoQueue()`、`queue.PriorityQueue()`、"
+        "`multiprocessing.Queue()` 和 `multiprocessing.JoinableQueue()`,以及所有 `queue.SimpleQueue()`"
+        "(它根本没有容量上限)。`maxsize` 由变量或表达式给出时视为已设置。")
+    why = Text(
+        "A queue is where a fast producer meets a slow consumer. Without a bound, `put()` never "
+        "waits: when producers outrun consumers the queue grows until the process runs out of "
+        "memory, latency grows with it, and nothing pushes back on the producer. A bounded queue "
+        "makes `put()` wait (backpressure), so the producer slows down to the consumer's pace.",
+        "队列是快速生产者与慢速消费者相遇的地方。没有上限时 `put()` 永远不会等待:生产快于消费时,"
+        "队列会一直增长直到内存耗尽,延迟也随之增长,而生产者完全感受不到压力。有界队列会让 `put()` "
+        "等待(背压),使生产者放慢到消费者的速度。")
+    example = (
+        "import asyncio\n\n"
+        "async def main(urls):\n"
+        "    q = asyncio.Queue()\n"
+        "    for url in urls:\n"
+        "        await q.put(url)\n")
+    use_instead = (
+        "import asyncio\n\n"
+        "async def main(urls):\n"
+        "    q = asyncio.Queue(maxsize=1000)\n"
+        "    for url in urls:\n"
+        "        await q.put(url)  # waits while the queue is full\n")
+    fix_safety = Text("No automatic fix: the right bound depends on the workload.",
+                      "没有自动修复:合适的上限取决于具体负载。")
+    valid = (
+        "import asyncio\nq = asyncio.Queue(maxsize=100)\n",
+        "import queue\nq = queue.Queue(64)\n",
+        "import queue\ndef make(n):\n    return queue.Queue(maxsize=n)\n",
+        "import asyncio\nclass Queue:\n    pass\nq = Queue()\n",
+        "from multiprocessing import Queue\nq = Queue(maxsize=10)\n",
+    )
+    invalid = (
+        "import asyncio\nq = asyncio.Queue()\n",
+        "import queue as qmod\nq = qmod.Queue(maxsize=0)\n",
+        "from queue import SimpleQueue\nq = SimpleQueue()\n",
+        "import multiprocessing\nq = multiprocessing.Queue(-1)\n",
+        "import asyncio as aio\nasync def f():\n    q = aio.PriorityQueue()\n    return q\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value not in QUEUE_CALL_NAMES:
+            return  # cheap pre-check (a bare name may be an alias: resolve it)
+        callee = self.ctx.resolve(node.func)
+        if callee is None:
+            return
+        if callee in ALWAYS_UNBOUNDED_QUEUES:
+            self.report(node, Text(
+                f"'{callee}()' is always unbounded; use a queue with a positive maxsize "
+                f"(e.g. queue.Queue(maxsize=...)) so producers wait when consumers fall behind",
+                f"'{callee}()' 总是无界的;请改用带正数 maxsize 的队列(如 queue.Queue(maxsize=...)),"
+                f"让生产者在消费者跟不上时等待"))
+            return
+        spec = QUEUE_MAXSIZE.get(callee)
+        if spec is None:
+            return
+        position, keyword = spec
+        positional, keywords, unknown = _call_args(node)
+        if keyword in keywords:
+            value: Optional[cst.BaseExpression] = keywords[keyword].value
+        elif len(positional) > position:
+            value = positional[position].value
+        elif unknown:
+            return  # maxsize may come from *args/**kwargs
+        else:
+            value = None
+        if value is not None:
+            number = _int_value(value)
+            if number is None or number > 0:
+                return  # a positive constant, or a variable/expression we trust
+        self.report(node, Text(
+            f"'{callee}()' has no positive maxsize, so it grows without limit when producers "
+            f"outrun consumers; pass maxsize=<bound>",
+            f"'{callee}()' 没有正数 maxsize,生产快于消费时会无限增长;请传入 maxsize=<上限>"))
+
+
+# ----------------------------------------------------------------------------- CCY402
+
+
+class UnboundedFanOut(Rule):
+    code = "CCY402"
+    name = "unbounded-fan-out"
+    summary = Text("every item of a collection of unknown size is started at once",
+                   "对大小未知的集合中的每一项同时启动任务")
+    what = Text(
+        "Flags starting one coroutine or task per item of a collection whose size is not known "
+        "in the code -- `asyncio.gather(*(f(x) for x in xs))`, `gather(*[f(x) for x in xs])`, "
+        "`as_completed(...)`/`wait(...)` over such a list, `[create_task(f(x)) for x in xs]`, "
+        "`create_task(...)`/`tg.create_task(...)`/`start_soon(...)` inside a `for` loop -- when "
+        "nothing limits how many run at once. A semaphore acquired with `async with` in the "
+        "started coroutine (same-module function, nested function or method of the same class) "
+        "or in the enclosing function, a fixed set of workers reading from a queue, and loops "
+        "that wait for each batch (`await gather(...)` inside the loop) count as limits. "
+        "Literals, `range(<constant <= 100>)`, constant slices and `range(n)` worker counts are "
+        "not flagged; nor is work handed to an executor (bounded by `max_workers`).",
+        "检查对大小在代码中未知的集合的每一项都启动一个协程或任务的写法:"
+        "`asyncio.gather(*(f(x) for x in xs))`、`gather(*[f(x) for x in xs])`、对这类列表调用 "
+        "`as_completed(...)`/`wait(...)`、`[create_task(f(x)) for x in xs]`、在 `for` 循环中调用 "
+        "`create_task(...)`/`tg.create_task(...)`/`start_soon(...)`,且没有任何东西限制同时运行的数量。"
+        "在被启动的协程(同模块函数、嵌套函数或同类方法)或外层函数中用 `async with` 获取的信号量、"
+        "从队列取任务的固定数量 worker、以及在循环内等待每一批完成(循环内 `await gather(...)`)"
+        "都算作限制。字面量、`range(<常量 <= 100>)`、常量切片以及表示 worker 数量的 `range(n)` "
+        "不会被标记;交给线程池执行的任务(受 `max_workers` 限制)也不会。")
+    why = Text(
+        "The number of concurrent operations then equals the size of the input. With ten URLs "
+        "that is fine; with a hundred thousand it opens a hundred thousand sockets at once, "
+        "exhausts file descriptors and memory, and floods the downstream service until it "
+        "rate-limits or falls over. Concurrency should be a number you chose, not the length of "
+        "whatever list arrived.",
+        "这样同时进行的操作数就等于输入的大小。10 个 URL 没问题;十万个 URL 就会同时打开十万个连接,"
+        "耗尽文件描述符和内存,并压垮下游服务直到被限流或宕机。并发度应该是你选定的数字,"
+        "而不是碰巧传进来的列表长度。")
+    example = (
+        "import asyncio\n\n"
+        "async def crawl(session, urls):\n"
+        "    return await asyncio.gather(*(fetch(session, u) for u in urls))\n")
+    use_instead = (
+        "import asyncio\n\n"
+        "async def crawl(session, urls, limit=10):\n"
+        "    sem = asyncio.Semaphore(limit)\n\n"
+        "    async def bounded(u):\n"
+        "        async with sem:\n"
+        "            return await fetch(session, u)\n\n"
+        "    return await asyncio.gather(*(bounded(u) for u in urls))\n")
+    fix_safety = Text("No automatic fix: choosing the limit is a design decision.",
+                      "没有自动修复:并发上限需要由你来决定。")
+    valid = (
+        "import asyncio\nasync def main():\n    await asyncio.gather(*(work(i) for i in range(3)))\n",
+        "import asyncio\nasync def main(n):\n    ts = [asyncio.create_task(worker()) for _ in range(n)]\n"
+        "    await asyncio.gather(*ts)\n",
+        "import asyncio\nsem = asyncio.Semaphore(5)\nasync def fetch(u):\n    async with sem:\n"
+        "        return u\nasync def main(urls):\n    await asyncio.gather(*(fetch(u) for u in urls))\n",
+        "import asyncio\nasync def main():\n    urls = ['a'] * 20\n"
+        "    await asyncio.gather(*[fetch(u) for u in urls])\n",
+        "from concurrent.futures import ThreadPoolExecutor\ndef main(urls):\n"
+        "    with ThreadPoolExecutor(4) as ex:\n        return [ex.submit(get, u) for u in urls]\n",
+    )
+    invalid = (
+        "import asyncio\nasync def crawl(urls):\n    await asyncio.gather(*(fetch(u) for u in urls))\n",
+        "import asyncio\nasync def crawl(urls):\n    tasks = [asyncio.create_task(fetch(u)) for u in urls]\n"
+        "    await asyncio.wait(tasks)\n",
+        "import asyncio\nasync def crawl(urls):\n    async with asyncio.TaskGroup() as tg:\n"
+        "        for u in urls:\n            tg.create_task(fetch(u))\n",
+        "import asyncio as aio\nasync def crawl(urls):\n    for u in aio.as_completed([fetch(u) for u in urls]):\n"
+        "        await u\n",
+    )
+
+    _STARTER_NAMES = frozenset({
+        "create_task", "ensure_future", "start_soon", "start", "run_coroutine_threadsafe",
+        "gather", "as_completed", "wait",
+    })
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value not in self._STARTER_NAMES:
+            return  # cheap pre-check (a bare name may be an alias: resolve it)
+        callee = self.ctx.resolve(node.func)
+        if callee is None:
+            callee = self._untyped_starter(node)
+            if callee is None:
+                return
+        if callee in TASK_STARTERS:
+            self._check_starter(node, callee)
+        elif callee in FAN_IN_CALLS:
+            self._check_fan_in(node, callee)
+
+    def _untyped_starter(self, node: cst.Call) -> Optional[str]:
+        """``loop.create_task(f())`` / ``tg.start_soon(f)`` on a receiver of unknown type."""
+        func = node.func
+        if not isinstance(func, cst.Attribute) or not node.args:
+            return None
+        method = func.attr.value
+        if method == "start_soon":
+            return "anyio.abc.TaskGroup.start_soon"
+        if method != "create_task":
+            return None
+        receiver = _last_name(func.value)
+        if receiver and _TASK_OWNER_NAME.search(receiver):
+            return "asyncio.AbstractEventLoop.create_task"
+        first = node.args[0].value
+        if isinstance(first, cst.Call):
+            definition = definition_of(self.ctx, first.func)
+            if definition is not None and definition[0].asynchronous is not None:
+                return "asyncio.AbstractEventLoop.create_task"
+        return None
+
+    # ------------------------------------------------------------- task starters
+    def _check_starter(self, node: cst.Call, callee: str) -> None:
+        parent = self.ctx.parent
+        if isinstance(parent, cst.Await):
+            return  # awaited right away: one at a time
+        loops = self._repeating(node)
+        if not loops:
+            return
+        target = self._assigned_name(node)
+        unknown: Optional[cst.CSTNode] = None
+        for loop, inner in loops:
+            if isinstance(loop, (cst.For, cst.While)) and self._drains(loop, inner, target):
+                return
+        for loop, _inner in loops:
+            iterable = self._unknown_iterable(loop)
+            if iterable is not None:
+                unknown = iterable
+                break
+        if unknown is None:
+            return
+        positional, keywords, _ = _call_args(node)
+        first = positional[0].value if positional else (
+            keywords["coro"].value if "coro" in keywords else None)
+        if first is None:
+            return
+        mode = TASK_STARTERS[callee]
+        started, started_args = self._started(first, mode, positional)
+        if started is None:
+            return
+        if self._limited(started, started_args):
+            return
+        what = _last_name(started) or "the coroutine"
+        self.report(node, Text(
+            f"a task running '{what}' is started for every item of '{_describe(self, unknown)}' with no "
+            f"concurrency limit; acquire an asyncio.Semaphore in '{what}' or use a fixed pool of workers",
+            f"对 '{_describe(self, unknown)}' 的每一项都启动一个运行 '{what}' 的任务,且没有并发上限;"
+            f"请在 '{what}' 中获取 asyncio.Semaphore,或改用固定数量的 worker"))
+
+    def _started(self, first: cst.BaseExpression, mode: str, positional: Sequence[cst.Arg],
+                 ) -> Tuple[Optional[cst.BaseExpression], Sequence[cst.Arg]]:
+        """The function that actually runs, and the arguments it gets."""
+        if mode == "callable":
+            return first, positional[1:]
+        depth = 0
+        while isinstance(first, cst.Call) and depth < 4:
+            name = self.ctx.resolve(first.func)
+            if name in POOLED_AWAITABLES:
+                return None, ()
+            if name in AWAITABLE_WRAPPERS and first.args:
+                first = first.args[0].value
+                depth += 1
+                continue
+            return first.func, first.args
+        return None, ()
+
+    def _assigned_name(self, node: cst.Call) -> Optional[str]:
+        parent = self.ctx.parent
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0].target
+            if isinstance(target, cst.Name):
+                return target.value
+        if isinstance(parent, (cst.AnnAssign,)) and isinstance(parent.target, cst.Name):
+            return parent.target.value
+        return None
+
+    def _repeating(self, node: cst.CSTNode) -> List[Tuple[cst.CSTNode, cst.CSTNode]]:
+        """Enclosing loops/comprehensions (in this function) that repeat ``node``,
+        innermost first, each with the child on the path to ``node``."""
+        found: List[Tuple[cst.CSTNode, cst.CSTNode]] = []
+        child: cst.CSTNode = node
+        for ancestor in reversed(self.ctx.ancestors):
+            if isinstance(ancestor, _SCOPE_BOUNDARIES):
+                break
+            if isinstance(ancestor, (cst.For, cst.While)):
+                if child is ancestor.body:
+                    found.append((ancestor, child))
+            elif isinstance(ancestor, cst.DictComp):
+                if child is ancestor.key or child is ancestor.value:
+                    found.append((ancestor, child))
+            elif isinstance(ancestor, _COMPREHENSIONS):
+                if child is ancestor.elt:  # type: ignore[attr-defined]
+                    found.append((ancestor, child))
+            child = ancestor
+        return found
+
+    def _unknown_iterable(self, loop: cst.CSTNode) -> Optional[cst.CSTNode]:
+        """The iterable of ``loop`` when its size is unknown, else None."""
+        if isinstance(loop, cst.For):
+            if loop.asynchronous is not None:
+                return loop.iter  # a stream: as many items as arrive
+            return None if self._bounded(loop.iter, 0) else loop.iter
+        if isinstance(loop, _COMPREHENSIONS):
+            for comp_for in _comp_fors(loop):  # type: ignore[arg-type]
+                if comp_for.asynchronous is not None or not self._bounded(comp_for.iter, 0):
+                    return comp_for.iter
+        return None
+
+    def _drains(self, loop: cst.CSTNode, inner: cst.CSTNode, target: Optional[str]) -> bool:
+        """Does each iteration of ``loop`` wait for (or limit) the work it started?"""
+        # a TaskGroup/nursery entered inside the loop body waits for its tasks every iteration
+        inside = False
+        for ancestor in self.ctx.ancestors:
+            if ancestor is loop:
+                inside = True
+                continue
+            if inside and isinstance(ancestor, cst.With) and ancestor.asynchronous is not None:
+                for item in ancestor.items:
+                    expr = item.item
+                    kind = self.ctx.resolve(expr.func) if isinstance(expr, cst.Call) else None
+                    if kind is None:
+                        kind = self.ctx.type_of(expr)
+                    if kind in TASK_SCOPES:
+                        return True
+        key = ("CCY402.drains", id(loop), target)
+        cached = self.ctx.memo.get(key)
+        if cached is not None:
+            return cached
+        result = False
+        body = loop.body  # type: ignore[attr-defined]
+        for sub in walk_body(body):
+            if isinstance(sub, cst.Await):
+                expr = sub.expression
+                if isinstance(expr, cst.Name) and target is not None and expr.value == target:
+                    result = True
+                elif isinstance(expr, cst.Call):
+                    name = self.ctx.resolve(expr.func)
+                    method = expr.func.attr.value if isinstance(expr.func, cst.Attribute) else None
+                    if name in DRAINING_CALLS or method == "join":
+                        result = True  # waits for the batch / the queue to drain
+                    elif method == "acquire" and self._is_semaphore(expr.func.value, self.ctx.scope):  # type: ignore[union-attr]
+                        result = True
+            if result:
+                break
+        self.ctx.memo[key] = result
+        return result
+
+    # ------------------------------------------------------------- gather & co
+    def _check_fan_in(self, node: cst.Call, callee: str) -> None:
+        mode = FAN_IN_CALLS[callee]
+        sources: List[cst.BaseExpression] = []
+        if mode == "star":
+            sources = [arg.value for arg in node.args if arg.star == "*"]
+        else:
+            positional, keywords, _ = _call_args(node)
+            if positional:
+                sources = [positional[0].value]
+            elif "fs" in keywords:
+                sources = [keywords["fs"].value]
+        for source in sources:
+            found = self._fan_out_source(node, source)
+            if found is None:
+                continue
+            started, started_args, iterable = found
+            if self._limited(started, started_args):
+                continue
+            what = _last_name(started) or "the coroutine"
+            short = callee.rsplit(".", 1)[-1]
+            self.report(node, Text(
+                f"{short}() runs '{what}' for every item of '{_describe(self, iterable)}' at once with no "
+                f"concurrency limit; acquire an asyncio.Semaphore in '{what}' or use a fixed pool of workers",
+                f"{short}() 对 '{_describe(self, iterable)}' 的每一项同时运行 '{what}',且没有并发上限;"
+                f"请在 '{what}' 中获取 asyncio.Semaphore,或改用固定数量的 worker"))
+            return
+
+    def _fan_out_source(self, node: cst.Call, source: cst.BaseExpression, depth: int = 0,
+                        ) -> Optional[Tuple[cst.BaseExpression, Sequence[cst.Arg], cst.CSTNode]]:
+        """(started function, its args, the unknown iterable) when ``source`` is an
+        unknown-size collection of freshly made coroutines."""
+        if depth > 2:
+            return None
+        if isinstance(source, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            iterable = self._unknown_iterable(source)
+            if iterable is None:
+                return None
+            return self._started_element(source.elt, iterable)
+        if isinstance(source, cst.Call):
+            name = self.ctx.resolve(source.func)
+            if name == "builtins.map" and len(source.args) >= 2 and not any(a.star for a in source.args):
+                iterable = source.args[1].value
+                if self._bounded(iterable, 0):
+                    return None
+                return source.args[0].value, (), iterable
+            if name in ("builtins.list", "builtins.tuple", "builtins.set") and source.args:
+                return self._fan_out_source(node, source.args[0].value, depth + 1)
+            return None
+        if isinstance(source, cst.Name):
+            bindings, owner = self.ctx.lookup(source.value)
+            function = self.ctx.function
+            if not bindings or owner is None or function is None or owner is not function:
+                return None
+            values = [b.node for b in bindings if b.kind == ASSIGN and not b.with_item]
+            for value in values:
+                if isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+                    return self._fan_out_source(node, value, depth + 1)
+            if len(values) == len(bindings) and all(isinstance(v, (cst.List, cst.Set)) for v in values):
+                return self._appended_in_loop(node, source.value, function.node)
+        return None
+
+    def _started_element(self, elt: cst.BaseExpression, iterable: cst.CSTNode,
+                         ) -> Optional[Tuple[cst.BaseExpression, Sequence[cst.Arg], cst.CSTNode]]:
+        depth = 0
+        while isinstance(elt, cst.Call) and depth < 4:
+            name = self.ctx.resolve(elt.func)
+            if name in TASK_STARTERS or name in POOLED_AWAITABLES:
+                return None  # a started task is judged where it is started
+            if name in AWAITABLE_WRAPPERS and elt.args:
+                elt = elt.args[0].value
+                depth += 1
+                continue
+            definition = definition_of(self.ctx, elt.func)
+            if definition is not None and definition[0].asynchronous is None:
+                return None  # a plain function: we cannot tell what it returns
+            return elt.func, elt.args, iterable
+        return None
+
+    def _appended_in_loop(self, node: cst.Call, name: str, function: cst.CSTNode,
+                          ) -> Optional[Tuple[cst.BaseExpression, Sequence[cst.Arg], cst.CSTNode]]:
+        """``coros = []; for x in xs: coros.append(f(x))`` -- the appended coroutine and loop."""
+        loops = self._loop_appends(function).get(name, [])
+        ancestors = set(id(a) for a in self.ctx.ancestors)
+        for loop, element in loops:
+            if id(loop) in ancestors:
+                continue  # gathered inside the same loop: batches
+            if loop.asynchronous is not None:
+                iterable: Optional[cst.CSTNode] = loop.iter
+            else:
+                iterable = None if self._bounded(loop.iter, 0) else loop.iter
+            if iterable is None:
+                continue
+            found = self._started_element(element, iterable)
+            if found is not None:
+                return found
+        return None
+
+    def _loop_appends(self, function: cst.CSTNode) -> Dict[str, List[Tuple[cst.For, cst.BaseExpression]]]:
+        key = ("CCY402.appends", id(function))
+        cached = self.ctx.memo.get(key)
+        if cached is not None:
+            return cached
+        result: Dict[str, List[Tuple[cst.For, cst.BaseExpression]]] = {}
+        for sub in walk_body(function):
+            if not isinstance(sub, cst.For):
+                continue
+            for inner in walk_body(sub.body):
+                if (isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute)
+                        and inner.func.attr.value == "append" and isinstance(inner.func.value, cst.Name)
+                        and len(inner.args) == 1 and not inner.args[0].star):
+                    result.setdefault(inner.func.value.value, []).append((sub, inner.args[0].value))
+        self.ctx.memo[key] = result
+        return result
+
+    # ------------------------------------------------------------- sizes
+    def _batch_names(self) -> Set[str]:
+        """Names bound by enclosing ``for`` loops of this function (their items are batches)."""
+        names: Set[str] = set()
+        for ancestor in reversed(self.ctx.ancestors):
+            if isinstance(ancestor, _SCOPE_BOUNDARIES):
+                break
+            if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name):
+                names.add(ancestor.target.value)
+        return names
+
+    def _bounded(self, expr: cst.BaseExpression, depth: int) -> bool:
+        """Is ``expr`` an iterable of known, small size (per the catalog)?"""
+        if depth > 6:
+            return False
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            return all(not isinstance(e, cst.StarredElement) or self._bounded(e.value, depth + 1)
+                       for e in expr.elements)
+        if isinstance(expr, cst.Dict):
+            return all(not isinstance(e, cst.StarredDictElement) for e in expr.elements)
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            return True
+        if isinstance(expr, _COMPREHENSIONS):
+            return all(f.asynchronous is None and self._bounded(f.iter, depth + 1)
+                       for f in _comp_fors(expr))  # type: ignore[arg-type]
+        if isinstance(expr, cst.Call):
+            return self._bounded_call(expr, depth)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply):
+            for seq, times in ((expr.left, expr.right), (expr.right, expr.left)):
+                count = _int_value(times)
+                if count is not None and isinstance(seq, (cst.List, cst.Tuple, cst.SimpleString)):
+                    size = len(seq.elements) if isinstance(seq, (cst.List, cst.Tuple)) else 1
+                    return size * count <= MAX_KNOWN_FAN_OUT
+            return False
+        if isinstance(expr, cst.Subscript):
+            return self._bounded_slice(expr)
+        if isinstance(expr, cst.Name):
+            if expr.value in self._batch_names():
+                return True
+            bindings, owner = self.ctx.lookup(expr.value)
+            if not bindings or owner is None or len(bindings) != 1:
+                return False
+            binding = bindings[0]
+            if binding.kind != ASSIGN or binding.with_item or not isinstance(binding.node, cst.BaseExpression):
+                return False
+            if owner is self.ctx.function:
+                return self._bounded(binding.node, depth + 1)
+            if owner is self.ctx.module_scope:  # a module constant: only a literal counts
+                return isinstance(binding.node, (cst.List, cst.Tuple, cst.Set, cst.Dict)) and \
+                    self._bounded(binding.node, depth + 1)
+        return False
+
+    def _bounded_call(self, call: cst.Call, depth: int) -> bool:
+        name = self.ctx.resolve(call.func)
+        positional, _keywords, unknown = _call_args(call)
+        if name == "builtins.range":
+            if unknown or not positional:
+                return False
+            values = [_int_value(a.value) for a in positional]
+            if any(v is None for v in values):
+                return True  # range(n): a worker count, not a collection
+            ints = [int(v) for v in values]  # type: ignore[arg-type]
+            try:
+                return len(range(*ints)) <= MAX_KNOWN_FAN_OUT
+            except (ValueError, TypeError, OverflowError):
+                return False
+        if name in SIZE_PRESERVING:
+            index = SIZE_PRESERVING[name]
+            return len(positional) > index and not unknown and self._bounded(positional[index].value, depth + 1)
+        if name == "builtins.zip":
+            return any(self._bounded(a.value, depth + 1) for a in positional)
+        if name == "itertools.islice" and len(positional) >= 2:
+            stop = _int_value(positional[-2].value if len(positional) == 3 else positional[1].value)
+            return stop is not None and stop <= MAX_KNOWN_FAN_OUT
+        if (isinstance(call.func, cst.Attribute) and call.func.attr.value in DICT_VIEWS
+                and not call.args):
+            return self._bounded(call.func.value, depth + 1)
+        return False
+
+    def _bounded_slice(self, expr: cst.Subscript) -> bool:
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Slice):
+            return False
+        piece = expr.slice[0].slice
+        lower = _int_value(piece.lower) if piece.lower is not None else None
+        upper = _int_value(piece.upper) if piece.upper is not None else None
+        if piece.upper is not None and upper is not None and upper >= 0:
+            start = lower if (lower is not None and lower >= 0) else 0
+            if piece.lower is None or lower is not None:
+                return upper - start <= MAX_KNOWN_FAN_OUT
+        if piece.upper is None and lower is not None and lower < 0:
+            return -lower <= MAX_KNOWN_FAN_OUT
+        if piece.lower is not None and piece.upper is not None and (lower is None or upper is None):
+            return True  # xs[i:i + size]: one batch of a batching loop
+        return False
+
+    # ------------------------------------------------------------- limits
+    def _limited(self, started: cst.BaseExpression, started_args: Sequence[cst.Arg]) -> bool:
+        """Is the concurrency of the started work limited by a semaphore or a worker pool?"""
+        scope = self.ctx.scope
+        for arg in started_args:
+            if self._is_semaphore(arg.value, scope):
+                return True  # the coroutine is handed a semaphore/limiter
+        if self._function_limits(self.ctx.function.node if self.ctx.function else None, scope):
+            return True
+        definition = definition_of(self.ctx, started)
+        if definition is None:
+            return False
+        node, owner = definition
+        return self._callee_limits(node, owner, 0, set())
+
+    def _function_limits(self, function: Optional[cst.CSTNode], scope: Scope) -> bool:
+        """The enclosing function acquires a semaphore (anywhere, nested code included)."""
+        if function is None:
+            return False
+        key = ("CCY402.function_limits", id(function))
+        cached = self.ctx.memo.get(key)
+        if cached is None:
+            cached = self._acquires_semaphore(function, scope, into_scopes=True)
+            self.ctx.memo[key] = cached
+        return cached
+
+    def _callee_limits(self, node: cst.FunctionDef, owner: Scope, depth: int, seen: Set[int]) -> bool:
+        if id(node) in seen or depth > 3:
+            return False
+        seen.add(id(node))
+        key = ("CCY402.callee_limits", id(node))
+        cached = self.ctx.memo.get(key)
+        if cached is not None:
+            return cached
+        scope = function_scope(self.ctx, node, owner)
+        result = self._acquires_semaphore(node, scope, into_scopes=False) or self._is_worker(node)
+        if not result:
+            for sub in walk_body(node.body):
+                if isinstance(sub, cst.Call) and isinstance(sub.func, (cst.Name, cst.Attribute)):
+                    inner = definition_of(self.ctx, sub.func, scope)
+                    if inner is not None and inner[0] is not node and \
+                            self._callee_limits(inner[0], inner[1], depth + 1, seen):
+                        result = True
+                        break
+        self.ctx.memo[key] = result
+        return result
+
+    def _acquires_semaphore(self, function: cst.CSTNode, scope: Scope, into_scopes: bool) -> bool:
+        for sub in walk_body(function, into_scopes=into_scopes):
+            if isinstance(sub, cst.With) and sub.asynchronous is not None:
+                if any(self._is_semaphore(item.item, scope) for item in sub.items):
+                    return True
+            elif isinstance(sub, cst.Await) and isinstance(sub.expression, cst.Call):
+                func = sub.expression.func
+                if isinstance(func, cst.Attribute) and func.attr.value == "acquire" and \
+                        self._is_semaphore(func.value, scope):
+                    return True
+        return False
+
+    def _is_semaphore(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        if isinstance(expr, cst.Call):
+            kind = self.ctx.resolve(expr.func, scope)
+            if kind in SEMAPHORE_TYPES:
+                return True
+            name = _last_name(expr.func)
+        else:
+            if isinstance(expr, (cst.Name, cst.Attribute)) and self.ctx.type_of(expr, scope) in SEMAPHORE_TYPES:
+                return True
+            name = _last_name(expr)
+        return bool(name) and _SEMAPHORE_NAME.search(name) is not None  # type: ignore[arg-type]
+
+    def _is_worker(self, node: cst.FunctionDef) -> bool:
+        """A coroutine that loops taking items from a queue: N of them form a worker pool."""
+        for sub in walk_body(node.body):
+            if isinstance(sub, cst.While):
+                for inner in walk_body(sub.body):
+                    if isinstance(inner, cst.Await) and isinstance(inner.expression, cst.Call) and \
+                            isinstance(inner.expression.func, cst.Attribute) and \
+                            inner.expression.func.attr.value in ("get", "receive"):
+                        return True
+            elif isinstance(sub, cst.For) and sub.asynchronous is not None:
+                name = _last_name(sub.iter)
+                if name and _WORKER_SOURCE.search(name):
+                    return True
+        return False
+
+
+RULES = [UnboundedQueue, UnboundedFanOut]
