@@ -46,6 +46,8 @@ def decode_source(data: bytes, path: str = "<stdin>") -> SourceFile:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:  # unknown codec, BOM/cookie conflict, bad cookie
+        if "invalid or missing encoding" in str(exc):  # no cookie, bytes that are not UTF-8
+            _decode_or_raise(data, "utf-8")
         raise SourceError(_strip_period(str(exc))) from None
     bom = encoding == "utf-8-sig"
     if bom:
@@ -53,15 +55,7 @@ def decode_source(data: bytes, path: str = "<stdin>") -> SourceFile:
         body = data[3:]
     else:
         body = data
-    try:
-        text = body.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = body[: exc.start].count(b"\n") + 1
-        raise SourceError(
-            f"cannot decode byte {body[exc.start]:#04x} at line {line} as {encoding}"
-        ) from None
-    except LookupError:
-        raise SourceError(f"unknown encoding {encoding!r}") from None
+    text = _decode_or_raise(body, encoding)
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise SourceError(f"file contains a NUL byte at line {line} (binary file?)")
@@ -69,6 +63,18 @@ def decode_source(data: bytes, path: str = "<stdin>") -> SourceFile:
         path=path, text=text, encoding=encoding, bom=bom,
         newline=detect_newline(text), raw=data,
     )
+
+
+def _decode_or_raise(body: bytes, encoding: str) -> str:
+    try:
+        return body.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = body[: exc.start].count(b"\n") + 1
+        raise SourceError(
+            f"cannot decode byte {body[exc.start]:#04x} at line {line} as {encoding}"
+        ) from None
+    except LookupError:
+        raise SourceError(f"unknown encoding {encoding!r}") from None
 
 
 def read_source(path: str) -> SourceFile:
