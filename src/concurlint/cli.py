@@ -98,27 +98,42 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--show-traceback", is_flag=True, help="Print tracebacks of internal errors (CCY003).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of messages.")
 @click.option("--color/--no-color", default=None, help="Force or disable colour (default: on a terminal).")
+@click.option("--output-file", type=click.Path(dir_okay=False), default=None,
+              help="Write the report to this file (atomically); the terminal gets the summary.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), default=None,
+              help="Hide the findings recorded in this baseline file; report only new ones.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), default=None,
+              help="Record the current findings in this baseline file and exit 0.")
+@click.option("--diff-base", default=None, metavar="REV",
+              help="Report only findings on lines changed since this git revision.")
+@click.option("--shard", default=None, metavar="I/N",
+              help="Check only the I-th of N deterministic parts of the files (CI matrices).")
 def check(paths: Tuple[str, ...], **options: Any) -> None:
     """Check PATHS (files or directories; '-' reads standard input; default '.')."""
     paths = paths or (".",)
     lang = detect_lang(options["lang"])
     try:
         settings = _settings_from_options(paths, options)
+        _validate_integrations(paths, options)
         result = _run(paths, settings, options)
+        integration = _integrations(result, settings, options, lang)
     except ConfigError as exc:
         raise _fail(str(exc))
+    if integration.get("exit") is not None:
+        raise click.exceptions.Exit(integration["exit"])
     findings = result.findings
     if options["show_traceback"]:
         for text in result.tracebacks:
             click.echo(text, err=True)
     color = options["color"] if options["color"] is not None else None
     report = Report(findings, len(result.files), lang, _line_source(result), bool(color) if color is not None else _isatty())
+    report.extra.update(integration)
     if settings.preset == "learn":  # the explanation under each finding, once per rule
         from .explain import learn_hook
 
         report.extra["explain"] = learn_hook(lang, report.color)
     output = REPORTERS[settings.output_format](report)
-    click.echo(output, nl=False, color=color)
+    _emit(output, report, settings.output_format, options["output_file"], color)
     if options["show_statistics"]:
         click.echo(statistics(findings), nl=False)
     if findings and not options["exit_zero"]:
@@ -153,10 +168,130 @@ def _run(paths: Sequence[str], settings: Settings, options: Dict[str, Any]) -> R
 
     progress = for_stderr()
     try:
-        return run(paths, settings, progress=progress)
+        return _run_selected(paths, settings, options, progress)
     finally:
         if progress is not None:
             progress.close()
+
+
+# ---------------------------------------------------------------- CI integrations
+# --output-file, --baseline/--write-baseline, --diff-base and --shard.
+def _validate_integrations(paths: Sequence[str], options: Dict[str, Any]) -> None:
+    """Fail early (before a long run) on options that cannot work."""
+    if options["shard"]:
+        from .discovery import parse_shard
+
+        parse_shard(options["shard"])
+    if "-" in paths and (options["shard"] or options["diff_base"]):
+        raise ConfigError("--shard and --diff-base cannot be used with '-' (standard input)")
+    if options["write_baseline"] and (options["shard"] or options["diff_base"]):
+        raise ConfigError("--write-baseline records the whole project; "
+                          "it cannot be combined with --shard or --diff-base")
+    for option, path in (("output file", options["output_file"]),
+                         ("baseline", options["write_baseline"])):
+        if path is None:
+            continue
+        directory = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(directory):
+            raise ConfigError(f"cannot write {option} '{path}': directory '{directory}' does not exist")
+        if not os.access(directory, os.W_OK):
+            raise ConfigError(f"cannot write {option} '{path}': directory '{directory}' is not writable")
+
+
+def _run_selected(paths: Sequence[str], settings: Settings, options: Dict[str, Any],
+                  progress: Any) -> RunResult:
+    """``run`` on the files of this shard / changed since --diff-base; the project
+    index is still built over every discovered file (cross-module facts)."""
+    if not options["shard"] and not options["diff_base"]:
+        return run(paths, settings, progress=progress)
+    from .discovery import discover, parse_shard, shard
+
+    files = discover(paths, settings)
+    selected = files
+    if options["shard"]:
+        selected = shard(selected, *parse_shard(options["shard"]), root=settings.root)
+    if options["diff_base"]:
+        from . import vcs
+
+        first = paths[0] if paths else "."
+        start = first if os.path.isdir(first) else (os.path.dirname(first) or ".")
+        changes = vcs.changed_lines(options["diff_base"], start)
+        options["diff_changes"] = changes
+        selected = vcs.changed_files(changes, selected)
+    if not selected:
+        return RunResult([], [])
+    return run(selected, settings, project=build_project_index(files), progress=progress)
+
+
+def _integrations(result: RunResult, settings: Settings, options: Dict[str, Any],
+                  lang: str) -> Dict[str, Any]:
+    """Baseline and changed-lines filtering, applied to ``result`` in place.
+
+    Returns extra reporter context; ``{"exit": 0}`` after --write-baseline.
+    """
+    from . import baseline
+
+    extra: Dict[str, Any] = {"root": settings.root, "files": list(result.files)}
+    lines = _line_source(result)
+    if options["write_baseline"]:
+        findings = result.findings
+        baseline.write(options["write_baseline"], findings, lines,
+                       _baseline_root(settings, options["write_baseline"]))
+        count = len(findings)
+        click.echo(f"已将 {count} 个问题写入基线 '{options['write_baseline']}'。" if lang == "zh" else
+                   f"Wrote {count} finding{'s' if count != 1 else ''} to the baseline "
+                   f"'{options['write_baseline']}'.")
+        extra["exit"] = EXIT_CLEAN
+        return extra
+    path = options["baseline_file"]
+    if path is None and settings.baseline:
+        path = os.path.join(settings.root, settings.baseline)
+    if path:
+        outcome = baseline.apply(result.findings, baseline.load(path), lines,
+                                 _baseline_root(settings, path), result.files)
+        _keep(result, {id(f) for f in outcome.kept})
+        extra["baseline"] = outcome
+    changes = options.get("diff_changes")
+    if changes is not None:
+        from . import vcs
+
+        _keep(result, {id(f) for f in result.findings
+                       if f.code.startswith("CCY0") or vcs.is_changed(changes, f.path, f.line)})
+    return extra
+
+
+def _baseline_root(settings: Settings, path: str) -> str:
+    """Baseline paths are relative to the config root, or (no config) to the baseline's
+    own directory: either way the baseline works from any working directory."""
+    return settings.root if settings.config_file else os.path.dirname(os.path.abspath(path))
+
+
+def _keep(result: RunResult, kept: Any) -> None:
+    for file_result in result.results:
+        file_result.findings[:] = [f for f in file_result.findings if id(f) in kept]
+
+
+def _emit(output: str, report: Report, output_format: str, output_file: Optional[str],
+          color: Optional[bool]) -> None:
+    """The report to the terminal, or atomically to --output-file with the summary on the terminal."""
+    from .baseline import summary as baseline_summary
+    from .fileio import atomic_write
+    from .reporters.text import summary_line
+
+    outcome = report.extra.get("baseline")
+    note = baseline_summary(outcome, report.lang) if outcome is not None else None
+    if output_file:
+        try:
+            atomic_write(output_file, output)
+        except OSError as exc:
+            raise _fail(f"cannot write output file '{output_file}': {exc.strerror or exc}")
+        click.echo(summary_line(report))
+        if note:
+            click.echo(note)
+        return
+    click.echo(output, nl=False, color=color)
+    if note:  # keep machine-readable formats parseable: the note goes to stderr there
+        click.echo(note, err=output_format not in ("full", "concise"))
 
 
 def _line_source(result: RunResult):

@@ -46,3 +46,37 @@ def _walk(top: str, settings: Settings) -> List[str]:
                 if not settings.is_excluded(full):
                     files.append(full)
     return files
+
+
+def parse_shard(text: str) -> "tuple[int, int]":
+    """``"I/N"`` (1 <= I <= N) -> (I, N); anything else is a ConfigError."""
+    parts = text.strip().split("/")
+    if len(parts) == 2 and all(p.strip().isdigit() for p in parts):
+        index, count = int(parts[0]), int(parts[1])
+        if 1 <= index <= count:
+            return index, count
+    raise ConfigError(f"--shard must look like I/N with 1 <= I <= N (e.g. 2/4), got '{text}'")
+
+
+def shard(files: Sequence[str], index: int, count: int, root: str) -> List[str]:
+    """The files of shard ``index`` (1-based) of ``count``, in their original order.
+
+    A file belongs to the shard chosen by a stable hash of its path relative to
+    ``root`` (POSIX form), so every machine agrees, the shards are disjoint and
+    together hold every file, and adding or removing a file never moves another
+    one to a different shard (CI caches per shard stay warm).
+    """
+    import hashlib
+
+    if count <= 1:
+        return list(files)
+    chosen = []
+    for path in files:
+        try:
+            rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+        except ValueError:  # another drive on Windows
+            rel = os.path.abspath(path)
+        digest = hashlib.sha256(rel.replace(os.sep, "/").encode("utf-8", "surrogateescape"))
+        if int.from_bytes(digest.digest()[:8], "big") % count == index - 1:
+            chosen.append(path)
+    return chosen

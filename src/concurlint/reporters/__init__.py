@@ -35,6 +35,6 @@ def reporter(name: str) -> Callable[[Reporter], Reporter]:
     return register
 
 
-from . import text, json_format  # noqa: E402,F401  (registration side effects)
+from . import text, json_format, sarif, github, junit  # noqa: E402,F401  (registration side effects)
 
 __all__ = ["REPORTERS", "Report", "reporter"]
