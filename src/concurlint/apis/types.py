@@ -104,3 +104,124 @@ RETURN_TYPES: Dict[str, str] = {
 ENTER_RESULT: Dict[str, str] = {
     "multiprocessing.managers.SyncManager": "multiprocessing.managers.SyncManager",
 }
+
+# Appended for CCY2 (blocking calls): receivers of blocking methods.
+RETURN_TYPES.update({
+    "psycopg2.pool.SimpleConnectionPool": "psycopg2.pool.SimpleConnectionPool",
+    "psycopg2.pool.ThreadedConnectionPool": "psycopg2.pool.ThreadedConnectionPool",
+    "psycopg2.pool.SimpleConnectionPool.getconn": "psycopg2.extensions.connection",
+    "psycopg2.pool.ThreadedConnectionPool.getconn": "psycopg2.extensions.connection",
+    "psycopg.Connection.connect": "psycopg.Connection",
+    "psycopg.Cursor.execute": "psycopg.Cursor",
+    "psycopg.Connection.execute": "psycopg.Cursor",
+    "pymysql.Connect": "pymysql.connections.Connection",
+    "pymysql.connections.Connection": "pymysql.connections.Connection",
+    "MySQLdb.Connect": "MySQLdb.connections.Connection",
+    "MySQLdb.Connection": "MySQLdb.connections.Connection",
+    "sqlite3.Connection.executemany": "sqlite3.Cursor",
+    "sqlite3.Connection.executescript": "sqlite3.Cursor",
+    "sqlite3.Cursor.execute": "sqlite3.Cursor",
+    "sqlite3.Cursor.executemany": "sqlite3.Cursor",
+    "redis.client.Redis": "redis.Redis",
+    "redis.client.StrictRedis": "redis.Redis",
+    "redis.StrictRedis.from_url": "redis.Redis",
+    "redis.Redis.lock": "redis.lock.Lock",
+    "redis.StrictRedis.lock": "redis.lock.Lock",
+    "redis.Redis.pubsub": "redis.client.PubSub",
+    "redis.StrictRedis.pubsub": "redis.client.PubSub",
+    "redis.StrictRedis.pipeline": "redis.client.Pipeline",
+    "pymongo.mongo_client.MongoClient": "pymongo.MongoClient",
+    "pymongo.MongoClient.get_default_database": "pymongo.database.Database",
+    "urllib.request.build_opener": "urllib.request.OpenerDirector",
+    "urllib3.poolmanager.PoolManager": "urllib3.PoolManager",
+    "urllib3.ProxyManager": "urllib3.ProxyManager",
+    "urllib3.HTTPConnectionPool": "urllib3.HTTPConnectionPool",
+    "urllib3.HTTPSConnectionPool": "urllib3.HTTPSConnectionPool",
+    "urllib3.connection_from_url": "urllib3.HTTPConnectionPool",
+    "urllib3.proxy_from_url": "urllib3.ProxyManager",
+    "multiprocessing.managers.SyncManager.Queue": "queue.Queue",
+    "multiprocessing.managers.SyncManager.JoinableQueue": "queue.Queue",
+    "multiprocessing.managers.SyncManager.Lock": "threading.Lock",
+    "multiprocessing.managers.SyncManager.RLock": "threading.RLock",
+    "multiprocessing.managers.SyncManager.Event": "threading.Event",
+    "multiprocessing.managers.SyncManager.Semaphore": "threading.Semaphore",
+    "multiprocessing.BoundedSemaphore": "multiprocessing.BoundedSemaphore",
+    "multiprocessing.Barrier": "multiprocessing.Barrier",
+    "socket.fromfd": "socket.socket",
+    "socket.socket.dup": "socket.socket",
+    "ssl.SSLContext.wrap_socket": "ssl.SSLSocket",
+    "ssl.wrap_socket": "ssl.SSLSocket",
+    "pathlib.Path.resolve": "pathlib.Path",
+    "pathlib.Path.absolute": "pathlib.Path",
+    "pathlib.Path.expanduser": "pathlib.Path",
+    "pathlib.Path.with_name": "pathlib.Path",
+    "pathlib.Path.with_suffix": "pathlib.Path",
+    "pathlib.Path.with_stem": "pathlib.Path",
+    "pathlib.Path.joinpath": "pathlib.Path",
+    "pathlib.Path.relative_to": "pathlib.Path",
+    "pathlib.Path.home": "pathlib.Path",
+    "pathlib.Path.cwd": "pathlib.Path",
+})
+
+# What attribute access on a typed object gives: "<Type>.<attr>", or "<Type>.*" for
+# any attribute (pymongo: ``client.db`` is a Database, ``db.users`` a Collection).
+ATTRIBUTE_TYPES: Dict[str, str] = {
+    "pymongo.MongoClient.*": "pymongo.database.Database",
+    "pymongo.database.Database.*": "pymongo.collection.Collection",
+    "pymongo.collection.Collection.*": "pymongo.collection.Collection",
+    "pathlib.Path.parent": "pathlib.Path",
+    "pathlib.PosixPath.parent": "pathlib.Path",
+    "pathlib.WindowsPath.parent": "pathlib.Path",
+}
+
+# What subscripting a typed object gives (``client["db"]`` is a Database).
+ITEM_TYPES: Dict[str, str] = {
+    "pymongo.MongoClient": "pymongo.database.Database",
+    "pymongo.database.Database": "pymongo.collection.Collection",
+}
+
+# What ``<Type> <op> x`` gives, keyed "<Type>.<op>" (``base / "name"`` is a Path).
+OPERATOR_TYPES: Dict[str, str] = {
+    "pathlib.Path./": "pathlib.Path",
+    "pathlib.PosixPath./": "pathlib.Path",
+    "pathlib.WindowsPath./": "pathlib.Path",
+    "pathlib.PurePath./": "pathlib.PurePath",
+}
+
+# Appended for CCY3 (threads): thread-local storage is not shared state; thread objects.
+RETURN_TYPES.update({
+    "threading.local": "threading.local",
+    "_threading_local.local": "threading.local",
+    "threading.Thread.__init__": "threading.Thread",
+    "multiprocessing.dummy.Process": "threading.Thread",
+    "multiprocessing.JoinableQueue": "multiprocessing.JoinableQueue",
+    "asyncio.Queue": "asyncio.Queue",
+})
+
+# Appended for CCY4/CCY5/CCY7 (backpressure, timeouts, resources).
+RETURN_TYPES.update({
+    "anyio.create_task_group": "anyio.abc.TaskGroup",
+    "trio.open_nursery": "trio.Nursery",
+    "anyio.Semaphore": "anyio.Semaphore",
+    "anyio.CapacityLimiter": "anyio.CapacityLimiter",
+    "trio.Semaphore": "trio.Semaphore",
+    "trio.CapacityLimiter": "trio.CapacityLimiter",
+    "aiolimiter.AsyncLimiter": "aiolimiter.AsyncLimiter",
+    "httpx.Timeout": "httpx.Timeout",
+    "urllib.request.OpenerDirector": "urllib.request.OpenerDirector",
+    "urllib.request.build_opener": "urllib.request.OpenerDirector",
+    "asyncio.SelectorEventLoop": "asyncio.AbstractEventLoop",
+    "asyncio.ProactorEventLoop": "asyncio.AbstractEventLoop",
+    "asyncio.DefaultEventLoopPolicy.new_event_loop": "asyncio.AbstractEventLoop",
+    "requests.Session.request": "requests.Response",
+    "requests.Session.post": "requests.Response",
+    "requests.Session.put": "requests.Response",
+    "requests.Session.patch": "requests.Response",
+    "requests.Session.delete": "requests.Response",
+    "requests.Session.head": "requests.Response",
+    "requests.request": "requests.Response",
+    "requests.put": "requests.Response",
+    "requests.patch": "requests.Response",
+    "requests.delete": "requests.Response",
+    "requests.head": "requests.Response",
+})

@@ -1,23 +1,775 @@
-"""CCY2: blocking calls inside ``async def`` (they stall the whole event loop)."""
+"""CCY2: blocking calls inside ``async def`` (they stall the whole event loop).
+
+All nine rules share one classification of each call (``classify``), computed
+once per call node and cached in ``ctx.memo``; each rule reports the calls
+classified with its own code. What is blocking is data in ``apis/blocking.py``.
+
+Only calls made *lexically* inside an ``async def`` body count
+(``ctx.in_async_function``): a nested plain ``def``, a ``lambda`` or a class
+body is not the coroutine, and a callable that is passed rather than called
+(``await asyncio.to_thread(time.sleep, 1)``) is never a call of the API.
+"""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from ..findings import Text
+from ..apis import blocking as apis
+from ..apis import canonical
+from ..findings import Fix, Text
+from ..semantics.context import Context
+from ..semantics.scopes import IMPORT
+from ..semantics.traversal import iter_children
 from .base import Rule
 
+_MEMO_CALLS = "ccy2.calls"
+_MEMO_PATTERNS = "ccy2.patterns"
+_MEMO_NONBLOCKING_SOCKETS = "ccy2.nonblocking-sockets"
+_MEMO_SLEEP_IMPORTS = "ccy2.sleep-imports"
 
-class BlockingSleep(Rule):
+# Modules whose ``sleep`` the CCY201 fix may use, in order of preference.
+_ASYNC_SLEEP_MODULES = ("asyncio", "anyio", "trio")
+
+
+@dataclass(frozen=True)
+class Blocking:
+    """Why a call blocks: the rule code, the API as written for people, what to do."""
+
+    code: str
+    api: str
+    suggestion: Text
+
+
+# --------------------------------------------------------------------------- classification
+def classify(ctx: Context, node: cst.Call) -> Optional[Blocking]:
+    """The blocking API ``node`` calls, when it is inside an async function."""
+    memo: Dict[int, Optional[Blocking]] = ctx.memo.setdefault(_MEMO_CALLS, {})
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    result = _classify(ctx, node) if ctx.in_async_function else None
+    memo[key] = result
+    return result
+
+
+def _classify(ctx: Context, node: cst.Call) -> Optional[Blocking]:
+    func = node.func
+    if not isinstance(func, (cst.Name, cst.Attribute)):
+        return None
+    names: List[str] = []
+    resolved = ctx.resolve(func)
+    if resolved is not None:
+        names.append(resolved)
+    if isinstance(func, cst.Attribute):
+        # ``client.db.users.find_one()``: the receiver's type, when resolve() went another way.
+        owner = ctx.type_of(func.value)
+        if owner is not None:
+            by_type = canonical(f"{owner}.{func.attr.value}")
+            if by_type not in names:
+                names.append(by_type)
+    for name in names:
+        entry = apis.lookup(name)
+        if entry is None:
+            continue
+        if _does_not_block(ctx, node, name):
+            return None
+        code, suggestion = entry
+        return Blocking(code, _display(name), suggestion)
+    patterns = _patterns(ctx)
+    if patterns:
+        for name in names:
+            if patterns.matches(name):
+                return Blocking("CCY209", _display(name), apis.CONFIGURED)
+    return None
+
+
+def _display(qualname: str) -> str:
+    return qualname[len("builtins."):] if qualname.startswith("builtins.") else qualname
+
+
+def _patterns(ctx: Context) -> apis.BlockingPatterns:
+    patterns = ctx.memo.get(_MEMO_PATTERNS)
+    if patterns is None:
+        patterns = apis.BlockingPatterns(tuple(ctx.settings.blocking_calls))
+        ctx.memo[_MEMO_PATTERNS] = patterns
+    return patterns
+
+
+def _does_not_block(ctx: Context, node: cst.Call, qualname: str) -> bool:
+    """Argument values or facts that make this particular call return at once."""
+    required = apis.BLOCKING_ONLY_WITH_ARGUMENT.get(qualname)
+    if required is not None:
+        value = argument(node, *required)
+        if value is None or (isinstance(value, cst.SimpleString) and value.evaluated_value in ("", b"")):
+            return True
+    normal = apis.normalise(qualname)
+    for position, keyword, kind in apis.NON_BLOCKING_ARGUMENTS.get(normal, ()):
+        value = argument(node, position, keyword)
+        if value is not None and _argument_is(ctx, value, kind):
+            return True
+    if normal.rpartition(".")[0] == apis.SOCKET_TYPE and isinstance(node.func, cst.Attribute):
+        receiver = dotted(node.func.value)
+        if receiver is not None and receiver in _nonblocking_sockets(ctx):
+            return True
+    return False
+
+
+def argument(node: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
+    """The value passed for a parameter, by keyword or by position (None when absent/unknown)."""
+    index = 0
+    positional_known = True
+    for arg in node.args:
+        if arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return arg.value
+            continue
+        if arg.star:
+            positional_known = False
+            continue
+        if positional_known and index == position:
+            return arg.value
+        index += 1
+    return None
+
+
+def _argument_is(ctx: Context, value: cst.BaseExpression, kind: str) -> bool:
+    if kind == "false":
+        return ((isinstance(value, cst.Name) and value.value == "False")
+                or (isinstance(value, cst.Integer) and value.evaluated_value == 0))
+    if kind == "zero":
+        return isinstance(value, (cst.Integer, cst.Float)) and value.evaluated_value == 0
+    if kind == "wnohang":
+        return _uses(ctx, value, apis.WNOHANG)
+    if kind == "nowait":
+        return isinstance(value, (cst.Name, cst.Attribute)) and ctx.resolve(value) in apis.SPAWN_NOWAIT
+    return False
+
+
+def _uses(ctx: Context, value: cst.BaseExpression, names: frozenset) -> bool:
+    stack: List[cst.BaseExpression] = [value]
+    while stack:
+        expr = stack.pop()
+        if isinstance(expr, cst.BinaryOperation):
+            stack.extend((expr.left, expr.right))
+        elif isinstance(expr, (cst.Name, cst.Attribute)) and ctx.resolve(expr) in names:
+            return True
+    return False
+
+
+def dotted(expr: cst.BaseExpression) -> Optional[str]:
+    """``self.sock`` -> "self.sock"; None for anything but names and attributes."""
+    parts: List[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if not isinstance(expr, cst.Name):
+        return None
+    parts.append(expr.value)
+    return ".".join(reversed(parts))
+
+
+def _nonblocking_sockets(ctx: Context) -> Set[str]:
+    """Receivers switched to non-blocking mode anywhere in the file (computed once)."""
+    found = ctx.memo.get(_MEMO_NONBLOCKING_SOCKETS)
+    if found is not None:
+        return found
+    found = set()
+    stack: List[cst.CSTNode] = [ctx.module]
+    while stack:
+        current = stack.pop()
+        if (isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute)
+                and current.func.attr.value in ("setblocking", "settimeout") and current.args):
+            value = current.args[0].value
+            if ((isinstance(value, cst.Name) and value.value == "False")
+                    or (isinstance(value, (cst.Integer, cst.Float)) and value.evaluated_value == 0)):
+                receiver = dotted(current.func.value)
+                if receiver is not None:
+                    found.add(receiver)
+        stack.extend(iter_children(current))
+    ctx.memo[_MEMO_NONBLOCKING_SOCKETS] = found
+    return found
+
+
+# --------------------------------------------------------------------------- CCY201 fix
+def _top_level_imports(ctx: Context) -> Tuple[Dict[str, str], Optional[cst.Import]]:
+    """Module-level ``import asyncio/anyio/trio [as x]`` (module -> local name), and the
+    first top-level plain ``import`` statement (where the fix can add ``asyncio``)."""
+    cached = ctx.memo.get(_MEMO_SLEEP_IMPORTS)
+    if cached is not None:
+        return cached
+    found: Dict[str, str] = {}
+    first_import: Optional[cst.Import] = None
+    for stmt in ctx.module.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if not isinstance(small, cst.Import):
+                continue
+            if first_import is None:
+                first_import = small
+            for alias in small.names:
+                if isinstance(alias.name, cst.Name) and alias.name.value in _ASYNC_SLEEP_MODULES:
+                    local = alias.name.value
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        local = alias.asname.name.value
+                    found.setdefault(alias.name.value, local)
+    result = (found, first_import)
+    ctx.memo[_MEMO_SLEEP_IMPORTS] = result
+    return result
+
+
+def _refers_to_module(ctx: Context, local: str, module: str) -> bool:
+    bindings, _ = ctx.lookup(local)
+    return bool(bindings) and all(b.kind == IMPORT and b.qualname == module for b in bindings)
+
+
+def _sleep_target(ctx: Context) -> Tuple[str, Optional[str], Optional[cst.Import]]:
+    """(module to sleep with, local name to call it by or None, import node to extend or None)."""
+    imported, first_import = _top_level_imports(ctx)
+    for module in _ASYNC_SLEEP_MODULES:
+        local = imported.get(module)
+        if local is not None:
+            if _refers_to_module(ctx, local, module):
+                return module, local, None
+            return module, None, None  # imported but shadowed here: no fix
+    bindings, _ = ctx.lookup("asyncio")
+    if bindings is None and first_import is not None:
+        return "asyncio", "asyncio", first_import
+    return "asyncio", None, None
+
+
+def _sleep_fix(ctx: Context, node: cst.Call, local: str, module: str,
+               extend: Optional[cst.Import]) -> Optional[Fix]:
+    parent = ctx.parent
+    if isinstance(parent, cst.Await):
+        return None
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, cst.GeneratorExp):
+            return None  # 'await' would turn it into an async generator
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            break
+    call = cst.Call(func=cst.Attribute(value=cst.Name(local), attr=cst.Name("sleep")), args=node.args)
+    needs_parens = (
+        (isinstance(parent, cst.Attribute) and parent.value is node)
+        or (isinstance(parent, cst.Subscript) and parent.value is node)
+        or (isinstance(parent, cst.Call) and parent.func is node)
+    )
+    awaited = cst.Await(
+        expression=call,
+        lpar=[cst.LeftParen()] if needs_parens else [],
+        rpar=[cst.RightParen()] if needs_parens else [],
+    )
+    replacements: List[Tuple[cst.CSTNode, cst.CSTNode]] = [(node, awaited)]
+    title = Text(f"Replace with 'await {local}.sleep(...)'", f"替换为 'await {local}.sleep(...)'")
+    if extend is not None:
+        first = cst.ImportAlias(name=cst.Name(module), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        replacements.append((extend, extend.with_changes(names=[first, *extend.names])))
+        title = Text(f"Replace with 'await {module}.sleep(...)' and import {module}",
+                     f"替换为 'await {module}.sleep(...)' 并导入 {module}")
+    return Fix(title=title, safe=True, replacements=tuple(replacements))
+
+
+# --------------------------------------------------------------------------- rules
+_NOT_FLAGGED_COMMON_EN = (
+    "Not flagged: the same call in a nested plain `def`, a `lambda` or a class body inside the "
+    "`async def`; the callable passed (not called) to `asyncio.to_thread`, `loop.run_in_executor`, "
+    "`anyio.to_thread.run_sync` or `trio.to_thread.run_sync`; a local function or variable that "
+    "merely shares the API's name; sync functions.")
+_NOT_FLAGGED_COMMON_ZH = (
+    "不会报告:`async def` 内嵌套的普通 `def`、`lambda` 或类体中的同样调用;作为可调用对象传给"
+    "(而非直接调用)`asyncio.to_thread`、`loop.run_in_executor`、`anyio.to_thread.run_sync`、"
+    "`trio.to_thread.run_sync` 的函数;仅与 API 同名的局部函数或变量;同步函数。")
+_WHY_EN = (
+    "An event loop runs every coroutine of the program on one thread. While a coroutine is "
+    "inside a blocking call, no other task runs: requests queue up, timeouts fire late, "
+    "heartbeats are missed and latency grows with every concurrent user. Nothing crashes, "
+    "so this is easy to miss in tests and expensive in production.")
+_WHY_ZH = (
+    "事件循环在一个线程上运行程序里所有的协程。一个协程停在阻塞调用里时,其他任务都无法运行:"
+    "请求排队、超时延后触发、心跳丢失,并发用户越多延迟越大。程序不会崩溃,所以测试时很容易"
+    "漏掉,上线后代价很高。")
+
+
+class _BlockingCallRule(Rule):
+    """Shared shape: report the calls ``classify`` assigns to this rule's code."""
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.in_async_function:
+            return
+        found = classify(self.ctx, node)
+        if found is not None and found.code == self.code:
+            self.report(node, self.message(found))
+
+    def message(self, found: Blocking) -> Text:
+        return Text(
+            f"'{found.api}()' blocks the event loop; {found.suggestion.en}",
+            f"'{found.api}()' 会阻塞事件循环;{found.suggestion.zh or found.suggestion.en}")
+
+
+class BlockingSleep(_BlockingCallRule):
     code = "CCY201"
     name = "blocking-sleep"
     fix = "safe"
     summary = Text("`time.sleep()` inside an async function", "在 async 函数中调用 `time.sleep()`")
+    what = Text(
+        "Finds calls of `time.sleep()` (however it was imported: `import time as t`, "
+        "`from time import sleep as snooze`) made directly inside an `async def`. "
+        + _NOT_FLAGGED_COMMON_EN,
+        "查找直接写在 `async def` 中的 `time.sleep()` 调用(无论如何导入:`import time as t`、"
+        "`from time import sleep as snooze`)。" + _NOT_FLAGGED_COMMON_ZH)
+    why = Text(
+        "`time.sleep()` suspends the whole thread, and with it the event loop: every other task "
+        "waits too. `await asyncio.sleep()` suspends only the current coroutine and lets the "
+        "loop run the others. " + _WHY_EN,
+        "`time.sleep()` 让整个线程休眠,事件循环也随之停止:所有其他任务都在等待。"
+        "`await asyncio.sleep()` 只挂起当前协程,事件循环可以继续运行其他任务。" + _WHY_ZH)
+    example = (
+        "import asyncio\nimport time\n\n\nasync def poll(client):\n"
+        "    while not await client.ready():\n        time.sleep(0.5)\n")
+    use_instead = (
+        "import asyncio\n\n\nasync def poll(client):\n"
+        "    while not await client.ready():\n        await asyncio.sleep(0.5)\n")
+    fix_safety = Text(
+        "Safe: the call becomes `await asyncio.sleep(...)` with the same arguments. The module's "
+        "own import is used (`import asyncio as aio` gives `aio.sleep`); a module that imports "
+        "`anyio` or `trio` but not `asyncio` gets `anyio.sleep`/`trio.sleep`. When nothing "
+        "suitable is imported, the fix also adds `asyncio` to the module's first top-level "
+        "`import` statement (`import time` becomes `import asyncio, time`), a replacement of that "
+        "one `Import` node that needs no new line. No fix is offered when the module has no "
+        "top-level `import` statement to extend, when the name `asyncio` is bound to something "
+        "else, when the call is already awaited, or inside a generator expression (an `await` "
+        "there would turn it into an async generator).",
+        "安全:调用被替换为参数相同的 `await asyncio.sleep(...)`。沿用模块自己的导入名"
+        "(`import asyncio as aio` 时为 `aio.sleep`);只导入了 `anyio` 或 `trio` 而未导入 "
+        "`asyncio` 的模块使用 `anyio.sleep`/`trio.sleep`。没有合适的导入时,修复会把 `asyncio` "
+        "加入模块第一条顶层 `import` 语句(`import time` 变为 `import asyncio, time`),只替换这一个 "
+        "`Import` 节点,不需要新增行。以下情况不提供修复:模块没有可扩展的顶层 `import` 语句、"
+        "名字 `asyncio` 已绑定为其他对象、调用已被 await、位于生成器表达式中(在那里加 `await` "
+        "会把它变成异步生成器)。")
+    valid = (
+        "import asyncio\nimport time\n\nasync def f():\n    await asyncio.sleep(1)\n",
+        "import asyncio\nimport time\n\nasync def f():\n    await asyncio.to_thread(time.sleep, 1)\n",
+        "import time\n\nasync def f():\n    def wait():\n        time.sleep(1)\n    return wait\n",
+        "import time\n\ndef f():\n    time.sleep(1)\n",
+        "async def f():\n    def sleep(x):\n        return x\n    sleep(1)\n",
+    )
+    invalid = (
+        "import time\n\nasync def f():\n    time.sleep(1)\n",
+        "from time import sleep as snooze\n\nasync def f():\n    snooze(2)\n",
+        "import time as t\n\nclass C:\n    async def run(self):\n        t.sleep(0.1)\n",
+    )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.ctx.in_async_function and self.ctx.resolve(node.func) == "time.sleep":
-            self.report(node, Text(
-                "'time.sleep()' blocks the event loop; use 'await asyncio.sleep()'",
-                "'time.sleep()' 会阻塞事件循环;请改用 'await asyncio.sleep()'"))
+        if not self.ctx.in_async_function:
+            return
+        found = classify(self.ctx, node)
+        if found is None or found.code != self.code:
+            return
+        module, local, extend = _sleep_target(self.ctx)
+        fix = _sleep_fix(self.ctx, node, local, module, extend) if local is not None else None
+        self.report(node, Text(
+            f"'{found.api}()' blocks the event loop; use 'await {module}.sleep(...)'",
+            f"'{found.api}()' 会阻塞事件循环;请改用 'await {module}.sleep(...)'"), fix)
 
 
-RULES = [BlockingSleep]
+class BlockingHttpCall(_BlockingCallRule):
+    code = "CCY202"
+    name = "blocking-http-call"
+    summary = Text("synchronous HTTP request inside an async function",
+                   "在 async 函数中发起同步 HTTP 请求")
+    what = Text(
+        "Finds synchronous HTTP calls inside an `async def`: `requests.get/post/...` and the "
+        "methods of a `requests.Session`, `urllib.request.urlopen/urlretrieve`, `urllib3` "
+        "`PoolManager().request()`, `http.client` connection `request/getresponse`, and sync "
+        "`httpx` (`httpx.get/post/...`, `httpx.Client` methods). Constructing a "
+        "`requests.Session()` or `http.client.HTTPConnection(...)` is not flagged (it does no "
+        "I/O). `httpx.AsyncClient`, `aiohttp` and other async clients are fine. "
+        + _NOT_FLAGGED_COMMON_EN,
+        "查找 `async def` 中的同步 HTTP 调用:`requests.get/post/...` 及 `requests.Session` 的方法、"
+        "`urllib.request.urlopen/urlretrieve`、`urllib3` 的 `PoolManager().request()`、`http.client` "
+        "连接的 `request/getresponse`,以及同步 `httpx`(`httpx.get/post/...`、`httpx.Client` 的方法)。"
+        "仅创建 `requests.Session()` 或 `http.client.HTTPConnection(...)` 不会报告(没有 I/O)。"
+        "`httpx.AsyncClient`、`aiohttp` 等异步客户端没有问题。" + _NOT_FLAGGED_COMMON_ZH)
+    why = Text(
+        "A network round-trip takes milliseconds to seconds (or forever, without a timeout); a "
+        "synchronous client holds the event loop for all of it. " + _WHY_EN,
+        "一次网络往返需要几毫秒到几秒(没有超时时可能永远不返回);同步客户端在整个过程中占住事件循环。"
+        + _WHY_ZH)
+    example = (
+        "import requests\n\n\nasync def fetch_user(user_id):\n"
+        "    resp = requests.get(f\"https://api.example.com/users/{user_id}\", timeout=5)\n"
+        "    return resp.json()\n")
+    use_instead = (
+        "import httpx\n\n\nasync def fetch_user(client: httpx.AsyncClient, user_id):\n"
+        "    resp = await client.get(f\"https://api.example.com/users/{user_id}\", timeout=5)\n"
+        "    return resp.json()\n")
+    fix_safety = Text("No automatic fix: the async client has a different API and lifecycle.",
+                      "不提供自动修复:异步客户端的 API 和生命周期不同。")
+    valid = (
+        "import asyncio, requests\n\nasync def f(url):\n    return await asyncio.to_thread(requests.get, url)\n",
+        "import httpx\n\nasync def f(url):\n    async with httpx.AsyncClient() as c:\n        return await c.get(url)\n",
+        "import requests\n\nasync def f():\n    session = requests.Session()\n    return session\n",
+    )
+    invalid = (
+        "import requests\n\nasync def f(url):\n    return requests.get(url, timeout=5)\n",
+        "from urllib.request import urlopen\n\nasync def f(url):\n    return urlopen(url).read()\n",
+        "import httpx\n\nasync def f(url):\n    with httpx.Client() as c:\n        return c.get(url)\n",
+    )
+
+
+class BlockingSubprocess(_BlockingCallRule):
+    code = "CCY203"
+    name = "blocking-subprocess"
+    summary = Text("waiting for a subprocess inside an async function",
+                   "在 async 函数中同步等待子进程")
+    what = Text(
+        "Finds `subprocess.run/call/check_call/check_output/getoutput/getstatusoutput`, "
+        "`Popen.wait()/communicate()`, `os.system`, `os.popen`, `os.spawn*` and `os.wait*` "
+        "inside an `async def`. Creating a `subprocess.Popen(...)` is not flagged (it returns "
+        "at once); `os.waitpid(pid, os.WNOHANG)`, `os.spawn*(os.P_NOWAIT, ...)` and "
+        "`wait(timeout=0)` do not wait and are not flagged either. " + _NOT_FLAGGED_COMMON_EN,
+        "查找 `async def` 中的 `subprocess.run/call/check_call/check_output/getoutput/getstatusoutput`、"
+        "`Popen.wait()/communicate()`、`os.system`、`os.popen`、`os.spawn*` 和 `os.wait*`。"
+        "仅创建 `subprocess.Popen(...)` 不会报告(它立即返回);`os.waitpid(pid, os.WNOHANG)`、"
+        "`os.spawn*(os.P_NOWAIT, ...)` 和 `wait(timeout=0)` 不等待,也不报告。" + _NOT_FLAGGED_COMMON_ZH)
+    why = Text(
+        "These calls wait until the child process exits, which can take seconds or minutes. "
+        "`asyncio.create_subprocess_exec()` starts the process and lets you `await` its end "
+        "without stopping the loop. " + _WHY_EN,
+        "这些调用会一直等到子进程退出,可能需要几秒甚至几分钟。`asyncio.create_subprocess_exec()` "
+        "启动进程后可以 `await` 它结束,而不会停住事件循环。" + _WHY_ZH)
+    example = (
+        "import subprocess\n\n\nasync def git_head(repo):\n"
+        "    out = subprocess.check_output([\"git\", \"rev-parse\", \"HEAD\"], cwd=repo)\n"
+        "    return out.decode().strip()\n")
+    use_instead = (
+        "import asyncio\n\n\nasync def git_head(repo):\n"
+        "    proc = await asyncio.create_subprocess_exec(\n"
+        "        \"git\", \"rev-parse\", \"HEAD\", cwd=repo, stdout=asyncio.subprocess.PIPE)\n"
+        "    out, _ = await proc.communicate()\n    return out.decode().strip()\n")
+    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    valid = (
+        "import asyncio\n\nasync def f():\n    p = await asyncio.create_subprocess_exec('ls')\n    await p.wait()\n",
+        "import subprocess\n\nasync def f():\n    return subprocess.Popen(['sleep', '1'])\n",
+        "import os\n\nasync def f(pid):\n    return os.waitpid(pid, os.WNOHANG)\n",
+    )
+    invalid = (
+        "import subprocess\n\nasync def f():\n    subprocess.run(['ls'], check=True)\n",
+        "from subprocess import run as sh\n\nasync def f():\n    sh(['ls'])\n",
+        "import os\n\nasync def f():\n    os.system('ls')\n",
+        "import subprocess\n\nasync def f():\n    p = subprocess.Popen(['ls'])\n    p.wait()\n",
+    )
+
+
+class BlockingFileIo(_BlockingCallRule):
+    code = "CCY204"
+    name = "blocking-file-io"
+    summary = Text("synchronous file I/O inside an async function",
+                   "在 async 函数中进行同步文件 I/O")
+    what = Text(
+        "Finds `open()`, `io.open`, `codecs.open`, `os.fdopen`, `gzip/bz2/lzma.open`, the "
+        "`pathlib.Path` methods `read_text/read_bytes/write_text/write_bytes/open/iterdir/glob/"
+        "rglob/walk/mkdir/touch/unlink/rmdir/rename/replace`, `shutil` copy/move/rmtree/archive "
+        "functions, `glob.glob/iglob` and `os.listdir/scandir/walk/remove/unlink/rename/replace/"
+        "makedirs/mkdir/rmdir` inside an `async def`. After a flagged `open()`, the methods of the "
+        "file object it returned (`fh.read()`) are not reported again: the `open()` is the one "
+        "finding. Metadata-only calls (`os.path.exists/isfile/getsize`, `Path.exists/is_file/stat`) "
+        "are not flagged. " + _NOT_FLAGGED_COMMON_EN,
+        "查找 `async def` 中的 `open()`、`io.open`、`codecs.open`、`os.fdopen`、`gzip/bz2/lzma.open`,"
+        "`pathlib.Path` 的 `read_text/read_bytes/write_text/write_bytes/open/iterdir/glob/rglob/walk/"
+        "mkdir/touch/unlink/rmdir/rename/replace` 方法,`shutil` 的复制/移动/删除/归档函数,"
+        "`glob.glob/iglob`,以及 `os.listdir/scandir/walk/remove/unlink/rename/replace/makedirs/mkdir/"
+        "rmdir`。已报告的 `open()` 返回的文件对象上的方法(`fh.read()`)不再重复报告:`open()` 就是"
+        "那一条问题。只读元数据的调用(`os.path.exists/isfile/getsize`、`Path.exists/is_file/stat`)"
+        "不报告。" + _NOT_FLAGGED_COMMON_ZH)
+    why = Text(
+        "Disk and network file systems can stall for a long time (cold caches, NFS, large "
+        "files, directory trees). Python's file API is synchronous, so the loop waits. " + _WHY_EN,
+        "磁盘和网络文件系统可能长时间卡住(冷缓存、NFS、大文件、大目录树)。Python 的文件 API 是同步的,"
+        "事件循环只能等待。" + _WHY_ZH)
+    example = (
+        "import json\n\n\nasync def load_config(path):\n"
+        "    with open(path, encoding=\"utf-8\") as fh:\n        return json.load(fh)\n")
+    use_instead = (
+        "import json\n\nimport aiofiles\n\n\nasync def load_config(path):\n"
+        "    async with aiofiles.open(path, encoding=\"utf-8\") as fh:\n"
+        "        return json.loads(await fh.read())\n")
+    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    valid = (
+        "import aiofiles\n\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n        return await fh.read()\n",
+        "import os\n\nasync def f(p):\n    return os.path.exists(p)\n",
+        "import asyncio\nfrom pathlib import Path\n\nasync def f(p: Path):\n    return await asyncio.to_thread(p.read_text)\n",
+    )
+    invalid = (
+        "async def f(p):\n    with open(p) as fh:\n        return fh.read()\n",
+        "from pathlib import Path\n\nasync def f(name):\n    return (Path('data') / name).read_text()\n",
+        "import shutil\n\nasync def f(a, b):\n    shutil.copy(a, b)\n",
+    )
+
+
+class BlockingSyncPrimitive(_BlockingCallRule):
+    code = "CCY205"
+    name = "blocking-sync-primitive"
+    summary = Text("waiting on a thread primitive inside an async function",
+                   "在 async 函数中等待线程同步原语")
+    what = Text(
+        "Finds, inside an `async def`: `acquire()` on a `threading` Lock/RLock/Semaphore/"
+        "BoundedSemaphore/Condition (or a `multiprocessing` one) and a plain `with` on one; "
+        "`Event.wait()`, `Condition.wait()/wait_for()`, `Barrier.wait()`; the blocking "
+        "`get()/put()/join()` of `queue.Queue/LifoQueue/PriorityQueue/SimpleQueue` and "
+        "`multiprocessing.Queue/JoinableQueue`; `Thread.join()`, `Process.join()`; "
+        "`multiprocessing.Pool` `apply/map/starmap/join`; `concurrent.futures` "
+        "`Future.result()/exception()`, `wait()` and `as_completed()`. Not flagged: the "
+        "non-blocking forms `get(block=False)`, `get(False)`, `put(x, block=False)`, "
+        "`acquire(blocking=False)`, `acquire(False)`, and any of these waits with a literal "
+        "timeout of `0` (`event.wait(0)`, `t.join(timeout=0)`, `fut.result(timeout=0)`), which "
+        "poll and return at once; `*_nowait()`; `Event.is_set()`; `Task.result()` and the "
+        "result of other *asyncio* futures. A positive timeout still blocks (for up to that "
+        "long) and is flagged. `async with threading.Lock()` is reported by CCY106 "
+        "(wrong-with-kind), not here. " + _NOT_FLAGGED_COMMON_EN,
+        "查找 `async def` 中的:`threading`(或 `multiprocessing`)Lock/RLock/Semaphore/BoundedSemaphore/"
+        "Condition 的 `acquire()` 以及对它们的普通 `with`;`Event.wait()`、`Condition.wait()/wait_for()`、"
+        "`Barrier.wait()`;`queue.Queue/LifoQueue/PriorityQueue/SimpleQueue` 与 `multiprocessing.Queue/"
+        "JoinableQueue` 的阻塞式 `get()/put()/join()`;`Thread.join()`、`Process.join()`;"
+        "`multiprocessing.Pool` 的 `apply/map/starmap/join`;`concurrent.futures` 的 "
+        "`Future.result()/exception()`、`wait()` 和 `as_completed()`。不报告:非阻塞形式 "
+        "`get(block=False)`、`get(False)`、`put(x, block=False)`、`acquire(blocking=False)`、"
+        "`acquire(False)`,以及超时为字面量 `0` 的等待(`event.wait(0)`、`t.join(timeout=0)`、"
+        "`fut.result(timeout=0)`),它们只是轮询并立即返回;`*_nowait()`;`Event.is_set()`;"
+        "`Task.result()` 及其他 *asyncio* future 的结果。正数超时仍会阻塞(最长到超时),照常报告。"
+        "`async with threading.Lock()` 由 CCY106(wrong-with-kind)报告,这里不报告。" + _NOT_FLAGGED_COMMON_ZH)
+    why = Text(
+        "Thread primitives wait by blocking the calling thread. If the thread that will release "
+        "the lock, set the event or fill the queue is waiting for the event loop, the program "
+        "deadlocks; otherwise every other task stalls until it does. " + _WHY_EN,
+        "线程同步原语通过阻塞调用线程来等待。如果负责释放锁、设置事件或放入队列的一方正在等待事件循环,"
+        "程序就会死锁;否则其他所有任务都要停下来等。" + _WHY_ZH)
+    example = (
+        "import queue\n\njobs = queue.Queue()\n\n\nasync def worker():\n"
+        "    while True:\n        job = jobs.get()\n        await job.run()\n")
+    use_instead = (
+        "import asyncio\n\njobs: asyncio.Queue = asyncio.Queue(maxsize=100)\n\n\nasync def worker():\n"
+        "    while True:\n        job = await jobs.get()\n        await job.run()\n")
+    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    valid = (
+        "import queue\n\nq = queue.Queue()\n\nasync def f():\n    return q.get_nowait()\n",
+        "import queue\n\nq = queue.Queue()\n\nasync def f():\n    return q.get(block=False)\n",
+        "import threading\n\nev = threading.Event()\n\nasync def f():\n    return ev.is_set() or ev.wait(0)\n",
+        "import asyncio\n\nasync def f():\n    t = asyncio.create_task(asyncio.sleep(1))\n    await t\n    return t.result()\n",
+        "import asyncio, threading\n\nlock = threading.Lock()\n\nasync def f():\n    await asyncio.to_thread(lock.acquire)\n",
+    )
+    invalid = (
+        "import threading\n\nlock = threading.Lock()\n\nasync def f():\n    lock.acquire()\n",
+        "import threading\n\nclass C:\n    def __init__(self):\n        self._lock = threading.RLock()\n\n"
+        "    async def f(self):\n        with self._lock:\n            return 1\n",
+        "from concurrent.futures import ThreadPoolExecutor\n\nasync def f(ex: ThreadPoolExecutor):\n"
+        "    fut = ex.submit(print, 1)\n    return fut.result()\n",
+    )
+
+    def visit_With(self, node: cst.With) -> None:
+        if node.asynchronous is not None or not self.ctx.in_async_function:
+            return
+        for item in node.items:
+            type_name = self.ctx.type_of(item.item)
+            entry = apis.with_entry(type_name)
+            if entry is None:
+                continue
+            _code, suggestion = entry
+            self.report(item.item, Text(
+                f"'with' on a '{type_name}' blocks the event loop while it waits; {suggestion.en}",
+                f"对 '{type_name}' 使用 'with' 会在等待时阻塞事件循环;{suggestion.zh}"))
+
+
+class BlockingInput(_BlockingCallRule):
+    code = "CCY206"
+    name = "blocking-input"
+    summary = Text("reading the terminal inside an async function",
+                   "在 async 函数中读取终端输入")
+    what = Text(
+        "Finds `input()`, `sys.stdin.read()/readline()/readlines()` (also on "
+        "`sys.stdin.buffer`) and `getpass.getpass()` inside an `async def`. "
+        + _NOT_FLAGGED_COMMON_EN,
+        "查找 `async def` 中的 `input()`、`sys.stdin.read()/readline()/readlines()`(包括 "
+        "`sys.stdin.buffer` 上的)和 `getpass.getpass()`。" + _NOT_FLAGGED_COMMON_ZH)
+    why = Text(
+        "Waiting for a person to type is the longest wait there is: the loop does nothing until "
+        "they press Enter. " + _WHY_EN,
+        "等待用户输入是最漫长的等待:在用户按下回车之前,事件循环什么也做不了。" + _WHY_ZH)
+    example = "async def chat(conn):\n    while True:\n        line = input('> ')\n        await conn.send(line)\n"
+    use_instead = (
+        "import asyncio\n\n\nasync def chat(conn):\n    while True:\n"
+        "        line = await asyncio.to_thread(input, '> ')\n        await conn.send(line)\n")
+    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    valid = (
+        "import asyncio\n\nasync def f():\n    return await asyncio.to_thread(input, '> ')\n",
+        "def f():\n    return input('> ')\n",
+        "async def f(prompt):\n    def input(p):\n        return p\n    return input(prompt)\n",
+    )
+    invalid = (
+        "async def f():\n    return input('name? ')\n",
+        "import sys\n\nasync def f():\n    return sys.stdin.readline()\n",
+        "from getpass import getpass\n\nasync def f():\n    return getpass()\n",
+    )
+
+
+class BlockingNetworkCall(_BlockingCallRule):
+    code = "CCY207"
+    name = "blocking-network-call"
+    summary = Text("synchronous socket, DNS, SMTP, FTP or Telnet call inside an async function",
+                   "在 async 函数中进行同步 socket、DNS、SMTP、FTP 或 Telnet 调用")
+    what = Text(
+        "Finds, inside an `async def`: `socket.create_connection`, `getaddrinfo`, "
+        "`gethostbyname(_ex)`, `gethostbyaddr`, `getnameinfo`, `getfqdn`; "
+        "`connect/connect_ex/accept/recv*/send*/sendall` on a `socket.socket` made in scope "
+        "(or stored on `self`, at module level, or an annotated parameter); the `smtplib.SMTP/"
+        "SMTP_SSL/LMTP`, `ftplib.FTP/FTP_TLS` and `telnetlib.Telnet` constructors given a host "
+        "(they connect) and their protocol methods (`sendmail`, `send_message`, `login`, "
+        "`starttls`, `quit`, `retrbinary`, `storbinary`, `read_until`, ...). Not flagged: "
+        "`socket.gethostname()`, constructors without a host, and socket methods on a socket "
+        "switched to non-blocking mode in the file (`sock.setblocking(False)`). "
+        + _NOT_FLAGGED_COMMON_EN,
+        "查找 `async def` 中的:`socket.create_connection`、`getaddrinfo`、`gethostbyname(_ex)`、"
+        "`gethostbyaddr`、`getnameinfo`、`getfqdn`;在作用域内创建(或保存在 `self`、模块级、带注解参数)"
+        "的 `socket.socket` 上的 `connect/connect_ex/accept/recv*/send*/sendall`;给出主机名的 "
+        "`smtplib.SMTP/SMTP_SSL/LMTP`、`ftplib.FTP/FTP_TLS`、`telnetlib.Telnet` 构造(会立即连接)"
+        "及其协议方法(`sendmail`、`send_message`、`login`、`starttls`、`quit`、`retrbinary`、"
+        "`storbinary`、`read_until` 等)。不报告:`socket.gethostname()`、不带主机名的构造、以及在本文件中"
+        "被设为非阻塞(`sock.setblocking(False)`)的 socket 上的方法。" + _NOT_FLAGGED_COMMON_ZH)
+    why = Text(
+        "Connecting, resolving a name and waiting for bytes all depend on the network and the "
+        "peer; a blocking socket holds the event loop for the whole wait. " + _WHY_EN,
+        "建立连接、解析域名、等待数据都取决于网络和对端;阻塞式 socket 会在整个等待期间占住事件循环。"
+        + _WHY_ZH)
+    example = (
+        "import smtplib\n\n\nasync def send_report(msg):\n"
+        "    with smtplib.SMTP(\"mail.example.com\", 587, timeout=10) as smtp:\n"
+        "        smtp.starttls()\n        smtp.send_message(msg)\n")
+    use_instead = (
+        "import asyncio\nimport smtplib\n\n\ndef _send(msg):\n"
+        "    with smtplib.SMTP(\"mail.example.com\", 587, timeout=10) as smtp:\n"
+        "        smtp.starttls()\n        smtp.send_message(msg)\n\n\n"
+        "async def send_report(msg):\n    await asyncio.to_thread(_send, msg)\n")
+    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    valid = (
+        "import asyncio\n\nasync def f(host):\n    r, w = await asyncio.open_connection(host, 80)\n    return r\n",
+        "import socket\n\nasync def f():\n    return socket.gethostname()\n",
+        "import smtplib\n\nasync def f():\n    return smtplib.SMTP()\n",
+    )
+    invalid = (
+        "import socket\n\nasync def f(host):\n    return socket.gethostbyname(host)\n",
+        "import socket\n\nasync def f(addr):\n    s = socket.socket()\n    s.connect(addr)\n",
+        "import smtplib\n\nasync def f(msg):\n    smtplib.SMTP('localhost').send_message(msg)\n",
+    )
+
+
+class BlockingDatabaseCall(_BlockingCallRule):
+    code = "CCY208"
+    name = "blocking-database-call"
+    summary = Text("synchronous database call inside an async function",
+                   "在 async 函数中进行同步数据库调用")
+    what = Text(
+        "Finds, inside an `async def`: `sqlite3.connect` and every method call on a `sqlite3` "
+        "connection or cursor; `connect()` of `psycopg2`, `psycopg`, `pymysql`, `MySQLdb` and "
+        "`mysql.connector` and every method of their connections and cursors; command methods of "
+        "`redis.Redis`/`StrictRedis` clients (not `redis.asyncio`), `pipeline().execute()` and "
+        "pub/sub reads; the `pymongo.MongoClient(...)` constructor and the methods of its "
+        "databases and collections (`client.db.users` and `client['db']['users']` both count). "
+        "Objects are tracked through local names, `self.x` attributes, module-level names, "
+        "`with ... as` and annotated parameters. Building a pipeline, pub/sub or lock object "
+        "(`r.pipeline()`) is not flagged. " + _NOT_FLAGGED_COMMON_EN,
+        "查找 `async def` 中的:`sqlite3.connect` 及 `sqlite3` 连接或游标上的每个方法调用;"
+        "`psycopg2`、`psycopg`、`pymysql`、`MySQLdb`、`mysql.connector` 的 `connect()` 及其连接和游标的"
+        "每个方法;`redis.Redis`/`StrictRedis` 客户端(不含 `redis.asyncio`)的命令方法、"
+        "`pipeline().execute()` 和 pub/sub 读取;`pymongo.MongoClient(...)` 构造及其数据库和集合的方法"
+        "(`client.db.users` 与 `client['db']['users']` 都算)。对象通过局部变量、`self.x` 属性、模块级名字、"
+        "`with ... as` 和带注解的参数跟踪。仅创建 pipeline、pub/sub 或锁对象(`r.pipeline()`)不报告。"
+        + _NOT_FLAGGED_COMMON_ZH)
+    why = Text(
+        "Every query is a round-trip to a server or a disk; under load each one takes long "
+        "enough to stall every other request the service is handling. " + _WHY_EN,
+        "每次查询都是一次到服务器或磁盘的往返;负载高时每一次都足以让服务正在处理的其他请求停下来。"
+        + _WHY_ZH)
+    example = (
+        "import sqlite3\n\n\nasync def get_user(user_id):\n"
+        "    conn = sqlite3.connect(\"app.db\")\n"
+        "    row = conn.execute(\"SELECT * FROM users WHERE id = ?\", (user_id,)).fetchone()\n"
+        "    return row\n")
+    use_instead = (
+        "import aiosqlite\n\n\nasync def get_user(user_id):\n"
+        "    async with aiosqlite.connect(\"app.db\") as conn:\n"
+        "        cur = await conn.execute(\"SELECT * FROM users WHERE id = ?\", (user_id,))\n"
+        "        return await cur.fetchone()\n")
+    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    valid = (
+        "import redis.asyncio as redis\n\nasync def f():\n    r = redis.Redis()\n    return await r.get('k')\n",
+        "import aiosqlite\n\nasync def f():\n    async with aiosqlite.connect('a.db') as db:\n        await db.execute('select 1')\n",
+        "import redis\n\nasync def f(r: redis.Redis):\n    return r.pipeline()\n",
+    )
+    invalid = (
+        "import sqlite3\n\nasync def f():\n    return sqlite3.connect('a.db')\n",
+        "import redis\n\ncache = redis.Redis()\n\nasync def f(key):\n    return cache.get(key)\n",
+        "from pymongo import MongoClient\n\nclient = MongoClient()\n\nasync def f(uid):\n"
+        "    return client.app.users.find_one({'_id': uid})\n",
+    )
+
+
+class ConfiguredBlockingCall(_BlockingCallRule):
+    code = "CCY209"
+    name = "configured-blocking-call"
+    summary = Text("call configured as blocking (`blocking-calls`) inside an async function",
+                   "在 async 函数中调用配置为阻塞的函数(`blocking-calls`)")
+    what = Text(
+        "Finds calls inside an `async def` whose qualified name matches an entry of the "
+        "`blocking-calls` setting: your own project's or a third-party library's blocking "
+        "functions that concurlint cannot know about. Names are resolved through imports like "
+        "every other rule (`from legacy_sdk import fetch as f` then `f()` is `legacy_sdk.fetch`), "
+        "and a method on an object made by a listed constructor counts too (`legacy_sdk.Client()"
+        ".fetch()` is `legacy_sdk.Client.fetch`). A call that a built-in CCY2 rule already "
+        "reports is reported by that rule only. " + _NOT_FLAGGED_COMMON_EN,
+        "查找 `async def` 中限定名匹配 `blocking-calls` 配置项的调用:concurlint 无法自行知道的、"
+        "你自己项目或第三方库中的阻塞函数。名字像其他规则一样经由导入解析(`from legacy_sdk import "
+        "fetch as f` 后的 `f()` 即 `legacy_sdk.fetch`),由列出的构造函数创建的对象上的方法也算"
+        "(`legacy_sdk.Client().fetch()` 即 `legacy_sdk.Client.fetch`)。已被内置 CCY2 规则报告的调用"
+        "只由那条规则报告。" + _NOT_FLAGGED_COMMON_ZH)
+    why = Text(
+        "A blocking call stalls the loop no matter which library it comes from; listing your "
+        "known offenders keeps them out of async code. " + _WHY_EN,
+        "无论来自哪个库,阻塞调用都会卡住事件循环;把已知的阻塞函数列入配置,可以防止它们混进异步代码。"
+        + _WHY_ZH)
+    example = (
+        "# pyproject.toml: [tool.concurlint] blocking-calls = [\"billing.charge_card\"]\n"
+        "from billing import charge_card\n\n\nasync def checkout(order):\n"
+        "    charge_card(order.card, order.total)\n")
+    use_instead = (
+        "import asyncio\n\nfrom billing import charge_card\n\n\nasync def checkout(order):\n"
+        "    await asyncio.to_thread(charge_card, order.card, order.total)\n")
+    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    options = Text(
+        "`blocking-calls` (list of dotted names): `pkg.func` matches exactly that object; "
+        "`pkg.*` matches every name under `pkg` at any depth (`pkg.a`, `pkg.a.b`, and methods of "
+        "objects made by `pkg.Client()`), never a different package sharing the prefix "
+        "(`pkg_async`).",
+        "`blocking-calls`(点分名字列表):`pkg.func` 只精确匹配该对象;`pkg.*` 匹配 `pkg` 下任意深度的"
+        "所有名字(`pkg.a`、`pkg.a.b`,以及 `pkg.Client()` 创建的对象上的方法),不会匹配前缀相同的其他包"
+        "(`pkg_async`)。")
+    # Examples run with the rule selected and no configuration: nothing is listed, so
+    # only valid examples can be expressed here (the fixtures and unit tests cover the rest).
+    valid = (
+        "import legacy_sdk\n\nasync def f():\n    return legacy_sdk.fetch()\n",
+    )
+    invalid = ()
+
+
+RULES = [
+    BlockingSleep,
+    BlockingHttpCall,
+    BlockingSubprocess,
+    BlockingFileIo,
+    BlockingSyncPrimitive,
+    BlockingInput,
+    BlockingNetworkCall,
+    BlockingDatabaseCall,
+    ConfiguredBlockingCall,
+]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from ..apis import ENTER_RESULT, canonical, returned_type
+from ..apis.types import ATTRIBUTE_TYPES, ITEM_TYPES, OPERATOR_TYPES
 from ..findings import Fix, Text
 from .scopes import (
     ASSIGN, ASYNC_DEF, CLASS, DEF, GLOBAL, IMPORT, NONLOCAL, PARAM, Binding, Scope,
@@ -196,6 +197,26 @@ class Context:
                 attrs = cls.attributes.get(expr.attr.value)
                 if attrs:
                     return self._binding_type(attrs, cls.parent or self.module_scope, _depth)
+                class_level = cls.bindings.get(expr.attr.value)  # `lock = Lock()` in the class body
+                if class_level:
+                    return self._binding_type(class_level, cls, _depth)
+        return self._derived_type(expr, scope, _depth)
+
+    def _derived_type(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Optional[str]:
+        """Types reached from a typed object by attribute, item or operator (apis/types.py)."""
+        if isinstance(expr, cst.Attribute):
+            owner = self.type_of(expr.value, scope, depth + 1)
+            if owner is not None:
+                return (ATTRIBUTE_TYPES.get(f"{owner}.{expr.attr.value}")
+                        or ATTRIBUTE_TYPES.get(f"{owner}.*"))
+        elif isinstance(expr, cst.Subscript):
+            owner = self.type_of(expr.value, scope, depth + 1)
+            if owner is not None:
+                return ITEM_TYPES.get(owner)
+        elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
+            owner = self.type_of(expr.left, scope, depth + 1)
+            if owner is not None:
+                return OPERATOR_TYPES.get(f"{owner}./")
         return None
 
     def _binding_type(self, bindings: List[Binding], owner: Scope, depth: int) -> Optional[str]:
