@@ -126,7 +126,6 @@ ASYNC_ONLY_CONTEXT_MANAGERS: FrozenSet[str] = frozenset({
     "asyncio.TaskGroup", "asyncio.timeout", "asyncio.timeout_at", "asyncio.Timeout",
     "aiohttp.ClientSession", "aiohttp.ClientResponse", "aiofiles.threadpool.AsyncFile",
     "aiofiles.open", "httpx.AsyncClient", "anyio.create_task_group", "trio.open_nursery",
-    "asyncio.StreamWriter",
 })
 # ... and ones that only support plain `with`.
 SYNC_ONLY_CONTEXT_MANAGERS: FrozenSet[str] = frozenset({

@@ -1,0 +1,774 @@
+"""CCY1: coroutines and tasks (unawaited coroutines, dangling tasks, nested loops...)."""
+from __future__ import annotations
+
+import re
+from typing import Iterator, List, Optional, Tuple
+
+import libcst as cst
+
+from ..apis.coroutines import (
+    ASYNC_ONLY_CONTEXT_MANAGERS, COROUTINE_CONSUMERS, COROUTINE_FUNCTIONS, GET_EVENT_LOOP,
+    LOOP_FACTORIES, LOOP_NAME_PATTERN, LOOP_RUNNER_METHODS, LOOP_RUNNERS,
+    NON_COROUTINE_DECORATORS, OWNED_TASK_FACTORIES, SYNC_ONLY_CONTEXT_MANAGERS, TASK_FACTORIES,
+)
+from ..findings import Fix, Text
+from ..semantics.context import Context
+from ..semantics.lifetime import dotted_text, usage_of, value_fate
+from ..semantics.scopes import ASYNC_DEF, CLASS, DEF, IMPORT
+from ..semantics.traversal import iter_children
+from .base import Rule
+
+_LOOP_NAME = re.compile(LOOP_NAME_PATTERN)
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_LOOP_TYPE = "asyncio.AbstractEventLoop"
+
+
+# --------------------------------------------------------------------------- shared facts
+def walk_body(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Nodes under ``node`` in its own scope (nested defs, lambdas, classes not entered)."""
+    stack = list(iter_children(node))
+    while stack:
+        current = stack.pop()
+        yield current
+        if not isinstance(current, _SCOPES):
+            stack.extend(iter_children(current))
+
+
+def _decorator_name(decorator: cst.Decorator) -> str:
+    expr = decorator.decorator
+    if isinstance(expr, cst.Call):
+        expr = expr.func
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Name):
+        return expr.value
+    return ""
+
+
+def is_coroutine_def(ctx: Context, func: cst.FunctionDef) -> bool:
+    """``async def`` whose call returns a coroutine (not an async generator, not re-wrapped)."""
+    if func.asynchronous is None:
+        return False
+    key = ("coroutines.is_coroutine_def", id(func))
+    found = ctx.memo.get(key)
+    if found is None:
+        found = not any(_decorator_name(d) in NON_COROUTINE_DECORATORS for d in func.decorators)
+        if found:
+            found = not any(isinstance(n, cst.Yield) for n in walk_body(func.body))
+        ctx.memo[key] = found
+    return found
+
+
+def _same_module_coroutine(ctx: Context, qualname: str) -> Optional[bool]:
+    """For ``<this module>.f`` / ``<this module>.Class.m``: whether it is a coroutine function."""
+    prefix = ctx.local_qualname("")
+    if not qualname.startswith(prefix):
+        return None
+    parts = qualname[len(prefix):].split(".")
+    bindings = ctx.module_scope.bindings.get(parts[0])
+    if not bindings:
+        return None
+    if len(parts) == 1:
+        if all(b.kind == ASYNC_DEF for b in bindings):
+            return all(is_coroutine_def(ctx, b.node) for b in bindings)  # type: ignore[arg-type]
+        return False if all(b.kind in (DEF, ASYNC_DEF) for b in bindings) else None
+    if len(parts) == 2 and len(bindings) == 1 and bindings[0].kind == CLASS:
+        cls = bindings[0].node
+        found: Optional[bool] = None
+        if isinstance(cls, cst.ClassDef) and isinstance(cls.body, cst.IndentedBlock):
+            for stmt in cls.body.body:
+                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == parts[1]:
+                    found = is_coroutine_def(ctx, stmt) if found in (None, True) else False
+        return found
+    return None
+
+
+def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
+    """When ``expr`` names a coroutine function, a short name for it (for messages)."""
+    if not isinstance(expr, (cst.Name, cst.Attribute)):
+        return None
+    text = dotted_text(expr) or "coroutine"
+    local = ctx.is_local_function(expr)
+    if local is not None:
+        return text if is_coroutine_def(ctx, local) else None
+    qualname = ctx.resolve(expr)
+    if qualname is None:
+        return None
+    if qualname in COROUTINE_FUNCTIONS:
+        return text
+    same = _same_module_coroutine(ctx, qualname)
+    if same is not None:
+        return text if same else None
+    if ctx.project is not None and ctx.project.is_coroutine_function(qualname):
+        return text
+    return None
+
+
+def _looks_like_loop(ctx: Context, expr: cst.BaseExpression) -> bool:
+    """An event loop by type (``asyncio.get_running_loop()``) or, when unknown, by name."""
+    kind = ctx.type_of(expr)
+    if kind is not None:
+        return kind == _LOOP_TYPE
+    if isinstance(expr, cst.Attribute):
+        return bool(_LOOP_NAME.match(expr.attr.value))
+    if isinstance(expr, cst.Name):
+        return bool(_LOOP_NAME.match(expr.value))
+    return False
+
+
+def callee_name(ctx: Context, func: cst.BaseExpression) -> Optional[str]:
+    """The qualified callee, with event-loop methods recognised on loop-named receivers."""
+    qualname = ctx.resolve(func)
+    if qualname is not None:
+        return qualname
+    if isinstance(func, cst.Attribute) and _looks_like_loop(ctx, func.value):
+        return f"{_LOOP_TYPE}.{func.attr.value}"
+    return None
+
+
+def _last_name(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Name):
+        return func.value
+    return ""
+
+
+def _add_await(node: cst.BaseExpression) -> Fix:
+    return Fix(Text("Add 'await'", "添加 'await'"), True, replacements=((node, cst.Await(node)),))
+
+
+def _asyncio_run_fix(ctx: Context, node: cst.Call) -> Optional[Fix]:
+    """``f()`` -> ``asyncio.run(f())`` using the module's own import of asyncio."""
+    for name, bindings in ctx.module_scope.bindings.items():
+        if len(bindings) != 1 or bindings[0].kind != IMPORT:
+            continue
+        if bindings[0].qualname == "asyncio":
+            func: cst.BaseExpression = cst.Attribute(cst.Name(name), cst.Name("run"))
+        elif bindings[0].qualname == "asyncio.run":
+            func = cst.Name(name)
+        else:
+            continue
+        return Fix(Text("Run it with 'asyncio.run(...)'", "用 'asyncio.run(...)' 运行它"), False,
+                   replacements=((node, cst.Call(func, [cst.Arg(node)])),))
+    return None
+
+
+class _Verbatim(cst.CSTNode):
+    """A replacement given as source text (used where no smaller node can carry the edit)."""
+
+    def __init__(self, text: str) -> None:  # noqa: D401 - a frozen dataclass in spirit
+        object.__setattr__(self, "text", text)
+
+    def _visit_and_replace_children(self, visitor):  # pragma: no cover - never visited
+        return self
+
+    def _codegen_impl(self, state) -> None:
+        state.add_token(self.text)  # type: ignore[attr-defined]
+
+
+# --------------------------------------------------------------------------- rules
+class UnawaitedCoroutine(Rule):
+    code = "CCY101"
+    name = "unawaited-coroutine"
+    fix = "safe/unsafe"
+    summary = Text("Coroutine called but never awaited", "协程被调用但从未被 await")
+    what = Text(
+        "Finds calls of coroutine functions (an `async def` of this module or of another module "
+        "of the project, or a library coroutine such as `asyncio.sleep`) whose coroutine object is "
+        "thrown away or bound to a name that is never read.",
+        "查找对协程函数的调用(本模块或项目中其他模块的 `async def`,或 `asyncio.sleep` 等库协程),"
+        "其返回的协程对象被丢弃,或赋给了一个之后从未被读取的变量。")
+    why = Text(
+        "Calling a coroutine function does not run it: it only creates a coroutine object. If that "
+        "object is never awaited or scheduled, the body never executes and Python only prints "
+        "'RuntimeWarning: coroutine ... was never awaited' when it is garbage-collected.",
+        "调用协程函数并不会执行它,只会创建一个协程对象。如果这个对象从未被 await 或调度,函数体就根本不会执行,"
+        "Python 只会在它被回收时打印 'RuntimeWarning: coroutine ... was never awaited'。")
+    example = (
+        "async def save(user):\n    ...\n\n"
+        "async def handler(user):\n    save(user)  # never runs\n"
+    )
+    use_instead = (
+        "async def save(user):\n    ...\n\n"
+        "async def handler(user):\n    await save(user)\n"
+    )
+    fix_safety = Text(
+        "Inside an async function adding `await` is safe. In sync code the fix wraps the call in "
+        "`asyncio.run(...)`, which starts an event loop: unsafe, review it.",
+        "在 async 函数内添加 `await` 是安全的。在同步代码中,修复会把调用包进 `asyncio.run(...)`,"
+        "这会启动一个事件循环:不安全,请人工检查。")
+    valid = (
+        "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
+        "async def g():\n    pass\nasync def f():\n    t = g()\n    await t\n",
+        "import asyncio\nasync def g():\n    pass\nasyncio.run(g())\n",
+        "async def g():\n    pass\nasync def f():\n    def g():\n        pass\n    g()\n",
+        "async def g():\n    pass\nasync def f():\n    return g()\n",
+    )
+    invalid = (
+        "import asyncio\nasync def f():\n    asyncio.sleep(1)\n",
+        "async def g():\n    pass\nasync def f():\n    g()\n",
+        "class C:\n    async def g(self):\n        pass\n    async def f(self):\n        c = self.g()\n",
+        "async def main():\n    pass\nmain()\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not isinstance(node.func, (cst.Name, cst.Attribute)):
+            return
+        parent = self.ctx.parent
+        if not isinstance(parent, (cst.Expr, cst.Assign, cst.AnnAssign)):
+            return
+        fate = value_fate(self.ctx, node)
+        if fate.kind == "other":
+            return
+        name = coroutine_function(self.ctx, node.func)
+        if name is None:
+            return
+        if fate.kind == "name":
+            assert fate.name is not None
+            usage = usage_of(self.ctx, fate.name)
+            if usage is None or usage.used:
+                return
+        if self.ctx.in_async_function:
+            self.report(node, Text(
+                f"coroutine '{name}' is never awaited; add 'await' or schedule it with asyncio.create_task()",
+                f"协程 '{name}' 从未被 await;请添加 'await' 或用 asyncio.create_task() 调度它"),
+                fix=_add_await(node))
+        else:
+            fix = _asyncio_run_fix(self.ctx, node) if (
+                fate.kind == "discarded" and self.ctx.scope is self.ctx.module_scope) else None
+            self.report(node, Text(
+                f"coroutine '{name}' is never awaited; outside async code run it with asyncio.run({name}(...))",
+                f"协程 '{name}' 从未被 await;在同步代码中请用 asyncio.run({name}(...)) 运行它"),
+                fix=fix)
+
+
+class CoroutineFunctionNotCalled(Rule):
+    code = "CCY102"
+    name = "coroutine-function-not-called"
+    fix = "safe"
+    summary = Text("Coroutine function passed where a coroutine object is needed",
+                   "在需要协程对象的地方传入了协程函数")
+    what = Text(
+        "Finds a coroutine *function* (without `()`) passed to `asyncio.run`, `create_task`, "
+        "`ensure_future`, `gather`, `wait_for`, `shield`, `run_coroutine_threadsafe`, "
+        "`loop.run_until_complete`, `TaskGroup.create_task`, or awaited directly (`await f`).",
+        "查找把协程*函数*(没有 `()`)传给 `asyncio.run`、`create_task`、`ensure_future`、`gather`、"
+        "`wait_for`、`shield`、`run_coroutine_threadsafe`、`loop.run_until_complete`、"
+        "`TaskGroup.create_task`,或直接 `await f` 的情况。")
+    why = Text(
+        "These APIs need the coroutine object that calling the function creates. Given the function "
+        "itself they raise `TypeError` (or `ValueError`) at run time, so the work never starts.",
+        "这些 API 需要调用函数后得到的协程对象。传入函数本身会在运行时抛出 `TypeError`(或 `ValueError`),"
+        "任务根本不会开始。")
+    example = "import asyncio\n\nasync def main():\n    ...\n\nasyncio.run(main)\n"
+    use_instead = "import asyncio\n\nasync def main():\n    ...\n\nasyncio.run(main())\n"
+    fix_safety = Text("Adding `()` is safe when the function takes no required arguments; "
+                      "otherwise the code fails either way and the fix makes the missing arguments visible.",
+                      "当函数没有必填参数时添加 `()` 是安全的;否则代码无论如何都会失败,修复会让缺少的参数显而易见。")
+    valid = (
+        "import asyncio\nasync def main():\n    pass\nasyncio.run(main())\n",
+        "import asyncio\nasync def main(coro):\n    await asyncio.create_task(coro)\n",
+        "import anyio\nasync def main():\n    pass\nanyio.run(main)\n",
+    )
+    invalid = (
+        "import asyncio\nasync def main():\n    pass\nasyncio.run(main)\n",
+        "import asyncio\nasync def work():\n    pass\nasync def main():\n    await asyncio.gather(work, work())\n",
+        "async def work():\n    pass\nasync def main():\n    await work\n",
+    )
+
+    def _check(self, expr: cst.BaseExpression, where: str) -> None:
+        name = coroutine_function(self.ctx, expr)
+        if name is None:
+            return
+        self.report(expr, Text(
+            f"coroutine function '{name}' is passed to {where} without being called; use '{name}()'",
+            f"协程函数 '{name}' 未被调用就传给了 {where};请使用 '{name}()'"),
+            fix=Fix(Text("Call it: add '()'", "调用它:添加 '()'"), True,
+                    replacements=((expr, cst.Call(expr)),)))
+
+    def visit_Await(self, node: cst.Await) -> None:
+        if isinstance(node.expression, (cst.Name, cst.Attribute)):
+            self._check(node.expression, "'await'")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        last = _last_name(node.func)
+        if last not in _CONSUMER_LAST_NAMES:
+            return
+        qualname = callee_name(self.ctx, node.func)
+        positions = COROUTINE_CONSUMERS.get(qualname or "")
+        if not positions:
+            return
+        index = 0
+        for arg in node.args:
+            if arg.keyword is not None or arg.star:
+                continue
+            if "*" in positions or index in positions:
+                self._check(arg.value, f"{last}()")
+            index += 1
+
+
+_CONSUMER_LAST_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in COROUTINE_CONSUMERS)
+_TASK_LAST_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in TASK_FACTORIES)
+
+
+def _first_positional(node: cst.Call) -> Optional[cst.BaseExpression]:
+    for arg in node.args:
+        if arg.keyword is None and not arg.star:
+            return arg.value
+    return None
+
+
+class DanglingTask(Rule):
+    code = "CCY103"
+    name = "dangling-task"
+    summary = Text("Task created and thrown away", "创建的 Task 被直接丢弃")
+    what = Text(
+        "Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)`, `loop.create_task(...)` "
+        "and un-awaited `asyncio.gather(...)` whose Task/Future is not kept anywhere.",
+        "查找 `asyncio.create_task(...)`、`asyncio.ensure_future(...)`、`loop.create_task(...)` "
+        "以及未 await 的 `asyncio.gather(...)`,其返回的 Task/Future 没有被保存。")
+    why = Text(
+        "The event loop keeps only a weak reference to running tasks: a task nobody references can be "
+        "garbage-collected before it finishes, and if it fails its exception is never seen.",
+        "事件循环只对运行中的任务保持弱引用:没有被引用的任务可能在完成前就被垃圾回收;如果它失败了,异常也不会被任何人看到。")
+    example = "async def start(job):\n    asyncio.create_task(job.run())\n"
+    use_instead = (
+        "background_tasks = set()\n\n"
+        "async def start(job):\n    task = asyncio.create_task(job.run())\n"
+        "    background_tasks.add(task)\n    task.add_done_callback(background_tasks.discard)\n"
+    )
+    valid = (
+        "import asyncio\nasync def f(coro):\n    t = asyncio.create_task(coro)\n    await t\n",
+        "import asyncio\nasync def f(coro):\n    async with asyncio.TaskGroup() as tg:\n        tg.create_task(coro)\n",
+        "import asyncio\ntasks = set()\nasync def f(coro):\n    tasks.add(asyncio.create_task(coro))\n",
+    )
+    invalid = (
+        "import asyncio\nasync def f(coro):\n    asyncio.create_task(coro)\n",
+        "import asyncio\nasync def f(coro):\n    asyncio.get_running_loop().create_task(coro)\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if _last_name(node.func) not in _TASK_LAST_NAMES or not isinstance(self.ctx.parent, cst.Expr):
+            return
+        qualname = callee_name(self.ctx, node.func)
+        if qualname not in TASK_FACTORIES or qualname in OWNED_TASK_FACTORIES:
+            return
+        first = _first_positional(node)
+        if first is not None and qualname != "asyncio.gather" and coroutine_function(self.ctx, first):
+            return  # CCY102: the function is passed, not a coroutine (one root cause, one finding)
+        what = _describe_work(first) if qualname != "asyncio.gather" else "the gathered coroutines"
+        short = qualname.rsplit(".", 1)[-1]
+        self.report(node, Text(
+            f"the task from {short}() running {what} is thrown away: it can be garbage-collected "
+            "mid-flight and its exception is lost; keep a reference (e.g. a set with "
+            "add_done_callback(tasks.discard)) or await it",
+            f"{short}() 创建的运行 {what} 的任务被丢弃:它可能在运行中被垃圾回收,异常也会丢失;"
+            "请保存引用(例如放入集合并 add_done_callback(tasks.discard))或 await 它"))
+
+
+def _describe_work(expr: Optional[cst.BaseExpression]) -> str:
+    if isinstance(expr, cst.Call):
+        text = dotted_text(expr.func)
+        if text:
+            return f"'{text}()'"
+    return "its coroutine"
+
+
+_BOOLEAN_PARENTS = (cst.If, cst.While, cst.IfExp, cst.Assert, cst.CompIf, cst.BooleanOperation,
+                    cst.UnaryOperation)
+
+
+class CoroutineInBooleanContext(Rule):
+    code = "CCY104"
+    name = "coroutine-in-boolean-context"
+    fix = "safe"
+    summary = Text("Coroutine used as a condition", "协程被用作条件")
+    what = Text(
+        "Finds a call of a coroutine function used as a condition: `if f():`, `while f():`, "
+        "`not f()`, `f() and x`, `assert f()`, `x if f() else y`.",
+        "查找把协程函数调用用作条件的代码:`if f():`、`while f():`、`not f()`、`f() and x`、"
+        "`assert f()`、`x if f() else y`。")
+    why = Text(
+        "A coroutine object is always truthy, so the condition is always true and the coroutine never "
+        "runs (it is never awaited).",
+        "协程对象永远为真,因此条件永远成立,而协程本身从未运行(从未被 await)。")
+    example = "async def is_admin(user):\n    ...\n\nasync def view(user):\n    if is_admin(user):\n        ...\n"
+    use_instead = "async def is_admin(user):\n    ...\n\nasync def view(user):\n    if await is_admin(user):\n        ...\n"
+    fix_safety = Text("Adding `await` inside an async function is safe.", "在 async 函数内添加 `await` 是安全的。")
+    valid = (
+        "async def ok():\n    return True\nasync def f():\n    if await ok():\n        pass\n",
+        "def ok():\n    return True\nasync def f():\n    if ok():\n        pass\n",
+    )
+    invalid = (
+        "async def ok():\n    return True\nasync def f():\n    if ok():\n        pass\n",
+        "async def ok():\n    return True\nasync def f():\n    while not ok():\n        pass\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        parent = self.ctx.parent
+        if not isinstance(parent, _BOOLEAN_PARENTS):
+            return
+        if isinstance(parent, (cst.If, cst.While, cst.Assert, cst.CompIf)) and parent.test is not node:
+            return
+        if isinstance(parent, cst.IfExp) and parent.test is not node:
+            return
+        if isinstance(parent, cst.UnaryOperation) and not isinstance(parent.operator, cst.Not):
+            return
+        name = coroutine_function(self.ctx, node.func)
+        if name is None:
+            return
+        fix = _add_await(node) if self.ctx.in_async_function else None
+        self.report(node, Text(
+            f"coroutine '{name}()' used as a condition is always true and never runs; use 'await {name}(...)'",
+            f"协程 '{name}()' 被用作条件,永远为真且不会执行;请使用 'await {name}(...)'"), fix=fix)
+
+
+class NestedEventLoop(Rule):
+    code = "CCY105"
+    name = "nested-event-loop"
+    summary = Text("Event loop started inside a coroutine", "在协程内部启动事件循环")
+    what = Text(
+        "Finds `asyncio.run(...)`, `loop.run_until_complete(...)` and `loop.run_forever()` called "
+        "inside an async function.",
+        "查找在 async 函数内部调用的 `asyncio.run(...)`、`loop.run_until_complete(...)` 和 `loop.run_forever()`。")
+    why = Text(
+        "An event loop is already running there: starting another one in the same thread raises "
+        "`RuntimeError` ('cannot be called from a running event loop').",
+        "此时事件循环已经在运行:在同一线程中再启动一个会抛出 `RuntimeError`"
+        "('cannot be called from a running event loop')。")
+    example = "async def handler():\n    data = asyncio.run(fetch())\n"
+    use_instead = "async def handler():\n    data = await fetch()\n"
+    valid = (
+        "import asyncio\nasync def fetch():\n    pass\nasync def handler():\n    return await fetch()\n",
+        "import asyncio\nasync def fetch():\n    pass\nasync def handler():\n    def in_thread():\n        return asyncio.run(fetch())\n    return in_thread\n",
+    )
+    invalid = (
+        "import asyncio\nasync def fetch():\n    pass\nasync def handler():\n    return asyncio.run(fetch())\n",
+        "import asyncio\nasync def handler(coro):\n    loop = asyncio.get_event_loop()\n    loop.run_until_complete(coro)\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.in_async_function:
+            return
+        last = _last_name(node.func)
+        if last not in ("run", "run_until_complete", "run_forever"):
+            return
+        qualname = callee_name(self.ctx, node.func)
+        if qualname not in LOOP_RUNNERS:
+            return
+        text = dotted_text(node.func) or last
+        self.report(node, Text(
+            f"'{text}()' inside async function '{self._function()}' starts a nested event loop "
+            "(RuntimeError); await the coroutine instead",
+            f"在 async 函数 '{self._function()}' 内调用 '{text}()' 会启动嵌套事件循环(RuntimeError);请直接 await 协程"))
+
+    def _function(self) -> str:
+        function = self.ctx.function
+        return function.name if function is not None else "?"
+
+
+def _indent_of(ctx: Context) -> str:
+    """Absolute indentation of the statement being visited (from the enclosing blocks)."""
+    default = ctx.module.default_indent
+    return "".join(
+        (block.indent if block.indent is not None else default)
+        for block in ctx.ancestors if isinstance(block, cst.IndentedBlock)
+    )
+
+
+def _has_multiline_string(node: cst.CSTNode) -> bool:
+    stack: List[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.SimpleString) and "\n" in current.value:
+            return True
+        if isinstance(current, cst.FormattedString):
+            return True
+        stack.extend(iter_children(current))
+    return False
+
+
+def _toggle_with_fix(ctx: Context, node: cst.With, to_async: bool) -> Optional[Fix]:
+    """``with`` <-> ``async with`` as one text edit over the statement."""
+    if _has_multiline_string(node.body):
+        return None
+    changed = node.with_changes(asynchronous=cst.Asynchronous() if to_async else None)
+    text = ctx.module.code_for_node(changed)
+    indent = _indent_of(ctx)
+    lines = text.split("\n")
+    body = [(indent + line) if line.strip() else line for line in lines[1:]]
+    rendered = "\n".join([lines[0], *body]).rstrip("\r\n")
+    title = Text("Use 'async with'", "改用 'async with'") if to_async else Text("Use 'with'", "改用 'with'")
+    return Fix(title, True, replacements=((node, _Verbatim(rendered)),))
+
+
+class WrongWithKind(Rule):
+    code = "CCY106"
+    name = "wrong-with-kind"
+    fix = "safe"
+    summary = Text("`with` on an async context manager (or `async with` on a sync one)",
+                   "对异步上下文管理器使用 `with`(或对同步的使用 `async with`)")
+    what = Text(
+        "Finds plain `with` on asyncio primitives and async resources (`asyncio.Lock`, `Semaphore`, "
+        "`Condition`, `TaskGroup`, `asyncio.timeout()`, `aiohttp.ClientSession`, `aiofiles.open()`...) "
+        "and `async with` on `threading` primitives.",
+        "查找对 asyncio 原语和异步资源(`asyncio.Lock`、`Semaphore`、`Condition`、`TaskGroup`、"
+        "`asyncio.timeout()`、`aiohttp.ClientSession`、`aiofiles.open()` 等)使用普通 `with`,"
+        "以及对 `threading` 原语使用 `async with` 的代码。")
+    why = Text(
+        "These objects implement only one of the two protocols: the wrong statement raises "
+        "`TypeError`/`AttributeError` at run time (and `async with threading.Lock()` would block the loop even if it worked).",
+        "这些对象只实现了两种协议之一:用错语句会在运行时抛出 `TypeError`/`AttributeError`"
+        "(而且即使 `async with threading.Lock()` 能运行,也会阻塞事件循环)。")
+    example = "lock = asyncio.Lock()\n\nasync def update():\n    with lock:\n        ...\n"
+    use_instead = "lock = asyncio.Lock()\n\nasync def update():\n    async with lock:\n        ...\n"
+    fix_safety = Text("Switching to `async with` inside an async function, or to `with` for a "
+                      "threading primitive, is safe.",
+                      "在 async 函数内改为 `async with`,或对 threading 原语改为 `with`,是安全的。")
+    valid = (
+        "import asyncio\nlock = asyncio.Lock()\nasync def f():\n    async with lock:\n        pass\n",
+        "import threading\nlock = threading.Lock()\ndef f():\n    with lock:\n        pass\n",
+    )
+    invalid = (
+        "import asyncio\nlock = asyncio.Lock()\nasync def f():\n    with lock:\n        pass\n",
+        "import threading\nlock = threading.Lock()\nasync def f():\n    async with lock:\n        pass\n",
+        "import asyncio\nasync def f():\n    with asyncio.timeout(1):\n        pass\n",
+    )
+
+    def visit_With(self, node: cst.With) -> None:
+        is_async = node.asynchronous is not None
+        for item in node.items:
+            kind = self._kind(item.item)
+            if kind is None:
+                continue
+            if not is_async and kind in ASYNC_ONLY_CONTEXT_MANAGERS:
+                fix = _toggle_with_fix(self.ctx, node, True) if self.ctx.in_async_function else None
+                self.report(item.item, Text(
+                    f"'{kind}' is an async context manager; use 'async with', not 'with'",
+                    f"'{kind}' 是异步上下文管理器;请使用 'async with' 而不是 'with'"), fix=fix)
+                return
+            if is_async and kind in SYNC_ONLY_CONTEXT_MANAGERS:
+                self.report(item.item, Text(
+                    f"'{kind}' is not an async context manager; 'async with' raises TypeError — "
+                    "use 'with' (or an asyncio primitive in async code)",
+                    f"'{kind}' 不是异步上下文管理器;'async with' 会抛出 TypeError——请使用 'with'"
+                    "(在异步代码中请改用 asyncio 原语)"), fix=_toggle_with_fix(self.ctx, node, False))
+                return
+
+    def _kind(self, expr: cst.BaseExpression) -> Optional[str]:
+        if isinstance(expr, cst.Call):
+            callee = self.ctx.resolve(expr.func)
+            if callee in ASYNC_ONLY_CONTEXT_MANAGERS or callee in SYNC_ONLY_CONTEXT_MANAGERS:
+                return callee
+        return self.ctx.type_of(expr)
+
+
+class GetEventLoopInCoroutine(Rule):
+    code = "CCY107"
+    name = "get-event-loop-in-coroutine"
+    fix = "safe"
+    summary = Text("`asyncio.get_event_loop()` inside a coroutine", "在协程中调用 `asyncio.get_event_loop()`")
+    what = Text("Finds `asyncio.get_event_loop()` called inside an async function.",
+                "查找在 async 函数内部调用的 `asyncio.get_event_loop()`。")
+    why = Text(
+        "Inside a coroutine the running loop is what you want, and `asyncio.get_running_loop()` "
+        "says so; `get_event_loop()` has policy-dependent behaviour and is deprecated for this use.",
+        "在协程内部需要的就是正在运行的事件循环,`asyncio.get_running_loop()` 能准确表达这一点;"
+        "`get_event_loop()` 的行为依赖策略,这种用法已被弃用。")
+    example = "async def main():\n    loop = asyncio.get_event_loop()\n"
+    use_instead = "async def main():\n    loop = asyncio.get_running_loop()\n"
+    fix_safety = Text("Safe: inside a coroutine both return the running loop.",
+                      "安全:在协程内两者都返回正在运行的事件循环。")
+    valid = ("import asyncio\nasync def f():\n    loop = asyncio.get_running_loop()\n",
+             "import asyncio\ndef f():\n    loop = asyncio.get_event_loop()\n")
+    invalid = ("import asyncio\nasync def f():\n    loop = asyncio.get_event_loop()\n",
+               "import asyncio as aio\nasync def f():\n    aio.get_event_loop().run_in_executor(None, print)\n")
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.in_async_function or _last_name(node.func) != "get_event_loop":
+            return
+        if self.ctx.resolve(node.func) != GET_EVENT_LOOP:
+            return
+        fix = None
+        if isinstance(node.func, cst.Attribute):
+            fix = Fix(Text("Use 'asyncio.get_running_loop()'", "改用 'asyncio.get_running_loop()'"), True,
+                      replacements=((node.func.attr, cst.Name("get_running_loop")),))
+        self.report(node, Text(
+            "'asyncio.get_event_loop()' inside a coroutine; use 'asyncio.get_running_loop()'",
+            "在协程中调用了 'asyncio.get_event_loop()';请使用 'asyncio.get_running_loop()'"), fix=fix)
+
+
+class LegacyEventLoopManagement(Rule):
+    code = "CCY108"
+    name = "legacy-event-loop-management"
+    default_on = False
+    summary = Text("Manual event-loop management where `asyncio.run()` would do",
+                   "手动管理事件循环,而 `asyncio.run()` 就足够")
+    what = Text(
+        "Finds `loop.run_until_complete(...)` / `loop.run_forever()` in sync code on a loop obtained "
+        "from `asyncio.get_event_loop()` or `asyncio.new_event_loop()`.",
+        "查找同步代码中,对 `asyncio.get_event_loop()` 或 `asyncio.new_event_loop()` 得到的事件循环调用 "
+        "`loop.run_until_complete(...)` / `loop.run_forever()`。")
+    why = Text(
+        "`asyncio.run()` creates the loop, runs the coroutine, cancels leftover tasks, shuts down "
+        "async generators and the default executor and closes the loop; hand-written versions usually "
+        "miss some of it, and `get_event_loop()` without a running loop is deprecated.",
+        "`asyncio.run()` 会创建事件循环、运行协程、取消残留任务、关闭异步生成器和默认执行器并关闭循环;"
+        "手写版本通常会漏掉其中一部分,而且没有运行中的循环时调用 `get_event_loop()` 已被弃用。")
+    example = "loop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n"
+    use_instead = "asyncio.run(main())\n"
+    valid = ("import asyncio\nasync def main():\n    pass\nasyncio.run(main())\n",)
+    invalid = ("import asyncio\nasync def main():\n    pass\nloop = asyncio.new_event_loop()\nloop.run_until_complete(main())\n",)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (self.ctx.in_async_function or not isinstance(func, cst.Attribute)
+                or func.attr.value not in LOOP_RUNNER_METHODS):
+            return
+        if not self._from_factory(func.value):
+            return
+        self.report(node, Text(
+            f"manual event-loop management ('{func.attr.value}()'); use 'asyncio.run(main())' instead",
+            f"手动管理事件循环('{func.attr.value}()');请改用 'asyncio.run(main())'"))
+
+    def _from_factory(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.Call):
+            return self.ctx.resolve(expr.func) in LOOP_FACTORIES
+        if isinstance(expr, cst.Name):
+            binding = self.ctx.binding_of(expr.value)
+            value = binding.node if binding is not None else None
+            return isinstance(value, cst.Call) and self.ctx.resolve(value.func) in LOOP_FACTORIES
+        return False
+
+
+class SequentialAwaitsInLoop(Rule):
+    code = "CCY109"
+    name = "sequential-awaits-in-loop"
+    default_on = False
+    summary = Text("Independent awaits run one after another in a loop", "循环中逐个 await 彼此独立的调用")
+    what = Text(
+        "Finds a `for` loop in an async function whose body awaits one independent coroutine call "
+        "per item (`for u in urls: r = await fetch(u)`).",
+        "查找 async 函数中的 `for` 循环:循环体对每个元素 await 一个彼此独立的协程调用"
+        "(`for u in urls: r = await fetch(u)`)。")
+    why = Text(
+        "Each call waits for the previous one, so the total time is the sum of all calls. When the "
+        "calls do not depend on each other, `asyncio.gather` or a `TaskGroup` (with a semaphore to "
+        "bound concurrency) runs them concurrently.",
+        "每次调用都要等上一次完成,总耗时是所有调用之和。若调用之间互不依赖,可用 `asyncio.gather` 或 "
+        "`TaskGroup`(配合信号量限制并发)并发执行。")
+    example = "async def crawl(urls):\n    pages = []\n    for u in urls:\n        pages.append(await fetch(u))\n"
+    use_instead = "async def crawl(urls):\n    return await asyncio.gather(*(fetch(u) for u in urls))\n"
+    valid = ("async def fetch(u):\n    pass\nasync def f(urls):\n    cursor = None\n    for u in urls:\n        cursor = await fetch(cursor)\n",)
+    invalid = ("async def fetch(u):\n    pass\nasync def f(urls):\n    for u in urls:\n        await fetch(u)\n",)
+
+    def visit_For(self, node: cst.For) -> None:
+        if node.asynchronous is not None or not self.ctx.in_async_function:
+            return
+        targets = {n.value for n in _names(node.target)}
+        if not targets or not isinstance(node.body, cst.IndentedBlock):
+            return
+        assigned = set()
+        awaited: List[cst.Await] = []
+        for inner in walk_body(node.body):
+            if isinstance(inner, (cst.Break, cst.Return, cst.Raise, cst.Continue, cst.Try)):
+                return
+            if isinstance(inner, cst.AssignTarget):
+                assigned.update(n.value for n in _names(inner.target))
+            elif isinstance(inner, cst.AugAssign) and isinstance(inner.target, cst.Name):
+                assigned.add(inner.target.value)
+            elif isinstance(inner, cst.Await):
+                awaited.append(inner)
+        if len(awaited) != 1 or not isinstance(awaited[0].expression, cst.Call):
+            return
+        call = awaited[0].expression
+        read = {n.value for n in walk_names(call)}
+        if not (read & targets) or (read & assigned):
+            return
+        name = coroutine_function(self.ctx, call.func)
+        if name is None or self.ctx.resolve(call.func) in COROUTINE_FUNCTIONS:
+            return
+        self.report(call, Text(
+            f"'{name}()' is awaited once per item, one after another; run the calls concurrently "
+            "with asyncio.gather() or a TaskGroup (bounded by a semaphore)",
+            f"'{name}()' 对每个元素依次 await;请用 asyncio.gather() 或 TaskGroup(配合信号量)并发执行"))
+
+
+def _names(target: cst.CSTNode) -> List[cst.Name]:
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _names(e.value)]
+    if isinstance(target, cst.StarredElement):
+        return _names(target.value)
+    return []
+
+
+def walk_names(node: cst.CSTNode) -> Iterator[cst.Name]:
+    stack: List[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            yield current
+        elif isinstance(current, cst.Attribute):
+            stack.append(current.value)
+        elif isinstance(current, cst.Arg):
+            stack.append(current.value)
+        else:
+            stack.extend(iter_children(current))
+
+
+_YIELD_POINTS = (cst.Await, cst.Yield, cst.Break, cst.Return, cst.Raise)
+
+
+def _always_true(test: cst.BaseExpression) -> bool:
+    if isinstance(test, cst.Name):
+        return test.value == "True"
+    if isinstance(test, cst.Integer):
+        return test.value not in ("0", "0x0", "0o0", "0b0")
+    return False
+
+
+class BusyLoopWithoutAwait(Rule):
+    code = "CCY110"
+    name = "busy-loop-without-await"
+    summary = Text("Infinite loop in a coroutine that never yields", "协程中从不让出控制权的无限循环")
+    what = Text(
+        "Finds `while True:` inside an async function whose body contains no `await`, `async for`, "
+        "`async with`, `yield`, `break`, `return` or `raise`.",
+        "查找 async 函数中循环体不包含 `await`、`async for`、`async with`、`yield`、`break`、`return` 或 "
+        "`raise` 的 `while True:`。")
+    why = Text(
+        "The event loop is cooperative: a coroutine only gives other tasks a turn at an `await`. A loop "
+        "without one spins forever and freezes every other task, timer and connection of the process.",
+        "事件循环是协作式的:协程只有在 `await` 处才会把执行权让给其他任务。没有 await 的循环会永远空转,"
+        "冻结进程中所有其他任务、定时器和连接。")
+    example = "async def wait_ready(state):\n    while True:\n        if state.ready:\n            state.go()\n"
+    use_instead = "async def wait_ready(state):\n    while True:\n        if state.ready:\n            state.go()\n        await asyncio.sleep(0.1)\n"
+    valid = ("import asyncio\nasync def f(q):\n    while True:\n        await asyncio.sleep(1)\n",
+             "async def f(q):\n    while True:\n        if q:\n            break\n")
+    invalid = ("async def f(state):\n    while True:\n        state.poll()\n",)
+
+    def visit_While(self, node: cst.While) -> None:
+        if not self.ctx.in_async_function or not _always_true(node.test):
+            return
+        for inner in walk_body(node.body):
+            if isinstance(inner, _YIELD_POINTS):
+                return
+            if isinstance(inner, (cst.For, cst.With)) and inner.asynchronous is not None:
+                return
+            if isinstance(inner, cst.CompFor) and inner.asynchronous is not None:
+                return
+        self.report(node, Text(
+            "'while True' loop in a coroutine never awaits: it blocks the event loop forever; "
+            "add an 'await' (e.g. 'await asyncio.sleep(...)') or an exit",
+            "协程中的 'while True' 循环从不 await:它会永远阻塞事件循环;请添加 'await'"
+            "(例如 'await asyncio.sleep(...)')或退出条件"))
+
+
+RULES = [
+    UnawaitedCoroutine, CoroutineFunctionNotCalled, DanglingTask, CoroutineInBooleanContext,
+    NestedEventLoop, WrongWithKind, GetEventLoopInCoroutine, LegacyEventLoopManagement,
+    SequentialAwaitsInLoop, BusyLoopWithoutAwait,
+]
