@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional
 
 import libcst as cst
 
@@ -152,19 +152,6 @@ def _asyncio_run_fix(ctx: Context, node: cst.Call) -> Optional[Fix]:
         return Fix(Text("Run it with 'asyncio.run(...)'", "用 'asyncio.run(...)' 运行它"), False,
                    replacements=((node, cst.Call(func, [cst.Arg(node)])),))
     return None
-
-
-class _Verbatim(cst.CSTNode):
-    """A replacement given as source text (used where no smaller node can carry the edit)."""
-
-    def __init__(self, text: str) -> None:  # noqa: D401 - a frozen dataclass in spirit
-        object.__setattr__(self, "text", text)
-
-    def _visit_and_replace_children(self, visitor):  # pragma: no cover - never visited
-        return self
-
-    def _codegen_impl(self, state) -> None:
-        state.add_token(self.text)  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- rules
@@ -468,39 +455,11 @@ class NestedEventLoop(Rule):
         return function.name if function is not None else "?"
 
 
-def _indent_of(ctx: Context) -> str:
-    """Absolute indentation of the statement being visited (from the enclosing blocks)."""
-    default = ctx.module.default_indent
-    return "".join(
-        (block.indent if block.indent is not None else default)
-        for block in ctx.ancestors if isinstance(block, cst.IndentedBlock)
-    )
-
-
-def _has_multiline_string(node: cst.CSTNode) -> bool:
-    stack: List[cst.CSTNode] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.SimpleString) and "\n" in current.value:
-            return True
-        if isinstance(current, cst.FormattedString):
-            return True
-        stack.extend(iter_children(current))
-    return False
-
-
-def _toggle_with_fix(ctx: Context, node: cst.With, to_async: bool) -> Optional[Fix]:
-    """``with`` <-> ``async with`` as one text edit over the statement."""
-    if _has_multiline_string(node.body):
-        return None
+def _toggle_with_fix(node: cst.With, to_async: bool) -> Fix:
+    """``with`` <-> ``async with``: the statement with its ``async`` keyword toggled."""
     changed = node.with_changes(asynchronous=cst.Asynchronous() if to_async else None)
-    text = ctx.module.code_for_node(changed)
-    indent = _indent_of(ctx)
-    lines = text.split("\n")
-    body = [(indent + line) if line.strip() else line for line in lines[1:]]
-    rendered = "\n".join([lines[0], *body]).rstrip("\r\n")
     title = Text("Use 'async with'", "改用 'async with'") if to_async else Text("Use 'with'", "改用 'with'")
-    return Fix(title, True, replacements=((node, _Verbatim(rendered)),))
+    return Fix(title, True, replacements=((node, changed),))
 
 
 class WrongWithKind(Rule):
@@ -543,7 +502,7 @@ class WrongWithKind(Rule):
             if kind is None:
                 continue
             if not is_async and kind in ASYNC_ONLY_CONTEXT_MANAGERS:
-                fix = _toggle_with_fix(self.ctx, node, True) if self.ctx.in_async_function else None
+                fix = _toggle_with_fix(node, True) if self.ctx.in_async_function else None
                 self.report(item.item, Text(
                     f"'{kind}' is an async context manager; use 'async with', not 'with'",
                     f"'{kind}' 是异步上下文管理器;请使用 'async with' 而不是 'with'"), fix=fix)
@@ -553,7 +512,7 @@ class WrongWithKind(Rule):
                     f"'{kind}' is not an async context manager; 'async with' raises TypeError — "
                     "use 'with' (or an asyncio primitive in async code)",
                     f"'{kind}' 不是异步上下文管理器;'async with' 会抛出 TypeError——请使用 'with'"
-                    "(在异步代码中请改用 asyncio 原语)"), fix=_toggle_with_fix(self.ctx, node, False))
+                    "(在异步代码中请改用 asyncio 原语)"), fix=_toggle_with_fix(node, False))
                 return
 
     def _kind(self, expr: cst.BaseExpression) -> Optional[str]:

@@ -11,7 +11,7 @@ from ..apis.coroutines import (
 )
 from ..findings import Text
 from ..semantics.context import Context
-from ..semantics.lifetime import NameUsage, dotted_text, follow, usage_of, value_fate
+from ..semantics.lifetime import NameUsage, dotted_text, follow, value_fate
 from .base import Rule
 from .coroutines import callee_name, coroutine_function, walk_body
 
