@@ -242,6 +242,8 @@ class Context:
                 inner = annotation.slice[0].slice
                 if isinstance(inner, cst.Index):
                     return self._annotation_type(inner.value, scope, depth + 1)
+            if outer is not None and returned_type(outer) == outer:
+                return outer  # a generic known class: queue.Queue[int] -> queue.Queue
             return None
         if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
             for side in (annotation.left, annotation.right):
