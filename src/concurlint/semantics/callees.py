@@ -69,3 +69,81 @@ def walk_body(node: cst.CSTNode, into_scopes: bool = False) -> Iterator[cst.CSTN
         if not into_scopes and isinstance(current, _SCOPE_NODES):
             continue
         stack.extend(reversed(iter_children(current)))
+
+
+# ----------------------------------------------------------------------------- arguments
+MISSING = "missing"  # the argument is not given
+GIVEN = "given"  # given; its value is returned
+UNKNOWN = "unknown"  # may come from *args / **kwargs
+
+
+def argument(call: cst.Call, position: Optional[int], keyword: str,
+             ) -> Tuple[str, Optional[cst.BaseExpression]]:
+    """Find one parameter's argument in ``call`` by keyword or position.
+
+    Returns ``(GIVEN, value)``, ``(MISSING, None)`` or ``(UNKNOWN, None)`` when a
+    ``*args``/``**kwargs`` could supply it.
+    """
+    index = 0
+    star_before = False
+    double_star = False
+    for arg in call.args:
+        if arg.star == "**":
+            double_star = True
+        elif arg.star == "*":
+            star_before = True
+        elif arg.keyword is not None:
+            if arg.keyword.value == keyword:
+                return GIVEN, arg.value
+        else:
+            if position is not None and index == position and not star_before:
+                return GIVEN, arg.value
+            index += 1
+    if double_star or (star_before and position is not None):
+        return UNKNOWN, None
+    return MISSING, None
+
+
+def number_value(expr: Optional[cst.BaseExpression]) -> Optional[float]:
+    """The value of a numeric literal (``3``, ``-1``, ``0.5``), else None."""
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        try:
+            return float(expr.evaluated_value)
+        except (ValueError, SyntaxError):  # pragma: no cover - libcst already parsed it
+            return None
+    if isinstance(expr, cst.UnaryOperation):
+        inner = number_value(expr.expression)
+        if inner is None:
+            return None
+        if isinstance(expr.operator, cst.Minus):
+            return -inner
+        if isinstance(expr.operator, cst.Plus):
+            return inner
+    return None
+
+
+def is_none(expr: Optional[cst.BaseExpression]) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def last_name(expr: Optional[cst.BaseExpression]) -> Optional[str]:
+    """``a.b.c`` -> ``c``; ``f(x)`` -> ``f``; ``await x.y`` -> ``y``."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Call):
+        return last_name(expr.func)
+    if isinstance(expr, cst.Await):
+        return last_name(expr.expression)
+    return None
+
+
+def dotted(expr: Optional[cst.BaseExpression]) -> Optional[str]:
+    """``self.session`` -> ``"self.session"`` for plain names/attribute chains, else None."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = dotted(expr.value)
+        return f"{base}.{expr.attr.value}" if base is not None else None
+    return None
