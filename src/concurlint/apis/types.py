@@ -225,31 +225,3 @@ RETURN_TYPES.update({
     "requests.delete": "requests.Response",
     "requests.head": "requests.Response",
 })
-
-# Appended for CCY4/CCY5/CCY7 (backpressure, timeouts, resources).
-RETURN_TYPES.update({
-    "anyio.create_task_group": "anyio.abc.TaskGroup",
-    "trio.open_nursery": "trio.Nursery",
-    "anyio.Semaphore": "anyio.Semaphore",
-    "anyio.CapacityLimiter": "anyio.CapacityLimiter",
-    "trio.Semaphore": "trio.Semaphore",
-    "trio.CapacityLimiter": "trio.CapacityLimiter",
-    "aiolimiter.AsyncLimiter": "aiolimiter.AsyncLimiter",
-    "httpx.Timeout": "httpx.Timeout",
-    "urllib.request.OpenerDirector": "urllib.request.OpenerDirector",
-    "urllib.request.build_opener": "urllib.request.OpenerDirector",
-    "asyncio.SelectorEventLoop": "asyncio.AbstractEventLoop",
-    "asyncio.ProactorEventLoop": "asyncio.AbstractEventLoop",
-    "asyncio.DefaultEventLoopPolicy.new_event_loop": "asyncio.AbstractEventLoop",
-    "requests.Session.request": "requests.Response",
-    "requests.Session.post": "requests.Response",
-    "requests.Session.put": "requests.Response",
-    "requests.Session.patch": "requests.Response",
-    "requests.Session.delete": "requests.Response",
-    "requests.Session.head": "requests.Response",
-    "requests.request": "requests.Response",
-    "requests.put": "requests.Response",
-    "requests.patch": "requests.Response",
-    "requests.delete": "requests.Response",
-    "requests.head": "requests.Response",
-})
