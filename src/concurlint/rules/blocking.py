@@ -79,6 +79,12 @@ def _classify(ctx: Context, node: cst.Call) -> Optional[Blocking]:
         return Blocking(code, _display(name), suggestion)
     patterns = _patterns(ctx)
     if patterns:
+        if isinstance(func, cst.Attribute) and len(names) < 2:
+            # ``client.push()`` with ``client = legacy_sdk.Client()``: no table knows the type.
+            # Only objects made by a class (``Client()``), not any function's return value.
+            maker = ctx.made_by(func.value)
+            if maker is not None and maker.rpartition(".")[2][:1].isupper():
+                names.append(canonical(f"{maker}.{func.attr.value}"))
         for name in names:
             if patterns.matches(name):
                 return Blocking("CCY209", _display(name), apis.CONFIGURED)

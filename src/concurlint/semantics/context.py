@@ -257,6 +257,38 @@ class Context:
             return None
         return name
 
+    def made_by(self, expr: cst.BaseExpression, scope: Optional[Scope] = None, _depth: int = 0) -> Optional[str]:
+        """The qualified name of the callable whose call produced ``expr``'s object, even
+        when its return type is unknown: ``c = sdk.Client()`` -> ``sdk.Client`` for ``c``.
+
+        Follows the same bindings as ``type_of`` (local names, module names, ``self.x``,
+        ``with ... as``); used for user-configured APIs that no table describes.
+        """
+        scope = scope or self.scope
+        if _depth > _MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Await):
+            return self.made_by(expr.expression, scope, _depth + 1)
+        if isinstance(expr, cst.Call):
+            callee = self._resolve(expr.func, scope, _depth + 1)
+            return callee if callee is not None and not callee.startswith("<") else None
+        bindings: Optional[List[Binding]] = None
+        owner: Optional[Scope] = None
+        if isinstance(expr, cst.Name):
+            bindings, owner = self.lookup(expr.value, scope)
+        elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+            cls = self._class_of_self(expr.value.value, scope)
+            if cls is not None:
+                bindings, owner = cls.attributes.get(expr.attr.value), cls.parent or self.module_scope
+        if not bindings or owner is None:
+            return None
+        for binding in bindings:
+            if binding.kind == ASSIGN and isinstance(binding.node, cst.Call):
+                found = self.made_by(binding.node, owner, _depth + 1)
+                if found is not None:
+                    return found
+        return None
+
     def _class_of_self(self, name: str, scope: Scope) -> Optional[Scope]:
         current: Optional[Scope] = scope
         while current is not None:
