@@ -1,0 +1,723 @@
+"""Which code runs in other threads (or processes), and what holds a lock.
+
+``thread_targets(ctx)`` answers "does this function run in a thread?" for every
+function of a module. Targets are often defined before the call that starts them,
+so the answer needs a per-module pre-pass: one cheap iterative scan of the module
+(computed lazily, once, cached in ``ctx.memo``) that records
+
+- start sites: ``threading.Thread(target=f)``, ``Timer(t, f)``, ``executor.submit(f)``
+  / ``map(f, ...)`` of a thread or process pool, ``asyncio.to_thread(f)``,
+  ``loop.run_in_executor(ex, f)``, ``multiprocessing.Process(target=f)``, pool methods;
+- ``Thread`` / ``Process`` subclasses (their ``run`` is a target);
+- same-module call edges (``f()``, ``self.m()``, ``cls.m()``, ``Cls.m()``), each marked
+  protected when the call is lexically inside ``with <lock>:`` or after ``acquire()``;
+- method calls by name (``.join()``, ``.get()``, ``.task_done()`` ...) for rules that
+  connect uses across functions.
+
+Then thread (and process) context is the set of functions reachable from the
+targets through *unprotected* call edges: a helper whose every call site holds a
+lock is therefore protected. ``functools.partial(f, ...)`` and ``lambda: f(...)``
+wrappers lead to ``f``.
+
+The lock helpers (``is_lock``, ``is_protected``) are shared by CCY301, CCY305 and
+CCY306: a lock is a ``threading``/``asyncio``/``multiprocessing`` primitive by
+construction or a name matching ``Settings.lock_name_pattern`` on its last part.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Dict, Iterator, List, Optional, Pattern, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+from ..apis.threads import (
+    BY_EXECUTOR, CALLABLE_FACTORIES, GUARD_NAME_PATTERN, LATER, LOCK_TYPES, PROCESS,
+    PROCESS_EXECUTORS, STARTER_NAMES, STARTERS, THREAD, THREAD_BASES, UNTYPED_EXECUTOR_METHODS,
+    Starter,
+)
+from .context import Context
+from .scopes import (
+    ASSIGN, ASYNC_DEF, CLASS, DEF, BindingCollector, Scope, add_parameters, class_attribute_scan,
+)
+from .traversal import iter_children
+
+FunctionNode = Union[cst.FunctionDef, cst.Lambda]
+_MEMO_KEY = "concurlint.threads"
+_LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+_CONCURRENCY_MODULES = frozenset({"threading", "_thread", "concurrent", "multiprocessing",
+                                  "asyncio", "anyio", "queue"})
+_UNTYPED_EXECUTOR_NAME = re.compile(r"(?i)(executor|thread|^ex$|^tpe$|^pool$)")
+_PROCESS_NAME = re.compile(r"(?i)process|proc_|mp_")
+
+
+# --------------------------------------------------------------------------- locks
+def _patterns(ctx: Context) -> Tuple[Pattern[str], Pattern[str]]:
+    key = ("concurlint.threads.lock-pattern", ctx.settings.lock_name_pattern)
+    found = ctx.memo.get(key)
+    if found is None:
+        found = (re.compile(ctx.settings.lock_name_pattern), re.compile(GUARD_NAME_PATTERN))
+        ctx.memo[key] = found
+    return found
+
+
+def last_name(expr: cst.BaseExpression) -> Optional[str]:
+    """``self._lock`` -> ``_lock``; ``lock`` -> ``lock``; ``locks[k]`` -> ``locks``."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    if isinstance(expr, cst.Subscript):
+        return last_name(expr.value)
+    if isinstance(expr, cst.Call):
+        return last_name(expr.func)
+    return None
+
+
+def lock_name_matches(ctx: Context, name: str, guards: bool = True) -> bool:
+    lock_pattern, guard_pattern = _patterns(ctx)
+    if lock_pattern.search(name):
+        return True
+    return guards and bool(guard_pattern.search(name))
+
+
+def is_lock(ctx: Context, expr: cst.BaseExpression, scope: Optional[Scope] = None,
+            types: frozenset = LOCK_TYPES, guards: bool = True) -> bool:
+    """Is ``expr`` a lock: a known primitive by construction, or lock-named?"""
+    if isinstance(expr, cst.Await):
+        expr = expr.expression
+    if isinstance(expr, (cst.Name, cst.Attribute, cst.Call)):
+        found = ctx.type_of(expr, scope or ctx.scope)
+        if found is not None:
+            return found in types
+    name = last_name(expr)
+    if name is None:
+        return False
+    if isinstance(expr, cst.Subscript) and name.endswith("s"):
+        name = name[:-1]  # self._locks[key]
+    return lock_name_matches(ctx, name, guards)
+
+
+def _call_of(small: cst.CSTNode) -> Optional[cst.Call]:
+    """The call a simple statement is about: ``x.acquire()``, ``await x.acquire()``, ``ok = x.acquire()``."""
+    value: Optional[cst.BaseExpression] = None
+    if isinstance(small, cst.Expr):
+        value = small.value
+    elif isinstance(small, cst.Assign):
+        value = small.value
+    if isinstance(value, cst.Await):
+        value = value.expression
+    return value if isinstance(value, cst.Call) else None
+
+
+def _acquire_state(stmt: cst.CSTNode) -> Optional[bool]:
+    """True when ``stmt`` acquires a lock-like object, False when it releases one."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return None
+    state: Optional[bool] = None
+    for small in stmt.body:
+        call = _call_of(small)
+        if call is None:
+            continue
+        name = (last_name(call.func) or "").lower()
+        if "release" in name or name.endswith("unlock"):
+            state = False
+        elif "acquire" in name or name in ("lock", "_lock"):
+            state = True
+    return state
+
+
+def _test_acquires(test: cst.BaseExpression) -> bool:
+    node = test
+    while isinstance(node, cst.UnaryOperation):
+        node = node.expression
+    if isinstance(node, cst.Await):
+        node = node.expression
+    if isinstance(node, cst.Call):
+        return "acquire" in (last_name(node.func) or "").lower()
+    if isinstance(node, cst.BooleanOperation):
+        return _test_acquires(node.left) or _test_acquires(node.right)
+    return False
+
+
+def _block_statements(node: cst.CSTNode) -> Optional[Sequence[cst.CSTNode]]:
+    if isinstance(node, (cst.IndentedBlock, cst.Module)):
+        return node.body
+    return None
+
+
+def is_protected(ctx: Context, ancestors: Sequence[cst.CSTNode], node: cst.CSTNode,
+                 scope: Optional[Scope] = None) -> bool:
+    """Is ``node`` lexically inside ``with <lock>:`` (sync or async) or between an
+    ``acquire()`` and its ``release()`` in the same function?"""
+    child = node
+    for ancestor in reversed(ancestors):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return False
+        if isinstance(ancestor, cst.With) and child is ancestor.body:
+            for item in ancestor.items:
+                if is_lock(ctx, item.item, scope):
+                    return True
+        elif isinstance(ancestor, (cst.If, cst.While)) and child is ancestor.body:
+            if _test_acquires(ancestor.test):
+                return True
+        statements = _block_statements(ancestor)
+        if statements is not None:
+            held = False
+            for stmt in statements:
+                if stmt is child:
+                    break
+                state = _acquire_state(stmt)
+                if state is not None:
+                    held = state
+            if held:
+                return True
+        child = ancestor
+    return False
+
+
+def in_loop(ancestors: Sequence[cst.CSTNode]) -> bool:
+    """Inside a loop or comprehension of the innermost function (or module)?"""
+    for ancestor in reversed(ancestors):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return False
+        if isinstance(ancestor, _LOOPS):
+            return True
+    return False
+
+
+# --------------------------------------------------------------------------- facts
+@dataclass
+class StartSite:
+    """A place that hands a callable to another thread or process."""
+
+    node: Union[cst.Call, cst.ClassDef]
+    kind: str  # THREAD or PROCESS (LATER sites are not recorded)
+    label: str  # e.g. "Thread(target=inc)" or "Thread subclass 'Worker'"
+    function: Optional[FunctionNode]  # where the start happens (None: module level)
+    repeated: bool  # inside a loop/comprehension: several threads run the target
+    callable_expr: Optional[cst.BaseExpression] = None
+    targets: List[FunctionNode] = field(default_factory=list)
+
+
+@dataclass
+class Edge:
+    caller: Optional[FunctionNode]
+    callee: FunctionNode
+    call: cst.Call
+    protected: bool
+
+
+@dataclass
+class FunctionInfo:
+    node: FunctionNode
+    scope: Scope
+    parent: Optional[FunctionNode]
+    class_scope: Optional[Scope]  # for methods: their class
+
+    @property
+    def name(self) -> str:
+        return self.node.name.value if isinstance(self.node, cst.FunctionDef) else "<lambda>"
+
+
+@dataclass
+class MethodCall:
+    call: cst.Call
+    receiver: cst.BaseExpression
+    scope: Scope
+    function: Optional[FunctionNode]
+    loop_iter: Optional[cst.BaseExpression]  # `for t in threads: t.join()` -> threads
+
+
+@dataclass
+class Origin:
+    """Why a function runs in a thread: the start site and the first function on the way."""
+
+    site: StartSite
+    root: FunctionNode
+    via: Optional[FunctionNode] = None  # the caller that leads here (None for the target itself)
+
+
+@dataclass
+class ThreadTargets:
+    functions: Dict[FunctionNode, FunctionInfo] = field(default_factory=dict)
+    classes: Dict[cst.ClassDef, Scope] = field(default_factory=dict)
+    sites: List[StartSite] = field(default_factory=list)
+    edges: List[Edge] = field(default_factory=list)
+    method_calls: Dict[str, List[MethodCall]] = field(default_factory=dict)
+    # class node -> THREAD / PROCESS for Thread / Process subclasses (local, transitively)
+    runnable_classes: Dict[cst.ClassDef, str] = field(default_factory=dict)
+    thread_context: Dict[FunctionNode, Origin] = field(default_factory=dict)
+    process_context: Dict[FunctionNode, Origin] = field(default_factory=dict)
+
+    def runs_in_thread(self, node: Optional[cst.CSTNode]) -> Optional[Origin]:
+        return self.thread_context.get(node) if node is not None else None  # type: ignore[arg-type]
+
+    def runs_in_process(self, node: Optional[cst.CSTNode]) -> Optional[Origin]:
+        return self.process_context.get(node) if node is not None else None  # type: ignore[arg-type]
+
+    def callers(self, node: FunctionNode) -> List[Edge]:
+        return [e for e in self.edges if e.callee is node]
+
+    def callees(self, node: Optional[FunctionNode]) -> List[Edge]:
+        return [e for e in self.edges if e.caller is node]
+
+    def runnable_class_named(self, ctx: Context, qualname: Optional[str]) -> Optional[Tuple[cst.ClassDef, str]]:
+        """For a local class qualified name: the class if it is a Thread/Process subclass."""
+        if not qualname:
+            return None
+        for cls, kind in self.runnable_classes.items():
+            if ctx.local_qualname(cls.name.value) == qualname:
+                return cls, kind
+        return None
+
+
+def thread_targets(ctx: Context) -> ThreadTargets:
+    """The module's thread/process targets and call graph (computed once per module)."""
+    found = ctx.memo.get(_MEMO_KEY)
+    if found is None:
+        found = ThreadTargets()
+        if _may_start_threads(ctx.module):
+            _Scanner(ctx, found).run()
+        ctx.memo[_MEMO_KEY] = found
+    return found
+
+
+def _may_start_threads(module: cst.Module) -> bool:
+    """Cheap gate: does any statement (at any depth) import a concurrency module?"""
+    stack: List[cst.CSTNode] = list(module.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        if _top(alias.name) in _CONCURRENCY_MODULES:
+                            return True
+                elif isinstance(small, cst.ImportFrom):
+                    if small.module is not None and _top(small.module) in _CONCURRENCY_MODULES:
+                        return True
+                    if small.relative:
+                        return True  # a sibling module may export a Thread subclass or pool
+        elif isinstance(stmt, cst.BaseCompoundStatement):
+            stack.extend(_nested_statements(stmt))
+    return False
+
+
+def _top(name: Union[cst.Attribute, cst.Name]) -> str:
+    while isinstance(name, cst.Attribute):
+        name = name.value  # type: ignore[assignment]
+    return name.value if isinstance(name, cst.Name) else ""
+
+
+def _nested_statements(stmt: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+        part = getattr(stmt, name, None)
+        if part is None:
+            continue
+        parts = part if isinstance(part, (list, tuple)) else [part]
+        for item in parts:
+            if isinstance(item, cst.IndentedBlock):
+                yield from item.body
+            elif isinstance(item, cst.SimpleStatementSuite):
+                yield cst.SimpleStatementLine(body=item.body)
+            elif isinstance(item, cst.BaseCompoundStatement) or isinstance(
+                    item, (cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)):
+                yield item
+            elif hasattr(item, "body"):
+                yield item
+
+
+# --------------------------------------------------------------------------- the scan
+_LEAVE = object()
+
+
+class _Scanner:
+    def __init__(self, ctx: Context, out: ThreadTargets):
+        self.ctx = ctx
+        self.out = out
+        self.class_by_qualname: Dict[str, Tuple[cst.ClassDef, Scope]] = {}
+        self.pending_sites: List[Tuple[StartSite, Scope, Starter]] = []
+
+    # ---- walk
+    def run(self) -> None:
+        ctx = self.ctx
+        ancestors: List[cst.CSTNode] = [ctx.module]
+        stack: List[Tuple[object, cst.CSTNode, Scope, Optional[FunctionNode]]] = [
+            (None, child, ctx.module_scope, None) for child in reversed(iter_children(ctx.module))]
+        while stack:
+            marker, node, scope, function = stack.pop()
+            if marker is _LEAVE:
+                ancestors.pop()
+                continue
+            children_scope, children_function = scope, function
+            if isinstance(node, cst.Call):
+                self.call(node, scope, function, ancestors)
+            ancestors.append(node)
+            stack.append((_LEAVE, node, scope, function))
+            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                inner_scope = self.enter(node, scope, function)
+                outer, inner = _split(node)
+                inner_function = node if not isinstance(node, cst.ClassDef) else function
+                for child in reversed(inner):
+                    stack.append((None, child, inner_scope, inner_function))  # type: ignore[arg-type]
+                for child in reversed(outer):
+                    stack.append((None, child, children_scope, children_function))
+            else:
+                for child in reversed(iter_children(node)):
+                    stack.append((None, child, children_scope, children_function))
+        self.finish()
+
+    def enter(self, node: cst.CSTNode, parent: Scope, function: Optional[FunctionNode]) -> Scope:
+        ctx = self.ctx
+        if isinstance(node, cst.FunctionDef):
+            scope = Scope("function", node, parent, is_async=node.asynchronous is not None,
+                          name=node.name.value)
+            add_parameters(scope, node.params)
+            BindingCollector(scope, ctx.module_name, ctx.is_package, record_attributes=False).block(node.body)
+            self.out.functions[node] = FunctionInfo(node, scope, function, parent if parent.kind == "class" else None)
+            return scope
+        if isinstance(node, cst.ClassDef):
+            scope = Scope("class", node, parent, name=node.name.value)
+            body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+            BindingCollector(scope, ctx.module_name, ctx.is_package).block(node.body)
+            class_attribute_scan(scope, body, ctx.module_name)  # type: ignore[arg-type]
+            self.out.classes[node] = scope
+            if parent.kind == "module":
+                self.class_by_qualname[ctx.local_qualname(node.name.value)] = (node, scope)
+            return scope
+        scope = Scope("lambda", node, parent)
+        add_parameters(scope, node.params)  # type: ignore[attr-defined]
+        self.out.functions[node] = FunctionInfo(node, scope, function, None)  # type: ignore[index]
+        return scope
+
+    def call(self, node: cst.Call, scope: Scope, function: Optional[FunctionNode],
+             ancestors: List[cst.CSTNode]) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            name = func.attr.value
+            loop_iter = None
+            if isinstance(func.value, cst.Name):
+                loop_iter = _loop_iterable(ancestors, func.value.value)
+            self.out.method_calls.setdefault(name, []).append(
+                MethodCall(node, func.value, scope, function, loop_iter))
+        elif isinstance(func, cst.Name):
+            name = func.value
+        else:
+            return
+        if name in STARTER_NAMES:
+            self.start_site(node, scope, function, ancestors)
+        callee = self.definition(func, scope)
+        if callee is not None:
+            self.out.edges.append(Edge(function, callee, node,
+                                       is_protected(self.ctx, ancestors, node, scope)))
+
+    def start_site(self, node: cst.Call, scope: Scope, function: Optional[FunctionNode],
+                   ancestors: List[cst.CSTNode]) -> None:
+        ctx = self.ctx
+        qualname = ctx.resolve(node.func, scope)
+        starter = STARTERS.get(qualname) if qualname else None
+        if starter is None and isinstance(node.func, cst.Attribute) and qualname is None:
+            receiver = last_name(node.func.value)
+            if (receiver and _UNTYPED_EXECUTOR_NAME.search(receiver) and not _PROCESS_NAME.search(receiver)
+                    and ctx.type_of(node.func.value, scope) is None):
+                starter = UNTYPED_EXECUTOR_METHODS.get(node.func.attr.value)
+        if starter is None or starter.kind == LATER:
+            return
+        kind = starter.kind
+        if kind == BY_EXECUTOR:
+            executor = positional(node, 0)
+            kind = PROCESS if executor is not None and ctx.type_of(executor, scope) in PROCESS_EXECUTORS else THREAD
+        target = callable_argument(node, starter)
+        if target is None:
+            return
+        site = StartSite(node, kind, site_label(ctx, node, starter), function, in_loop(ancestors), target)
+        self.pending_sites.append((site, scope, starter))
+
+    # ---- resolution of callables
+    def definition(self, expr: cst.BaseExpression, scope: Scope) -> Optional[FunctionNode]:
+        """The same-module function a call target names (plain name, self/cls/Class method)."""
+        ctx = self.ctx
+        if isinstance(expr, cst.Name):
+            bindings, _owner = ctx.lookup(expr.value, scope)
+            if bindings and len(bindings) == 1 and bindings[0].kind in (DEF, ASYNC_DEF):
+                node = bindings[0].node
+                return node if isinstance(node, cst.FunctionDef) else None
+            return None
+        if isinstance(expr, cst.Attribute):
+            cls = self.class_of(expr.value, scope)
+            if cls is not None:
+                return self.method(cls, expr.attr.value)
+        return None
+
+    def class_of(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
+        """The local class whose methods ``expr.<m>`` refers to: self/cls, an instance, the class."""
+        ctx = self.ctx
+        if isinstance(expr, cst.Name):
+            cls = ctx._class_of_self(expr.value, scope)  # noqa: SLF001 - same package
+            if cls is not None:
+                return cls
+            bindings, _owner = ctx.lookup(expr.value, scope)
+            if bindings and len(bindings) == 1 and bindings[0].kind == CLASS:
+                node = bindings[0].node
+                if isinstance(node, cst.ClassDef):
+                    return self.out.classes.get(node)
+        if isinstance(expr, (cst.Name, cst.Attribute, cst.Call)):
+            found = ctx.type_of(expr, scope)
+            if found is not None and found in self.class_by_qualname:
+                return self.class_by_qualname[found][1]
+        return None
+
+    def method(self, cls: Scope, name: str, depth: int = 0) -> Optional[cst.FunctionDef]:
+        bindings = cls.bindings.get(name)
+        if bindings:
+            if len(bindings) == 1 and bindings[0].kind in (DEF, ASYNC_DEF):
+                node = bindings[0].node
+                return node if isinstance(node, cst.FunctionDef) else None
+            return None
+        if depth > 5 or not isinstance(cls.node, cst.ClassDef):
+            return None
+        for base in cls.node.bases:
+            base_scope = self.local_class(base.value, cls.parent or self.ctx.module_scope)
+            if base_scope is not None:
+                found = self.method(base_scope, name, depth + 1)
+                if found is not None:
+                    return found
+        return None
+
+    def local_class(self, expr: cst.BaseExpression, scope: Scope) -> Optional[Scope]:
+        if isinstance(expr, cst.Name):
+            bindings, _owner = self.ctx.lookup(expr.value, scope)
+            if bindings and len(bindings) == 1 and bindings[0].kind == CLASS:
+                node = bindings[0].node
+                if isinstance(node, cst.ClassDef):
+                    return self.out.classes.get(node)
+        return None
+
+    def targets_of(self, expr: cst.BaseExpression, scope: Scope, depth: int = 0) -> List[FunctionNode]:
+        """The functions a callable expression runs: f, self.m, obj.m, partial(f), lambda: f()."""
+        if depth > 4:
+            return []
+        ctx = self.ctx
+        if isinstance(expr, cst.Lambda):
+            return [expr]
+        if isinstance(expr, cst.Call):
+            if ctx.resolve(expr.func, scope) == "functools.partial":
+                first = positional(expr, 0)
+                if first is not None:
+                    return self.targets_of(first, scope, depth + 1)
+            return []
+        if isinstance(expr, cst.Name):
+            bindings, owner = ctx.lookup(expr.value, scope)
+            if bindings and len(bindings) == 1:
+                binding = bindings[0]
+                if binding.kind in (DEF, ASYNC_DEF) and isinstance(binding.node, cst.FunctionDef):
+                    return [binding.node]
+                if (binding.kind == ASSIGN and not binding.with_item and owner is not None
+                        and isinstance(binding.node, (cst.Lambda, cst.Call))):
+                    return self.targets_of(binding.node, owner, depth + 1)
+            return []
+        if isinstance(expr, cst.Attribute):
+            found = self.definition(expr, scope)
+            return [found] if found is not None else []
+        return []
+
+    # ---- after the walk
+    def finish(self) -> None:
+        out = self.out
+        ctx = self.ctx
+        # Thread / Process subclasses (a local base may come later in the file: fixpoint)
+        changed = True
+        while changed:
+            changed = False
+            for cls, scope in out.classes.items():
+                if cls in out.runnable_classes:
+                    continue
+                parent = scope.parent or ctx.module_scope
+                for base in cls.bases:
+                    kind = THREAD_BASES.get(ctx.resolve(base.value, parent) or "")
+                    if kind is None:
+                        local = self.local_class(base.value, parent)
+                        if local is not None and isinstance(local.node, cst.ClassDef):
+                            kind = out.runnable_classes.get(local.node)
+                    if kind is not None:
+                        out.runnable_classes[cls] = kind
+                        changed = True
+                        break
+        for cls, kind in out.runnable_classes.items():
+            run = self.method(out.classes[cls], "run")
+            if run is None:
+                continue
+            label = f"{'Thread' if kind == THREAD else 'Process'} subclass '{cls.name.value}'"
+            out.sites.append(StartSite(cls, kind, label, None, False, None, [run]))
+        for site, scope, _starter in self.pending_sites:
+            if site.callable_expr is not None:
+                site.targets = self.targets_of(site.callable_expr, scope)
+            out.sites.append(site)
+        # reachability through unprotected calls
+        by_caller: Dict[Optional[FunctionNode], List[Edge]] = {}
+        for edge in out.edges:
+            by_caller.setdefault(edge.caller, []).append(edge)
+        for site in out.sites:
+            context = out.thread_context if site.kind == THREAD else out.process_context
+            for root in site.targets:
+                if root in context:
+                    continue
+                context[root] = Origin(site, root)
+                work = [root]
+                while work:
+                    current = work.pop()
+                    for edge in by_caller.get(current, ()):
+                        if edge.protected or edge.callee in context:
+                            continue
+                        context[edge.callee] = Origin(site, root, current)
+                        work.append(edge.callee)
+
+
+def _split(node: cst.CSTNode) -> Tuple[List[cst.CSTNode], List[cst.CSTNode]]:
+    if isinstance(node, cst.FunctionDef):
+        outer: List[cst.CSTNode] = [*node.decorators, node.params]
+        if node.returns is not None:
+            outer.append(node.returns)
+        return outer, [node.body]
+    if isinstance(node, cst.ClassDef):
+        return [*node.decorators, *node.bases, *node.keywords], [node.body]
+    return [node.params], [node.body]  # type: ignore[attr-defined]
+
+
+def _loop_iterable(ancestors: Sequence[cst.CSTNode], name: str) -> Optional[cst.BaseExpression]:
+    for ancestor in reversed(ancestors):
+        if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name) \
+                and ancestor.target.value == name:
+            return ancestor.iter
+        if isinstance(ancestor, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            comp: Optional[cst.BaseCompFor] = ancestor.for_in
+            while comp is not None:
+                if isinstance(comp.target, cst.Name) and comp.target.value == name:
+                    return comp.iter
+                comp = comp.inner_for_in
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return None
+    return None
+
+
+# --------------------------------------------------------------------------- call helpers
+def positional(call: cst.Call, index: int) -> Optional[cst.BaseExpression]:
+    position = 0
+    for arg in call.args:
+        if arg.keyword is not None or arg.star:
+            if arg.star:
+                return None
+            continue
+        if position == index:
+            return arg.value
+        position += 1
+    return None
+
+
+def keyword(call: cst.Call, name: str) -> Optional[cst.Arg]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def callable_argument(call: cst.Call, starter: Starter) -> Optional[cst.BaseExpression]:
+    """The callable a starter call hands over (``target=f`` / first positional ...)."""
+    if starter.keyword is not None:
+        arg = keyword(call, starter.keyword)
+        if arg is not None:
+            return arg.value
+    return positional(call, starter.position)
+
+
+def callable_arg_node(call: cst.Call, starter: Starter) -> Optional[cst.Arg]:
+    if starter.keyword is not None:
+        arg = keyword(call, starter.keyword)
+        if arg is not None:
+            return arg
+    position = 0
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            if position == starter.position:
+                return arg
+            position += 1
+    return None
+
+
+def site_label(ctx: Context, call: cst.Call, starter: Starter) -> str:
+    """A short spelling of the start call for messages: ``Thread(target=inc)``."""
+    target = callable_argument(call, starter)
+    target_text = _short(ctx, target) if target is not None else "..."
+    if starter.keyword in ("target", "function") and keyword(call, starter.keyword) is not None:
+        return f"{starter.label}(target={target_text})" if starter.keyword == "target" \
+            else f"{starter.label}(..., {target_text})"
+    if starter.position == 0:
+        receiver = ""
+        if isinstance(call.func, cst.Attribute) and starter.label in ("submit", "map", "apply",
+                                                                        "apply_async", "map_async",
+                                                                        "imap", "imap_unordered",
+                                                                        "starmap", "starmap_async"):
+            receiver = _short(ctx, call.func.value, 20) + "."
+        return f"{receiver}{starter.label}({target_text}, ...)" if len(call.args) > 1 \
+            else f"{receiver}{starter.label}({target_text})"
+    return f"{starter.label}(..., {target_text})"
+
+
+def _short(ctx: Context, node: cst.CSTNode, limit: int = 40) -> str:
+    text = " ".join(ctx.module.code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def line_of(ctx: Context, node: cst.CSTNode) -> Optional[int]:
+    """The first line of ``node`` (positions computed once per file, only when asked)."""
+    positions = ctx.memo.get("positions")
+    if positions is None:
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        positions = MetadataWrapper(ctx.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        ctx.memo["positions"] = positions
+    span = positions.get(node)
+    return span.start.line if span is not None else None
+
+
+def function_name(node: Optional[cst.CSTNode]) -> str:
+    if isinstance(node, cst.FunctionDef):
+        return node.name.value
+    if isinstance(node, cst.Lambda):
+        return "<lambda>"
+    return "<module>"
+
+
+def describe_origin(ctx: Context, function: FunctionNode, origin: Origin) -> Tuple[str, str]:
+    """("'inc', which runs in threads (Thread(target=inc) on line 12)", zh) for messages."""
+    site = origin.site
+    where = site.label
+    if isinstance(site.node, cst.Call):
+        line = line_of(ctx, site.node)
+        if line is not None:
+            where = f"{site.label} on line {line}"
+    runs = "threads" if site.kind == THREAD else "worker processes"
+    runs_zh = "线程" if site.kind == THREAD else "子进程"
+    name = function_name(function)
+    if origin.via is None:
+        return (f"'{name}', which runs in {runs} ({where})",
+                f"'{name}' 中,该函数在{runs_zh}中运行({where})")
+    root = function_name(origin.root)
+    return (f"'{name}', called from '{function_name(origin.via)}' in code that runs in {runs} "
+            f"('{root}' via {where})",
+            f"'{name}' 中,它由 '{function_name(origin.via)}' 调用,运行在{runs_zh}中"
+            f"('{root}',来自 {where})")
+
+
+def walk_expression(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under ``node`` (itself included), pre-order, not entering nested scopes."""
+    stack: List[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if current is not node and isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        stack.extend(reversed(iter_children(current)))

@@ -1,0 +1,115 @@
+"""CCY3 rules: every documented example, fixes, and the shared-state helpers."""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import pytest
+
+from concurlint.config import load_settings
+from concurlint.engine import check_source
+from concurlint.rules.threads import RULES
+from concurlint.source import decode_source
+
+EXAMPLES = [(rule, "valid", i, snippet) for rule in RULES for i, snippet in enumerate(rule.valid)] + [
+    (rule, "invalid", i, snippet) for rule in RULES for i, snippet in enumerate(rule.invalid)]
+
+
+def findings(text: str, select: List[str], options: Optional[dict] = None):
+    overrides = {"select": select}
+    overrides.update(options or {})
+    settings = load_settings(isolated=True, overrides=overrides)
+    result = check_source(decode_source(text.encode(), "example.py"), settings)
+    assert not result.tracebacks, result.tracebacks
+    return result.findings
+
+
+def codes(text: str, select: str = "CCY3", options: Optional[dict] = None) -> List[Tuple[int, str]]:
+    return [(f.line, f.code) for f in findings(text, [select], options)]
+
+
+@pytest.mark.parametrize("rule,kind,index,snippet", EXAMPLES,
+                         ids=[f"{r.code}-{k}-{i}" for r, k, i, _ in EXAMPLES])
+def test_documented_examples(rule, kind, index, snippet):
+    found = {code for _line, code in codes(snippet, rule.code)}
+    if kind == "invalid":
+        assert rule.code in found
+    else:
+        assert rule.code not in found
+
+
+def test_every_rule_is_documented_in_both_languages():
+    for rule in RULES:
+        assert rule.code.startswith("CCY3") and rule.name
+        for text in (rule.summary, rule.what, rule.why):
+            assert text.en and text.zh, rule.code
+        assert rule.example and rule.use_instead and rule.valid and rule.invalid, rule.code
+        if rule.fix != "-":
+            assert rule.fix_safety.en and rule.fix_safety.zh
+
+
+def test_default_on_matches_catalog():
+    off = {rule.code for rule in RULES if not rule.default_on}
+    assert off == {"CCY304"}
+    assert [rule.code for rule in RULES] == [f"CCY3{n:02d}" for n in range(1, 11)]
+
+
+def _fixed(text: str, code: str) -> str:
+    found = [f for f in findings(text, [code]) if f.fix is not None]
+    assert len(found) == 1
+    lines = text.splitlines(keepends=True)
+    edits = sorted(found[0].fix.edits, key=lambda e: (e.start.line, e.start.column), reverse=True)
+    for edit in edits:
+        assert edit.start.line == edit.end.line
+        line = lines[edit.start.line - 1]
+        lines[edit.start.line - 1] = line[: edit.start.column - 1] + edit.content + line[edit.end.column - 1:]
+    return "".join(lines)
+
+
+def test_ccy302_fix_without_arguments():
+    src = "import threading\ndef worker():\n    pass\nt = threading.Thread(target=worker())\n"
+    assert _fixed(src, "CCY302").endswith("t = threading.Thread(target=worker)\n")
+
+
+def test_ccy302_fix_moves_arguments_to_args():
+    src = "import threading\ndef worker(name, n):\n    pass\nt = threading.Thread(target=worker('a', 2), daemon=True)\n"
+    assert _fixed(src, "CCY302").endswith("t = threading.Thread(target=worker, daemon=True, args=('a', 2))\n")
+
+
+def test_ccy302_fix_single_argument_tuple():
+    src = "import threading\ndef worker(name):\n    pass\nt = threading.Thread(target=worker('a'))\n"
+    assert _fixed(src, "CCY302").endswith("t = threading.Thread(target=worker, args=('a',))\n")
+
+
+def test_ccy302_fix_submit_spreads_arguments():
+    src = ("from concurrent.futures import ThreadPoolExecutor\ndef fetch(url, n):\n    return n\n"
+           "with ThreadPoolExecutor() as ex:\n    fut = ex.submit(fetch(url, 3))\n")
+    assert _fixed(src, "CCY302").endswith("    fut = ex.submit(fetch, url, 3)\n")
+
+
+def test_ccy303_fix_uses_start():
+    src = "import threading\nt = threading.Thread(target=print)\nt.run()\n"
+    assert _fixed(src, "CCY303").endswith("t.start()\n")
+
+
+def test_message_names_state_function_and_start_site():
+    src = ("import threading\n\ncounter = 0\n\ndef inc():\n    global counter\n    counter += 1\n\n"
+           "t = threading.Thread(target=inc)\n")
+    [finding] = findings(src, ["CCY301"])
+    assert finding.line == 7
+    message = finding.message.en
+    assert "'counter'" in message and "'inc'" in message
+    assert "Thread(target=inc) on line 9" in message and "with lock:" in message
+    assert finding.message.zh
+
+
+def test_lock_name_pattern_is_configurable():
+    src = ("import threading\ncounter = 0\ndef inc(guardian):\n    global counter\n    with guardian:\n"
+           "        counter += 1\nthreading.Thread(target=inc, args=(None,)).start()\n")
+    assert codes(src) == [(6, "CCY301")]
+    assert codes(src, options={"lock-name-pattern": "guardian$"}) == []
+
+
+def test_lock_name_pattern_default_not_block():
+    src = ("import threading\ncounter = 0\ndef inc(block):\n    global counter\n    with block:\n"
+           "        counter += 1\nthreading.Thread(target=inc, args=(None,)).start()\n")
+    assert codes(src) == [(6, "CCY301")]
