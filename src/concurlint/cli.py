@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 import click
 
@@ -21,6 +21,9 @@ from .reporters.text import statistics
 from .rules import ALL_RULES, FAMILIES
 from .runner import RunResult, build_project_index, run
 from .source import SourceError, decode_source
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .fixes import FixRun
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -94,6 +97,9 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--stdin-filename", default=None, help="The name to report when reading from '-'.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings are reported.")
+@click.option("--fix", is_flag=True, help="Apply the safe fixes to the files (rewritten atomically).")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply the unsafe fixes.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead; change no file.")
 @click.option("--statistics", "show_statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--show-traceback", is_flag=True, help="Print tracebacks of internal errors (CCY003).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of messages.")
@@ -116,6 +122,9 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
         settings = _settings_from_options(paths, options)
         _validate_integrations(paths, options)
         result = _run(paths, settings, options)
+        fixing = _fix(paths, result, settings, options, lang)  # --fix / --diff
+        if fixing is not None:
+            result = fixing.result
         integration = _integrations(result, settings, options, lang)
     except ConfigError as exc:
         raise _fail(str(exc))
@@ -136,6 +145,11 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
     _emit(output, report, settings.output_format, options["output_file"], color)
     if options["show_statistics"]:
         click.echo(statistics(findings), nl=False)
+    if fixing is not None:
+        click.echo(_fix_summary(fixing, len(findings), options["unsafe_fixes"], lang),
+                   err=settings.output_format not in ("full", "concise") and not options["output_file"])
+        if fixing.errors:  # a file could not be written: never a success
+            raise click.exceptions.Exit(EXIT_FINDINGS)
     if findings and not options["exit_zero"]:
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
@@ -172,6 +186,70 @@ def _run(paths: Sequence[str], settings: Settings, options: Dict[str, Any]) -> R
     finally:
         if progress is not None:
             progress.close()
+
+
+# ---------------------------------------------------------------- fixes
+# --fix, --unsafe-fixes, --diff (the work is in fixes.py).
+def _fix(paths: Sequence[str], result: RunResult, settings: Settings, options: Dict[str, Any],
+         lang: str) -> Optional["FixRun"]:
+    """Apply (or, with --diff, show) the fixes; None when neither option was given.
+
+    --diff and --fix on standard input print their output here and exit.
+    """
+    if not (options["fix"] or options["diff"]):
+        return None
+    from .fixes import fix_run
+
+    stdin = "-" in paths
+    unsafe = options["unsafe_fixes"]
+    fixing = fix_run(result, settings, unsafe=unsafe, write=not (options["diff"] or stdin), stdin=stdin)
+    for message in fixing.dropped:
+        click.echo(f"concurlint: {message}", err=True)
+    for message in fixing.errors:
+        click.echo(f"concurlint: error: {message}", err=True)
+    if options["diff"]:
+        changed = fixing.changed
+        click.echo("".join(f.diff() for f in changed), nl=False)
+        count, files = fixing.fixed, len(changed)
+        if lang == "zh":
+            note = f"可修复 {files} 个文件中的 {count} 个问题。" if count else "没有可应用的修复。"
+        else:
+            note = (f"Would fix {count} problem{'s' if count != 1 else ''} in {files} "
+                    f"file{'s' if files != 1 else ''}." if count else "No fixes available.")
+        click.echo(note, err=True)
+        raise click.exceptions.Exit(EXIT_FINDINGS if changed and not options["exit_zero"] else EXIT_CLEAN)
+    if stdin:  # the (fixed) code on stdout, the report on stderr
+        original = result.results[0] if result.results else None
+        fixed = fixing.files[0] if fixing.files else None
+        if fixed is not None and fixed.changed:
+            data = fixed.encoded()
+        else:
+            data = original.source.raw if original is not None and original.source is not None else None
+        if data is not None:
+            stream = click.get_binary_stream("stdout")
+            stream.write(data)
+            stream.flush()
+        remaining = fixing.result.findings
+        report = Report(remaining, len(fixing.result.files), lang, _line_source(fixing.result), False)
+        click.echo(REPORTERS[settings.output_format](report), nl=False, err=True)
+        click.echo(_fix_summary(fixing, len(remaining), unsafe, lang), err=True)
+        raise click.exceptions.Exit(EXIT_FINDINGS if remaining and not options["exit_zero"] else EXIT_CLEAN)
+    return fixing
+
+
+def _fix_summary(fixing: "FixRun", remaining: int, unsafe: bool, lang: str) -> str:
+    fixed = fixing.fixed
+    hidden = 0 if unsafe else sum(
+        1 for f in fixing.result.findings if f.fix is not None and not f.fix.safe)
+    if lang == "zh":
+        line = f"已修复 {fixed} 个问题(剩余 {remaining} 个)。"
+        if hidden:
+            line += f" 另有 {hidden} 个可用 `--fix --unsafe-fixes` 修复。"
+        return line
+    line = f"Fixed {fixed} problem{'s' if fixed != 1 else ''} ({remaining} remaining)."
+    if hidden:
+        line += f" {hidden} more fixable with `--fix --unsafe-fixes`."
+    return line
 
 
 # ---------------------------------------------------------------- CI integrations
@@ -338,6 +416,56 @@ def rule_command(code: str, lang: Optional[str]) -> None:
     from .explain import explain
 
     click.echo(explain(rule, detect_lang(lang), color=_isatty()), nl=False)
+
+
+@main.command("report")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--html", "html_file", required=True, type=click.Path(dir_okay=False),
+              help="Write a self-contained HTML audit report to this file.")
+@click.option("--title", default=None, help="Title of the report (default: 'concurlint report').")
+@click.option("--select", multiple=True, help="Enable only these codes or prefixes (comma-separated).")
+@click.option("--extend-select", multiple=True, help="Enable these codes in addition to the preset.")
+@click.option("--ignore", multiple=True, help="Disable these codes or prefixes.")
+@click.option("--preset", type=click.Choice(PRESETS), default=None, help="Rule preset (default: 'default').")
+@click.option("--exclude", multiple=True, help="Glob patterns to exclude (replaces the defaults).")
+@click.option("--extend-exclude", multiple=True, help="Glob patterns to exclude in addition to the defaults.")
+@click.option("--config", type=click.Path(), default=None, help="Read settings from this TOML file.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the report.")
+def report_command(paths: Tuple[str, ...], html_file: str, title: Optional[str], **options: Any) -> None:
+    """Check PATHS and write an HTML audit report (exit 0 once it is written)."""
+    from .fileio import atomic_write
+    from .progress import for_stderr
+    from .reporters.html import render_html
+
+    paths = paths or (".",)
+    lang = detect_lang(options["lang"])
+    overrides = {key.replace("_", "-"): _split(options[key])
+                 for key in ("select", "extend_select", "ignore", "exclude", "extend_exclude")}
+    overrides["preset"] = options["preset"]
+    directory = os.path.dirname(os.path.abspath(html_file))
+    if not os.path.isdir(directory):
+        raise _fail(f"cannot write '{html_file}': directory '{directory}' does not exist")
+    progress = for_stderr()
+    try:
+        settings = load_settings(paths, options["config"], options["isolated"], overrides)
+        result = run(paths, settings, progress=progress)
+    except ConfigError as exc:
+        raise _fail(str(exc))
+    finally:
+        if progress is not None:
+            progress.close()
+    report = Report(result.findings, len(result.files), lang, _line_source(result))
+    try:
+        atomic_write(html_file, render_html(report, title, paths).encode("utf-8"))
+    except OSError as exc:
+        raise _fail(f"cannot write '{html_file}': {exc.strerror or exc}")
+    count = len(report.findings)
+    if lang == "zh":
+        click.echo(f"已写入 {html_file}:{count} 个问题,检查了 {len(result.files)} 个文件。")
+    else:
+        click.echo(f"Wrote {html_file}: {count} finding{'s' if count != 1 else ''} in "
+                   f"{len(result.files)} file{'s' if len(result.files) != 1 else ''} checked.")
 
 
 if __name__ == "__main__":  # pragma: no cover
