@@ -13,7 +13,7 @@ from ..apis.backpressure import (
 )
 from ..findings import Text
 from ..semantics.callees import definition_of, function_scope, walk_body
-from ..semantics.scopes import ASSIGN, DEF, Scope
+from ..semantics.scopes import ASSIGN, Scope
 from .base import Rule
 
 # ----------------------------------------------------------------------------- helpers
@@ -418,7 +418,8 @@ class UnboundedFanOut(Rule):
                     method = expr.func.attr.value if isinstance(expr.func, cst.Attribute) else None
                     if name in DRAINING_CALLS or method == "join":
                         result = True  # waits for the batch / the queue to drain
-                    elif method == "acquire" and self._is_semaphore(expr.func.value, self.ctx.scope):  # type: ignore[union-attr]
+                    elif method == "acquire" and \
+                            self._is_semaphore(expr.func.value, self.ctx.scope):  # type: ignore[union-attr]
                         result = True
             if result:
                 break
