@@ -176,7 +176,7 @@ class Context:
         if isinstance(expr, cst.Call):
             callee = self._resolve(expr.func, scope, _depth + 1)
             if callee is None:
-                return None
+                return self._method_result(expr.func, scope, _depth)
             known = returned_type(callee)
             if known is not None:
                 return known
@@ -185,7 +185,7 @@ class Context:
             # A class defined in another module of the checked project (cross-module index).
             if self.project is not None and self.project.is_class(callee):
                 return self.project.canonical(callee)
-            return None
+            return self._method_result(expr.func, scope, _depth)
         if isinstance(expr, cst.Name):
             bindings, owner = self.lookup(expr.value, scope)
             if not bindings or owner is None:
@@ -201,6 +201,15 @@ class Context:
                 if class_level:
                     return self._binding_type(class_level, cls, _depth)
         return self._derived_type(expr, scope, _depth)
+
+    def _method_result(self, func: cst.BaseExpression, scope: Scope, depth: int) -> Optional[str]:
+        """``<typed receiver>.method()`` when ``resolve`` went another way
+        (``Path(p).parent.joinpath(x)``: the receiver is a Path, so the result is one)."""
+        if isinstance(func, cst.Attribute):
+            owner = self.type_of(func.value, scope, depth + 1)
+            if owner is not None:
+                return returned_type(canonical(f"{owner}.{func.attr.value}"))
+        return None
 
     def _derived_type(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Optional[str]:
         """Types reached from a typed object by attribute, item or operator (apis/types.py)."""

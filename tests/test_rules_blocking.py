@@ -1,0 +1,433 @@
+"""CCY2 (blocking the event loop): rule examples, table matching, CCY209 patterns, CCY201 fix."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import libcst as cst
+import pytest
+
+from concurlint.apis import blocking as apis
+from concurlint.config import load_settings
+from concurlint.engine import check_source
+from concurlint.findings import Finding
+from concurlint.rules import blocking
+from concurlint.source import decode_source
+
+RULES = blocking.RULES
+
+
+def findings(text: str, select: Sequence[str] = ("CCY2",), **options: Any) -> List[Finding]:
+    overrides: Dict[str, Any] = {"select": list(select), **options}
+    settings = load_settings(isolated=True, overrides=overrides)
+    result = check_source(decode_source(text.encode(), "example.py"), settings, keep_module=True)
+    assert not result.tracebacks, result.tracebacks
+    return result.findings
+
+
+def codes(text: str, **options: Any) -> List[Tuple[int, str]]:
+    return [(f.line, f.code) for f in findings(text, **options)]
+
+
+# --------------------------------------------------------------------------- rule metadata
+def test_family_is_complete() -> None:
+    assert [r.code for r in RULES] == [f"CCY20{i}" for i in range(1, 10)]
+    assert len({r.name for r in RULES}) == 9
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_rule_docs_are_bilingual(rule: Any) -> None:
+    for text in (rule.summary, rule.what, rule.why, rule.fix_safety):
+        assert text.en and text.zh, rule.code
+    assert rule.example and rule.use_instead
+    assert rule.valid
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_examples_are_valid_python(rule: Any) -> None:
+    for snippet in (*rule.valid, *rule.invalid, rule.example, rule.use_instead):
+        cst.parse_module(snippet)
+
+
+EXAMPLES = [(r.code, "invalid", s) for r in RULES for s in r.invalid] + [
+    (r.code, "valid", s) for r in RULES for s in r.valid]
+
+
+@pytest.mark.parametrize("code,kind,snippet", EXAMPLES,
+                         ids=[f"{c}-{k}-{i}" for i, (c, k, _) in enumerate(EXAMPLES)])
+def test_rule_examples(code: str, kind: str, snippet: str) -> None:
+    found = {f.code for f in findings(snippet, select=[code])}
+    if kind == "invalid":
+        assert code in found
+    else:
+        assert code not in found
+
+
+def test_example_and_use_instead_of_each_rule() -> None:
+    for rule in RULES:
+        if rule.code == "CCY209":
+            options = {"blocking-calls": ["billing.charge_card"]}
+        else:
+            options = {}
+        assert rule.code in {f.code for f in findings(rule.example, select=[rule.code], **options)}, rule.code
+        assert rule.code not in {f.code for f in findings(rule.use_instead, select=[rule.code], **options)}, rule.code
+
+
+# --------------------------------------------------------------------------- table matching
+@pytest.mark.parametrize("qualname,code", [
+    ("time.sleep", "CCY201"),
+    ("requests.get", "CCY202"),
+    ("requests.Session.send", "CCY202"),
+    ("httpx.Client.stream", "CCY202"),
+    ("urllib3.HTTPSConnectionPool.request", "CCY202"),  # through TYPE_ALIASES
+    ("http.client.HTTPSConnection.getresponse", "CCY202"),
+    ("subprocess.check_output", "CCY203"),
+    ("builtins.open", "CCY204"),
+    ("pathlib.PosixPath.read_text", "CCY204"),
+    ("threading.RLock.acquire", "CCY205"),
+    ("queue.PriorityQueue.get", "CCY205"),
+    ("multiprocessing.JoinableQueue.join", "CCY205"),
+    ("builtins.input", "CCY206"),
+    ("smtplib.SMTP_SSL.login", "CCY207"),
+    ("sqlite3.Cursor.fetchmany", "CCY208"),  # every method of a sqlite3 cursor
+    ("redis.StrictRedis.hgetall", "CCY208"),
+    ("pymongo.collection.Collection.find_one", "CCY208"),
+])
+def test_lookup_finds_blocking_apis(qualname: str, code: str) -> None:
+    entry = apis.lookup(qualname)
+    assert entry is not None and entry[0] == code
+
+
+@pytest.mark.parametrize("qualname", [
+    "asyncio.sleep", "time.monotonic", "os.path.exists", "pathlib.Path.exists", "pathlib.Path.stat",
+    "requests.Session", "http.client.HTTPConnection", "subprocess.Popen", "socket.gethostname",
+    "queue.Queue.get_nowait", "queue.Queue.put_nowait", "threading.Event.is_set", "asyncio.Task.result",
+    "redis.Redis.pipeline", "redis.Redis._private", "redis.asyncio.Redis.get", "httpx.AsyncClient.get",
+    "aiofiles.open", "anyio.Path.read_text", "sqlite3", "open",
+])
+def test_lookup_ignores_non_blocking_apis(qualname: str) -> None:
+    assert apis.lookup(qualname) is None
+
+
+def test_every_table_entry_names_a_ccy2_code_and_a_suggestion() -> None:
+    for table in (apis.BLOCKING_CALLS, apis.ANY_METHOD_OF, apis.BLOCKING_WITH):
+        for name, (code, suggestion) in table.items():
+            assert code.startswith("CCY20") and code != "CCY209", name
+            assert suggestion.en and suggestion.zh, name
+    for name in apis.NON_BLOCKING_ARGUMENTS:
+        assert apis.lookup(name) is not None, name
+    for alias, target in apis.TYPE_ALIASES.items():
+        assert alias != target
+
+
+# --------------------------------------------------------------------------- CCY209 patterns
+@pytest.mark.parametrize("entries,name,expected", [
+    (("pkg.func",), "pkg.func", True),
+    (("pkg.func",), "pkg.func2", False),
+    (("pkg.func",), "pkg.func.inner", False),
+    (("pkg.func",), "pkg", False),
+    (("pkg.*",), "pkg.a", True),
+    (("pkg.*",), "pkg.a.b.c", True),
+    (("pkg.*",), "pkg", False),
+    (("pkg.*",), "pkg_async.a", False),
+    (("pkg.*",), "pkgx.a", False),
+    (("pkg.*",), "other.pkg.a", False),
+    (("pkg.sub.*",), "pkg.sub.f", True),
+    (("pkg.sub.*",), "pkg.subway.f", False),
+    (("pkg.*",), "<module>.pkg", False),
+    (("pkg.*",), None, False),
+    ((), "pkg.a", False),
+])
+def test_blocking_patterns(entries: Tuple[str, ...], name: Optional[str], expected: bool) -> None:
+    assert apis.BlockingPatterns(entries).matches(name) is expected
+
+
+def test_blocking_patterns_truthiness() -> None:
+    assert not apis.BlockingPatterns(())
+    assert apis.BlockingPatterns(("a.*",))
+
+
+CONFIGURED = """\
+import legacy_sdk
+import legacy_sdk_async
+import billing
+from billing import charge_card as pay
+
+client = legacy_sdk.Client()
+
+
+async def handler(order):
+    legacy_sdk.fetch(order)
+    legacy_sdk.deep.module.call()
+    legacy_sdk_async.fetch(order)
+    billing.charge_card(order)
+    pay(order)
+    billing.refund(order)
+    client.push(order)
+    await legacy_sdk_async.fetch(order)
+
+
+def sync(order):
+    legacy_sdk.fetch(order)
+    billing.charge_card(order)
+"""
+
+
+def test_configured_blocking_calls() -> None:
+    found = codes(CONFIGURED, **{"blocking-calls": ["legacy_sdk.*", "billing.charge_card"]})
+    assert found == [(10, "CCY209"), (11, "CCY209"), (13, "CCY209"), (14, "CCY209"), (16, "CCY209")]
+
+
+def test_configured_blocking_calls_without_configuration() -> None:
+    assert codes(CONFIGURED) == []
+
+
+def test_builtin_rule_wins_over_configuration() -> None:
+    text = "import requests\n\nasync def f(u):\n    return requests.get(u)\n"
+    assert codes(text, **{"blocking-calls": ["requests.*"]}) == [(4, "CCY202")]
+
+
+# --------------------------------------------------------------------------- argument subtleties
+@pytest.mark.parametrize("call,blocks", [
+    ("q.get()", True),
+    ("q.get(True)", True),
+    ("q.get(False)", False),
+    ("q.get(block=False)", False),
+    ("q.get(0)", False),
+    ("q.get(timeout=0)", False),
+    ("q.get(True, 5)", True),
+    ("q.get(*args)", True),
+    ("q.put(1)", True),
+    ("q.put(1, False)", False),
+    ("q.put(1, block=False)", False),
+    ("q.put(False)", True),  # the item, not the flag
+    ("q.join()", True),
+    ("q.get_nowait()", False),
+    ("q.qsize()", False),
+    ("lock.acquire()", True),
+    ("lock.acquire(False)", False),
+    ("lock.acquire(blocking=False)", False),
+    ("lock.acquire(timeout=0)", False),
+    ("lock.acquire(timeout=1)", True),
+    ("ev.wait()", True),
+    ("ev.wait(0)", False),
+    ("ev.wait(0.0)", False),
+    ("ev.wait(timeout=0)", False),
+    ("ev.wait(0.5)", True),
+    ("ev.is_set()", False),
+    ("t.join()", True),
+    ("t.join(timeout=0)", False),
+])
+def test_non_blocking_arguments(call: str, blocks: bool) -> None:
+    text = (
+        "import queue, threading\n"
+        "q = queue.Queue()\nlock = threading.Lock()\nev = threading.Event()\n"
+        "t = threading.Thread(target=print)\n\n"
+        f"async def f(*args):\n    return {call}\n"
+    )
+    assert bool(codes(text)) is blocks
+
+
+@pytest.mark.parametrize("call,blocks", [
+    ("smtplib.SMTP()", False),
+    ("smtplib.SMTP('mail')", True),
+    ("smtplib.SMTP(host='mail')", True),
+    ("smtplib.SMTP('')", False),
+    ("smtplib.SMTP(port=25)", False),
+    ("ftplib.FTP()", False),
+    ("ftplib.FTP('ftp.example.com')", True),
+    ("os.waitpid(pid, os.WNOHANG)", False),
+    ("os.waitpid(pid, os.WNOHANG | os.WUNTRACED)", False),
+    ("os.waitpid(pid, 0)", True),
+    ("os.spawnv(os.P_NOWAIT, 'x', [])", False),
+    ("os.spawnv(os.P_WAIT, 'x', [])", True),
+    ("subprocess.Popen(['ls'])", False),
+    ("subprocess.Popen(['ls']).wait()", True),
+    ("subprocess.Popen(['ls']).wait(timeout=0)", False),
+])
+def test_constructor_and_mode_arguments(call: str, blocks: bool) -> None:
+    text = f"import ftplib, os, smtplib, subprocess\n\nasync def f(pid):\n    return {call}\n"
+    assert bool(codes(text)) is blocks
+
+
+def test_nonblocking_socket_is_not_flagged() -> None:
+    text = (
+        "import socket\n\nasync def f(addr):\n    s = socket.socket()\n    s.setblocking(False)\n"
+        "    s.connect_ex(addr)\n    t = socket.socket()\n    t.connect(addr)\n"
+    )
+    assert codes(text) == [(8, "CCY207")]
+
+
+# --------------------------------------------------------------------------- scoping and tracking
+def test_only_inside_async_functions() -> None:
+    text = (
+        "import time\n\ntime.sleep(1)\n\nclass C:\n    time.sleep(1)\n\n"
+        "async def f():\n    class D:\n        time.sleep(1)\n"
+        "    def g():\n        time.sleep(1)\n    h = lambda: time.sleep(1)\n"
+        "    async def inner():\n        time.sleep(1)\n"
+    )
+    assert codes(text) == [(15, "CCY201")]
+
+
+def test_defaults_and_decorators_of_nested_defs_run_in_the_coroutine() -> None:
+    text = "import time\n\nasync def f():\n    def g(x=time.sleep(1)):\n        return x\n    return g\n"
+    assert codes(text) == [(4, "CCY201")]
+
+
+def test_self_attribute_tracked_across_methods() -> None:
+    text = (
+        "import sqlite3, threading\n\nclass Repo:\n    def __init__(self):\n"
+        "        self.conn = sqlite3.connect('x')\n        self.lock = threading.Lock()\n\n"
+        "    async def get(self):\n        with self.lock:\n"
+        "            return self.conn.execute('select 1')\n"
+    )
+    assert codes(text) == [(9, "CCY205"), (10, "CCY208")]
+
+
+def test_async_with_thread_lock_is_not_ccy205() -> None:
+    text = "import threading\n\nlock = threading.Lock()\n\nasync def f():\n    async with lock:\n        pass\n"
+    assert codes(text) == []
+
+
+def test_file_methods_after_open_are_not_reported_again() -> None:
+    text = (
+        "async def f(p):\n    fh = open(p)\n    data = fh.read()\n    fh.write(data)\n    fh.close()\n"
+        "    with open(p) as g:\n        g.readlines()\n"
+    )
+    assert codes(text) == [(2, "CCY204"), (6, "CCY204")]
+
+
+def test_mongo_attribute_and_subscript_access() -> None:
+    text = (
+        "import pymongo\n\nclient = pymongo.MongoClient()\n\nasync def f():\n"
+        "    db = client['app']\n    users = db.users\n    users.find_one({})\n"
+        "    client.app.orders.insert_one({})\n    db.command('ping')\n    return db.name\n"
+    )
+    assert codes(text) == [(8, "CCY208"), (9, "CCY208"), (10, "CCY208")]
+
+
+def test_path_division_and_factories() -> None:
+    text = (
+        "from pathlib import Path\n\nasync def f(name):\n    base = Path.home() / 'data'\n"
+        "    (base / name).read_bytes()\n    Path(__file__).parent.joinpath(name).open()\n"
+        "    return (base / name).exists()\n"
+    )
+    assert codes(text) == [(5, "CCY204"), (6, "CCY204")]
+
+
+def test_generic_annotation_types_the_parameter() -> None:
+    text = "import queue\n\nasync def f(q: queue.Queue[int], r: 'queue.Queue[int]'):\n    q.get()\n    r.get()\n"
+    assert codes(text) == [(4, "CCY205")]
+
+
+def test_message_names_the_api_and_the_remedy() -> None:
+    (finding,) = findings("import requests\n\nasync def f(u):\n    requests.get(u)\n")
+    assert finding.message.en == (
+        "'requests.get()' blocks the event loop; use an async client (httpx.AsyncClient, aiohttp) "
+        "or 'await asyncio.to_thread(...)'")
+    assert "requests.get()" in finding.message.zh
+    assert (finding.start.line, finding.start.column, finding.end.column) == (4, 5, 20)
+
+
+def test_no_crash_on_odd_code() -> None:
+    text = (
+        "import time\n\nasync def f(x):\n    (lambda: 1)()\n    x()()\n    x[0]()\n"
+        "    getattr(time, 'sleep')(1)\n    time.sleep\n    await time.sleep(1)\n"
+        "    a = b = time\n    a.sleep(1)\n"
+    )
+    assert codes(text) == [(9, "CCY201"), (11, "CCY201")]  # a = time: an alias of the module
+
+
+# --------------------------------------------------------------------------- CCY201 fix
+def apply_fix(text: str) -> List[Optional[str]]:
+    """Each CCY201 fix applied alone, both by node replacement and by its text edits."""
+    settings = load_settings(isolated=True, overrides={"select": ["CCY201"]})
+    result = check_source(decode_source(text.encode(), "example.py"), settings, keep_module=True)
+    module = result.module
+    assert module is not None
+    outputs: List[Optional[str]] = []
+    for finding in result.findings:
+        fix = finding.fix
+        if fix is None:
+            outputs.append(None)
+            continue
+        assert fix.safe
+        mapping = {id(old): new for old, new in fix.replacements}
+
+        class Apply(cst.CSTTransformer):
+            def on_leave(self, original: Any, updated: Any) -> Any:
+                return mapping.get(id(original), updated)
+
+        by_nodes = module.visit(Apply()).code
+        lines = text.splitlines(keepends=True)
+
+        def offset(line: int, column: int) -> int:
+            return sum(len(x) for x in lines[: line - 1]) + column - 1
+
+        by_edits = text
+        for edit in sorted(fix.edits, key=lambda e: (e.start.line, e.start.column), reverse=True):
+            start = offset(edit.start.line, edit.start.column)
+            end = offset(edit.end.line, edit.end.column)
+            by_edits = by_edits[:start] + edit.content + by_edits[end:]
+        assert by_nodes == by_edits
+        cst.parse_module(by_nodes)
+        outputs.append(by_nodes)
+    return outputs
+
+
+def test_fix_uses_the_imported_asyncio_name() -> None:
+    text = "import asyncio as aio\nimport time\n\nasync def f():\n    time.sleep(0.5)\n"
+    assert apply_fix(text) == ["import asyncio as aio\nimport time\n\nasync def f():\n    await aio.sleep(0.5)\n"]
+
+
+def test_fix_adds_asyncio_to_the_first_import_after_docstring_and_future() -> None:
+    text = (
+        '"""Doc."""\nfrom __future__ import annotations\n\nimport time  # clock\nimport os\n\n'
+        "async def f(n):\n    time.sleep(n)\n"
+    )
+    (fixed,) = apply_fix(text)
+    assert fixed == (
+        '"""Doc."""\nfrom __future__ import annotations\n\nimport asyncio, time  # clock\nimport os\n\n'
+        "async def f(n):\n    await asyncio.sleep(n)\n"
+    )
+    # the fixed file is clean and the fix is idempotent
+    assert codes(fixed) == []
+
+
+@pytest.mark.parametrize("imports,expected", [
+    ("import trio\n", "await trio.sleep(1)"),
+    ("import anyio\n", "await anyio.sleep(1)"),
+    ("import anyio, trio\n", "await anyio.sleep(1)"),
+    ("import trio, asyncio\n", "await asyncio.sleep(1)"),
+])
+def test_fix_matches_the_modules_async_library(imports: str, expected: str) -> None:
+    text = imports + "from time import sleep\n\nasync def f():\n    sleep(1)\n"
+    (fixed,) = apply_fix(text)
+    assert fixed is not None and expected in fixed and fixed.startswith(imports)
+
+
+def test_fix_parenthesises_when_the_result_is_used() -> None:
+    text = "import asyncio, time\n\nasync def f():\n    return time.sleep(1).real\n"
+    (fixed,) = apply_fix(text)
+    assert fixed is not None and "return (await asyncio.sleep(1)).real" in fixed
+
+
+@pytest.mark.parametrize("text", [
+    # already awaited
+    "import asyncio, time\n\nasync def f():\n    await time.sleep(1)\n",
+    # inside a generator expression
+    "import asyncio, time\n\nasync def f():\n    return list(time.sleep(1) for _ in range(2))\n",
+    # no top-level 'import' statement to extend
+    "from time import sleep\n\nasync def f():\n    sleep(1)\n",
+    # asyncio imported but shadowed here
+    "import asyncio, time\n\nasync def f(asyncio):\n    time.sleep(1)\n",
+    # the name asyncio is bound to something else
+    "import time\nasyncio = None\nasyncio = object()\n\nasync def f():\n    time.sleep(1)\n",
+])
+def test_no_fix_when_it_cannot_be_made_safely(text: str) -> None:
+    assert apply_fix(text) == [None]
+
+
+def test_fix_in_list_comprehension() -> None:
+    text = "import asyncio, time\n\nasync def f():\n    return [time.sleep(1) for _ in range(2)]\n"
+    (fixed,) = apply_fix(text)
+    assert fixed is not None and "[await asyncio.sleep(1) for _ in range(2)]" in fixed
