@@ -123,7 +123,7 @@ PROCESS_SPAWNERS: Dict[str, str] = {
 # CCY310: asyncio APIs that must not be called from another thread.
 LOOP_TYPES: FrozenSet[str] = frozenset({"asyncio.AbstractEventLoop"})
 LOOP_UNSAFE_METHODS: FrozenSet[str] = frozenset({
-    "call_soon", "call_later", "call_at", "create_task", "create_future",
+    "call_soon", "call_later", "call_at", "create_task",
 })
 ASYNCIO_UNSAFE_CALLS: Dict[str, str] = {
     "asyncio.create_task": "asyncio.run_coroutine_threadsafe(coro, loop)",

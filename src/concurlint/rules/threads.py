@@ -1488,6 +1488,9 @@ class AsyncioCallFromThread(Rule):
                     return
                 suggestion = ("asyncio.run_coroutine_threadsafe(coro, loop)" if name == "create_task"
                               else f"loop.call_soon_threadsafe(...)")
+        if suggestion is None and name in ("set_result", "set_exception") and _made_by_create_future(
+                ctx, func.value if isinstance(func, cst.Attribute) else None):
+            suggestion = f"loop.call_soon_threadsafe(future.{name}, ...)"
         if suggestion is None:
             return
         where_en, where_zh = describe_origin(ctx, function.node, origin)  # type: ignore[arg-type]
@@ -1495,6 +1498,15 @@ class AsyncioCallFromThread(Rule):
         self.report(node, Text(
             f"'{call_text}' is not thread-safe and is called in {where_en}; use '{suggestion}'",
             f"'{call_text}' 不是线程安全的,却在 {where_zh}被调用;请使用 '{suggestion}'"))
+
+
+def _made_by_create_future(ctx: Context, receiver: Optional[cst.BaseExpression]) -> bool:
+    if not isinstance(receiver, cst.Name):
+        return False
+    bindings, _owner = ctx.lookup(receiver.value)
+    return bool(bindings) and all(
+        b.kind == ASSIGN and isinstance(b.node, cst.Call) and isinstance(b.node.func, cst.Attribute)
+        and b.node.func.attr.value == "create_future" for b in bindings)
 
 
 def _own_loop(ctx: Context, receiver: cst.BaseExpression, function: Scope) -> bool:
