@@ -1,0 +1,190 @@
+"""CCY4 (backpressure and fan-out): rule examples, queue bounds, fan-out sizes and limits."""
+from __future__ import annotations
+
+from typing import Any, List, Sequence, Tuple
+
+import libcst as cst
+import pytest
+
+from concurlint.config import load_settings
+from concurlint.engine import check_source
+from concurlint.rules import backpressure
+from concurlint.semantics.callees import GIVEN, MISSING, UNKNOWN, argument, number_value
+from concurlint.source import decode_source
+
+RULES = backpressure.RULES
+
+
+def codes(text: str, select: Sequence[str] = ("CCY4",)) -> List[Tuple[int, str]]:
+    settings = load_settings(isolated=True, overrides={"select": list(select)})
+    result = check_source(decode_source(text.encode(), "example.py"), settings)
+    assert not result.tracebacks, result.tracebacks
+    return [(f.line, f.code) for f in result.findings]
+
+
+def test_family_is_complete() -> None:
+    assert [r.code for r in RULES] == ["CCY401", "CCY402"]
+    assert all(r.default_on for r in RULES)
+
+
+EXAMPLES = [(r.code, "invalid", s) for r in RULES for s in r.invalid] + [
+    (r.code, "valid", s) for r in RULES for s in r.valid]
+
+
+@pytest.mark.parametrize("code,kind,snippet", EXAMPLES,
+                         ids=[f"{c}-{k}-{i}" for i, (c, k, _) in enumerate(EXAMPLES)])
+def test_rule_examples(code: str, kind: str, snippet: str) -> None:
+    found = {c for _, c in codes(snippet, select=[code])}
+    assert (code in found) == (kind == "invalid"), snippet
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_docs_are_bilingual_and_parse(rule: Any) -> None:
+    for text in (rule.summary, rule.what, rule.why, rule.fix_safety):
+        assert text.en and text.zh
+    for snippet in (rule.example, rule.use_instead):
+        cst.parse_module(snippet)
+    assert rule.code in {c for _, c in codes(rule.example, select=[rule.code])}
+    assert not codes(rule.use_instead, select=[rule.code])
+
+
+# --------------------------------------------------------------------------- CCY401
+@pytest.mark.parametrize("call,flagged", [
+    ("asyncio.Queue()", True),
+    ("asyncio.Queue(0)", True),
+    ("asyncio.Queue(maxsize=-5)", True),
+    ("asyncio.Queue(maxsize=0.0)", True),
+    ("asyncio.Queue(1)", False),
+    ("asyncio.Queue(maxsize=n)", False),
+    ("asyncio.Queue(maxsize=n * 2)", False),
+    ("asyncio.Queue(*args)", False),
+    ("asyncio.Queue(**kw)", False),
+    ("queue.SimpleQueue()", True),
+    ("multiprocessing.JoinableQueue(10)", False),
+])
+def test_queue_bounds(call: str, flagged: bool) -> None:
+    text = f"import asyncio, queue, multiprocessing\ndef f(n, args, kw):\n    return {call}\n"
+    assert (codes(text, select=["CCY401"]) == [(3, "CCY401")]) is flagged
+
+
+def test_queue_subclass_and_shadowing_not_flagged() -> None:
+    text = ("import asyncio\n"
+            "class Jobs(asyncio.Queue):\n    pass\n"
+            "def f(asyncio):\n    return asyncio.Queue()\n"
+            "j = Jobs()\n")
+    assert codes(text, select=["CCY401"]) == []
+
+
+# --------------------------------------------------------------------------- CCY402 sizes
+@pytest.mark.parametrize("iterable,flagged", [
+    ("urls", True),
+    ("self.urls", True),
+    ("load()", True),
+    ("[u for u in urls]", True),
+    ("['a', 'b']", False),
+    ("('a', 'b')", False),
+    ("range(3)", False),
+    ("range(100)", False),
+    ("range(101)", True),
+    ("range(0, 200, 2)", False),
+    ("range(n)", False),
+    ("['u'] * 20", False),
+    ("['u'] * 500", True),
+    ("urls[:10]", False),
+    ("urls[5:20]", False),
+    ("urls[-3:]", False),
+    ("urls[:1000]", True),
+    ("urls[10:]", True),
+    ("enumerate(['a', 'b'])", False),
+    ("enumerate(urls)", True),
+    ("zip(urls, range(5))", False),
+    ("{'a': 1}.values()", False),
+    ("sorted(urls)", True),
+])
+def test_fan_out_sizes(iterable: str, flagged: bool) -> None:
+    text = ("import asyncio\n"
+            f"async def crawl(self, urls, load, n):\n"
+            f"    await asyncio.gather(*(fetch(u) for u in {iterable}))\n")
+    assert (codes(text, select=["CCY402"]) == [(3, "CCY402")]) is flagged
+
+
+def test_local_name_bound_once_to_known_size() -> None:
+    text = ("import asyncio\n"
+            "async def crawl():\n"
+            "    urls = ['u'] * 20\n"
+            "    for u in urls:\n"
+            "        asyncio.create_task(fetch(u))\n")
+    assert codes(text) == []
+
+
+def test_semaphore_in_called_coroutine_transitively() -> None:
+    text = ("import asyncio\n"
+            "class Mirror:\n"
+            "    def __init__(self):\n"
+            "        self._sem = asyncio.Semaphore(4)\n"
+            "    async def _request(self, u):\n"
+            "        async with self._sem:\n"
+            "            return u\n"
+            "    async def _get(self, u):\n"
+            "        return await self._request(u)\n"
+            "    async def run(self, urls):\n"
+            "        await asyncio.gather(*(self._get(u) for u in urls))\n")
+    assert codes(text) == []
+
+
+def test_semaphore_argument_counts_as_limit() -> None:
+    text = ("import asyncio\n"
+            "async def run(urls, limiter):\n"
+            "    await asyncio.gather(*(fetch(limiter, u) for u in urls))\n")
+    assert codes(text) == []
+
+
+def test_unrelated_lock_does_not_limit() -> None:
+    text = ("import asyncio\n"
+            "lock = asyncio.Lock()\n"
+            "async def fetch(u):\n"
+            "    async with lock:\n"
+            "        pass\n"
+            "    return u\n"
+            "async def run(urls):\n"
+            "    await asyncio.gather(*(fetch(u) for u in urls))\n")
+    assert codes(text) == [(8, "CCY402")]
+
+
+def test_one_finding_for_tasks_gathered_later() -> None:
+    text = ("import asyncio\n"
+            "async def run(urls):\n"
+            "    tasks = [asyncio.create_task(fetch(u)) for u in urls]\n"
+            "    await asyncio.gather(*tasks)\n")
+    assert codes(text) == [(3, "CCY402")]
+
+
+def test_executor_submit_is_not_fan_out() -> None:
+    text = ("from concurrent.futures import ThreadPoolExecutor\n"
+            "def run(urls):\n"
+            "    with ThreadPoolExecutor(8) as ex:\n"
+            "        for u in urls:\n"
+            "            ex.submit(print, u)\n")
+    assert codes(text) == []
+
+
+# --------------------------------------------------------------------------- shared helpers
+def _call(text: str) -> cst.Call:
+    expr = cst.parse_expression(text)
+    assert isinstance(expr, cst.Call)
+    return expr
+
+
+def test_argument_by_position_and_keyword() -> None:
+    assert argument(_call("f(a, b, 3)"), 2, "timeout")[0] == GIVEN
+    assert argument(_call("f(a, timeout=3)"), 2, "timeout")[0] == GIVEN
+    assert argument(_call("f(a, b)"), 2, "timeout") == (MISSING, None)
+    assert argument(_call("f(a, **kw)"), 2, "timeout") == (UNKNOWN, None)
+    assert argument(_call("f(*args)"), 2, "timeout") == (UNKNOWN, None)
+    assert argument(_call("f(*args)"), None, "timeout") == (MISSING, None)
+
+
+def test_number_value() -> None:
+    assert number_value(cst.parse_expression("-1")) == -1
+    assert number_value(cst.parse_expression("1_000")) == 1000
+    assert number_value(cst.parse_expression("n")) is None
