@@ -364,7 +364,7 @@ CSS = """
 :root{--bg:#f8fafc;--fg:#0f172a;--muted:#64748b;--card:#fff;--line:#e2e8f0;--code:#0b1020;--codefg:#e2e8f0}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",
-"PingFang SC","Noto Sans CJK SC","Microsoft YaHei",sans-serif}
+"PingFang SC","Noto Sans CJK SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif}
 header.top{background:#0f172a;color:#f8fafc;padding:20px 32px}
 header.top h1{margin:0;font-size:24px}
 header.top .meta{margin:4px 0 0;color:#94a3b8;font-size:13px;word-break:break-all}
