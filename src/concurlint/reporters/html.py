@@ -15,6 +15,7 @@ attributes, never HTML built from strings.
 from __future__ import annotations
 
 import html
+import os
 import re
 from collections import Counter, OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -179,6 +180,32 @@ def _bar_chart(chart_id: str, title: str, rows: List[Tuple[str, str, int, str]],
     return "".join(parts)
 
 
+def display_base(paths: Sequence[str]) -> Optional[str]:
+    """The directory that displayed paths are relative to: the deepest directory
+    containing every checked path (None when there is none)."""
+    dirs = []
+    for path in paths:
+        if path == "-":
+            continue
+        absolute = os.path.abspath(path)
+        dirs.append(absolute if os.path.isdir(absolute) else os.path.dirname(absolute))
+    if not dirs:
+        return None
+    try:
+        return os.path.commonpath(dirs)
+    except ValueError:  # different drives
+        return None
+
+
+def display_path(path: str, base: Optional[str]) -> str:
+    if base is None:
+        return path
+    absolute = os.path.abspath(path)
+    if absolute == base or not absolute.startswith(base.rstrip(os.sep) + os.sep):
+        return path
+    return os.path.relpath(absolute, base).replace(os.sep, "/")
+
+
 def _short_path(path: str, limit: int = 34) -> str:
     if len(path) <= limit:
         return path
@@ -213,9 +240,10 @@ def render_html(report: Report, title: Optional[str] = None, paths: Sequence[str
     if not findings:
         body.append(_clean(report, t, lang))
     else:
-        body.append(_summary(report, findings, by_family, by_file, codes, t, lang))
+        base = display_base(paths)
+        body.append(_summary(report, findings, by_family, by_file, codes, t, lang, base))
         body.append(_filters(by_family, t, lang, len(findings)))
-        body.append(_finding_list(report, findings, t, lang))
+        body.append(_finding_list(report, findings, t, lang, base))
         body.append(_rules_section(codes, t, lang))
     body.append("</main>")
     body.append(f"<script>{JS}</script>")
@@ -235,7 +263,7 @@ def _clean(report: Report, t: Dict[str, str], lang: str) -> str:
 
 
 def _summary(report: Report, findings: Sequence[Finding], by_family: Counter, by_file: Counter,
-             codes: Sequence[str], t: Dict[str, str], lang: str) -> str:
+             codes: Sequence[str], t: Dict[str, str], lang: str, base: Optional[str] = None) -> str:
     cards = [
         (report.files_checked, t["files_checked"], "files-checked"),
         (len(findings), t["findings"], "findings"),
@@ -252,7 +280,7 @@ def _summary(report: Report, findings: Sequence[Finding], by_family: Counter, by
     out.append(f'<figure><figcaption>{esc(t["by_family"])}</figcaption>'
                + _bar_chart("chart-family", t["by_family"], family_rows) + "</figure>")
     ranked = sorted(by_file.items(), key=lambda item: (-item[1], item[0]))
-    file_rows = [(_short_path(path), path, n, "") for path, n in ranked[:TOP_FILES]]
+    file_rows = [(_short_path(display_path(path, base)), path, n, "") for path, n in ranked[:TOP_FILES]]
     rest = len(ranked) - TOP_FILES
     note = t["more_files"].format(n=rest) if rest > 0 else ""
     out.append(f'<figure><figcaption>{esc(t["by_file"])}</figcaption>'
@@ -276,7 +304,8 @@ def _filters(by_family: Counter, t: Dict[str, str], lang: str, total: int) -> st
     return "".join(out)
 
 
-def _finding_list(report: Report, findings: Sequence[Finding], t: Dict[str, str], lang: str) -> str:
+def _finding_list(report: Report, findings: Sequence[Finding], t: Dict[str, str], lang: str,
+                  base: Optional[str] = None) -> str:
     groups: "OrderedDict[str, List[Tuple[int, Finding]]]" = OrderedDict()
     for number, finding in enumerate(findings, start=1):
         groups.setdefault(finding.path, []).append((number, finding))
@@ -285,20 +314,22 @@ def _finding_list(report: Report, findings: Sequence[Finding], t: Dict[str, str]
         lines = report.lines(path)
         families = " ".join(sorted({f.code[:4] for _, f in items}))
         out.append(f'<section class="file-group" data-path="{esc(path)}" data-families="{esc(families)}">'
-                   f'<h2 class="path">{esc(path)} <span class="n">{len(items)}</span></h2>')
+                   f'<h2 class="path" title="{esc(path)}">{esc(display_path(path, base))} '
+                   f'<span class="n">{len(items)}</span></h2>')
         for number, finding in items:
-            out.append(_finding(number, finding, lines, t, lang))
+            out.append(_finding(number, finding, lines, t, lang, base))
         out.append("</section>")
     out.append("</section>")
     return "".join(out)
 
 
-def _finding(number: int, finding: Finding, lines: Sequence[str], t: Dict[str, str], lang: str) -> str:
+def _finding(number: int, finding: Finding, lines: Sequence[str], t: Dict[str, str], lang: str,
+             base: Optional[str] = None) -> str:
     rule = _rule(finding.code)
     family = finding.code[:4]
     name = rule.name if rule is not None else ""
     color = FAMILY_COLORS.get(family, "#4b5563")
-    location = f"{finding.path}:{finding.start.line}:{finding.start.column}"
+    location = f"{display_path(finding.path, base)}:{finding.start.line}:{finding.start.column}"
     parts = [
         f'<article class="finding" id="finding-{number}" data-code="{esc(finding.code)}" '
         f'data-family="{esc(family)}" data-path="{esc(finding.path)}" data-line="{finding.start.line}" '
@@ -462,7 +493,7 @@ JS = r"""
     document.body.setAttribute("data-filter", active.length === boxes.length ? "all" : active.join(","));
     document.body.setAttribute("data-shown", String(shown));
   }
-  function fromUrl() {
+  function readLocation() {
     var m = /[#&?]family=([^&#]*)/.exec(location.hash) || /[?&]family=([^&#]*)/.exec(location.search);
     if (!m) { return false; }
     var want = decodeURIComponent(m[1]).toUpperCase().split(/[\s,]+/).filter(Boolean);
@@ -472,20 +503,20 @@ JS = r"""
     });
     return true;
   }
-  function toUrl() {
+  function writeLocation() {
     var on = wanted(), active = Object.keys(on).filter(function (k) { return on[k]; });
     var hash = active.length === boxes.length ? "" : "#family=" + active.join(",");
     try { history.replaceState(null, "", location.pathname + location.search + hash); } catch (e) { /* file: URLs */ }
   }
-  boxes.forEach(function (b) { b.addEventListener("change", function () { apply(); toUrl(); }); });
+  boxes.forEach(function (b) { b.addEventListener("change", function () { apply(); writeLocation(); }); });
   document.getElementById("filter-all").addEventListener("click", function () {
-    boxes.forEach(function (b) { b.checked = true; }); apply(); toUrl();
+    boxes.forEach(function (b) { b.checked = true; }); apply(); writeLocation();
   });
   document.getElementById("filter-none").addEventListener("click", function () {
-    boxes.forEach(function (b) { b.checked = false; }); apply(); toUrl();
+    boxes.forEach(function (b) { b.checked = false; }); apply(); writeLocation();
   });
-  window.addEventListener("hashchange", function () { if (fromUrl()) { apply(); } });
-  fromUrl();
+  window.addEventListener("hashchange", function () { if (readLocation()) { apply(); } });
+  readLocation();
   apply();
   document.body.setAttribute("data-ready", "true");
 })();
