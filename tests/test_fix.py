@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
@@ -295,7 +296,7 @@ def test_fix_case(case: Path) -> None:
     before = check_source(source, settings)
     assert any(f.code == code and f.fix is not None for f in before.findings), "no fixable finding"
     out = fix_source(source, settings, unsafe=unsafe)
-    expected = case.with_name(case.stem + ".expected.py").read_text(encoding="utf-8")
+    expected = case.with_name(case.stem + ".expected.py").read_bytes().decode("utf-8")
     assert out.dropped == []
     assert out.text == expected
     assert not isinstance(parse(out.text), ParseFailure)
@@ -303,6 +304,12 @@ def test_fix_case(case: Path) -> None:
     again = fix_source(decode_source(out.text.encode(), str(case)), settings, unsafe=unsafe)
     assert not again.changed
     assert not any(f.fix is not None and (f.fix.safe or unsafe) for f in again.result.findings)
+    # No rule at all (not only the selected one) finds something new in the fixed code.
+    everything = load_settings(isolated=True, overrides={"preset": "all"})
+    old = Counter((f.code, f.message.en) for f in check_source(source, everything).findings)
+    new = Counter((f.code, f.message.en) for f in check_source(
+        decode_source(out.text.encode(), str(case)), everything).findings)
+    assert not new - old
 
 
 def test_every_fixable_rule_has_a_fix_case() -> None:
@@ -324,11 +331,11 @@ def _cli(args: List[str], stdin: Optional[bytes] = None):
 
 
 def test_cli_fix_writes_files_and_summarises(fake_rules: Settings, tmp_path: Path) -> None:
-    a = _write(tmp_path, "a.py", b"async def main():\n    work()\n    broken()\n", 0o640)
+    a = _write(tmp_path, "a.py", b"async def main():\n    work()\n\n\ndef sync():\n    broken()\n", 0o640)
     b = _write(tmp_path, "b.py", b"x = 1\n")
     before_b = b.stat().st_mtime_ns
     result = _cli(["--select", "CCY99", "--fix", "--output-format", "concise", str(tmp_path)])
-    assert a.read_bytes() == b"async def main():\n    await work()\n    broken()\n"
+    assert a.read_bytes() == b"async def main():\n    await work()\n\n\ndef sync():\n    broken()\n"
     assert stat.S_IMODE(a.stat().st_mode) == 0o640
     assert b.stat().st_mtime_ns == before_b
     assert "Fixed 1 problem (1 remaining)." in result.output

@@ -1,0 +1,7 @@
+from time import sleep
+
+import anyio as an
+
+
+async def tick():
+    sleep(1)
