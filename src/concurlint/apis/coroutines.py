@@ -141,6 +141,17 @@ CANCELLATION_CATCHERS: FrozenSet[str] = frozenset({
     "asyncio.CancelledError", "asyncio.exceptions.CancelledError", "builtins.BaseException",
     "concurrent.futures.CancelledError", "trio.Cancelled",
 })
+# Calls that never return (they raise): a handler calling one does not swallow anything.
+NORETURN_CALLS: FrozenSet[str] = frozenset({
+    "pytest.fail", "pytest.skip", "pytest.xfail", "pytest.exit", "sys.exit", "os._exit",
+    "os.abort",
+})
+# Calls that only report an exception (passing the caught exception to one is not handing it on).
+REPORTING_METHODS: FrozenSet[str] = frozenset({
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print",
+    "print_exc", "format_exc", "repr", "str", "format", "write",
+})
+
 # Callees whose awaited argument may be a task this function cancelled itself.
 AWAIT_WRAPPERS: FrozenSet[str] = frozenset({
     "asyncio.gather", "asyncio.wait", "asyncio.wait_for", "asyncio.shield",

@@ -280,8 +280,8 @@ class CoroutineFunctionNotCalled(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         last = _last_name(node.func)
-        if last not in _CONSUMER_LAST_NAMES:
-            return
+        if last not in _CONSUMER_LAST_NAMES and not isinstance(node.func, cst.Name):
+            return  # a plain name may be an alias (`from asyncio import create_task as spawn`)
         qualname = callee_name(self.ctx, node.func)
         positions = COROUTINE_CONSUMERS.get(qualname or "")
         if not positions:
@@ -336,7 +336,9 @@ class DanglingTask(Rule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if _last_name(node.func) not in _TASK_LAST_NAMES or not isinstance(self.ctx.parent, cst.Expr):
+        if not isinstance(self.ctx.parent, cst.Expr):
+            return
+        if _last_name(node.func) not in _TASK_LAST_NAMES and not isinstance(node.func, cst.Name):
             return
         qualname = callee_name(self.ctx, node.func)
         if qualname not in TASK_FACTORIES or qualname in OWNED_TASK_FACTORIES:
@@ -439,7 +441,7 @@ class NestedEventLoop(Rule):
         if not self.ctx.in_async_function:
             return
         last = _last_name(node.func)
-        if last not in ("run", "run_until_complete", "run_forever"):
+        if last not in ("run", "run_until_complete", "run_forever") and not isinstance(node.func, cst.Name):
             return
         qualname = callee_name(self.ctx, node.func)
         if qualname not in LOOP_RUNNERS:
@@ -545,7 +547,9 @@ class GetEventLoopInCoroutine(Rule):
                "import asyncio as aio\nasync def f():\n    aio.get_event_loop().run_in_executor(None, print)\n")
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.in_async_function or _last_name(node.func) != "get_event_loop":
+        if not self.ctx.in_async_function:
+            return
+        if _last_name(node.func) != "get_event_loop" and not isinstance(node.func, cst.Name):
             return
         if self.ctx.resolve(node.func) != GET_EVENT_LOOP:
             return
@@ -620,7 +624,7 @@ class SequentialAwaitsInLoop(Rule):
     example = "async def crawl(urls):\n    pages = []\n    for u in urls:\n        pages.append(await fetch(u))\n"
     use_instead = "async def crawl(urls):\n    return await asyncio.gather(*(fetch(u) for u in urls))\n"
     valid = ("async def fetch(u):\n    pass\nasync def f(urls):\n    cursor = None\n    for u in urls:\n        cursor = await fetch(cursor)\n",)
-    invalid = ("async def fetch(u):\n    pass\nasync def f(urls):\n    for u in urls:\n        await fetch(u)\n",)
+    invalid = ("async def fetch(u):\n    pass\nasync def f(urls, out):\n    for u in urls:\n        out.append(await fetch(u))\n",)
 
     def visit_For(self, node: cst.For) -> None:
         if node.asynchronous is not None or not self.ctx.in_async_function:
@@ -641,6 +645,8 @@ class SequentialAwaitsInLoop(Rule):
                 awaited.append(inner)
         if len(awaited) != 1 or not isinstance(awaited[0].expression, cst.Call):
             return
+        if not _result_collected(node.body, awaited[0]):
+            return  # fire-and-wait calls (sends, writes, cleanups) are usually meant to be sequential
         call = awaited[0].expression
         read = {n.value for n in walk_names(call)}
         if not (read & targets) or (read & assigned):
@@ -652,6 +658,26 @@ class SequentialAwaitsInLoop(Rule):
             f"'{name}()' is awaited once per item, one after another; run the calls concurrently "
             "with asyncio.gather() or a TaskGroup (bounded by a semaphore)",
             f"'{name}()' 对每个元素依次 await;请用 asyncio.gather() 或 TaskGroup(配合信号量)并发执行"))
+
+
+_COLLECTING_METHODS = frozenset({"append", "add", "extend", "update"})
+
+
+def _result_collected(body: cst.IndentedBlock, awaited: cst.Await) -> bool:
+    """The awaited result is kept per item: ``r = await f(x)``, ``out.append(await f(x))``,
+    ``out[x] = await f(x)`` as a statement of the loop body."""
+    for stmt in body.body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is awaited:
+                return True
+            if (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+                    and isinstance(small.value.func, cst.Attribute)
+                    and small.value.func.attr.value in _COLLECTING_METHODS
+                    and len(small.value.args) == 1 and small.value.args[0].value is awaited):
+                return True
+    return False
 
 
 def _names(target: cst.CSTNode) -> List[cst.Name]:

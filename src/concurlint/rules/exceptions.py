@@ -7,7 +7,7 @@ import libcst as cst
 
 from ..apis.coroutines import (
     AWAIT_WRAPPERS, CANCELLATION_CATCHERS, EXECUTOR_MAP, EXECUTOR_SUBMIT,
-    FUTURE_HANDLING_METHODS, NOT_INSPECTING_CALLS, TASK_CREATORS,
+    FUTURE_HANDLING_METHODS, NORETURN_CALLS, NOT_INSPECTING_CALLS, REPORTING_METHODS, TASK_CREATORS,
 )
 from ..findings import Text
 from ..semantics.context import Context
@@ -150,8 +150,41 @@ def _catches_cancellation(ctx: Context, handler: cst.ExceptHandler) -> Optional[
     return None
 
 
-def _reraises(handler: cst.ExceptHandler) -> bool:
-    return any(isinstance(node, cst.Raise) for node in walk_body(handler.body))
+def _reraises(ctx: Context, handler: cst.ExceptHandler) -> bool:
+    """The handler raises, calls something that never returns, or hands the caught
+    exception on (stores it, returns it, passes it to a call that is not just logging)."""
+    bound = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) else None
+    for node in walk_body(handler.body):
+        if isinstance(node, cst.Raise):
+            return True
+        if isinstance(node, cst.Call):
+            if ctx.resolve(node.func) in NORETURN_CALLS:
+                return True
+            if bound is not None and _last(node.func) not in REPORTING_METHODS and any(
+                    _mentions(arg.value, bound) for arg in node.args):
+                return True
+        elif bound is not None and isinstance(node, (cst.Return, cst.Assign)):
+            value = node.value
+            if value is not None and _mentions(value, bound):
+                return True
+    return False
+
+
+def _last(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return func.value if isinstance(func, cst.Name) else ""
+
+
+def _mentions(expr: cst.BaseExpression, name: str) -> bool:
+    """``expr`` is ``name`` or a call/container built directly around it (``Error(exc)``, ``[exc]``)."""
+    if isinstance(expr, cst.Name):
+        return expr.value == name
+    if isinstance(expr, cst.Call):
+        return any(_mentions(arg.value, name) for arg in expr.args)
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        return any(_mentions(e.value, name) for e in expr.elements)
+    return False
 
 
 def _awaited_objects(body: cst.BaseSuite) -> Set[str]:
@@ -215,7 +248,7 @@ class CancellationSwallowed(Rule):
         own: Optional[Set[str]] = None
         for handler in node.handlers:
             caught = _catches_cancellation(self.ctx, handler)
-            if caught is None or _reraises(handler):
+            if caught is None or _reraises(self.ctx, handler):
                 continue
             if own is None:
                 function = _function_node(self.ctx)
@@ -237,6 +270,8 @@ def _future_handled(usages: List[NameUsage]) -> bool:
                 or usage.async_context_manager or usage.other or usage.called):
             return True
         if any(m in FUTURE_HANDLING_METHODS for m in usage.methods):
+            return True
+        if usage.attributes & FUTURE_HANDLING_METHODS:  # a bound method handed on: future.result
             return True
     return False
 
@@ -273,7 +308,7 @@ class TaskExceptionNeverRetrieved(Rule):
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
         last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-        if last not in ("create_task", "ensure_future"):
+        if last not in ("create_task", "ensure_future") and not isinstance(func, cst.Name):
             return
         if self.ctx.function is None or not isinstance(self.ctx.parent, (cst.Assign, cst.AnnAssign)):
             return

@@ -40,7 +40,7 @@ What a read of name ``x`` is classified as (``NameUsage`` fields):
 - ``returned`` / ``yielded`` / ``raised``: ``return x`` / ``yield x`` / ``raise x``
   (also when ``x`` sits inside a tuple/list/dict/set literal that is returned...);
 - ``stored``: ``self.t = x``, ``d[k] = x``, ``items += [x]``, ``tasks.append(x)`` /
-  ``.add`` / ``.put`` ..., or ``x`` declared ``global``;
+  ``.add`` / ``.put`` ..., or ``x`` declared ``global`` / ``nonlocal``;
 - ``passed_to``: ``f(x)``, ``f(*x)``, ``f(k=x)``, ``f([x, y])`` -> ``[("f", <Call>)]`` (the
   callee's dotted source text, ``""`` when it is not a dotted name);
 - ``aliases``: names bound from ``x`` (see ``follow``); ``iterated``: ``for .. in x``;
@@ -191,7 +191,7 @@ def usage_of(ctx, name: str, scope=None) -> Optional[NameUsage]:
     usage = table.get(name)
     if usage is None:
         usage = NameUsage(name)
-    if isinstance(owner, cst.FunctionDef) and name in table.get("<globals>", NameUsage("")).aliases:
+    if isinstance(owner, cst.FunctionDef) and name in table.get("<outer>", NameUsage("")).aliases:
         usage.stored = True
     return usage
 
@@ -289,11 +289,9 @@ class _UsageWalker:
         elif isinstance(node, cst.Del):
             _store_names(node.target, names)
         elif isinstance(node, (cst.Global, cst.Nonlocal)):
-            if isinstance(node, cst.Global):
-                globals_ = self.get("<globals>")
-                for item in node.names:
-                    globals_.aliases.add(item.name.value)
+            outer = self.get("<outer>")  # names bound in an enclosing scope: kept alive there
             for item in node.names:
+                outer.aliases.add(item.name.value)
                 names.append(item.name)
         for name in names:
             self.stores.add(id(name))
@@ -380,7 +378,8 @@ class _UsageWalker:
                 if not isinstance(target, (cst.Name, cst.Tuple, cst.List, cst.StarredElement)):
                     usage.stored = True  # self.x = v, d[k] = v
         elif isinstance(parent, cst.AugAssign):
-            if parent.value is current:
+            # `items += [x]` keeps x; `total += x` only computes with it
+            if parent.value is current and (current is not name or not isinstance(parent.target, cst.Name)):
                 usage.stored = True
             else:
                 usage.other = True

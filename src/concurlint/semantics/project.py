@@ -166,7 +166,10 @@ class ProjectIndex:
                 tree = ast.parse(data)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 return imported
-            _DefinitionScan(self, module_name, is_package).module(tree)
+            try:
+                _DefinitionScan(self, module_name, is_package).scan(tree)
+            except RecursionError:  # pathological nesting: the index is a recall aid only
+                pass
         return imported
 
     def _scan_imports(self, text: str, module_name: str, is_package: bool) -> List[str]:
@@ -266,7 +269,7 @@ class _DefinitionScan:
         self.is_package = is_package
         self.names: Dict[str, str] = {}  # local name -> qualified name (imports, classes)
 
-    def module(self, tree: ast.Module) -> None:
+    def scan(self, tree: ast.Module) -> None:
         self.body(tree.body, self.module)
 
     def body(self, statements: Iterable[ast.stmt], prefix: str) -> None:
