@@ -422,3 +422,37 @@ def test_file_changed_on_disk_meanwhile_is_not_overwritten(fake_rules: Settings,
     assert not fixes.write_fixed(out)
     assert "changed while it was being fixed" in (out.error or "")
     assert a.read_bytes() == b"# edited\n"
+
+
+def test_json_report_carries_the_edits(fake_rules: Settings, tmp_path: Path) -> None:
+    import json
+
+    a = _write(tmp_path, "a.py", b"async def main():\n    work()\n")
+    result = _cli(["--select", "CCY99", "--output-format", "json", str(a)])
+    data = json.loads(result.stdout)
+    items = data if isinstance(data, list) else next(v for v in data.values() if isinstance(v, list))
+    fix = items[0]["fix"]
+    assert fix["applicability"] == "safe" and fix["title"] == "add 'await'"
+    assert fix["edits"] == [{"line": 2, "column": 5, "end_line": 2, "end_column": 11,
+                             "content": "await work()"}]
+    assert a.read_bytes() == b"async def main():\n    work()\n"
+
+
+def test_json_fix_summary_keeps_stdout_parseable(fake_rules: Settings, tmp_path: Path) -> None:
+    import json
+
+    a = _write(tmp_path, "a.py", b"async def main():\n    work()\n\n\ndef f():\n    broken()\n")
+    result = _cli(["--select", "CCY99", "--fix", "--output-format", "json", str(a)])
+    json.loads(result.stdout)
+    assert "Fixed 1 problem (1 remaining)." in result.stderr
+
+
+def test_real_rules_fix_that_would_add_a_finding_is_dropped() -> None:
+    """`async with threading.Lock()` -> `with` would block the loop (CCY205): kept as is."""
+    text = ("import asyncio\nimport threading\n\nstate_lock = threading.Lock()\n\n\n"
+            "async def update():\n    async with state_lock:\n        pass\n"
+            "    with asyncio.Lock():\n        pass\n")
+    out = fix_source(decode_source(text.encode(), "svc.py"), load_settings(isolated=True))
+    assert out.text == text.replace("    with asyncio.Lock()", "    async with asyncio.Lock()")
+    assert len(out.dropped) == 1 and out.dropped[0].startswith(
+        "fix for CCY106 at svc.py:8:16 dropped: it would introduce CCY205")
