@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
@@ -57,7 +56,7 @@ def rule_page(rule: Type[Rule], lang: str) -> str:
         f"# {rule.code} `{rule.name}`", "",
         f"[{_t('中文', 'English', lang)}]({other})", "",
         f"**{rule.summary.get(lang) or rule.name}**", "",
-        f"| | |", "|---|---|",
+        "| | |", "|---|---|",
         f"| {_t('Family', '类别', lang)} | [{family} — {_cell(family_title(family, lang))}]"
         f"(index.md#{family.lower()}) |",
         f"| {_t('Default', '默认', lang)} | {state} |",
@@ -670,7 +669,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.check:
         problems = out_of_date(docs)
         for rel in problems:
-            print(f"out of date: {docs / rel}")
+            print(f"out of date: {docs / rel}", flush=True)
         if problems:
             print("run: python -m concurlint.docgen " + str(docs), file=sys.stderr)
         return 1 if problems else 0
