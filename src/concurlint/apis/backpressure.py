@@ -109,3 +109,15 @@ DICT_VIEWS: FrozenSet[str] = frozenset({"items", "keys", "values"})
 
 # Largest constant fan-out that counts as "known and bounded".
 MAX_KNOWN_FAN_OUT = 100
+
+# Coroutines that wind down something that already exists (one per object the
+# program holds): running them all at once is a broadcast, not a fan-out of new work.
+TEARDOWN_NAMES: FrozenSet[str] = frozenset({
+    "close", "aclose", "shutdown", "stop", "stop_async", "cancel", "disconnect",
+    "wait_closed", "terminate", "unload", "async_unload", "cleanup", "teardown",
+    "release", "finish", "join", "wait", "kill", "drain", "flush", "unsubscribe",
+    "async_shutdown", "async_stop", "async_close", "async_remove", "async_reset",
+})
+
+# Awaited methods that make each loop iteration wait (a handshake, a batch, a drain).
+DRAINING_METHODS: FrozenSet[str] = frozenset({"join", "wait"})

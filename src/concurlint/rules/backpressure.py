@@ -9,7 +9,7 @@ import libcst as cst
 from ..apis.backpressure import (
     ALWAYS_UNBOUNDED_QUEUES, AWAITABLE_WRAPPERS, DICT_VIEWS, DRAINING_CALLS, FAN_IN_CALLS,
     MAX_KNOWN_FAN_OUT, POOLED_AWAITABLES, QUEUE_CALL_NAMES, QUEUE_MAXSIZE, SEMAPHORE_TYPES,
-    SIZE_PRESERVING, TASK_SCOPES, TASK_STARTERS,
+    SIZE_PRESERVING, TASK_SCOPES, TASK_STARTERS, TEARDOWN_NAMES, DRAINING_METHODS,
 )
 from ..findings import Text
 from ..semantics.callees import definition_of, function_scope, walk_body
@@ -72,6 +72,31 @@ _SEMAPHORE_NAME = re.compile(
     r"capacity|slots?|bounded)$|semaphore")
 _TASK_OWNER_NAME = re.compile(r"(?i)(loop|^tg$|_tg$|task_?group|group|nursery)$")
 _WORKER_SOURCE = re.compile(r"(?i)(queue|^q$|_q$|channel|inbox|jobs|work)")
+
+
+# (started function, its arguments, the unknown iterable, the loop/comprehension)
+_Source = Tuple[cst.BaseExpression, Sequence[cst.Arg], cst.CSTNode, Optional[cst.CSTNode]]
+
+
+def _names_in_target(target: cst.BaseExpression, out: Set[str]) -> None:
+    if isinstance(target, cst.Name):
+        out.add(target.value)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            _names_in_target(element.value, out)
+    elif isinstance(target, cst.StarredElement):
+        _names_in_target(target.value, out)
+
+
+def _target_names(construct: Optional[cst.CSTNode]) -> Set[str]:
+    """Names a ``for`` loop or a comprehension binds for each item."""
+    names: Set[str] = set()
+    if isinstance(construct, cst.For):
+        _names_in_target(construct.target, names)
+    elif isinstance(construct, _COMPREHENSIONS):
+        for comp_for in _comp_fors(construct):  # type: ignore[arg-type]
+            _names_in_target(comp_for.target, names)
+    return names
 
 
 def _comp_fors(comp: cst.BaseComp) -> List[cst.CompFor]:
@@ -318,7 +343,10 @@ class UnboundedFanOut(Rule):
         started, started_args = self._started(first, mode, positional)
         if started is None:
             return
-        if self._limited(started, started_args):
+        targets: Set[str] = set()
+        for loop, _inner in loops:
+            targets |= _target_names(loop)
+        if self._broadcast(started, targets) or self._limited(started, started_args):
             return
         what = _last_name(started) or "the coroutine"
         self.report(node, Text(
@@ -416,7 +444,7 @@ class UnboundedFanOut(Rule):
                 elif isinstance(expr, cst.Call):
                     name = self.ctx.resolve(expr.func)
                     method = expr.func.attr.value if isinstance(expr.func, cst.Attribute) else None
-                    if name in DRAINING_CALLS or method == "join":
+                    if name in DRAINING_CALLS or method in DRAINING_METHODS:
                         result = True  # waits for the batch / the queue to drain
                     elif method == "acquire" and \
                             self._is_semaphore(expr.func.value, self.ctx.scope):  # type: ignore[union-attr]
@@ -442,8 +470,8 @@ class UnboundedFanOut(Rule):
             found = self._fan_out_source(node, source)
             if found is None:
                 continue
-            started, started_args, iterable = found
-            if self._limited(started, started_args):
+            started, started_args, iterable, construct = found
+            if self._broadcast(started, _target_names(construct)) or self._limited(started, started_args):
                 continue
             what = _last_name(started) or "the coroutine"
             short = callee.rsplit(".", 1)[-1]
@@ -455,7 +483,7 @@ class UnboundedFanOut(Rule):
             return
 
     def _fan_out_source(self, node: cst.Call, source: cst.BaseExpression, depth: int = 0,
-                        ) -> Optional[Tuple[cst.BaseExpression, Sequence[cst.Arg], cst.CSTNode]]:
+                        ) -> Optional[_Source]:
         """(started function, its args, the unknown iterable) when ``source`` is an
         unknown-size collection of freshly made coroutines."""
         if depth > 2:
@@ -464,14 +492,14 @@ class UnboundedFanOut(Rule):
             iterable = self._unknown_iterable(source)
             if iterable is None:
                 return None
-            return self._started_element(source.elt, iterable)
+            return self._started_element(source.elt, iterable, source)
         if isinstance(source, cst.Call):
             name = self.ctx.resolve(source.func)
             if name == "builtins.map" and len(source.args) >= 2 and not any(a.star for a in source.args):
                 iterable = source.args[1].value
                 if self._bounded(iterable, 0):
                     return None
-                return source.args[0].value, (), iterable
+                return source.args[0].value, (), iterable, None
             if name in ("builtins.list", "builtins.tuple", "builtins.set") and source.args:
                 return self._fan_out_source(node, source.args[0].value, depth + 1)
             return None
@@ -488,8 +516,8 @@ class UnboundedFanOut(Rule):
                 return self._appended_in_loop(node, source.value, function.node)
         return None
 
-    def _started_element(self, elt: cst.BaseExpression, iterable: cst.CSTNode,
-                         ) -> Optional[Tuple[cst.BaseExpression, Sequence[cst.Arg], cst.CSTNode]]:
+    def _started_element(self, elt: cst.BaseExpression, iterable: cst.CSTNode, construct: cst.CSTNode,
+                         ) -> Optional[_Source]:
         depth = 0
         while isinstance(elt, cst.Call) and depth < 4:
             name = self.ctx.resolve(elt.func)
@@ -502,11 +530,11 @@ class UnboundedFanOut(Rule):
             definition = definition_of(self.ctx, elt.func)
             if definition is not None and definition[0].asynchronous is None:
                 return None  # a plain function: we cannot tell what it returns
-            return elt.func, elt.args, iterable
+            return elt.func, elt.args, iterable, construct
         return None
 
     def _appended_in_loop(self, node: cst.Call, name: str, function: cst.CSTNode,
-                          ) -> Optional[Tuple[cst.BaseExpression, Sequence[cst.Arg], cst.CSTNode]]:
+                          ) -> Optional[_Source]:
         """``coros = []; for x in xs: coros.append(f(x))`` -- the appended coroutine and loop."""
         loops = self._loop_appends(function).get(name, [])
         ancestors = set(id(a) for a in self.ctx.ancestors)
@@ -519,7 +547,7 @@ class UnboundedFanOut(Rule):
                 iterable = None if self._bounded(loop.iter, 0) else loop.iter
             if iterable is None:
                 continue
-            found = self._started_element(element, iterable)
+            found = self._started_element(element, iterable, loop)
             if found is not None:
                 return found
         return None
@@ -637,6 +665,16 @@ class UnboundedFanOut(Rule):
         return False
 
     # ------------------------------------------------------------- limits
+    def _broadcast(self, started: cst.BaseExpression, targets: Set[str]) -> bool:
+        """``conn.shutdown()`` for each connection, ``item.close()`` for each item: work on
+        objects the program already holds (one each), not new work fanned out over data."""
+        if _last_name(started) in TEARDOWN_NAMES:
+            return True
+        root: cst.BaseExpression = started
+        while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+            root = root.func if isinstance(root, cst.Call) else root.value
+        return isinstance(started, cst.Attribute) and isinstance(root, cst.Name) and root.value in targets
+
     def _limited(self, started: cst.BaseExpression, started_args: Sequence[cst.Arg]) -> bool:
         """Is the concurrency of the started work limited by a semaphore or a worker pool?"""
         scope = self.ctx.scope

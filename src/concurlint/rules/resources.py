@@ -1,7 +1,7 @@
 """CCY7: resource lifecycle -- clients, executors and event loops that are never released."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -219,7 +219,7 @@ class ClientPerRequest(Rule):
         if callee is None:
             return
         loop = self._repeating_loop(node)
-        if loop is None or self._kept(node):
+        if loop is None or self._kept(node) or self._configured_per_item(node, loop):
             return
         shown = _short(callee)
         kind = "connection" if callee in CLIENTS else "thread/process"
@@ -246,6 +246,32 @@ class ClientPerRequest(Rule):
                 return ancestor
             child = ancestor
         return None
+
+    @staticmethod
+    def _configured_per_item(node: cst.Call, loop: cst.CSTNode) -> bool:
+        """``Client(proxy=proxy)`` for each proxy: one client per configuration, not per request."""
+        names: Set[str] = set()
+        if isinstance(loop, cst.For):
+            fors = [loop.target]
+        elif isinstance(loop, _COMPREHENSIONS):
+            fors = []
+            current: Optional[cst.CompFor] = loop.for_in  # type: ignore[attr-defined]
+            while current is not None:
+                fors.append(current.target)
+                current = current.inner_for_in
+        else:
+            return False
+        for target in fors:
+            for sub in [target, *walk_body(target)]:
+                if isinstance(sub, cst.Name):
+                    names.add(sub.value)
+        if not names:
+            return False
+        for arg in node.args:
+            for sub in [arg.value, *walk_body(arg.value)]:
+                if isinstance(sub, cst.Name) and sub.value in names:
+                    return True
+        return False
 
     def _is_retry_for(self, loop: cst.For) -> bool:
         target = loop.target
