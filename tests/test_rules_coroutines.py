@@ -1,0 +1,210 @@
+"""CCY1 (coroutines and tasks): rule examples, messages, fixes and look-alikes."""
+from __future__ import annotations
+
+from typing import Any, List, Sequence, Tuple
+
+import pytest
+
+from concurlint.config import load_settings
+from concurlint.engine import check_source
+from concurlint.findings import Finding
+from concurlint.fixes import fix_source
+from concurlint.rules import coroutines
+from concurlint.source import decode_source
+
+RULES = coroutines.RULES
+
+
+def findings(text: str, select: Sequence[str] = ("CCY1",)) -> List[Finding]:
+    settings = load_settings(isolated=True, overrides={"select": list(select)})
+    result = check_source(decode_source(text.encode(), "example.py"), settings)
+    assert not result.tracebacks, result.tracebacks
+    return result.findings
+
+
+def codes(text: str, select: Sequence[str] = ("CCY1",)) -> List[Tuple[int, str]]:
+    return [(f.line, f.code) for f in findings(text, select)]
+
+
+def fixed(text: str, code: str, unsafe: bool = False) -> str:
+    settings = load_settings(isolated=True, overrides={"select": [code]})
+    result = fix_source(decode_source(text.encode(), "example.py"), settings, unsafe=unsafe)
+    assert result.text is not None
+    return result.text
+
+
+# --------------------------------------------------------------------------- metadata
+def test_family_is_complete() -> None:
+    assert [r.code for r in RULES] == [f"CCY1{i:02d}" for i in range(1, 11)]
+    off = {r.code for r in RULES if not r.default_on}
+    assert off == {"CCY108", "CCY109"}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_rule_docs_are_bilingual(rule: Any) -> None:
+    for text in (rule.summary, rule.what, rule.why):
+        assert text.en and text.zh, rule.code
+    assert rule.example and rule.use_instead
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_invalid_examples_are_flagged(rule: Any) -> None:
+    assert rule.invalid
+    for snippet in rule.invalid:
+        assert rule.code in [f.code for f in findings(snippet, [rule.code])], snippet
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
+def test_valid_examples_are_clean(rule: Any) -> None:
+    assert rule.valid
+    for snippet in rule.valid:
+        assert findings(snippet, [rule.code]) == [], snippet
+
+
+# --------------------------------------------------------------------------- CCY101
+def test_unawaited_message_names_the_function_and_the_fix() -> None:
+    [finding] = findings("async def fetch_user(i):\n    pass\nasync def h():\n    fetch_user(1)\n")
+    assert "'fetch_user'" in finding.message.en and "await" in finding.message.en
+    assert "fetch_user" in finding.message.zh
+    assert (finding.start.line, finding.start.column, finding.end.column) == (4, 5, 18)
+
+
+def test_unawaited_in_sync_code_suggests_asyncio_run() -> None:
+    [finding] = findings("async def main():\n    pass\ndef cli():\n    main()\n")
+    assert "asyncio.run" in finding.message.en
+
+
+def test_bound_but_never_read_is_flagged_read_later_is_not() -> None:
+    assert codes("async def g():\n    pass\nasync def f():\n    c = g()\n") == [(4, "CCY101")]
+    assert codes("async def g():\n    pass\nasync def f():\n    c = g()\n    return [c]\n") == []
+    assert codes("async def g():\n    pass\nasync def f(box):\n    c = g()\n    box.add(c)\n") == []
+
+
+def test_async_generators_and_wrapped_defs_are_not_coroutine_functions() -> None:
+    text = (
+        "import contextlib\n"
+        "async def rows():\n    yield 1\n"
+        "@contextlib.asynccontextmanager\nasync def session():\n    yield 1\n"
+        "class C:\n    @property\n    async def value(self):\n        return 1\n"
+        "async def f(c):\n    rows()\n    session()\n    await c.value\n")
+    assert codes(text) == []
+
+
+def test_sync_shadow_and_nested_def() -> None:
+    text = ("async def fetch():\n    pass\n"
+            "async def f():\n    def fetch():\n        return 1\n    fetch()\n"
+            "async def g(fetch):\n    fetch()\n")
+    assert codes(text) == []
+
+
+def test_library_coroutines_through_aliases_and_types() -> None:
+    text = ("import asyncio as aio\nfrom asyncio import sleep as nap\n"
+            "async def f(writer: aio.StreamWriter):\n"
+            "    q = aio.Queue(maxsize=1)\n    q.put(1)\n    nap(1)\n    writer.drain()\n"
+            "    q.put_nowait(2)\n    writer.write(b'x')\n")
+    assert codes(text) == [(5, "CCY101"), (6, "CCY101"), (7, "CCY101")]
+
+
+def test_fix_adds_await_inside_async_def() -> None:
+    text = "import asyncio\nasync def f():\n    asyncio.sleep(\n        1)\n"
+    assert fixed(text, "CCY101") == "import asyncio\nasync def f():\n    await asyncio.sleep(\n        1)\n"
+
+
+def test_fix_at_top_level_is_unsafe_asyncio_run() -> None:
+    text = "import asyncio as aio\nasync def main():\n    pass\nmain()\n"
+    [finding] = findings(text)
+    assert finding.fix is not None and not finding.fix.safe
+    assert fixed(text, "CCY101") == text  # not applied without --unsafe-fixes
+    assert fixed(text, "CCY101", unsafe=True).endswith("aio.run(main())\n")
+
+
+def test_no_top_level_fix_without_an_asyncio_import() -> None:
+    [finding] = findings("async def main():\n    pass\nmain()\n")
+    assert finding.fix is None
+
+
+# --------------------------------------------------------------------------- CCY102
+def test_not_called_fix_adds_parentheses() -> None:
+    text = "import asyncio\nasync def main():\n    pass\nasyncio.run(main)\n"
+    assert fixed(text, "CCY102").endswith("asyncio.run(main())\n")
+
+
+def test_not_called_only_for_coroutine_functions() -> None:
+    text = ("import asyncio\ndef factory():\n    return None\n"
+            "async def f(coro, fn):\n    await asyncio.gather(coro, factory())\n    await fn\n")
+    assert codes(text) == []
+
+
+def test_create_task_of_function_is_ccy102_only() -> None:
+    text = "import asyncio\nasync def w():\n    pass\nasync def f():\n    asyncio.create_task(w)\n"
+    assert codes(text) == [(5, "CCY102")]
+
+
+# --------------------------------------------------------------------------- CCY103
+def test_dangling_task_variants() -> None:
+    text = ("import asyncio\nasync def w():\n    pass\n"
+            "async def f(loop):\n"
+            "    asyncio.create_task(w())\n"
+            "    asyncio.ensure_future(w())\n"
+            "    loop.create_task(w())\n"
+            "    asyncio.gather(w(), w())\n"
+            "    await asyncio.gather(w(), w())\n")
+    assert codes(text) == [(5, "CCY103"), (6, "CCY103"), (7, "CCY103"), (8, "CCY103")]
+
+
+def test_taskgroup_and_kept_tasks_are_clean() -> None:
+    text = ("import asyncio\nasync def w():\n    pass\ntasks = set()\n"
+            "async def f():\n"
+            "    with asyncio.TaskGroup() as tg:\n        tg.create_task(w())\n"
+            "    tasks.add(asyncio.create_task(w()))\n")
+    assert codes(text, ["CCY103"]) == []
+
+
+# --------------------------------------------------------------------------- CCY104
+def test_boolean_context_fix() -> None:
+    text = "async def ok():\n    return 1\nasync def f():\n    if not ok():\n        pass\n"
+    assert "if not await ok():" in fixed(text, "CCY104")
+
+
+# --------------------------------------------------------------------------- CCY105 / CCY107 / CCY108
+def test_nested_loop_and_get_event_loop() -> None:
+    text = ("import asyncio\nasync def w():\n    pass\n"
+            "async def f():\n    loop = asyncio.get_event_loop()\n    loop.run_until_complete(w())\n"
+            "def g():\n    loop = asyncio.get_event_loop()\n    loop.run_until_complete(w())\n")
+    assert codes(text) == [(5, "CCY107"), (6, "CCY105"), (9, "CCY108")]
+    assert "get_running_loop()" in fixed(text, "CCY107").splitlines()[4]
+
+
+# --------------------------------------------------------------------------- CCY106
+def test_with_kind_fix_both_ways_keeps_indentation() -> None:
+    text = ("import asyncio, threading\nlock = asyncio.Lock()\ntlock = threading.Lock()\n"
+            "class C:\n    async def f(self):\n        if True:\n            with lock:\n"
+            "                x = 1\n                if x:\n                    pass\n"
+            "            async with tlock:\n                pass\n")
+    out = fixed(text, "CCY106")
+    assert "            async with lock:\n                x = 1\n                if x:\n                    pass\n" in out
+    assert "            with tlock:\n                pass\n" in out
+
+
+def test_with_kind_in_sync_code_has_no_fix() -> None:
+    [finding] = findings("import asyncio\nlock = asyncio.Lock()\ndef f():\n    with lock:\n        pass\n")
+    assert finding.code == "CCY106" and finding.fix is None
+
+
+def test_with_kind_points_at_the_context_manager_expression() -> None:
+    [finding] = findings("import asyncio\nasync def f():\n    with asyncio.timeout(1):\n        pass\n")
+    assert (finding.start.line, finding.start.column) == (3, 10)
+
+
+# --------------------------------------------------------------------------- CCY109 / CCY110
+def test_busy_loop_points_at_while_and_continue_is_not_an_exit() -> None:
+    text = "async def f(s):\n    while True:\n        if s.x:\n            continue\n        s.step()\n"
+    [finding] = findings(text)
+    assert (finding.code, finding.start.line, finding.start.column) == ("CCY110", 2, 5)
+
+
+def test_sequential_awaits_only_when_independent() -> None:
+    text = ("async def get(u):\n    pass\n"
+            "async def f(urls):\n    out = {}\n    for u in urls:\n        out[u] = await get(u)\n"
+            "    prev = None\n    for u in urls:\n        prev = await get(prev)\n")
+    assert codes(text, ["CCY109"]) == [(6, "CCY109")]
