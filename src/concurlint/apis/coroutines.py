@@ -104,6 +104,15 @@ COROUTINE_CONSUMERS: Dict[str, Tuple[object, ...]] = {
     "asyncio.TaskGroup.create_task": (0,),
     "asyncio.Runner.run": (0,),
 }
+# Callables that take an iterable of coroutine objects / awaitables (first argument).
+COROUTINE_ITERABLE_CONSUMERS: FrozenSet[str] = frozenset({"asyncio.wait", "asyncio.as_completed"})
+
+# Calls returning a tuple of known objects, for `reader, writer = await open_connection(...)`.
+UNPACKED_TYPES: Dict[str, Tuple[str, ...]] = {
+    "asyncio.open_connection": ("asyncio.StreamReader", "asyncio.StreamWriter"),
+    "asyncio.open_unix_connection": ("asyncio.StreamReader", "asyncio.StreamWriter"),
+}
+
 # Callables that take a coroutine *function* (they call it themselves): never CCY102/CCY101.
 COROUTINE_FUNCTION_CONSUMERS: FrozenSet[str] = frozenset({
     "anyio.run", "trio.run", "anyio.abc.TaskGroup.start_soon", "anyio.abc.TaskGroup.start",
@@ -139,7 +148,7 @@ SYNC_ONLY_CONTEXT_MANAGERS: FrozenSet[str] = frozenset({
 # Exceptions whose handler catches task cancellation (CCY602).
 CANCELLATION_CATCHERS: FrozenSet[str] = frozenset({
     "asyncio.CancelledError", "asyncio.exceptions.CancelledError", "builtins.BaseException",
-    "concurrent.futures.CancelledError", "trio.Cancelled",
+    "trio.Cancelled",
 })
 # Calls that never return (they raise): a handler calling one does not swallow anything.
 NORETURN_CALLS: FrozenSet[str] = frozenset({

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional
 
 import libcst as cst
 
 from ..apis.coroutines import (
-    ASYNC_ONLY_CONTEXT_MANAGERS, COROUTINE_CONSUMERS, COROUTINE_FUNCTIONS, GET_EVENT_LOOP,
+    ASYNC_ONLY_CONTEXT_MANAGERS, COROUTINE_CONSUMERS, COROUTINE_FUNCTIONS,
+    COROUTINE_ITERABLE_CONSUMERS, GET_EVENT_LOOP, UNPACKED_TYPES,
     LOOP_FACTORIES, LOOP_NAME_PATTERN, LOOP_RUNNER_METHODS, LOOP_RUNNERS,
     NON_COROUTINE_DECORATORS, OWNED_TASK_FACTORIES, SYNC_ONLY_CONTEXT_MANAGERS, TASK_FACTORIES,
 )
@@ -92,6 +93,10 @@ def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
     if local is not None:
         return text if is_coroutine_def(ctx, local) else None
     qualname = ctx.resolve(expr)
+    if qualname is None and isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        owner = _unpacked_types(ctx).get(expr.value.value)
+        if owner is not None:
+            qualname = f"{owner}.{expr.attr.value}"
     if qualname is None:
         return None
     if qualname in COROUTINE_FUNCTIONS:
@@ -102,6 +107,35 @@ def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
     if ctx.project is not None and ctx.project.is_coroutine_function(qualname):
         return text
     return None
+
+
+def _unpacked_types(ctx: Context) -> Dict[str, str]:
+    """Names of the current function bound by unpacking a known tuple-returning call
+    (``reader, writer = await asyncio.open_connection(...)``) -> their types."""
+    function = ctx.function
+    if function is None:
+        return {}
+    key = ("coroutines.unpacked", id(function.node))
+    found = ctx.memo.get(key)
+    if found is None:
+        found = {}
+        body = getattr(function.node, "body", None)
+        for node in walk_body(body) if body is not None else ():
+            if not (isinstance(node, cst.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0].target, (cst.Tuple, cst.List))):
+                continue
+            value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+            if not isinstance(value, cst.Call):
+                continue
+            types = UNPACKED_TYPES.get(ctx.resolve(value.func) or "")
+            elements = node.targets[0].target.elements  # type: ignore[union-attr]
+            if types is None or len(types) != len(elements):
+                continue
+            for element, kind in zip(elements, types):
+                if isinstance(element.value, cst.Name):
+                    found[element.value.value] = kind
+        ctx.memo[key] = found
+    return found
 
 
 def _looks_like_loop(ctx: Context, expr: cst.BaseExpression) -> bool:
@@ -283,6 +317,13 @@ class CoroutineFunctionNotCalled(Rule):
         if last not in _CONSUMER_LAST_NAMES and not isinstance(node.func, cst.Name):
             return  # a plain name may be an alias (`from asyncio import create_task as spawn`)
         qualname = callee_name(self.ctx, node.func)
+        if qualname in COROUTINE_ITERABLE_CONSUMERS:
+            first = _first_positional(node)
+            if isinstance(first, (cst.List, cst.Tuple, cst.Set)):
+                for element in first.elements:
+                    if not isinstance(element, cst.StarredElement):
+                        self._check(element.value, f"{last}()")
+            return
         positions = COROUTINE_CONSUMERS.get(qualname or "")
         if not positions:
             return
@@ -295,7 +336,7 @@ class CoroutineFunctionNotCalled(Rule):
             index += 1
 
 
-_CONSUMER_LAST_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in COROUTINE_CONSUMERS)
+_CONSUMER_LAST_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in (*COROUTINE_CONSUMERS, *COROUTINE_ITERABLE_CONSUMERS))
 _TASK_LAST_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in TASK_FACTORIES)
 
 
