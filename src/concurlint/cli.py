@@ -93,6 +93,9 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--cache-dir", default=None, help="Directory of the result cache.")
 @click.option("--max-file-size", type=int, default=None, help="Skip files larger than this many bytes (CCY004).")
 @click.option("--file-timeout", type=float, default=None, help="Seconds allowed per file (CCY004).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per core; 1 = one supervised worker).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--config", type=click.Path(), default=None, help="Read settings from this TOML file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--stdin-filename", default=None, help="The name to report when reading from '-'.")
@@ -281,7 +284,7 @@ def _run_selected(paths: Sequence[str], settings: Settings, options: Dict[str, A
     """``run`` on the files of this shard / changed since --diff-base; the project
     index is still built over every discovered file (cross-module facts)."""
     if not options["shard"] and not options["diff_base"]:
-        return run(paths, settings, progress=progress)
+        return run(paths, settings, progress=progress, **_run_options(options))
     from .discovery import discover, parse_shard, shard
 
     files = discover(paths, settings)
@@ -298,7 +301,16 @@ def _run_selected(paths: Sequence[str], settings: Settings, options: Dict[str, A
         selected = vcs.changed_files(changes, selected)
     if not selected:
         return RunResult([], [])
-    return run(selected, settings, project=build_project_index(files), progress=progress)
+    return run(selected, settings, project=build_project_index(files), progress=progress,
+               **_run_options(options))
+
+
+def _run_options(options: Dict[str, Any]) -> Dict[str, Any]:
+    """--jobs and --no-cache as ``runner.run`` arguments (workers and the cache are on by default)."""
+    from .runner import default_jobs
+
+    jobs = options.get("jobs") or default_jobs()
+    return {"jobs": jobs, "cache": not options.get("no_cache")}
 
 
 def _integrations(result: RunResult, settings: Settings, options: Dict[str, Any],

@@ -1,14 +1,45 @@
-"""Running a check over many files: discovery, the project index, then each file."""
+"""Running a check over many files: discovery, the project index, then each file.
+
+``run(paths, settings)`` checks the files in this process, one after the other
+(the library default). ``run(..., jobs=N)`` checks them in ``N`` supervised
+worker processes (the CLI default is one per core; ``--jobs 1`` is one worker):
+
+- the parent reads each file, hashes it and looks it up in the result cache
+  (``cache.py``); only misses are sent to a worker;
+- a file larger than ``max-file-size`` is reported as CCY004 without being read;
+- a worker gets one file at a time with a deadline of ``file-timeout``; past
+  it, the worker is killed and replaced, the file reported as CCY004 and the
+  run goes on (libcst's native parser cannot be interrupted inside a process,
+  which is why even one job runs in a child process);
+- a worker that dies (killed, out of memory, crashed) is replaced and its file
+  reported (CCY004 when it was killed, CCY003 when it crashed);
+- a worker whose memory grew past ``RECYCLE_RSS`` after a big file retires and
+  is replaced, so a worker's memory never depends on the number of files;
+- results are stored by file position, so the output is the same whatever the
+  number of jobs and the order in which workers finish.
+
+Every path (in-process or not) applies the same pre-check (``precheck.py``):
+a file that mentions nothing any rule looks at gets only a syntax check.
+"""
 from __future__ import annotations
 
+import hashlib
+import os
+import signal
+import sys
+import time
+from collections import deque
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence
+from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence, Union
 
 from .config import Settings
 from .discovery import discover
-from .engine import FileResult, check_path
-from .findings import Finding
+from .cache import Cache
+from .engine import FileResult, check_path, check_source, module_name_for, tool_finding
+from .findings import Finding, Text
+from .precheck import Screen, syntax_ok
 from .semantics.project import ProjectIndex
+from .source import SourceError, decode_source
 
 
 @dataclass
@@ -36,15 +67,467 @@ def build_project_index(files: Sequence[str]) -> ProjectIndex:
 
 Progress = Callable[[int, int], None]  # (files done, files total)
 
+# A worker whose resident memory exceeds this after a file is replaced.
+RECYCLE_RSS = 300 * 1024 * 1024
+_SKIP_HINT = Text(
+    "raise '{option}' in [tool.concurlint] or pass --{option} to analyse it",
+    "可在 [tool.concurlint] 中调大 '{option}' 或使用 --{option} 来分析它",
+)
+
+
+def default_jobs() -> int:
+    """The number of cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
 
 def run(paths: Sequence[str], settings: Settings, project: Optional[ProjectIndex] = None,
-        progress: Optional[Progress] = None) -> RunResult:
+        progress: Optional[Progress] = None, jobs: Optional[int] = None,
+        cache: Union[None, bool, Cache] = None, precheck: bool = True) -> RunResult:
+    """Check ``paths``.
+
+    ``jobs``: None checks in this process; a number checks in that many supervised
+    worker processes. ``cache``: None/False for none, True for the default cache
+    directory (next to the config), or a ``Cache``. ``precheck``: skip the parse
+    of files that mention nothing the rules look at (same findings, faster).
+    """
     files = discover(paths, settings)
+    store = _open_cache(cache, settings)
     if project is None:
-        project = build_project_index(files)
-    results = []
-    for done, path in enumerate(files, start=1):
-        results.append(check_path(path, settings, project))
-        if progress is not None:
-            progress(done, len(files))
-    return RunResult(files, results)
+        project = _project_index(files, store)
+    screen = Screen(project) if precheck else None
+    if jobs is None and store is None:
+        results = []
+        for done, path in enumerate(files, start=1):
+            results.append(check_file(path, settings, project, screen))
+            if progress is not None:
+                progress(done, len(files))
+        return RunResult(files, results)
+    runner = _Run(files, settings, project, screen, store, progress)
+    try:
+        runner.execute(jobs)
+    finally:
+        if store is not None:
+            try:
+                store.prune()
+            except OSError:  # pragma: no cover - pruning is best effort
+                pass
+    return RunResult(files, runner.results)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------- one file
+def check_file(path: str, settings: Settings, project: Optional[ProjectIndex] = None,
+               screen: Optional[Screen] = None, data: Optional[bytes] = None) -> FileResult:
+    """``check_path`` with the size limit and the pre-check (never raises)."""
+    if data is None:
+        skipped = _too_big(path, settings)
+        if skipped is not None:
+            return skipped
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return check_path(path, settings, project)  # reports CCY002 with its reason
+    try:
+        source = decode_source(data, path)
+    except SourceError as exc:
+        result = FileResult(path)
+        if "CCY002" in settings.codes_for(path):
+            result.findings.append(tool_finding(
+                path, "CCY002", Text(f"cannot read file: {exc}", f"无法读取文件:{exc}")))
+        return result
+    if screen is not None and not screen.may_have_findings(source.text):
+        if "CCY001" not in settings.codes_for(path) or syntax_ok(source.text, path):
+            return FileResult(path, source=source)
+    return check_source(source, settings, project)
+
+
+def _too_big(path: str, settings: Settings) -> Optional[FileResult]:
+    try:
+        size = os.stat(path).st_size
+    except OSError:
+        return None
+    if size <= settings.max_file_size:
+        return None
+    result = FileResult(path)
+    if "CCY004" in settings.codes_for(path):
+        hint = _SKIP_HINT.format(option="max-file-size")
+        result.findings.append(tool_finding(path, "CCY004", Text(
+            f"file skipped: it is {_size(size)}, larger than max-file-size "
+            f"({_size(settings.max_file_size)}); {hint.en}",
+            f"文件已跳过:大小为 {_size(size)},超过 max-file-size({_size(settings.max_file_size)});"
+            f"{hint.zh}")))
+    return result
+
+
+def _size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB ({size} bytes)"
+    if size >= 1024:
+        return f"{size / 1024:.1f} kB ({size} bytes)"
+    return f"{size} bytes"
+
+
+def _timeout_result(path: str, settings: Settings) -> FileResult:
+    result = FileResult(path)
+    if "CCY004" in settings.codes_for(path):
+        hint = _SKIP_HINT.format(option="file-timeout")
+        limit = f"{settings.file_timeout:g} s"
+        result.findings.append(tool_finding(path, "CCY004", Text(
+            f"file skipped: analysing it took longer than file-timeout ({limit}), so it was "
+            f"stopped; {hint.en}",
+            f"文件已跳过:分析时间超过 file-timeout({limit}),已被中止;{hint.zh}")))
+    return result
+
+
+def _died_result(path: str, settings: Settings, exitcode: Optional[int]) -> FileResult:
+    result = FileResult(path)
+    codes = settings.codes_for(path)
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"signal {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"signal {-exitcode}"
+    else:
+        how = f"exit code {exitcode}"
+    if exitcode == -getattr(signal, "SIGKILL", 9):
+        if "CCY004" in codes:
+            result.findings.append(tool_finding(path, "CCY004", Text(
+                f"file skipped: the worker process analysing it was killed ({how}), "
+                "most likely because it ran out of memory; check it alone or split it",
+                f"文件已跳过:分析它的工作进程被终止({how}),很可能是内存不足;请单独检查或拆分该文件")))
+    elif "CCY003" in codes:
+        from .engine import BUG_REPORT_HINT
+
+        result.findings.append(tool_finding(path, "CCY003", Text(
+            f"internal error: the worker process analysing this file crashed ({how}); "
+            f"{BUG_REPORT_HINT}",
+            f"内部错误:分析此文件的工作进程崩溃({how});请将此文件作为 bug 报告给 concurlint 开发者")))
+    return result
+
+
+# ---------------------------------------------------------------------- index
+def _project_index(files: Sequence[str], store: Optional[Cache]) -> ProjectIndex:
+    """``build_project_index`` for ``files``, cached by their paths, sizes and mtimes."""
+    if store is None:
+        return build_project_index(files)
+    digest = hashlib.blake2b(digest_size=20)
+    for path in files:
+        try:
+            info = os.stat(path)
+            stamp = f"{os.path.abspath(path)}\0{info.st_size}\0{info.st_mtime_ns}\n"
+        except OSError:
+            stamp = f"{path}\0-\n"
+        digest.update(stamp.encode("utf-8", "surrogateescape"))
+    name = f"index-{digest.hexdigest()}.pickle"
+    found = store.get_object(name)
+    if isinstance(found, ProjectIndex):
+        return found
+    index = build_project_index(files)
+    store.put_object(name, index)
+    return index
+
+
+def project_fingerprint(project: Optional[ProjectIndex]) -> str:
+    """A stable hash of the cross-module facts (part of every cache key)."""
+    if project is None:
+        return ""
+    parts = []
+    for name, value in sorted(vars(project).items()):
+        if isinstance(value, dict):
+            parts.append((name, sorted((str(k), repr(v)) for k, v in value.items())))
+        elif isinstance(value, (set, frozenset)):
+            parts.append((name, sorted(map(str, value))))
+        else:
+            parts.append((name, repr(value)))
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def _open_cache(cache: Union[None, bool, Cache], settings: Settings) -> Optional[Cache]:
+    if cache is None or cache is False:
+        return None
+    from .cache import Cache, default_directory
+
+    if cache is True:
+        return Cache(default_directory(settings), settings)
+    return cache  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------------- the run
+@dataclass
+class _Task:
+    index: int
+    path: str
+    data: bytes
+    key: Optional[str]
+
+
+class _Run:
+    def __init__(self, files: Sequence[str], settings: Settings, project: ProjectIndex,
+                 screen: Optional[Screen], store: Optional[Cache], progress: Optional[Progress]):
+        self.files = list(files)
+        self.settings = settings
+        self.project = project
+        self.screen = screen
+        self.store = store
+        self.progress = progress
+        self.results: List[Optional[FileResult]] = [None] * len(self.files)
+        self.done = 0
+        self.fingerprint = project_fingerprint(project) if store is not None else ""
+
+    def _finish(self, index: int, result: FileResult) -> None:
+        self.results[index] = result
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, len(self.files))
+
+    def _tasks(self) -> Iterator[_Task]:
+        """Read, hash and look up each file; yield the ones that must be checked."""
+        settings = self.settings
+        for index, path in enumerate(self.files):
+            skipped = _too_big(path, settings)
+            if skipped is not None:
+                self._finish(index, skipped)
+                continue
+            try:
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                self._finish(index, check_path(path, settings, self.project))
+                continue
+            key = None
+            if self.store is not None:
+                from .cache import content_hash
+
+                key = self.store.key(path, module_name_for(path), content_hash(data), self.fingerprint)
+                hit = self.store.get(key, path)
+                if hit is not None:
+                    findings, tracebacks = hit
+                    self._finish(index, _with_source(FileResult(path, findings, tracebacks), data))
+                    continue
+            yield _Task(index, path, data, key)
+
+    def _store(self, task: _Task, result: FileResult) -> None:
+        if self.store is not None and task.key is not None and not result.tracebacks:
+            self.store.put(task.key, result.findings, result.tracebacks)
+
+    def execute(self, jobs: Optional[int]) -> None:
+        if jobs is None:
+            for task in self._tasks():
+                result = check_file(task.path, self.settings, self.project, self.screen, task.data)
+                self._store(task, result)
+                self._finish(task.index, result)
+            return
+        _Supervisor(self, max(1, int(jobs))).run()
+
+
+def _with_source(result: FileResult, data: bytes) -> FileResult:
+    """Attach the decoded text for the reporters (only files with findings need it)."""
+    if result.findings and result.source is None:
+        try:
+            result.source = decode_source(data, result.path)
+        except SourceError:
+            pass
+    return result
+
+
+# ---------------------------------------------------------------------- workers
+def _rss() -> int:
+    """Resident memory of this process in bytes (0 when unknown)."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        try:
+            import resource
+
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            return peak if sys.platform == "darwin" else peak * 1024
+        except Exception:  # noqa: BLE001
+            return 0
+
+
+def _worker_main(conn: Any, settings: Settings, project: ProjectIndex, use_screen: bool,
+                 recycle_rss: int) -> None:
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    except (ValueError, OSError):  # pragma: no cover
+        pass
+    screen = Screen(project) if use_screen else None
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        index, path, data = message
+        try:
+            result = check_file(path, settings, project, screen, data)
+            payload = (index, result.findings, result.tracebacks)
+        except BaseException as exc:  # noqa: BLE001 - never lose the file
+            import traceback
+
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            payload = (index, _crash_findings(path, settings, exc), [text])
+        retire = _rss() > recycle_rss
+        try:
+            conn.send(payload + (retire,))
+        except (OSError, ValueError):
+            return
+        if retire:
+            return
+
+
+def _crash_findings(path: str, settings: Settings, exc: BaseException) -> List[Finding]:
+    if "CCY003" not in settings.codes_for(path):
+        return []
+    from .engine import BUG_REPORT_HINT
+
+    detail = f"{type(exc).__name__}: {exc}".strip()
+    return [tool_finding(path, "CCY003", Text(
+        f"internal error in the engine: {detail}; {BUG_REPORT_HINT}",
+        f"引擎内部错误:{detail};请将此文件作为 bug 报告给 concurlint 开发者"))]
+
+
+def _context() -> Any:
+    import multiprocessing
+
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")  # cheap: the index is inherited, not pickled
+    return multiprocessing.get_context("spawn")
+
+
+class _Worker:
+    def __init__(self, ctx: Any, run: _Run, recycle_rss: int):
+        parent, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(
+            target=_worker_main, name="concurlint-worker", daemon=True,
+            args=(child, run.settings, run.project, run.screen is not None, recycle_rss))
+        self.process.start()
+        child.close()
+        self.conn = parent
+        self.task: Optional[_Task] = None
+        self.deadline = 0.0
+
+    def stop(self, kill: bool = False) -> None:
+        if kill and self.process.is_alive():
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        self.process.join(5)
+        if self.process.is_alive():  # pragma: no cover - a stuck worker
+            self.process.kill()
+            self.process.join(5)
+        try:
+            self.conn.close()
+        except OSError:  # pragma: no cover
+            pass
+
+
+class _Supervisor:
+    def __init__(self, run: _Run, jobs: int, recycle_rss: int = RECYCLE_RSS):
+        self.run_ = run
+        self.jobs = jobs
+        self.recycle_rss = recycle_rss
+        self.ctx = _context()
+        self.workers: List[_Worker] = []
+
+    def _spawn(self) -> _Worker:
+        worker = _Worker(self.ctx, self.run_, self.recycle_rss)
+        self.workers.append(worker)
+        return worker
+
+    def _retire(self, worker: _Worker, kill: bool) -> None:
+        if worker in self.workers:
+            self.workers.remove(worker)
+        worker.stop(kill=kill)
+
+    def run(self) -> None:
+        from multiprocessing.connection import wait
+
+        run = self.run_
+        timeout = run.settings.file_timeout
+        tasks = run._tasks()
+        pending: Deque[_Task] = deque()
+        exhausted = False
+        idle: List[_Worker] = []
+        busy: Dict[Any, _Worker] = {}
+        try:
+            while True:
+                # Keep every worker fed; read files lazily (bounded memory).
+                while not exhausted and len(pending) < self.jobs:
+                    task = next(tasks, None)
+                    if task is None:
+                        exhausted = True
+                    else:
+                        pending.append(task)
+                if not pending and not busy:
+                    break
+                while pending and len(busy) < self.jobs:
+                    worker = idle.pop() if idle else self._spawn()
+                    task = pending.popleft()
+                    try:
+                        worker.conn.send((task.index, task.path, task.data))
+                    except (OSError, ValueError):
+                        pending.appendleft(task)
+                        self._retire(worker, kill=True)
+                        continue
+                    worker.task = task
+                    worker.deadline = time.monotonic() + timeout
+                    busy[worker.conn] = worker
+                if not busy:
+                    continue
+                left = min(w.deadline for w in busy.values()) - time.monotonic()
+                waitables: List[Any] = list(busy)
+                waitables += [w.process.sentinel for w in busy.values()]
+                ready = wait(waitables, timeout=max(0.0, left))
+                for worker in list(busy.values()):
+                    if worker.conn not in ready and worker.process.sentinel not in ready:
+                        continue
+                    self._collect(worker, busy, idle)
+                now = time.monotonic()
+                for worker in list(busy.values()):
+                    if now >= worker.deadline:
+                        task = worker.task
+                        assert task is not None
+                        del busy[worker.conn]
+                        self._retire(worker, kill=True)
+                        run._finish(task.index, _timeout_result(task.path, run.settings))
+        finally:
+            for worker in list(self.workers):
+                self._retire(worker, kill=bool(worker.task) and worker.conn in busy)
+
+    def _collect(self, worker: _Worker, busy: Dict[Any, _Worker], idle: List[_Worker]) -> None:
+        run = self.run_
+        task = worker.task
+        assert task is not None
+        message = None
+        try:
+            if worker.conn.poll():
+                message = worker.conn.recv()
+        except (EOFError, OSError):
+            message = None
+        except Exception:  # noqa: BLE001 - an unpicklable result: treat as a crash
+            message = None
+        del busy[worker.conn]
+        worker.task = None
+        if message is None:  # the worker died while checking this file
+            worker.process.join(5)
+            exitcode = worker.process.exitcode
+            self._retire(worker, kill=True)
+            run._finish(task.index, _died_result(task.path, run.settings, exitcode))
+            return
+        _index, findings, tracebacks, retire = message
+        result = _with_source(FileResult(task.path, list(findings), list(tracebacks)), task.data)
+        run._store(task, result)
+        run._finish(task.index, result)
+        if retire:
+            self._retire(worker, kill=False)
+        else:
+            idle.append(worker)

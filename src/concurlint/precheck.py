@@ -1,0 +1,229 @@
+"""Cheap checks before the expensive parse.
+
+1. ``may_have_findings``: a file that mentions none of the words any rule looks
+   at cannot produce a finding, so it needs no libcst tree. The words are:
+   ``async``/``await`` (every async-only rule, and every coroutine defined in the
+   file itself); the top-level modules of the API tables of the families that
+   also flag synchronous code (``threading``, ``queue``, ``requests``...), and the
+   distinctive method names in those tables (``run_in_executor``, ``submit``...);
+   the names of the project's coroutine functions with their module or class
+   (cross-module calls, see ``project_pairs``); and a
+   few names the rules match without resolving a module. The tables of
+   ``apis/blocking.py`` are left out on purpose: CCY2 only ever reports inside
+   ``async def``, which the word ``async`` already covers. The words are matched
+   as substrings (``queue`` also matches ``queues``): a false hit only costs the
+   parse that would have happened anyway.
+
+   A skipped file still gets its syntax checked (``syntax_ok``, CPython's own
+   parser, about ten times faster than libcst); when it fails, the file takes
+   the normal path, so the CCY001 message and position are libcst's, exactly as
+   without the pre-check. ``tests/test_precheck.py`` proves the findings over
+   the whole standard library are the same with and without the pre-check.
+
+2. ``risky``: whether parsing a file could take long or much memory (libcst's
+   parser is super-linear on long chains of binary operators or attributes, and
+   needs ~0.5 kB of memory per byte of source). The flake8 plugin uses it to
+   decide when to parse in a supervised child process.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import pkgutil
+import re
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, Optional, Set, Tuple
+
+# apis modules whose tables only matter inside `async def` (covered by "async").
+_ASYNC_ONLY_TABLES = frozenset({"blocking", "types"})
+# Modules named in the tables only as helpers of a pattern anchored elsewhere
+# (``functools.partial`` as a thread target needs ``threading``/an executor).
+_HELPER_MODULES = frozenset({
+    "functools", "operator", "contextvars", "io", "os", "sys", "time", "builtins", "typing",
+    "codecs", "pathlib", "shutil", "glob",
+})
+# Always present: the keywords, and names rules match without an import.
+_BASE_WORDS = (
+    "async", "await",
+    "Thread", "thread", "Process", "Pool", "Executor", "executor", "Queue", "queue",
+    "acquire", "submit", "task_done", "run_in_executor", "call_soon", "create_task",
+    "ensure_future", "gather", "run_until_complete", "run_forever", "set_result",
+    "put_nowait", "to_thread", "event_loop", "Lock", "Semaphore", "Condition", "Timer",
+)
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
+
+_TABLE_WORDS: Optional[FrozenSet[str]] = None
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif depth > 3:
+        return
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key, depth + 1)
+            yield from _strings(item, depth + 1)
+    elif isinstance(value, (set, frozenset, list, tuple)):
+        for item in value:
+            yield from _strings(item, depth + 1)
+
+
+def table_words() -> FrozenSet[str]:
+    """Words derived from the API tables of the families that flag sync code."""
+    global _TABLE_WORDS
+    if _TABLE_WORDS is not None:
+        return _TABLE_WORDS
+    from . import apis
+
+    words: Set[str] = set(_BASE_WORDS)
+    for info in pkgutil.iter_modules(apis.__path__):
+        if info.name in _ASYNC_ONLY_TABLES:
+            continue
+        module = importlib.import_module(f"{apis.__name__}.{info.name}")
+        for name, value in vars(module).items():
+            if name.startswith("__") or not isinstance(value, (dict, set, frozenset, list, tuple)):
+                continue
+            for text in _strings(value):
+                if _DOTTED.match(text):
+                    top, rest = text.split(".", 1)
+                    if top == "builtins":
+                        continue  # builtins are anchored by another word of the same pattern
+                    if top not in _HELPER_MODULES:
+                        words.add(top)  # `rest` is only reachable through `top`
+                elif _IDENTIFIER.match(text) and _distinctive(text):
+                    words.add(text)
+    _TABLE_WORDS = frozenset(words)
+    return _TABLE_WORDS
+
+
+def _distinctive(name: str) -> bool:
+    """A method or class name rare enough to be a useful anchor (``run_in_executor``, ``Thread``)."""
+    core = name.strip("_")
+    return len(core) >= 4 and ("_" in core or core[:1].isupper())
+
+
+def project_pairs(project: Any) -> Dict[str, FrozenSet[str]]:
+    """Project coroutine functions as ``name -> {owners}``: a file can only call
+    ``pkg.mod.fetch`` (or ``pkg.mod.Client.fetch``) if it mentions both ``fetch``
+    and ``mod`` (or ``Client``, or a subclass inheriting the method, or the
+    package that re-exports it) as words."""
+    if project is None:
+        return {}
+    pairs: Dict[str, Set[str]] = {}
+
+    def add(qualname: str) -> None:
+        owner, _, name = str(qualname).rpartition(".")
+        if name:
+            pairs.setdefault(name, set()).add(owner.rpartition(".")[2] or name)
+
+    functions = getattr(project, "functions", None) or {}
+    methods: Dict[str, Set[str]] = {}
+    for qualname, is_coroutine in functions.items():
+        if is_coroutine:
+            add(qualname)
+            owner, _, name = str(qualname).rpartition(".")
+            methods.setdefault(owner, set()).add(name)
+    check = getattr(project, "is_coroutine_function", None)
+    for alias in getattr(project, "aliases", None) or {}:
+        try:
+            keep = check is None or check(alias) is True
+        except Exception:  # noqa: BLE001 - be conservative: keep the name
+            keep = True
+        if keep:
+            add(alias)
+    classes = getattr(project, "classes", None) or {}
+    canonical = getattr(project, "canonical", lambda name: name)
+    for cls in classes:  # inherited coroutine methods are reachable through subclasses
+        seen: Set[str] = set()
+        todo = [(cls, 0)]
+        while todo:
+            current, depth = todo.pop()
+            if current in seen or depth > 6:
+                continue
+            seen.add(current)
+            for name in methods.get(current, ()):
+                add(f"{cls}.{name}")
+            for base in classes.get(current, ()):
+                try:
+                    todo.append((canonical(base), depth + 1))
+                except Exception:  # noqa: BLE001
+                    todo.append((base, depth + 1))
+    return {name: frozenset(owners) for name, owners in pairs.items()}
+
+
+class Screen:
+    """The pre-check of one run: table words (substrings) and project names (whole words)."""
+
+    def __init__(self, project: Any = None, extra: Iterable[str] = ()):
+        words = set(table_words()) | set(extra)
+        # The keywords first: most files that hit, hit early.
+        self.words: Tuple[str, ...] = tuple(sorted(words, key=lambda w: (w not in _BASE_WORDS[:2], len(w), w)))
+        self.pairs: Dict[str, FrozenSet[str]] = project_pairs(project)
+
+    def may_have_findings(self, text: str) -> bool:
+        """Whether ``text`` mentions any word a rule looks at."""
+        for word in self.words:
+            if word in text:
+                return True
+        if self.pairs:
+            mentioned = set(_WORD.findall(text))
+            pairs = self.pairs
+            for name in mentioned.intersection(pairs):
+                if not pairs[name].isdisjoint(mentioned):
+                    return True
+        return False
+
+
+_WORD = re.compile(r"\w+")
+
+
+def syntax_ok(text: str, path: str = "<unknown>") -> bool:
+    """True when CPython's parser accepts ``text`` (no AST is kept)."""
+    try:
+        compile(text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return False
+    return True
+
+
+# ------------------------------------------------------------------ risk
+RISKY_BYTES = 256 * 1024
+RISKY_LINE = 1500
+RISKY_CHAIN = 600
+_CHAIN_CHARS = ("+", "-", "*", "/", "%", "|", "&", "^", "@", ".", "<<", ">>")
+_CONTINUATION = re.compile(r"(?:[-+*/%|&^@.\\,(]\s*$|^\s*[-+*/%|&^@.)])")
+
+
+def risky(text: str) -> bool:
+    """Whether libcst could need long or much memory for ``text``.
+
+    Big files, very long lines, and files whose operators could form one long
+    chain (more than ``RISKY_CHAIN`` operator characters in a run of
+    continuation lines) are risky. Cheap: a few ``str.count`` calls for most
+    files; a line scan only for files with many operators.
+    """
+    if len(text) > RISKY_BYTES:
+        return True
+    operators = sum(text.count(c) for c in _CHAIN_CHARS[:10])
+    if operators < RISKY_CHAIN:
+        return False
+    run = 0
+    for line in text.splitlines():
+        if len(line) > RISKY_LINE:
+            return True
+        ops = 0
+        for c in _CHAIN_CHARS[:10]:
+            ops += line.count(c)
+        if _CONTINUATION.search(line):
+            run += ops
+            if run > RISKY_CHAIN:
+                return True
+        else:
+            run = ops
+            if run > RISKY_CHAIN:
+                return True
+    return False
+
+
+__all__ = ["Screen", "project_pairs", "risky", "syntax_ok", "table_words"]
