@@ -340,11 +340,23 @@ def _private_to_one_thread(ctx: Context, targets: ThreadTargets, cls: Scope, att
     if isinstance(site.node, cst.ClassDef):
         if site.node is not cls_node and cls_node not in targets.runnable_classes:
             return False
+        # the thread's own run() and the helpers only it calls (the catalog's rule)
+        private = _private_closure(targets, origin.root, prune=True)
     else:
         starts = [s for s in targets.sites if any(t in class_methods for t in s.targets)]
         if len(starts) != 1 or starts[0].repeated or origin.root not in class_methods:
             return False
-    private = _private_closure(targets, origin.root)
+        # One thread runs this object's method. It races only with what the starting
+        # code goes on to do meanwhile (the starting function and what it calls).
+        private = _private_closure(targets, origin.root, prune=False)
+        if fn_node not in private:
+            return False
+        starter = starts[0].function
+        if starter is None:
+            return True
+        meanwhile = _private_closure(targets, starter, prune=False)
+        return not any(m in meanwhile for m in _mutators(ctx, cls, attr)
+                       if not (isinstance(m, cst.FunctionDef) and m.name.value == "__init__"))
     if fn_node not in private:
         return False
     for mutator in _mutators(ctx, cls, attr):
@@ -364,7 +376,7 @@ def _methods_of(cls: Scope) -> Set[cst.CSTNode]:
     return methods
 
 
-def _private_closure(targets: ThreadTargets, root: FunctionNode) -> Set[FunctionNode]:
+def _private_closure(targets: ThreadTargets, root: FunctionNode, prune: bool) -> Set[FunctionNode]:
     callees: Dict[Optional[FunctionNode], List[FunctionNode]] = {}
     callers: Dict[FunctionNode, Set[Optional[FunctionNode]]] = {}
     for edge in targets.edges:
@@ -378,7 +390,7 @@ def _private_closure(targets: ThreadTargets, root: FunctionNode) -> Set[Function
             if callee not in reach:
                 reach.add(callee)
                 work.append(callee)
-    changed = True
+    changed = prune
     while changed:
         changed = False
         for fn in list(reach):
@@ -390,10 +402,11 @@ def _private_closure(targets: ThreadTargets, root: FunctionNode) -> Set[Function
     return reach
 
 
-def _mutators(ctx: Context, cls: Scope, attr: str) -> Set[cst.CSTNode]:
-    """Functions in ``cls`` (methods and functions nested in them) that write ``self.attr``."""
+def _mutators(ctx: Context, cls: Scope, attr: str) -> Dict[cst.CSTNode, bool]:
+    """Functions in ``cls`` (methods and functions nested in them) that write ``self.attr``,
+    and whether one of those writes is a read-modify-write."""
     key = ("concurlint.threads.mutators", id(cls.node))
-    table: Optional[Dict[str, Set[cst.CSTNode]]] = ctx.memo.get(key)
+    table: Optional[Dict[str, Dict[cst.CSTNode, bool]]] = ctx.memo.get(key)
     if table is None:
         table = {}
         body = cls.node.body.body if isinstance(cls.node, cst.ClassDef) and isinstance(
@@ -403,19 +416,21 @@ def _mutators(ctx: Context, cls: Scope, attr: str) -> Set[cst.CSTNode]:
                 self_name = stmt.params.params[0].name.value
                 _scan_writes(stmt, stmt, self_name, table)
         ctx.memo[key] = table
-    return table.get(attr, set())
+    return table.get(attr, {})
 
 
 def _scan_writes(function: cst.FunctionDef, block: cst.CSTNode, self_name: str,
-                 table: Dict[str, Set[cst.CSTNode]]) -> None:
+                 table: Dict[str, Dict[cst.CSTNode, bool]]) -> None:
     stack: List[Tuple[cst.CSTNode, cst.CSTNode]] = [(function, function.body)]
     while stack:
         owner, node = stack.pop()
         if isinstance(node, cst.SimpleStatementLine):
             for small in node.body:
                 targets: List[cst.BaseExpression] = []
+                value: Optional[cst.BaseExpression] = None
                 if isinstance(small, cst.Assign):
                     targets = [t.target for t in small.targets]
+                    value = small.value
                 elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
                     targets = [small.target]
                 elif isinstance(small, cst.Del):
@@ -424,7 +439,10 @@ def _scan_writes(function: cst.FunctionDef, block: cst.CSTNode, self_name: str,
                     for element in _flatten(target):
                         root, attr = _root(element)
                         if root is not None and root.value == self_name and attr is not None:
-                            table.setdefault(attr, set()).add(owner)
+                            rmw = isinstance(small, cst.AugAssign) or (
+                                value is not None and _reads(value, element))
+                            entry = table.setdefault(attr, {})
+                            entry[owner] = entry.get(owner, False) or rmw
             continue
         if isinstance(node, cst.FunctionDef) and node is not owner:
             stack.append((node, node.body))
@@ -935,11 +953,13 @@ class LockAcquireWithoutRelease(Rule):
         statement = ancestors[index - 1]
         if _released_in_finally(receiver, statement, ancestors[: index - 1]):
             return
+        if _next_statement_releases(receiver, statement, ancestors[: index - 1]):
+            return  # acquire(); release(): nothing in between can raise (a 'wait for it' idiom)
         function = _enclosing_function(ancestors)
         scope_body: cst.CSTNode = function.body if function is not None else ctx.module
-        releases = _release_calls(scope_body, receiver)
-        if releases == "nested":
-            return  # released by a callback: ownership handed on
+        releases = _release_calls(scope_body, receiver, node)
+        if releases in ("nested", "before"):
+            return  # released by a callback, or re-acquired after a release (Condition.wait style)
         if releases == "none":
             fname = function.name.value.lower() if isinstance(function, cst.FunctionDef) else ""
             if isinstance(receiver, cst.Attribute) or any(w in fname for w in ("acquire", "lock", "enter")):
@@ -987,32 +1007,60 @@ def _released_in_finally(receiver: cst.BaseExpression, statement: cst.CSTNode,
                     continue
                 if seen and isinstance(stmt, cst.Try) and _finally_releases(stmt, receiver):
                     return True
-    # try: acquire(); ... finally: release()
+    # try: acquire(); ... finally: release()   /   try: acquire() except ...: ... else: release()
     for ancestor in reversed(ancestors):
         if isinstance(ancestor, _SCOPE_NODES):
             break
-        if isinstance(ancestor, cst.Try) and _finally_releases(ancestor, receiver):
-            return True
+        if isinstance(ancestor, cst.Try):
+            if _finally_releases(ancestor, receiver):
+                return True
+            if ancestor.orelse is not None and any(
+                    _is_release_of(n, receiver) for n in walk_expression(ancestor.orelse)):
+                return True
     return False
 
 
-def _release_calls(body: cst.CSTNode, receiver: cst.BaseExpression) -> str:
-    """"nested" if a nested function/lambda releases ``receiver``, "direct" if this code
-    does, "none" otherwise."""
-    found = "none"
-    stack: List[Tuple[cst.CSTNode, bool]] = [(body, False)]
+def _release_calls(body: cst.CSTNode, receiver: cst.BaseExpression, acquire: cst.Call) -> str:
+    """"nested" if a nested function/lambda releases ``receiver``, "before" if this code
+    releases it before ``acquire`` (a re-acquire), "direct" if it releases it after,
+    "none" otherwise."""
     from ..semantics.traversal import iter_children
 
+    found = "none"
+    seen_acquire = False
+    stack: List[Tuple[cst.CSTNode, bool]] = [(body, False)]
     while stack:
         node, nested = stack.pop()
+        if node is acquire:
+            seen_acquire = True
         if _is_release_of(node, receiver):
             if nested:
                 return "nested"
+            if not seen_acquire:
+                return "before"
             found = "direct"
         inner = nested or isinstance(node, (cst.FunctionDef, cst.Lambda))
-        for child in iter_children(node):
+        for child in reversed(iter_children(node)):
             stack.append((child, inner))
     return found
+
+
+def _next_statement_releases(receiver: cst.BaseExpression, statement: cst.CSTNode,
+                             ancestors: Sequence[cst.CSTNode]) -> bool:
+    if not ancestors:
+        return False
+    block = ancestors[-1]
+    body = block.body if isinstance(block, (cst.IndentedBlock, cst.Module)) else None
+    if body is None:
+        return False
+    for position, stmt in enumerate(body):
+        if stmt is statement:
+            following = body[position + 1] if position + 1 < len(body) else None
+            if isinstance(following, cst.SimpleStatementLine) and len(following.body) == 1:
+                small = following.body[0]
+                return isinstance(small, cst.Expr) and _is_release_of(small.value, receiver)
+            return False
+    return False
 
 
 # =========================================================================== CCY306

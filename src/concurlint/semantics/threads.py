@@ -112,6 +112,11 @@ def _call_of(small: cst.CSTNode) -> Optional[cst.Call]:
 
 def _acquire_state(stmt: cst.CSTNode) -> Optional[bool]:
     """True when ``stmt`` acquires a lock-like object, False when it releases one."""
+    if isinstance(stmt, cst.Try) and stmt.finalbody is not None:
+        for inner in stmt.finalbody.body.body if isinstance(stmt.finalbody.body, cst.IndentedBlock) else ():
+            if _acquire_state(inner) is False:
+                return False
+        return None
     if not isinstance(stmt, cst.SimpleStatementLine):
         return None
     state: Optional[bool] = None

@@ -1,0 +1,194 @@
+"""Unit tests for thread-target discovery and lock awareness (semantics/threads.py)."""
+from __future__ import annotations
+
+import textwrap
+from typing import Dict, Optional
+
+import libcst as cst
+
+from concurlint.config import load_settings
+from concurlint.semantics.context import Context
+from concurlint.semantics.scopes import BindingCollector
+from concurlint.semantics.threads import (
+    THREAD, PROCESS, function_name, is_lock, thread_targets,
+)
+
+
+def analyse(source: str, options: Optional[dict] = None):
+    module = cst.parse_module(textwrap.dedent(source))
+    ctx = Context(module, "example.py", load_settings(isolated=True, overrides=options or {}))
+    BindingCollector(ctx.module_scope).statements(module.body)
+    return ctx, thread_targets(ctx)
+
+
+def contexts(source: str) -> Dict[str, str]:
+    """function name -> "thread" / "process" (thread wins when both)."""
+    _ctx, targets = analyse(source)
+    found = {function_name(f): PROCESS for f in targets.process_context}
+    found.update({function_name(f): THREAD for f in targets.thread_context})
+    return found
+
+
+def test_target_defined_after_start_and_transitive_helpers():
+    found = contexts("""
+        import threading
+        t = threading.Thread(target=worker)
+        def worker():
+            step()
+        def step():
+            leaf()
+        def leaf():
+            pass
+        def unrelated():
+            pass
+    """)
+    assert found == {"worker": THREAD, "step": THREAD, "leaf": THREAD}
+
+
+def test_executor_bindings_constructor_with_and_self():
+    found = contexts("""
+        from concurrent.futures import ThreadPoolExecutor
+        import concurrent.futures as cf
+        pool = ThreadPoolExecutor(4)
+        pool.submit(a)
+        with cf.ThreadPoolExecutor() as ex:
+            ex.map(b, [1])
+        class Svc:
+            def __init__(self):
+                self.ex = ThreadPoolExecutor()
+            def go(self):
+                self.ex.submit(self.c)
+            def c(self):
+                pass
+        def a(): pass
+        def b(x): pass
+    """)
+    assert found == {"a": THREAD, "b": THREAD, "c": THREAD}
+
+
+def test_timer_to_thread_run_in_executor_and_subclass_run():
+    found = contexts("""
+        import asyncio, threading
+        from concurrent.futures import ProcessPoolExecutor
+        class Worker(threading.Thread):
+            def run(self):
+                self.helper()
+            def helper(self):
+                pass
+        class Later(Worker):
+            pass
+        def tick(): pass
+        def blocking(): pass
+        def crunch(): pass
+        threading.Timer(1.0, tick).start()
+        async def main():
+            loop = asyncio.get_running_loop()
+            await asyncio.to_thread(blocking)
+            await loop.run_in_executor(ProcessPoolExecutor(), crunch)
+    """)
+    assert found == {"run": THREAD, "helper": THREAD, "tick": THREAD, "blocking": THREAD,
+                     "crunch": PROCESS}
+
+
+def test_partial_lambda_and_bound_method_wrappers():
+    found = contexts("""
+        import functools, threading
+        class Counter:
+            def bump(self): pass
+        counter = Counter()
+        def f(x): pass
+        def g(): pass
+        job = functools.partial(g)
+        threading.Thread(target=functools.partial(f, 1)).start()
+        threading.Thread(target=lambda: counter.bump()).start()
+        threading.Thread(target=job).start()
+    """)
+    assert found == {"f": THREAD, "<lambda>": THREAD, "bump": THREAD, "g": THREAD}
+
+
+def test_process_targets_are_told_apart():
+    found = contexts("""
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        def p1(): pass
+        def p2(x): pass
+        def p3(x): pass
+        mp.Process(target=p1)
+        ProcessPoolExecutor().map(p2, [1])
+        with mp.Pool() as pool:
+            pool.apply_async(p3, (1,))
+    """)
+    assert found == {"p1": PROCESS, "p2": PROCESS, "p3": PROCESS}
+
+
+def test_helper_called_only_under_lock_is_not_thread_context():
+    _ctx, targets = analyse("""
+        import threading
+        lock = threading.Lock()
+        def worker():
+            with lock:
+                guarded()
+            lock.acquire()
+            try:
+                guarded_too()
+            finally:
+                lock.release()
+            exposed()
+        def guarded(): pass
+        def guarded_too(): pass
+        def exposed(): pass
+        threading.Thread(target=worker).start()
+    """)
+    names = {function_name(f) for f in targets.thread_context}
+    assert names == {"worker", "exposed"}
+
+
+def test_shadowed_thread_name_is_not_a_starter():
+    found = contexts("""
+        import threading
+        def Thread(target):
+            return target
+        def f(): pass
+        Thread(target=f)
+    """)
+    assert found == {}
+
+
+def test_module_without_concurrency_imports_is_not_scanned():
+    _ctx, targets = analyse("""
+        def f():
+            pass
+        Thread(target=f)
+    """)
+    assert not targets.functions and not targets.sites
+
+
+def test_is_lock_by_type_and_by_name():
+    ctx, _targets = analyse("""
+        import threading
+        guard = threading.Condition()
+        state_lock = object()
+        block = object()
+        sem = threading.Semaphore()
+        event = threading.Event()
+    """)
+    def check(name: str) -> bool:
+        return is_lock(ctx, cst.parse_expression(name))
+    assert check("guard") and check("state_lock") and check("self._lock") and check("mutex")
+    assert check("sem") and check("self._locks[key]")
+    assert not check("block") and not check("event")
+
+
+def test_start_site_label_and_line():
+    ctx, targets = analyse("""
+        import threading
+
+        def inc():
+            pass
+
+        t = threading.Thread(target=inc, args=(1,))
+    """)
+    [site] = targets.sites
+    assert site.label == "Thread(target=inc)"
+    from concurlint.semantics.threads import line_of
+    assert line_of(ctx, site.node) == 7
