@@ -51,18 +51,21 @@ NETWORK_TIMEOUT_REQUIRED: Dict[str, Param] = {
     "ftplib.FTP": (4, "timeout"),
     # FTP_TLS(host, user, passwd, acct, keyfile, certfile, context, timeout, ...) before 3.12
     "ftplib.FTP_TLS": (7, "timeout"),
-    # FTP.connect(host='', port=0, timeout=-999, source_address=None)
-    "ftplib.FTP.connect": (2, "timeout"),
-    "ftplib.FTP_TLS.connect": (2, "timeout"),
 }
 
 # Constructors that open no connection when called without a host: their
 # timeout can still be given later (``FTP().connect(host, timeout=10)``).
-CONNECTS_ONLY_WITH_HOST: FrozenSet[str] = frozenset({"ftplib.FTP", "ftplib.FTP_TLS"})
-# For those, the method that connects later and the constructor it inherits from.
-LATE_CONNECT: Dict[str, str] = {
-    "ftplib.FTP.connect": "ftplib.FTP",
-    "ftplib.FTP_TLS.connect": "ftplib.FTP_TLS",
+CONNECTS_ONLY_WITH_HOST: FrozenSet[str] = frozenset({
+    "ftplib.FTP", "ftplib.FTP_TLS", "smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP",
+})
+# For those, the method that connects later -> whether it takes a timeout of its
+# own (FTP.connect does; SMTP.connect uses the one given to the constructor).
+LATE_CONNECT: Dict[str, Optional[Param]] = {
+    "ftplib.FTP.connect": (2, "timeout"),
+    "ftplib.FTP_TLS.connect": (2, "timeout"),
+    "smtplib.SMTP.connect": None,
+    "smtplib.SMTP_SSL.connect": None,
+    "smtplib.LMTP.connect": None,
 }
 
 # CCY501: calls and clients whose default already sets a timeout (httpx: 5 s).

@@ -114,7 +114,8 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         "import socket\nsock = socket.create_connection(('example.com', 80))\n",
     )
 
-    _names = last_names(NETWORK_TIMEOUT_REQUIRED, NETWORK_TIMEOUT_DEFAULTED)
+    _names = last_names(NETWORK_TIMEOUT_REQUIRED, NETWORK_TIMEOUT_DEFAULTED) | {
+        k.rsplit(".", 1)[-1] for k in LATE_CONNECT}
 
     def visit_Call(self, node: cst.Call) -> None:
         callee = self._callee(node)
@@ -124,6 +125,9 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         if spec is not None:
             self._required(node, callee, spec)
             return
+        if callee in LATE_CONNECT:
+            self._late_connect(node, callee)
+            return
         spec = NETWORK_TIMEOUT_DEFAULTED.get(callee)
         if spec is not None:
             state, value = argument(node, *spec)
@@ -131,10 +135,9 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
                 self._report_disabled(node)
 
     def _required(self, node: cst.Call, callee: str, spec: Param) -> None:
-        if callee in CONNECTS_ONLY_WITH_HOST and not node.args:
-            return  # no connection yet: the timeout can come with connect()
-        if callee in LATE_CONNECT and self._constructed_with_timeout(node):
-            return
+        if callee in CONNECTS_ONLY_WITH_HOST and not any(
+                arg.keyword is None or arg.keyword.value == "host" for arg in node.args):
+            return  # no connection yet: judged at connect()
         if self._customised_session(node, callee):
             return
         state, value = argument(node, *spec)
@@ -147,6 +150,23 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         elif state == GIVEN and self._no_timeout(value):
             self._report_disabled(node)
 
+    def _late_connect(self, node: cst.Call, callee: str) -> None:
+        """``FTP().connect(host)`` / ``SMTP().connect(host)``: the timeout comes from the
+        constructor, or (FTP) from connect() itself."""
+        constructed = self._constructor_timeout(node)
+        if constructed is not False:
+            return  # set at construction, or we cannot tell how the object was made
+        spec = LATE_CONNECT[callee]
+        if spec is not None:
+            self._required(node, callee, spec)
+            return
+        shown = _shown(self, node)
+        self.report(node, Text(
+            f"'{shown}()' connects with no timeout (none was given to the constructor) and can wait "
+            f"forever on an unresponsive server; pass timeout=<seconds> when creating the client",
+            f"'{shown}()' 连接时没有超时(构造时未指定),服务器无响应时会永远等待;"
+            f"请在创建客户端时传入 timeout=<秒数>"))
+
     def _report_disabled(self, node: cst.Call) -> None:
         shown = _shown(self, node)
         self.report(node, Text(
@@ -154,20 +174,34 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
             f"pass a timeout in seconds",
             f"'{shown}()' 使用了 timeout=None,服务器无响应时会永远等待;请传入以秒为单位的超时"))
 
-    def _constructed_with_timeout(self, node: cst.Call) -> bool:
-        """``ftp = FTP(timeout=10); ftp.connect(host)``: the timeout was set at construction."""
+    def _constructor_timeout(self, node: cst.Call) -> Optional[bool]:
+        """Was the receiver of ``x.connect()`` constructed with a timeout? None: unknown."""
         func = node.func
-        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
-            return False
-        bindings, _owner = self.ctx.lookup(func.value.value)
-        for binding in bindings or ():
+        if not isinstance(func, cst.Attribute):
+            return None
+        receiver = func.value
+        bindings = None
+        if isinstance(receiver, cst.Name):
+            bindings, _owner = self.ctx.lookup(receiver.value)
+        elif isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name):
+            cls = self.ctx._class_of_self(receiver.value.value, self.ctx.scope)  # noqa: SLF001
+            if cls is not None:
+                bindings = cls.attributes.get(receiver.attr.value)
+        if not bindings:
+            return None
+        without = False
+        for binding in bindings:
             value = binding.node
-            if binding.kind == ASSIGN and isinstance(value, cst.Call):
-                callee = self.ctx.resolve(value.func)
-                spec = NETWORK_TIMEOUT_REQUIRED.get(callee or "")
-                if spec is not None and argument(value, *spec)[0] != MISSING:
-                    return True
-        return False
+            if binding.kind != ASSIGN or not isinstance(value, cst.Call):
+                return None
+            callee = self.ctx.resolve(value.func)
+            spec = NETWORK_TIMEOUT_REQUIRED.get(callee or "")
+            if spec is None:
+                return None
+            if argument(value, *spec)[0] != MISSING:
+                return True
+            without = True
+        return False if without else None
 
     def _customised_session(self, node: cst.Call, callee: str) -> bool:
         """A session with mounted adapters or a replaced ``request`` may add a default timeout."""
