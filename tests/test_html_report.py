@@ -242,14 +242,24 @@ def test_mark_line() -> None:
 
 
 def test_multiline_excerpt() -> None:
-    lines = [f"line{i}" for i in range(1, 31)]
+    lines = [f"    line{i}" if i == 6 else f"line{i}" for i in range(1, 31)]
     finding = Finding("f.py", "CCY201", Text("m"), Position(5, 3), Position(20, 4))
     out = excerpt(finding, lines, UI["en"])
     assert 'data-line="3"' in out and 'data-line="22"' in out and 'data-line="23"' not in out
     assert "⋮" in out  # a long span is elided
+    assert '    <mark class="span">line6</mark>' in out  # indentation is not marked
     assert 'li<mark class="span">ne5</mark>' in out and '<mark class="span">lin</mark>e20' in out
     missing = excerpt(finding, [], UI["en"])
     assert "source not available" in missing
+
+
+def test_file_chart_is_capped() -> None:
+    findings = [Finding(f"pkg/m{i:02d}.py", "CCY201", Text("m"), Position(1, 1), Position(1, 2)) for i in range(20)]
+    text = render_html(Report(findings, 20, "en"))
+    page = parse(text)
+    assert len([b for b in page.with_class("bar") if not b.get("data-chart-family")]) == 15
+    assert "and 5 more files" in text
+    assert len(page.with_class("finding")) == 20
 
 
 def test_render_is_deterministic(exercises: Path) -> None:

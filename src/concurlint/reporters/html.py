@@ -141,7 +141,8 @@ def excerpt(finding: Finding, lines: Sequence[str], t: Dict[str, str]) -> str:
         text = lines[number - 1].rstrip("\r\n")
         in_span = first <= number <= last
         if in_span:
-            start = finding.start.column - 1 if number == first else 0
+            # continuation lines of a multi-line span: mark from the code, not the indentation
+            start = finding.start.column - 1 if number == first else len(text) - len(text.lstrip())
             end = finding.end.column - 1 if number == finding.end.line else None
             body = _mark_line(text, start, end)
         else:
