@@ -1,0 +1,128 @@
+"""The result cache: keys, corrupt entries, concurrent runs, pruning."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List
+
+from concurlint.cache import Cache, content_hash
+from concurlint.config import load_settings
+from concurlint.findings import Edit, Finding, Fix, Position, Text
+from concurlint.runner import run
+
+CODE = "import time\n\nasync def handler():\n    time.sleep(1)\n"
+
+
+def entries(directory: Path) -> List[Path]:
+    return [p for p in directory.rglob("*.json")]
+
+
+def keys(result) -> List[tuple]:
+    return [(f.path, f.line, f.column, f.code, f.message.en, f.fix) for f in result.findings]
+
+
+def test_findings_round_trip_with_fixes(tmp_path: Path) -> None:
+    cache = Cache(str(tmp_path / "c"), load_settings(isolated=True))
+    fix = Fix(Text("Replace", "替换"), True, (Edit(Position(4, 5), Position(4, 18), "await asyncio.sleep(1)"),))
+    finding = Finding("x.py", "CCY201", Text("blocks", "阻塞"), Position(4, 5), Position(4, 18), fix)
+    key = cache.key("x.py", ("x", False), content_hash(b"abc"))
+    cache.put(key, [finding], [])
+    found = cache.get(key, "x.py")
+    assert found is not None
+    assert found[0] == [finding]
+    assert found[0][0].fix.edits == fix.edits
+
+
+def test_key_depends_on_content_config_path_and_project(tmp_path: Path) -> None:
+    default = Cache(str(tmp_path / "c"), load_settings(isolated=True))
+    other = Cache(str(tmp_path / "c"), load_settings(isolated=True, overrides={"select": ["CCY2"]}))
+    base = default.key("a.py", ("a", False), content_hash(b"x"), "p1")
+    assert base == default.key("a.py", ("a", False), content_hash(b"x"), "p1")
+    assert base != default.key("a.py", ("a", False), content_hash(b"y"), "p1")
+    assert base != default.key("b.py", ("b", False), content_hash(b"x"), "p1")
+    assert base != default.key("a.py", ("a", False), content_hash(b"x"), "p2")
+    assert base != other.key("a.py", ("a", False), content_hash(b"x"), "p1")
+
+
+def test_corrupt_entry_is_ignored_and_rewritten(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(CODE)
+    settings = load_settings(isolated=True)
+    first = keys(run([str(tmp_path / "a.py")], settings, cache=Cache(str(tmp_path / "c"), settings)))
+    [entry] = entries(tmp_path / "c")
+    for garbage in (b"", b"{not json", b'{"key": "other", "findings": []}', b"\xff\xfe\x00",
+                    b'{"key": "%s", "findings": [{"code": 1}]}' % entry.stem.encode()):
+        entry.write_bytes(garbage)
+        cache = Cache(str(tmp_path / "c"), settings)
+        assert keys(run([str(tmp_path / "a.py")], settings, cache=cache)) == first
+        assert cache.misses == 1 and cache.writes == 1
+        again = Cache(str(tmp_path / "c"), settings)
+        assert keys(run([str(tmp_path / "a.py")], settings, cache=again)) == first
+        assert again.hits == 1
+
+
+def test_changed_file_is_rechecked(tmp_path: Path) -> None:
+    target = tmp_path / "a.py"
+    target.write_text(CODE)
+    settings = load_settings(isolated=True)
+    assert run([str(target)], settings, cache=Cache(str(tmp_path / "c"), settings)).findings
+    target.write_text("x = 1\n")
+    cache = Cache(str(tmp_path / "c"), settings)
+    assert run([str(target)], settings, cache=cache).findings == []
+    assert cache.hits == 0
+
+
+def test_unwritable_cache_directory_is_not_an_error(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(CODE)
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("")
+    settings = load_settings(isolated=True)
+    cache = Cache(str(blocker / "cache"), settings)
+    result = run([str(tmp_path / "a.py")], settings, cache=cache, jobs=1)
+    assert [f.code for f in result.findings] == ["CCY201"]
+    assert not cache.enabled
+
+
+def test_concurrent_runs_share_the_cache(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    for i in range(30):
+        (project / f"m{i}.py").write_text(CODE * (1 + i % 3))
+    command = [sys.executable, "-m", "concurlint", "check", ".", "--isolated", "--output-format", "json",
+               "--jobs", "2"]
+    runs = [subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(4)]
+    outputs = [r.communicate(timeout=300) for r in runs]
+    assert all(r.returncode == 1 for r in runs), [o[1] for o in outputs]
+    assert len({o[0] for o in outputs}) == 1
+    assert not any(p.name.startswith(".tmp-") for p in (project / ".concurlint_cache").rglob("*"))
+    warm = subprocess.run(command, cwd=project, stdout=subprocess.PIPE, timeout=300)
+    assert warm.stdout == outputs[0][0]
+
+
+def test_prune_removes_old_versions_stale_and_excess_entries(tmp_path: Path) -> None:
+    settings = load_settings(isolated=True)
+    cache = Cache(str(tmp_path / "c"), settings)
+    for i in range(10):
+        cache.put(cache.key(f"{i}.py", (None, False), content_hash(b"%d" % i)), [])
+    old_version = tmp_path / "c" / "v1-0.0.0-old"
+    old_version.mkdir()
+    (old_version / "x.json").write_text("{}")
+    paths = sorted(entries(Path(cache.directory)))
+    long_ago = time.time() - 90 * 86400
+    os.utime(paths[0], (long_ago, long_ago))
+    removed = cache.prune(force=True, max_entries=5)
+    assert not old_version.exists()
+    assert removed == 5
+    assert len(entries(Path(cache.directory))) == 5
+    assert not paths[0].exists()
+    assert cache.prune() == 0  # pruned recently: nothing to do
+
+
+def test_cache_directory_is_tagged_and_ignored_by_git(tmp_path: Path) -> None:
+    cache = Cache(str(tmp_path / "c"), load_settings(isolated=True))
+    cache.put(cache.key("a.py", (None, False), "0"), [])
+    assert (tmp_path / "c" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    assert (tmp_path / "c" / ".gitignore").read_text() == "*\n"

@@ -1,0 +1,133 @@
+"""Supervised workers: time limit, size limit, dead workers; the run always goes on."""
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+from typing import Dict
+
+import pytest
+from click.testing import CliRunner
+
+import concurlint.runner as runner_module
+from concurlint.cli import main
+from concurlint.config import load_settings
+from concurlint.runner import run
+
+GOOD = "import time\n\nasync def handler():\n    time.sleep(1)\n"
+
+
+def slow_file(terms: int = 6000) -> str:
+    # libcst's parser is super-linear on long flat chains (6,000 terms: tens of seconds).
+    return "async def f():\n    pass\n\nx = " + " + ".join(["1"] * terms) + "\n"
+
+
+def codes(result) -> Dict[str, list]:
+    found: Dict[str, list] = {}
+    for f in result.findings:
+        found.setdefault(os.path.basename(f.path), []).append(f.code)
+    return found
+
+
+def test_file_over_timeout_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "a_good.py").write_text(GOOD)
+    (tmp_path / "b_slow.py").write_text(slow_file())
+    (tmp_path / "c_good.py").write_text(GOOD)
+    settings = load_settings(isolated=True, overrides={"file-timeout": 0.5})
+    for jobs in (1, 2):
+        result = run([str(tmp_path)], settings, jobs=jobs)
+        assert codes(result) == {"a_good.py": ["CCY201"], "b_slow.py": ["CCY004"], "c_good.py": ["CCY201"]}
+        [skipped] = [f for f in result.findings if f.code == "CCY004"]
+        assert "file-timeout (0.5 s)" in skipped.message.en
+        assert "--file-timeout" in skipped.message.en
+
+
+def test_file_over_timeout_through_the_cli(tmp_path: Path) -> None:
+    (tmp_path / "slow.py").write_text(slow_file())
+    (tmp_path / "good.py").write_text(GOOD)
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        result = CliRunner().invoke(main, ["check", ".", "--isolated", "--file-timeout", "0.5", "--jobs", "1",
+                                           "--output-format", "concise"])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 1
+    assert "slow.py:1:1: CCY004" in result.output
+    assert "good.py:4:5: CCY201" in result.output
+
+
+def test_timed_out_file_is_not_cached(tmp_path: Path) -> None:
+    from concurlint.cache import Cache
+
+    (tmp_path / "slow.py").write_text(slow_file())
+    settings = load_settings(isolated=True, overrides={"file-timeout": 0.5})
+    cache = Cache(str(tmp_path / "cache"), settings)
+    run([str(tmp_path / "slow.py")], settings, jobs=1, cache=cache)
+    assert cache.writes == 0 or not list((tmp_path / "cache").rglob("*.json"))
+
+
+@pytest.mark.parametrize("jobs", [None, 1, 2])
+def test_file_over_max_size_is_reported_without_parsing(tmp_path: Path, jobs) -> None:
+    (tmp_path / "big.py").write_text("async def f():\n    pass\n" + "x = 1\n" * 2000)
+    (tmp_path / "small.py").write_text(GOOD)
+    settings = load_settings(isolated=True, overrides={"max-file-size": 1000})
+    result = run([str(tmp_path)], settings, jobs=jobs)
+    assert codes(result) == {"big.py": ["CCY004"], "small.py": ["CCY201"]}
+    [skipped] = [f for f in result.findings if f.code == "CCY004"]
+    assert "max-file-size" in skipped.message.en and "(12024 bytes)" in skipped.message.en
+
+
+def test_file_skipped_can_be_ignored(tmp_path: Path) -> None:
+    (tmp_path / "big.py").write_text("x = 1\n" * 2000)
+    settings = load_settings(isolated=True, overrides={"max-file-size": 1000, "ignore": ["CCY004"]})
+    assert run([str(tmp_path)], settings, jobs=1).findings == []
+
+
+def _dying_check_file(how: int):
+    real = runner_module.check_file
+
+    def check_file(path, *args, **kwargs):
+        if path.endswith("boom.py"):
+            os.kill(os.getpid(), how)
+        return real(path, *args, **kwargs)
+    return check_file
+
+
+@pytest.mark.parametrize("how, code", [(signal.SIGKILL, "CCY004"), (signal.SIGSEGV, "CCY003")])
+def test_dead_worker_is_replaced_and_its_file_reported(tmp_path: Path, monkeypatch, how, code) -> None:
+    monkeypatch.setattr(runner_module, "check_file", _dying_check_file(how))  # inherited by forked workers
+    for name in ("a.py", "boom.py", "c.py", "d.py"):
+        (tmp_path / name).write_text(GOOD)
+    settings = load_settings(isolated=True)
+    for jobs in (1, 2):
+        result = run([str(tmp_path)], settings, jobs=jobs)
+        assert codes(result) == {"a.py": ["CCY201"], "boom.py": [code], "c.py": ["CCY201"], "d.py": ["CCY201"]}
+        [reported] = [f for f in result.findings if f.code == code]
+        assert signal.Signals(how).name in reported.message.en
+
+
+def test_workers_retire_after_growing_and_results_stay_complete(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(runner_module, "RECYCLE_RSS", 1)  # every worker retires after one file
+    for i in range(6):
+        (tmp_path / f"m{i}.py").write_text(GOOD)
+    settings = load_settings(isolated=True)
+    result = run([str(tmp_path)], settings, jobs=2)
+    assert sorted(codes(result)) == [f"m{i}.py" for i in range(6)]
+    assert all(v == ["CCY201"] for v in codes(result).values())
+
+
+def test_engine_exception_in_worker_is_an_internal_error(tmp_path: Path, monkeypatch) -> None:
+    real = runner_module.check_file
+
+    def broken(path, *args, **kwargs):
+        if path.endswith("bad.py"):
+            raise RuntimeError("engine exploded")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "check_file", broken)
+    (tmp_path / "bad.py").write_text(GOOD)
+    (tmp_path / "ok.py").write_text(GOOD)
+    result = run([str(tmp_path)], load_settings(isolated=True), jobs=1)
+    assert codes(result) == {"bad.py": ["CCY003"], "ok.py": ["CCY201"]}
+    assert "engine exploded" in result.tracebacks[0]
