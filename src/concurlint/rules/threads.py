@@ -64,7 +64,8 @@ def _function_scope(ctx: Context) -> Optional[Scope]:
     return scope
 
 
-def shared_kind(ctx: Context, target: cst.BaseExpression) -> Optional[Tuple[str, Optional[Scope], Optional[str]]]:
+def shared_kind(ctx: Context, target: cst.BaseExpression,
+                params: bool = True) -> Optional[Tuple[str, Optional[Scope], Optional[str]]]:
     """What shared state ``target`` (a write target) names.
 
     ("global", None, None) / ("closure", None, None) / ("module", None, None) /
@@ -104,6 +105,10 @@ def shared_kind(ctx: Context, target: cst.BaseExpression) -> Optional[Tuple[str,
                 and owner.first_param == root.value:
             return None
         return ("closure", None, None)
+    if params and owner is function and any(b.kind == PARAM for b in bindings):
+        shared = thread_targets(ctx).shared_params.get(function.node)  # type: ignore[arg-type]
+        if shared and root.value in shared:
+            return ("param", None, None)
     return None
 
 
@@ -316,8 +321,9 @@ class UnprotectedSharedMutation(Rule):
         else:
             verb_en, verb_zh = "is read, changed and written back", "被读取、修改再写回"
         shared_en = {"global": "global", "closure": "shared closure", "module": "module-level",
-                     "self": "shared instance"}[kind]
-        shared_zh = {"global": "全局", "closure": "闭包共享", "module": "模块级", "self": "实例共享"}[kind]
+                     "self": "shared instance", "param": "shared argument"}[kind]
+        shared_zh = {"global": "全局", "closure": "闭包共享", "module": "模块级", "self": "实例共享",
+                     "param": "共享参数"}[kind]
         self.report(node, Text(
             f"{shared_en} state '{what}' {verb_en} in {where_en}, without holding a lock; "
             f"wrap it in '{lock}'",
@@ -1109,6 +1115,10 @@ class ReadModifyWriteAcrossAwait(Rule):
             return
         if _contains_await(node.value):
             self._check(node, node.target)
+            return
+        guard = _guarding_comparison(node.target, self.ctx.ancestors)
+        if guard is not None and _await_between(guard, node, self.ctx.ancestors):
+            self._check(node, node.target, "cta")
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if not self.ctx.in_async_function or len(node.targets) != 1:
@@ -1116,10 +1126,12 @@ class ReadModifyWriteAcrossAwait(Rule):
         target = node.targets[0].target
         if not isinstance(target, (cst.Name, cst.Attribute, cst.Subscript)):
             return
-        if _read_before_await(node.value, target):
+        if _read_before_await(node.value, target) and not _sticky_flag(node.value, target):
             self._check(node, target)
             return
         guard = check_then_act(self.ctx, target, self.ctx.ancestors) if isinstance(target, cst.Subscript) else None
+        if guard is None:
+            guard = _guarding_comparison(target, self.ctx.ancestors)
         if guard is not None and _await_between(guard, node, self.ctx.ancestors):
             self._check(node, target, "cta")
             return
@@ -1137,7 +1149,7 @@ class ReadModifyWriteAcrossAwait(Rule):
 
     def _check(self, node: cst.CSTNode, target: cst.BaseExpression, pattern: str = "rmw") -> None:
         ctx = self.ctx
-        shared = shared_kind(ctx, target)
+        shared = shared_kind(ctx, target, params=False)
         if shared is None or shared[0] == "closure":
             return
         if is_protected(ctx, ctx.ancestors, node):
@@ -1146,10 +1158,11 @@ class ReadModifyWriteAcrossAwait(Rule):
         name = function.name if function is not None else "?"
         what = _code(ctx, target)
         if pattern == "cta":
-            en = (f"'{what}' is checked and then set after an 'await' in '{name}'; concurrent tasks "
-                  f"both see it missing and load it twice: guard it with 'async with <asyncio.Lock>:'")
-            zh = (f"'{what}' 在 '{name}' 中先检查、经过 'await' 后才写入;并发任务会同时看到它缺失并重复加载:"
-                  f"请用 'async with <asyncio.Lock>:' 保护")
+            en = (f"'{what}' is checked, then written after an 'await' in '{name}'; another task can "
+                  f"change it in between, so the check no longer holds: guard both with "
+                  f"'async with <asyncio.Lock>:'")
+            zh = (f"'{what}' 在 '{name}' 中先检查、经过 'await' 后才写入;期间其他任务可能已改变它,检查结果不再成立:"
+                  f"请用 'async with <asyncio.Lock>:' 同时保护检查和写入")
         else:
             en = (f"'{what}' is read before an 'await' and written from that value after it in "
                   f"'{name}'; another task can update it meanwhile and that update is lost: hold an "
@@ -1157,6 +1170,31 @@ class ReadModifyWriteAcrossAwait(Rule):
             zh = (f"'{what}' 在 '{name}' 中于 'await' 之前读取、之后又基于该值写回;期间其他任务的更新会丢失:"
                   f"请用 asyncio.Lock 同时保护读和写('async with lock:'),或在 await 之后重新读取")
         self.report(node, Text(en, zh))
+
+
+def _guarding_comparison(target: cst.BaseExpression, ancestors: Sequence[cst.CSTNode]) -> Optional[cst.If]:
+    """``if self.balance >= amount:`` ... ``self.balance -= amount``: the ``if`` whose test
+    compares the written state (a value check; ``is None`` / truthiness lazy-init tests aside)."""
+    if not isinstance(target, (cst.Attribute, cst.Subscript, cst.Name)):
+        return None
+    child: cst.CSTNode = target
+    for ancestor in reversed(ancestors):
+        if isinstance(ancestor, _SCOPE_NODES):
+            return None
+        if isinstance(ancestor, cst.If) and child is ancestor.body:
+            for node in walk_expression(ancestor.test):
+                if isinstance(node, cst.Comparison) and not any(
+                        isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons):
+                    sides = [node.left] + [c.comparator for c in node.comparisons]
+                    if any(isinstance(side, type(target)) and side.deep_equals(target) for side in sides):
+                        return ancestor
+        child = ancestor
+    return None
+
+
+def _sticky_flag(value: cst.BaseExpression, target: cst.BaseExpression) -> bool:
+    """``self.modified = self.modified or ...``: a flag being raised, not an accumulation."""
+    return isinstance(value, cst.BooleanOperation) and value.left.deep_equals(target)
 
 
 def _read_before_await(value: cst.BaseExpression, target: cst.BaseExpression) -> bool:

@@ -203,6 +203,9 @@ class StartSite:
     repeated: bool  # inside a loop/comprehension: several threads run the target
     callable_expr: Optional[cst.BaseExpression] = None
     targets: List[FunctionNode] = field(default_factory=list)
+    # arguments handed to the target: (position or keyword, expression, same object for every
+    # thread this site starts)
+    passed: List[Tuple[Union[int, str], cst.BaseExpression, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -254,6 +257,8 @@ class ThreadTargets:
     runnable_classes: Dict[cst.ClassDef, str] = field(default_factory=dict)
     thread_context: Dict[FunctionNode, Origin] = field(default_factory=dict)
     process_context: Dict[FunctionNode, Origin] = field(default_factory=dict)
+    # thread targets' parameters that receive one object shared by several threads
+    shared_params: Dict[FunctionNode, Set[str]] = field(default_factory=dict)
 
     def runs_in_thread(self, node: Optional[cst.CSTNode]) -> Optional[Origin]:
         return self.thread_context.get(node) if node is not None else None  # type: ignore[arg-type]
@@ -436,7 +441,10 @@ class _Scanner:
         target = callable_argument(node, starter)
         if target is None:
             return
-        site = StartSite(node, kind, site_label(ctx, node, starter), function, in_loop(ancestors), target)
+        repeated = in_loop(ancestors) or starter.label in _MAP_LIKE
+        site = StartSite(node, kind, site_label(ctx, node, starter), function, repeated, target)
+        if kind == THREAD and starter.label not in _MAP_LIKE:
+            site.passed = _passed_arguments(node, starter, ancestors)
         self.pending_sites.append((site, scope, starter))
 
     # ---- resolution of callables
@@ -559,6 +567,7 @@ class _Scanner:
             if site.callable_expr is not None:
                 site.targets = self.targets_of(site.callable_expr, scope)
             out.sites.append(site)
+        self.shared_parameters()
         # reachability through unprotected calls
         by_caller: Dict[Optional[FunctionNode], List[Edge]] = {}
         for edge in out.edges:
@@ -577,6 +586,137 @@ class _Scanner:
                             continue
                         context[edge.callee] = Origin(site, root, current)
                         work.append(edge.callee)
+
+
+    def shared_parameters(self) -> None:
+        """Parameters of thread targets that receive the same object in several threads."""
+        per_target: Dict[FunctionNode, int] = {}
+        for site in self.out.sites:
+            for target in site.targets:
+                per_target[target] = per_target.get(target, 0) + 1
+        for site in self.out.sites:
+            if not site.passed:
+                continue
+            for target in site.targets:
+                if not isinstance(target, cst.FunctionDef):
+                    continue
+                several = site.repeated or per_target.get(target, 0) > 1
+                params = [p.name.value for p in (*target.params.posonly_params, *target.params.params)]
+                info = self.out.functions.get(target)
+                bound = (info is not None and info.class_scope is not None
+                         and isinstance(site.callable_expr, cst.Attribute) and not target.decorators)
+                if bound and params:
+                    params = params[1:]
+                for key, expr, same_object in site.passed:
+                    if not (same_object and several):
+                        continue
+                    name = params[key] if isinstance(key, int) and key < len(params) else key
+                    if isinstance(name, str):
+                        self.out.shared_params.setdefault(target, set()).add(name)
+
+
+_MAP_LIKE = frozenset({"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async"})
+
+
+def _passed_arguments(call: cst.Call, starter: Starter,
+                      ancestors: Sequence[cst.CSTNode]) -> List[Tuple[Union[int, str], cst.BaseExpression, bool]]:
+    passed: List[Tuple[Union[int, str], cst.BaseExpression, bool]] = []
+    values: List[Tuple[Union[int, str], cst.BaseExpression]] = []
+    if starter.pass_args == "args-kw":
+        args = keyword(call, "args")
+        value = args.value if args is not None else positional(call, 2 if starter.label == "Timer" else 3)
+        if isinstance(value, (cst.Tuple, cst.List)):
+            values.extend((i, e.value) for i, e in enumerate(value.elements)
+                          if not isinstance(e, cst.StarredElement))
+        kwargs = keyword(call, "kwargs")
+        if kwargs is not None and isinstance(kwargs.value, cst.Dict):
+            for element in kwargs.value.elements:
+                if isinstance(element, cst.DictElement) and isinstance(element.key, cst.SimpleString):
+                    key = element.key.evaluated_value
+                    if isinstance(key, str):
+                        values.append((key, element.value))
+    elif starter.pass_args == "star":
+        index = 0
+        seen_callable = False
+        for arg in call.args:
+            if arg.star:
+                break
+            if arg.keyword is not None:
+                values.append((arg.keyword.value, arg.value))
+                continue
+            if index > starter.position:
+                values.append((index - starter.position - 1, arg.value))
+            elif index == starter.position:
+                seen_callable = True
+            index += 1
+        del seen_callable
+    loop_names = _names_bound_in_loops(ancestors)
+    for key, expr in values:
+        root = expr
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        same = isinstance(root, cst.Name) and root.value not in loop_names and isinstance(
+            expr, (cst.Name, cst.Attribute))
+        passed.append((key, expr, same))
+    return passed
+
+
+def _names_bound_in_loops(ancestors: Sequence[cst.CSTNode]) -> Set[str]:
+    """Names that take a new value on every iteration of the loops around a start site."""
+    names: Set[str] = set()
+    for ancestor in reversed(ancestors):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            break
+        if isinstance(ancestor, cst.For):
+            names.update(_target_names(ancestor.target))
+            for node in _statements_in(ancestor.body):
+                if isinstance(node, cst.SimpleStatementLine):
+                    for small in node.body:
+                        if isinstance(small, (cst.Assign,)):
+                            for t in small.targets:
+                                names.update(_target_names(t.target))
+                        elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                            names.update(_target_names(small.target))
+        elif isinstance(ancestor, cst.While):
+            for node in _statements_in(ancestor.body):
+                if isinstance(node, cst.SimpleStatementLine):
+                    for small in node.body:
+                        if isinstance(small, cst.Assign):
+                            for t in small.targets:
+                                names.update(_target_names(t.target))
+        elif isinstance(ancestor, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            comp: Optional[cst.BaseCompFor] = ancestor.for_in
+            while comp is not None:
+                names.update(_target_names(comp.target))
+                comp = comp.inner_for_in
+    return names
+
+
+def _target_names(target: cst.BaseExpression) -> Set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        out: Set[str] = set()
+        for element in target.elements:
+            out |= _target_names(element.value)
+        return out
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()
+
+
+def _statements_in(block: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack: List[cst.CSTNode] = [block]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(node, cst.IndentedBlock):
+            stack.extend(node.body)
+            continue
+        yield node
+        if isinstance(node, cst.BaseCompoundStatement):
+            stack.extend(_nested_statements(node))
 
 
 def _split(node: cst.CSTNode) -> Tuple[List[cst.CSTNode], List[cst.CSTNode]]:
