@@ -53,6 +53,8 @@ _POOL_METHODS = {
 for _method, _pass in _POOL_METHODS.items():
     STARTERS[f"multiprocessing.Pool.{_method}"] = Starter(PROCESS, 0, "func", _method, _pass)
     STARTERS[f"multiprocessing.pool.ThreadPool.{_method}"] = Starter(THREAD, 0, "func", _method, _pass)
+    # canonical() folds "multiprocessing.pool." into "multiprocessing." for methods
+    STARTERS[f"multiprocessing.ThreadPool.{_method}"] = Starter(THREAD, 0, "func", _method, _pass)
 
 # Last names of the starters above: a cheap filter before resolving a call.
 STARTER_NAMES: FrozenSet[str] = frozenset(
@@ -65,10 +67,21 @@ UNTYPED_EXECUTOR_METHODS: Dict[str, Starter] = {
     "run_in_executor": Starter(BY_EXECUTOR, 1, None, "run_in_executor", "star"),
 }
 
+# Event-loop methods when the loop's type is unknown but its name says "loop" (`self._loop`).
+UNTYPED_LOOP_METHODS: Dict[str, Starter] = {
+    "run_in_executor": Starter(BY_EXECUTOR, 1, None, "run_in_executor", "star"),
+    "call_soon": Starter(LATER, 0, None, "call_soon", "star"),
+    "call_soon_threadsafe": Starter(LATER, 0, None, "call_soon_threadsafe", "star"),
+    "call_later": Starter(LATER, 1, None, "call_later", "star"),
+    "call_at": Starter(LATER, 1, None, "call_at", "star"),
+}
+LOOP_NAME_PATTERN = r"(?i)(^|_)(event_?)?loop$"
+
 # Types whose instances are executors that run callables in processes / threads.
 PROCESS_EXECUTORS: FrozenSet[str] = frozenset({
     "concurrent.futures.ProcessPoolExecutor", "multiprocessing.Pool",
 })
+
 THREAD_EXECUTORS: FrozenSet[str] = frozenset({
     "concurrent.futures.ThreadPoolExecutor", "multiprocessing.pool.ThreadPool",
 })
@@ -140,5 +153,5 @@ OWN_LOOP_FACTORIES: FrozenSet[str] = frozenset({"asyncio.new_event_loop"})
 # Calls that return a callable (never CCY302).
 CALLABLE_FACTORIES: FrozenSet[str] = frozenset({
     "functools.partial", "operator.methodcaller", "operator.attrgetter", "operator.itemgetter",
-    "builtins.getattr", "contextvars.copy_context", "copy_context",
+    "builtins.getattr",
 })

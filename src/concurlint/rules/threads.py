@@ -15,7 +15,7 @@ from ..apis.threads import (
     ASYNCIO_UNSAFE_CALLS, BY_EXECUTOR, CALLABLE_FACTORIES, JOINABLE_QUEUES, LATER,
     LOOP_TYPES, LOOP_UNSAFE_METHODS, MUTEX_TYPES, OWN_LOOP_FACTORIES, PROCESS, PROCESS_EXECUTORS,
     PROCESS_SPAWNERS, QUEUE_GET_METHODS, RUNNABLE_TYPES, STARTER_NAMES, STARTERS, THREAD,
-    UNTYPED_EXECUTOR_METHODS, Starter,
+    UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
 )
 from ..findings import Fix, Text
 from ..semantics.context import Context
@@ -562,6 +562,8 @@ def _starter(ctx: Context, node: cst.Call) -> Optional[Tuple[Starter, str]]:
         if receiver and _UNTYPED_EXECUTOR_NAME.search(receiver) and not _PROCESS_NAME.search(receiver) \
                 and ctx.type_of(func.value) is None:
             starter = UNTYPED_EXECUTOR_METHODS.get(name)
+        elif receiver and _LOOP_NAME.search(receiver) and ctx.type_of(func.value) is None:
+            starter = UNTYPED_LOOP_METHODS.get(name)
     if starter is None:
         return None
     kind = starter.kind
@@ -1335,8 +1337,8 @@ class QueueJoinWithoutTaskDone(Rule):
                 return
         consumers = sorted({function_name(g.function) for g in getters})
         self.report(node, Text(
-            f"'{_code(ctx, node)}' waits for task_done() on every item, but "
-            f"{', '.join(repr(c) for c in consumers)} get items from '{name}' without ever calling "
+            f"'{_code(ctx, node)}' waits until every item is marked done, but the code that gets "
+            f"items from '{name}' ({', '.join(repr(c) for c in consumers)}) never calls "
             f"'{name}.task_done()': join() blocks forever; call task_done() after each item",
             f"'{_code(ctx, node)}' 要等每个元素都 task_done(),但 {', '.join(repr(c) for c in consumers)} "
             f"从 '{name}' 取数据后从不调用 '{name}.task_done()':join() 会永远阻塞;请在处理完每个元素后调用 task_done()"))

@@ -33,8 +33,8 @@ import libcst as cst
 
 from ..apis.threads import (
     BY_EXECUTOR, CALLABLE_FACTORIES, GUARD_NAME_PATTERN, LATER, LOCK_TYPES, PROCESS,
-    PROCESS_EXECUTORS, STARTER_NAMES, STARTERS, THREAD, THREAD_BASES, UNTYPED_EXECUTOR_METHODS,
-    Starter,
+    LOOP_NAME_PATTERN, PROCESS_EXECUTORS, STARTER_NAMES, STARTERS, THREAD, THREAD_BASES,
+    UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
 )
 from .context import Context
 from .scopes import (
@@ -49,6 +49,7 @@ _CONCURRENCY_MODULES = frozenset({"threading", "_thread", "concurrent", "multipr
                                   "asyncio", "anyio", "queue"})
 _UNTYPED_EXECUTOR_NAME = re.compile(r"(?i)(executor|thread|^ex$|^tpe$|^pool$)")
 _PROCESS_NAME = re.compile(r"(?i)process|proc_|mp_")
+_LOOP_NAME = re.compile(LOOP_NAME_PATTERN)
 
 
 # --------------------------------------------------------------------------- locks
@@ -432,6 +433,8 @@ class _Scanner:
             if (receiver and _UNTYPED_EXECUTOR_NAME.search(receiver) and not _PROCESS_NAME.search(receiver)
                     and ctx.type_of(node.func.value, scope) is None):
                 starter = UNTYPED_EXECUTOR_METHODS.get(node.func.attr.value)
+            elif receiver and _LOOP_NAME.search(receiver) and ctx.type_of(node.func.value, scope) is None:
+                starter = UNTYPED_LOOP_METHODS.get(node.func.attr.value)
         if starter is None or starter.kind == LATER:
             return
         kind = starter.kind
