@@ -80,8 +80,12 @@ POOLED_AWAITABLES: FrozenSet[str] = frozenset({
     "asyncio.AbstractEventLoop.run_in_executor",
     "anyio.to_thread.run_sync",
     "trio.to_thread.run_sync",
+    "asyncio.wrap_future",
     "asyncio.sleep",
 })
+# The same, recognised by method name when the receiver's type is unknown
+# (``loop.run_in_executor(...)`` on a loop passed in as a parameter).
+POOLED_METHODS: FrozenSet[str] = frozenset({"run_in_executor", "to_thread", "run_sync"})
 
 # Wrappers whose first argument is the awaitable that actually does the work.
 AWAITABLE_WRAPPERS: FrozenSet[str] = frozenset({

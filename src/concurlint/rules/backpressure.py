@@ -9,7 +9,7 @@ import libcst as cst
 from ..apis.backpressure import (
     ALWAYS_UNBOUNDED_QUEUES, AWAITABLE_WRAPPERS, DICT_VIEWS, DRAINING_CALLS, FAN_IN_CALLS,
     MAX_KNOWN_FAN_OUT, POOLED_AWAITABLES, QUEUE_CALL_NAMES, QUEUE_MAXSIZE, SEMAPHORE_TYPES,
-    SIZE_PRESERVING, TASK_SCOPES, TASK_STARTERS, TEARDOWN_NAMES, DRAINING_METHODS,
+    SIZE_PRESERVING, TASK_SCOPES, TASK_STARTERS, TEARDOWN_NAMES, DRAINING_METHODS, POOLED_METHODS,
 )
 from ..findings import Text
 from ..semantics.callees import definition_of, function_scope, walk_body
@@ -170,9 +170,12 @@ class UnboundedQueue(Rule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value not in QUEUE_CALL_NAMES:
+        func = node.func
+        if isinstance(func, cst.Subscript):
+            func = func.value  # asyncio.Queue[int]()
+        if isinstance(func, cst.Attribute) and func.attr.value not in QUEUE_CALL_NAMES:
             return  # cheap pre-check (a bare name may be an alias: resolve it)
-        callee = self.ctx.resolve(node.func)
+        callee = self.ctx.resolve(func)
         if callee is None:
             return
         if callee in ALWAYS_UNBOUNDED_QUEUES:
@@ -363,7 +366,7 @@ class UnboundedFanOut(Rule):
         depth = 0
         while isinstance(first, cst.Call) and depth < 4:
             name = self.ctx.resolve(first.func)
-            if name in POOLED_AWAITABLES:
+            if name in POOLED_AWAITABLES or _last_name(first.func) in POOLED_METHODS:
                 return None, ()
             if name in AWAITABLE_WRAPPERS and first.args:
                 first = first.args[0].value
@@ -521,7 +524,7 @@ class UnboundedFanOut(Rule):
         depth = 0
         while isinstance(elt, cst.Call) and depth < 4:
             name = self.ctx.resolve(elt.func)
-            if name in TASK_STARTERS or name in POOLED_AWAITABLES:
+            if name in TASK_STARTERS or name in POOLED_AWAITABLES or _last_name(elt.func) in POOLED_METHODS:
                 return None  # a started task is judged where it is started
             if name in AWAITABLE_WRAPPERS and elt.args:
                 elt = elt.args[0].value

@@ -40,16 +40,17 @@ class _TimeoutRule(Rule):
             return None
         return self.ctx.resolve(func)
 
-    def _no_timeout(self, value: Optional[cst.BaseExpression]) -> bool:
-        """``None``, a local name bound only to ``None``, or ``httpx.Timeout(None)``."""
-        if value is None:
+    def _no_timeout(self, value: Optional[cst.BaseExpression], depth: int = 0) -> bool:
+        """``None``, ``httpx.Timeout(None)``, or a name bound only to one of those."""
+        if value is None or depth > 4:
             return False
         if is_none(value):
             return True
         if isinstance(value, cst.Name):
             bindings, _owner = self.ctx.lookup(value.value)
             return bool(bindings) and all(
-                b.kind == ASSIGN and is_none(b.node) for b in bindings)  # type: ignore[arg-type]
+                b.kind == ASSIGN and not b.with_item and isinstance(b.node, cst.BaseExpression)
+                and self._no_timeout(b.node, depth + 1) for b in bindings)  # type: ignore[arg-type]
         if isinstance(value, cst.Call) and self.ctx.resolve(value.func) in NO_TIMEOUT_OBJECTS:
             if not value.args:
                 return False  # httpx.Timeout() needs an argument; leave it to the type checker
