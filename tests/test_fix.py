@@ -456,3 +456,20 @@ def test_real_rules_fix_that_would_add_a_finding_is_dropped() -> None:
     assert out.text == text.replace("    with asyncio.Lock()", "    async with asyncio.Lock()")
     assert len(out.dropped) == 1 and out.dropped[0].startswith(
         "fix for CCY106 at svc.py:8:16 dropped: it would introduce CCY205")
+
+
+def test_symlinked_file_is_fixed_through_the_link(fake_rules: Settings, tmp_path: Path) -> None:
+    target = _write(tmp_path, "real.py", b"async def main():\n    work()\n")
+    link = tmp_path / "link.py"
+    link.symlink_to(target)
+    out = fixes.fix_file(str(link), fake_rules)
+    assert out.error is None and link.is_symlink()
+    assert target.read_bytes() == b"async def main():\n    await work()\n"
+
+
+def test_file_the_parser_cannot_reproduce_is_left_alone(fake_rules: Settings) -> None:
+    text = "x = 1\n\x0casync def main():\n    work()\n"  # libcst drops a form feed
+    out = fix_text(text, fake_rules, path="ff.py")
+    assert not out.changed
+    assert out.dropped == ["cannot fix ff.py: the parser does not reproduce this file exactly "
+                           "(unusual whitespace or line endings); left unchanged"]

@@ -96,7 +96,7 @@ def fix_source(source: SourceFile, settings: Settings, project: Optional[Project
     if result.module is not None and any(applicable(f, unsafe) for f in result.findings):
         if result.module.code != work.text:
             fixer.dropped.append(f"cannot fix {source.path}: the parser does not reproduce this "
-                                 "file exactly (unusual line endings?); left unchanged")
+                                 "file exactly (unusual whitespace or line endings); left unchanged")
         else:
             text, result = fixer.run(result, max_rounds)
     if lone_cr:
@@ -481,7 +481,7 @@ def write_fixed(fixed: FileFix) -> bool:
                     raise _Changed()
         if not os.access(path, os.W_OK):
             raise PermissionError(13, "permission denied")
-        atomic_write(path, data)
+        atomic_write(os.path.realpath(path), data)  # through a symbolic link, not over it
     except _Changed:
         fixed.error = f"cannot write {path}: the file changed while it was being fixed"
     except (OSError, UnicodeEncodeError) as exc:
