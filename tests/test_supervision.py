@@ -131,3 +131,35 @@ def test_engine_exception_in_worker_is_an_internal_error(tmp_path: Path, monkeyp
     result = run([str(tmp_path)], load_settings(isolated=True), jobs=1)
     assert codes(result) == {"bad.py": ["CCY003"], "ok.py": ["CCY201"]}
     assert "engine exploded" in result.tracebacks[0]
+
+
+# ---------------------------------------------------------------------- flake8 mode
+def _plugin(settings, name: str, text: str):
+    from concurlint.flake8_plugin import ConcurlintChecker
+
+    ConcurlintChecker.settings = settings
+    try:
+        return [m.split(" ", 1)[0] for _l, _c, m, _t in ConcurlintChecker(None, name, text.splitlines(True)).run()]
+    finally:
+        ConcurlintChecker.settings = None
+
+
+def test_flake8_plugin_bounds_time_per_file() -> None:
+    settings = load_settings(isolated=True, overrides={"file-timeout": 0.5})
+    assert _plugin(settings, "slow.py", slow_file(3000)) == ["CCY004"]
+    assert _plugin(settings, "ok.py", GOOD) == ["CCY201"]
+
+
+def test_flake8_plugin_bounds_size_per_file() -> None:
+    settings = load_settings(isolated=True, overrides={"max-file-size": 100})
+    assert _plugin(settings, "big.py", GOOD * 10) == ["CCY004"]
+
+
+def test_run_bounded_reports_memory_and_time_limits() -> None:
+    from concurlint.runner import run_bounded
+
+    assert run_bounded(lambda: 41 + 1, 10).value == 42
+    hog = run_bounded(lambda: len(bytearray(2 * 1024 ** 3)), 30, memory=512 * 1024 ** 2)
+    assert not hog.ok and hog.exitcode is not None
+    slow = run_bounded(lambda: __import__("time").sleep(30), 0.3)
+    assert slow.timed_out

@@ -13,7 +13,8 @@ from typing import Any, ClassVar, Generator, List, Optional, Sequence, Tuple, Ty
 
 from . import __version__
 from .config import ConfigError, Settings, load_settings
-from .engine import check_source
+from .engine import check_source  # noqa: F401 - the engine entry point (re-exported)
+from .runner import bounded_check
 from .rules import ALL_RULES
 from .source import SourceFile, detect_newline
 
@@ -92,7 +93,9 @@ class ConcurlintChecker:
                 project = for_file(self.filename)
         except Exception:  # noqa: BLE001 - the index is an optimisation of recall only
             project = None
-        result = check_source(source, settings, project, noqa=False)
+        # Bounded like a worker of the CLI: size limit, and risky files in a child
+        # process with the file-timeout and a memory limit (CCY004 instead of a hang).
+        result = bounded_check(source, settings, project, noqa=False)
         for finding in result.findings:
             yield (finding.start.line, finding.start.column - 1,
                    f"{finding.code} {finding.message.en}", type(self))
