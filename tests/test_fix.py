@@ -352,12 +352,13 @@ def test_cli_fix_everything_exits_zero(fake_rules: Settings, tmp_path: Path) -> 
 
 
 def test_cli_unsafe_fixes(fake_rules: Settings, tmp_path: Path) -> None:
-    a = _write(tmp_path, "a.py", b"t.run()\n")
+    data = b"import threading\nt.run()\n"  # (a word the pre-check looks for)
+    a = _write(tmp_path, "a.py", data)
     result = _cli(["--select", "CCY99", "--fix", str(a)])
-    assert a.read_bytes() == b"t.run()\n" and result.exit_code == 1
-    assert "--unsafe-fixes" in result.output
+    assert a.read_bytes() == data and result.exit_code == 1
+    assert "1 more fixable with `--fix --unsafe-fixes`" in result.output
     result = _cli(["--select", "CCY99", "--fix", "--unsafe-fixes", str(a)])
-    assert a.read_bytes() == b"t.start()\n" and result.exit_code == 0
+    assert a.read_bytes() == b"import threading\nt.start()\n" and result.exit_code == 0
 
 
 def test_cli_diff_changes_nothing(fake_rules: Settings, tmp_path: Path) -> None:
