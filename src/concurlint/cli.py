@@ -229,7 +229,8 @@ def _fix(paths: Sequence[str], result: RunResult, settings: Settings, options: D
         else:
             data = original.source.raw if original is not None and original.source is not None else None
         if data is not None:
-            stream = click.get_binary_stream("stdout")
+            sys.stdout.flush()
+            stream = getattr(sys.stdout, "buffer", sys.stdout)  # the bytes, as they are
             stream.write(data)
             stream.flush()
         remaining = fixing.result.findings
