@@ -1,7 +1,6 @@
 """The project-wide coroutine index (semantics/project.py) and cross-module CCY1 findings."""
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 from typing import Dict, List, Tuple
 
@@ -107,28 +106,52 @@ def test_flat_scripts_in_one_directory(tmp_path: Path) -> None:
 
 
 def test_scan_is_cheap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only files holding `async def` (or package __init__ files) are parsed, and a
-    one-file run never parses the file itself (its scopes answer for it)."""
+    """Only files holding `async def` (or package __init__ files) are scanned for
+    definitions, and a one-file run never scans the file itself (its scopes answer)."""
     write(tmp_path, {
         "pkg/__init__.py": "",
         "pkg/plain.py": "def f():\n    pass\n",
         "pkg/coros.py": "async def g():\n    pass\n",
         "pkg/user.py": "from pkg.coros import g\nasync def h():\n    g()\n",
     })
-    parsed: List[str] = []
-    real_parse = ast.parse
+    scanned: List[str] = []
+    real_scan = project_module._LineScan.scan
 
-    def counting_parse(source, *args, **kwargs):  # type: ignore[no-untyped-def]
-        parsed.append(source.decode() if isinstance(source, bytes) else source)
-        return real_parse(source, *args, **kwargs)
+    def recording_scan(self, text):  # type: ignore[no-untyped-def]
+        scanned.append(self.module)
+        return real_scan(self, text)
 
-    monkeypatch.setattr(project_module.ast, "parse", counting_parse)
+    monkeypatch.setattr(project_module._LineScan, "scan", recording_scan)
     ProjectIndex.from_files(sorted(str(p) for p in (tmp_path / "pkg").glob("*.py")))
-    assert not any("def f()" in text for text in parsed)
-    parsed.clear()
+    assert sorted(scanned) == ["pkg", "pkg.coros", "pkg.user"]
+    scanned.clear()
     index = ProjectIndex.for_file(str(tmp_path / "pkg" / "user.py"))
-    assert not any("async def h" in text for text in parsed)
+    assert "pkg.user" not in scanned
     assert index.is_coroutine_function("pkg.coros.g") is True
+
+
+def test_line_scan_nesting_strings_and_decorators(tmp_path: Path) -> None:
+    write(tmp_path, {"pkg/__init__.py": "", "pkg/m.py": (
+        '"""Docs.\n\nasync def fake():\n    pass\n"""\n'
+        "import functools\n"
+        "if True:\n    async def guarded():\n        pass\n"
+        "class A:\n"
+        "    @functools.cached_property\n    async def prop(self):\n        return 1\n"
+        "    @some.decorator(\n        1,\n    )\n    async def decorated(self):\n        pass\n"
+        "    async def gen(self):\n        x = yield 1\n"
+        "    async def outer(self):\n        async def inner():\n            yield 1\n        return inner\n"
+        "    class Inner:\n        async def deep(self):\n            pass\n"
+        "async def after():\n    pass\n"
+    )})
+    index = build_project_index([str(tmp_path / "pkg" / "m.py"), str(tmp_path / "pkg" / "__init__.py")])
+    assert index.is_coroutine_function("pkg.m.guarded") is True
+    assert index.is_coroutine_function("pkg.m.A.prop") is False
+    assert index.is_coroutine_function("pkg.m.A.decorated") is True
+    assert index.is_coroutine_function("pkg.m.A.gen") is False
+    assert index.is_coroutine_function("pkg.m.A.outer") is True
+    assert index.is_coroutine_function("pkg.m.A.inner") is None
+    assert index.is_coroutine_function("pkg.m.A.Inner.deep") is True
+    assert index.is_coroutine_function("pkg.m.after") is True
 
 
 def test_unparsable_and_unreadable_files_are_skipped(tmp_path: Path) -> None:

@@ -10,34 +10,30 @@ their bases, and the aliases modules create by importing (re-exports such as
 an alias of ``app.client.fetch_user``).
 
 It is built once per run, before any file is checked, with a cheap scan: a
-file is read as text; only files that contain ``async def`` are parsed, with
-``ast`` (an order of magnitude faster than libcst), and imports are found by a
-regular expression. Names defined in the file being checked are answered by
+file is read as text; only files that contain ``async def`` (and package
+``__init__`` files) are scanned for definitions, with regular expressions over
+the ``def``/``class``/``yield`` lines and their indentation (no parse: several
+times cheaper than ``ast``, far cheaper than libcst), and imports are found by
+a regular expression. Names defined in the file being checked are answered by
 that file's own scopes, so a one-file run never parses its file twice.
 
 ``ProjectIndex.for_file(path)`` builds the index for one file, as the flake8
 plugin needs it: the modules that file imports from its own package or
-directory (and the ``__init__.py`` files they go through), followed two
-imports deep, bounded in number.
+directory, and the ``__init__.py`` files they go through; imports of those
+``__init__.py`` files (re-exports) are followed further, up to three levels,
+bounded in number.
 """
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from ..apis.coroutines import NON_COROUTINE_DECORATORS
 
-_ASYNC_DEF = re.compile(rb"\basync\s+def\b")
-_IMPORT_LINE = re.compile(
-    r"^[ \t]*(?:from[ \t]+(?P<from>\.*[\w.]*)[ \t]+import[ \t]+(?P<names>\([^)]*\)|[^\n#;]*)"
-    r"|import[ \t]+(?P<modules>[\w. \t,]+))",
-    re.MULTILINE,
-)
 _MAX_FOLLOWED_FILES = 200
-_FOLLOW_DEPTH = 2
+_FOLLOW_DEPTH = 3
 _MAX_FILE_BYTES = 2_000_000
 
 
@@ -131,18 +127,30 @@ class ProjectIndex:
             root = roots.get(top) or roots.get("")
             if root is None:
                 continue
-            for candidate in _module_files(root, module):
+            for candidate, name in _module_files(root, module):
                 scanned += 1
-                imported = self._scan_file(str(candidate), roots, parse=True)
-                if depth < _FOLLOW_DEPTH:
+                # Only package __init__ files are followed further: they re-export.
+                is_init = candidate.name == "__init__.py"
+                follow = depth < _FOLLOW_DEPTH and is_init
+                imported = self._scan_file(str(candidate), roots, parse=True, imports=follow,
+                                           known=(name, is_init))
+                if follow:
                     pending.extend((name, depth + 1) for name in imported)
             self.modules.add(module)
 
-    def _scan_file(self, path: str, roots: Dict[str, Path], parse: bool) -> List[str]:
-        """Index one file; returns the project-looking modules it imports."""
-        from ..engine import module_name_for  # late import: the engine imports this module
+    def _scan_file(self, path: str, roots: Dict[str, Path], parse: bool, imports: bool = True,
+                   known: Optional[Tuple[str, bool]] = None) -> List[str]:
+        """Index one file; returns the project-looking modules it imports.
 
-        module_name, is_package = module_name_for(path)
+        ``known``: (module name, is package) when the caller already knows them
+        (a followed import), else they come from the package layout.
+        """
+        if known is None:
+            from ..engine import module_name_for  # late import: the engine imports this module
+
+            module_name, is_package = module_name_for(path)
+        else:
+            module_name, is_package = known
         if module_name is None or module_name in self.modules:
             return []
         self.modules.add(module_name)
@@ -153,45 +161,65 @@ class ProjectIndex:
             data = file_path.read_bytes()
         except OSError:
             return []
-        parts = module_name.split(".")
-        root = file_path.resolve().parent
-        for _ in range(len(parts) if is_package else len(parts) - 1):
-            root = root.parent
-        roots.setdefault(parts[0], root)
-        roots.setdefault("", root)  # where top-level sibling modules are looked for
+        if known is None:
+            parts = module_name.split(".")
+            root = file_path.resolve().parent
+            for _ in range(len(parts) if is_package else len(parts) - 1):
+                root = root.parent
+            roots.setdefault(parts[0], root)
+            roots.setdefault("", root)  # where top-level sibling modules are looked for
         text = data.decode("utf-8", "replace")
-        imported = self._scan_imports(text, module_name, is_package)
-        if parse and (_ASYNC_DEF.search(data) or is_package):
-            try:
-                tree = ast.parse(data)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return imported
-            try:
-                _DefinitionScan(self, module_name, is_package).scan(tree)
-            except RecursionError:  # pathological nesting: the index is a recall aid only
-                pass
+        imported = self._scan_imports(text, module_name, is_package) if imports else []
+        if parse and (b"async def" in data or b"async\tdef" in data or is_package):
+            _LineScan(self, module_name, is_package).scan(text)
         return imported
 
     def _scan_imports(self, text: str, module_name: str, is_package: bool) -> List[str]:
         found: List[str] = []
-        for match in _IMPORT_LINE.finditer(text):
-            source = match.group("from")
+        for statement in import_statements(text):
+            source = _FROM_IMPORT.match(statement)
             if source is not None:
-                base = _absolute(source, module_name, is_package)
+                base = _absolute(source.group(1), module_name, is_package)
                 if base is None:
                     continue
                 found.append(base)
-                names = match.group("names").strip("() \t\n")
-                for item in names.split(","):
+                for item in source.group(2).strip("() \t\n").split(","):
                     name = item.split(" as ")[0].strip()
                     if name.isidentifier():
                         found.append(f"{base}.{name}")  # may be a submodule
-            else:
-                for item in (match.group("modules") or "").split(","):
-                    name = item.split(" as ")[0].strip()
-                    if name:
-                        found.append(name)
+                continue
+            plain = _PLAIN_IMPORT.match(statement)
+            for item in (plain.group(1) if plain else "").split(","):
+                name = item.split(" as ")[0].strip()
+                if name:
+                    found.append(name)
         return found
+
+
+def import_statements(text: str) -> List[str]:
+    """The ``import ...`` / ``from ... import ...`` statements of ``text`` (str.find, no regex
+    over the whole text), parenthesised continuation lines joined."""
+    found: List[str] = []
+    seen_line = -1
+    position = text.find("import")
+    while position != -1:
+        start = text.rfind("\n", 0, position) + 1
+        if start != seen_line:
+            end = text.find("\n", position)
+            end = len(text) if end == -1 else end
+            line = text[start:end].strip()
+            if line.startswith(("from ", "from\t", "import ", "import\t")):
+                seen_line = start
+                if "(" in line and ")" not in line:
+                    close = text.find(")", end)
+                    if close != -1:
+                        line = text[start:close + 1].strip()
+                        end = close
+                found.append(line)
+                position = text.find("import", end)
+                continue
+        position = text.find("import", position + 6)
+    return found
 
 
 def _absolute(source: str, module_name: str, is_package: bool) -> Optional[str]:
@@ -211,57 +239,63 @@ def _absolute(source: str, module_name: str, is_package: bool) -> Optional[str]:
     return joined or None
 
 
-def _module_files(root: Path, module: str) -> List[Path]:
-    """The file(s) for ``module`` under ``root`` plus the ``__init__.py`` files on the way."""
+def _module_files(root: Path, module: str) -> List[Tuple[Path, str]]:
+    """The file for ``module`` under ``root`` plus the ``__init__.py`` files on the way,
+    with their module names."""
     parts = module.split(".")
-    found: List[Path] = []
+    found: List[Tuple[Path, str]] = []
     directory = root
-    for part in parts[:-1]:
+    for index, part in enumerate(parts[:-1]):
         directory = directory / part
         init = directory / "__init__.py"
-        if init.is_file():
-            found.append(init)
+        if not init.is_file():
+            return found  # not a package of this project
+        found.append((init, ".".join(parts[: index + 1])))
     last = directory / parts[-1]
-    if (last / "__init__.py").is_file():
-        found.append(last / "__init__.py")
-    elif last.with_suffix(".py").is_file():
-        found.append(last.with_suffix(".py"))
+    init = last / "__init__.py"
+    if init.is_file():
+        found.append((init, module))
+    else:
+        source = last.with_suffix(".py")
+        if source.is_file():
+            found.append((source, module))
     return found
 
 
-def _decorator_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Call):
-        node = node.func
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return ""
+_TOP_LEVEL = re.compile(r"\n[^\s#)\]}'\"@]")
+_DEF_AT = re.compile(r"def[ \t]+(\w+)")
+_CLASS_AT = re.compile(r"class[ \t]+(\w+)[ \t]*(?:\(([^)]*)\))?")
+_DECORATOR = re.compile(r"[ \t]*@[ \t]*([\w.]+)")
+_YIELD_PREFIX = re.compile(r"[ \t]*(?:[\w.,\[\] \t]+=[ \t]*)?\(?[ \t]*")
+_FROM_IMPORT = re.compile(r"from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)")
+_PLAIN_IMPORT = re.compile(r"import[ \t]+([\w. \t,]+)")
 
 
-def _is_generator(func: ast.AST) -> bool:
-    stack = list(getattr(func, "body", []))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return True
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        stack.extend(ast.iter_child_nodes(node))
-    return False
+def _decorators(text: str, position: int) -> List[str]:
+    """Names of the decorators on the lines right above the def starting at ``position``."""
+    names: List[str] = []
+    end = position - 1
+    for _ in range(20):
+        if end <= 0:
+            break
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        found = _DECORATOR.match(line)
+        if found:
+            names.append(found.group(1).rsplit(".", 1)[-1])
+        elif line.strip() and not line.lstrip().startswith("#") and not line.lstrip().startswith(")"):
+            if not names and line.rstrip().endswith((",", "(")):
+                pass  # inside a multi-line decorator call
+            else:
+                break
+        end = start - 1
+    return names
 
 
-def is_coroutine_def(func: ast.AST) -> bool:
-    """An ``async def`` whose call returns a coroutine."""
-    if not isinstance(func, ast.AsyncFunctionDef):
-        return False
-    if any(_decorator_name(d) in NON_COROUTINE_DECORATORS for d in func.decorator_list):
-        return False
-    return not _is_generator(func)
-
-
-class _DefinitionScan:
-    """Module-level defs, classes with their methods, and import aliases of one module."""
+class _LineScan:
+    """Module-level defs, classes with their methods and bases, and import aliases of
+    one module, found by regular expressions over the lines that matter (no parse:
+    several times cheaper than ``ast``). Indentation gives the nesting."""
 
     def __init__(self, index: ProjectIndex, module: str, is_package: bool):
         self.index = index
@@ -269,67 +303,123 @@ class _DefinitionScan:
         self.is_package = is_package
         self.names: Dict[str, str] = {}  # local name -> qualified name (imports, classes)
 
-    def scan(self, tree: ast.Module) -> None:
-        self.body(tree.body, self.module)
-
-    def body(self, statements: Iterable[ast.stmt], prefix: str) -> None:
-        for stmt in statements:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                self.define(f"{prefix}.{stmt.name}", is_coroutine_def(stmt))
-            elif isinstance(stmt, ast.ClassDef):
-                qualname = f"{prefix}.{stmt.name}"
-                if prefix == self.module:
-                    self.names[stmt.name] = qualname
-                bases = tuple(b for b in (self.qualify(base) for base in stmt.bases) if b)
-                self.index.classes[qualname] = bases
-                self.body(stmt.body, qualname)
-            elif prefix == self.module and isinstance(stmt, ast.ImportFrom):
-                self.import_from(stmt)
-            elif prefix == self.module and isinstance(stmt, ast.Import):
-                for alias in stmt.names:
-                    if alias.asname:
-                        self.names[alias.asname] = alias.name
-                        self.index.aliases[f"{self.module}.{alias.asname}"] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        self.names[top] = top
-            elif isinstance(stmt, ast.If):
-                self.body(stmt.body, prefix)
-                self.body(stmt.orelse, prefix)
-            elif isinstance(stmt, ast.Try):
-                self.body(stmt.body, prefix)
-                for handler in stmt.handlers:
-                    self.body(handler.body, prefix)
-                self.body(stmt.orelse, prefix)
-                self.body(stmt.finalbody, prefix)
-
-    def define(self, qualname: str, coroutine: bool) -> None:
-        previous = self.index.functions.get(qualname)
-        # A name defined both ways (e.g. under `if`) is not known to be a coroutine function.
-        self.index.functions[qualname] = coroutine if previous is None else (previous and coroutine)
-
-    def import_from(self, stmt: ast.ImportFrom) -> None:
-        source = "." * (stmt.level or 0) + (stmt.module or "")
-        base = _absolute(source, self.module, self.is_package)
-        if base is None:
-            return
-        for alias in stmt.names:
-            if alias.name == "*":
+    def scan(self, text: str) -> None:
+        self.imports(text)
+        # Events in source order: defs/classes (they open blocks) and `yield` statements.
+        events: List[Tuple[int, int, Optional[re.Match], int, bool]] = []
+        for word, pattern in (("def", _DEF_AT), ("class", _CLASS_AT)):
+            position = text.find(word)
+            while position != -1:
+                start = text.rfind("\n", 0, position) + 1
+                before = text[start:position]
+                is_async = before.split() == ["async"]
+                if is_async or not before.strip():
+                    match = pattern.match(text, position)
+                    if match is not None:
+                        indent = len(before.expandtabs()) - len(before.lstrip())
+                        events.append((position, 0, match, indent, is_async))
+                position = text.find(word, position + len(word))
+        for match in _TOP_LEVEL.finditer(text):  # column-0 statements close every block
+            events.append((match.start() + 1, 2, None, 0, False))
+        position = text.find("yield")
+        while position != -1:
+            start = text.rfind("\n", 0, position) + 1
+            after = text[position + 5:position + 6]
+            if not (after.isalnum() or after == "_") and _YIELD_PREFIX.fullmatch(text, start, position):
+                events.append((position, 1, None, 0, False))
+            position = text.find("yield", position + 5)
+        events.sort(key=lambda e: (e[0], e[1] != 2))  # a column-0 close comes before a def there
+        classes: List[Tuple[int, str]] = []  # (indent, qualname)
+        defs: List[List[object]] = []  # [indent, qualname or "", coroutine candidate]
+        for position, kind, match, indent, is_async in events:
+            if kind == 1:
+                if defs and defs[-1][2]:
+                    defs[-1][2] = False  # an async generator, not a coroutine function
                 continue
-            local = alias.asname or alias.name
-            target = f"{base}.{alias.name}"
-            self.names[local] = target
-            own = f"{self.module}.{local}"
-            if own != target:
-                self.index.aliases.setdefault(own, target)
+            if kind == 2:
+                while defs:
+                    self.close(defs.pop())
+                classes.clear()
+                continue
+            assert match is not None
+            while defs and indent <= defs[-1][0]:  # type: ignore[operator]
+                self.close(defs.pop())
+            while classes and indent <= classes[-1][0]:
+                classes.pop()
+            prefix = self.prefix(indent, classes, defs)
+            if match.re is _DEF_AT:
+                qualname = f"{prefix}.{match.group(1)}" if prefix else ""
+                line_start = text.rfind("\n", 0, position) + 1
+                coroutine = is_async and not any(
+                    d in NON_COROUTINE_DECORATORS for d in _decorators(text, line_start))
+                defs.append([indent, qualname, coroutine])
+            else:  # class
+                qualname = f"{prefix}.{match.group(1)}" if prefix else ""
+                if qualname:
+                    if prefix == self.module:
+                        self.names[match.group(1)] = qualname
+                    bases = tuple(b for b in (self.qualify(x) for x in (match.group(2) or "").split(",")) if b)
+                    self.index.classes[qualname] = bases
+                classes.append((indent, qualname))
+        while defs:
+            self.close(defs.pop())
 
-    def qualify(self, expr: ast.expr) -> Optional[str]:
-        if isinstance(expr, ast.Name):
-            return self.names.get(expr.id, f"{self.module}.{expr.id}")
-        if isinstance(expr, ast.Attribute):
-            base = self.qualify(expr.value)
-            return f"{base}.{expr.attr}" if base else None
-        return None
+    def prefix(self, indent: int, classes: List[Tuple[int, str]], defs: List[List[object]]) -> str:
+        """The qualified owner of a def/class at ``indent``: the module or a class body."""
+        if defs:
+            return ""  # nested in a function: not addressable from other modules
+        if not classes:
+            return self.module  # module level (also inside `if`/`try` blocks)
+        return classes[-1][1]  # a class body (empty when the class itself is not addressable)
+
+    def close(self, entry: List[object]) -> None:
+        _indent, qualname, coroutine = entry
+        if not qualname:
+            return
+        previous = self.index.functions.get(qualname)  # type: ignore[arg-type]
+        # A name defined both ways (e.g. under `if`) is not known to be a coroutine function.
+        value = bool(coroutine) if previous is None else (previous and bool(coroutine))
+        self.index.functions[qualname] = value  # type: ignore[index]
+
+    def imports(self, text: str) -> None:
+        for statement in import_statements(text):
+            found = _FROM_IMPORT.match(statement)
+            if found:
+                base = _absolute(found.group(1), self.module, self.is_package)
+                if base is None:
+                    continue
+                for item in found.group(2).strip("() \t\n").split(","):
+                    pieces = item.split(" as ")
+                    name = pieces[0].strip()
+                    local = pieces[-1].strip()
+                    if not name.isidentifier() or not local.isidentifier():
+                        continue
+                    target = f"{base}.{name}"
+                    self.names[local] = target
+                    own = f"{self.module}.{local}"
+                    if own != target:
+                        self.index.aliases.setdefault(own, target)
+                continue
+            found = _PLAIN_IMPORT.match(statement)
+            if found:
+                for item in found.group(1).split(","):
+                    pieces = item.split(" as ")
+                    name = pieces[0].strip()
+                    if len(pieces) == 2 and pieces[1].strip().isidentifier():
+                        local = pieces[1].strip()
+                        self.names[local] = name
+                        self.index.aliases.setdefault(f"{self.module}.{local}", name)
+                    elif name:
+                        top = name.split(".")[0]
+                        self.names[top] = top
+
+    def qualify(self, text: str) -> Optional[str]:
+        text = text.strip()
+        if not text or "=" in text or not all(p.isidentifier() for p in text.split(".")):
+            return None
+        head, _, rest = text.partition(".")
+        base = self.names.get(head, f"{self.module}.{head}")
+        return f"{base}.{rest}" if rest else base
 
 
 def build_index(files: Sequence[str]) -> ProjectIndex:
@@ -337,4 +427,4 @@ def build_index(files: Sequence[str]) -> ProjectIndex:
     return ProjectIndex.from_files(files, self_served=len(files) == 1)
 
 
-__all__ = ["ProjectIndex", "build_index", "is_coroutine_def"]
+__all__ = ["ProjectIndex", "build_index"]
