@@ -190,8 +190,9 @@ def test_fix_that_introduces_a_finding_is_dropped(fake_rules: Settings) -> None:
     text = "async def main():\n    swap_me()\n"
     out = fix_text(text, fake_rules)
     assert not out.changed
-    assert out.dropped == ["fix for CCY994 at example.py:2:5 dropped: it would introduce CCY991 "
-                           "('call 'work' is not awaited; add 'await'')"]
+    assert out.dropped == ["fix for CCY994 at example.py:2:5 dropped: it would introduce CCY991: "
+                           "call 'work' is not awaited; add 'await'"]
+    assert [(f.code, f.fix) for f in out.result.findings] == [("CCY994", None)]  # no longer offered
 
 
 def test_fix_replacing_a_node_not_in_the_module_is_dropped(fake_rules: Settings) -> None:

@@ -99,6 +99,9 @@ def fix_source(source: SourceFile, settings: Settings, project: Optional[Project
                                  "file exactly (unusual whitespace or line endings); left unchanged")
         else:
             text, result = fixer.run(result, max_rounds)
+    if fixer.blocked:  # a fix that was tried and dropped is no longer offered
+        result.findings = [replace(f, fix=None) if f.fix is not None and _fix_key(f) in fixer.blocked
+                           else f for f in result.findings]
     if lone_cr:
         text = text.replace("\n", "\r")
     if text != source.text:
@@ -234,7 +237,7 @@ class _Fixer:
         if extra:
             code, message = sorted(extra)[0]
             if before[(code, message)] < after[(code, message)]:
-                return f"it would introduce {code} ('{message}')"
+                return f"it would introduce {code}: {message}"
             return f"it does not remove the finding ({code})"
         return new_text, new_result
 
