@@ -258,3 +258,10 @@ def test_output_file_failed_write_leaves_the_old_file_intact(project: Path, monk
     assert "cannot write output file" in result.output and "No space left" in result.output
     assert target.read_text() == "old report\n"
     assert [n for n in os.listdir(project) if n.startswith(".concurlint-")] == []  # no temp file
+
+
+def test_output_file_that_is_a_directory_is_a_one_line_error(project: Path) -> None:
+    result = run_cli("check", "--isolated", "--output-file", "pkg", ".", cwd=project)
+    assert result.returncode == 2
+    assert result.stderr.strip() == "concurlint: error: cannot write output file 'pkg': it is a directory"
+    assert result.stdout == ""

@@ -107,11 +107,11 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--show-traceback", is_flag=True, help="Print tracebacks of internal errors (CCY003).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of messages.")
 @click.option("--color/--no-color", default=None, help="Force or disable colour (default: on a terminal).")
-@click.option("--output-file", type=click.Path(dir_okay=False), default=None,
+@click.option("--output-file", type=click.Path(), default=None,
               help="Write the report to this file (atomically); the terminal gets the summary.")
-@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False), default=None,
+@click.option("--baseline", "baseline_file", type=click.Path(), default=None,
               help="Hide the findings recorded in this baseline file; report only new ones.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False), default=None,
+@click.option("--write-baseline", type=click.Path(), default=None,
               help="Record the current findings in this baseline file and exit 0.")
 @click.option("--diff-base", default=None, metavar="REV",
               help="Report only findings on lines changed since this git revision.")
@@ -274,6 +274,8 @@ def _validate_integrations(paths: Sequence[str], options: Dict[str, Any]) -> Non
         if path is None:
             continue
         directory = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(path):
+            raise ConfigError(f"cannot write {option} '{path}': it is a directory")
         if not os.path.isdir(directory):
             raise ConfigError(f"cannot write {option} '{path}': directory '{directory}' does not exist")
         if not os.access(directory, os.W_OK):
