@@ -107,11 +107,11 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--show-traceback", is_flag=True, help="Print tracebacks of internal errors (CCY003).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of messages.")
 @click.option("--color/--no-color", default=None, help="Force or disable colour (default: on a terminal).")
-@click.option("--output-file", type=click.Path(), default=None,
+@click.option("--output-file", type=click.Path(), default=None, metavar="FILE",
               help="Write the report to this file (atomically); the terminal gets the summary.")
-@click.option("--baseline", "baseline_file", type=click.Path(), default=None,
+@click.option("--baseline", "baseline_file", type=click.Path(), default=None, metavar="FILE",
               help="Hide the findings recorded in this baseline file; report only new ones.")
-@click.option("--write-baseline", type=click.Path(), default=None,
+@click.option("--write-baseline", type=click.Path(), default=None, metavar="FILE",
               help="Record the current findings in this baseline file and exit 0.")
 @click.option("--diff-base", default=None, metavar="REV",
               help="Report only findings on lines changed since this git revision.")
