@@ -212,3 +212,11 @@ def test_bad_shard_specs(text: str, tmp_path: Path) -> None:
 def test_good_shard_specs() -> None:
     assert parse_shard("2/4") == (2, 4)
     assert parse_shard(" 1/1 ") == (1, 1)
+
+
+def test_user_diff_settings_do_not_change_the_result(repo: Path) -> None:
+    git(repo, "config", "diff.mnemonicPrefix", "true")
+    git(repo, "config", "color.diff", "always")
+    (repo / "svc" / "other.py").write_text(SERVICE.replace("poll", "drain") + "\n\nasync def h():\n    time.sleep(4)\n")
+    result = run_cli("check", "--diff-base", "HEAD", "--output-format", "json", cwd=repo)
+    assert findings_of(result) == [("svc/other.py", 11, "CCY201")]

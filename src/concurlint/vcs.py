@@ -127,6 +127,7 @@ def changed_lines(rev: str, cwd: Optional[str] = None) -> Changes:
     base = _base_commit(rev, top)
     try:
         diff = _git(["diff", "-U0", "--no-color", "--no-ext-diff", "--no-textconv", "-M",
+                     "--src-prefix=a/", "--dst-prefix=b/",  # whatever diff.noprefix/mnemonicPrefix say
                      "--diff-filter=d", base, "--"], top)
         untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], top)
     except _GitFailed as exc:
