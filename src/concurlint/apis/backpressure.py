@@ -5,7 +5,7 @@ Keys are canonical qualified names (see ``apis.canonical``); a method is
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 
 # Queue constructors that take a ``maxsize``: qualified name -> (position of
 # maxsize among the positional arguments, its keyword). A missing, zero or
@@ -31,9 +31,24 @@ ALWAYS_UNBOUNDED_QUEUES: FrozenSet[str] = frozenset({
     "queue.SimpleQueue",
 })
 
+# Calls that take a zero-argument factory: a queue class passed there makes
+# unbounded queues (``field(default_factory=asyncio.Queue)``). Value: the
+# factory's (position, keyword).
+QUEUE_FACTORY_TAKERS: Dict[str, Tuple[Optional[int], str]] = {
+    "dataclasses.field": (None, "default_factory"),
+    "pydantic.Field": (None, "default_factory"),
+    "attr.ib": (None, "factory"),
+    "attr.attrib": (None, "factory"),
+    "attr.field": (None, "factory"),
+    "attrs.field": (None, "factory"),
+    "attr.Factory": (0, "factory"),
+    "attrs.Factory": (0, "factory"),
+    "collections.defaultdict": (0, "default_factory"),
+}
+
 # Last names of the callees above: a cheap pre-check before resolving.
 QUEUE_CALL_NAMES: FrozenSet[str] = frozenset(
-    name.rsplit(".", 1)[-1] for name in [*QUEUE_MAXSIZE, *ALWAYS_UNBOUNDED_QUEUES]
+    name.rsplit(".", 1)[-1] for name in [*QUEUE_MAXSIZE, *ALWAYS_UNBOUNDED_QUEUES, *QUEUE_FACTORY_TAKERS]
 )
 
 # Calls that start a coroutine as a task right away. Value: how the started

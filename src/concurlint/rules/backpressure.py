@@ -7,12 +7,12 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from ..apis.backpressure import (
-    ALWAYS_UNBOUNDED_QUEUES, AWAITABLE_WRAPPERS, DICT_VIEWS, DRAINING_CALLS, FAN_IN_CALLS,
+    ALWAYS_UNBOUNDED_QUEUES, AWAITABLE_WRAPPERS, QUEUE_FACTORY_TAKERS, DICT_VIEWS, DRAINING_CALLS, FAN_IN_CALLS,
     MAX_KNOWN_FAN_OUT, POOLED_AWAITABLES, QUEUE_CALL_NAMES, QUEUE_MAXSIZE, SEMAPHORE_TYPES,
     SIZE_PRESERVING, TASK_SCOPES, TASK_STARTERS, TEARDOWN_NAMES, DRAINING_METHODS, POOLED_METHODS,
 )
 from ..findings import Text
-from ..semantics.callees import definition_of, function_scope, walk_body
+from ..semantics.callees import GIVEN, argument, definition_of, function_scope, walk_body
 from ..semantics.scopes import ASSIGN, Scope
 from .base import Rule
 
@@ -178,6 +178,10 @@ class UnboundedQueue(Rule):
         callee = self.ctx.resolve(func)
         if callee is None:
             return
+        factory = QUEUE_FACTORY_TAKERS.get(callee)
+        if factory is not None:
+            self._check_factory(node, factory)
+            return
         if callee in ALWAYS_UNBOUNDED_QUEUES:
             self.report(node, Text(
                 f"'{callee}()' is always unbounded; use a queue with a positive maxsize "
@@ -206,6 +210,19 @@ class UnboundedQueue(Rule):
             f"'{callee}()' has no positive maxsize, so it grows without limit when producers "
             f"outrun consumers; pass maxsize=<bound>",
             f"'{callee}()' 没有正数 maxsize,生产快于消费时会无限增长;请传入 maxsize=<上限>"))
+
+    def _check_factory(self, node: cst.Call, spec: Tuple[Optional[int], str]) -> None:
+        """``field(default_factory=asyncio.Queue)``: every instance gets an unbounded queue."""
+        state, value = argument(node, *spec)
+        if state != GIVEN or not isinstance(value, (cst.Name, cst.Attribute)):
+            return
+        queue = self.ctx.resolve(value)
+        if queue in QUEUE_MAXSIZE or queue in ALWAYS_UNBOUNDED_QUEUES:
+            self.report(value, Text(
+                f"'{queue}' used as a factory makes queues with no maxsize; use a factory that passes "
+                f"one, e.g. lambda: {queue}(maxsize=<bound>)",
+                f"把 '{queue}' 用作工厂会创建没有 maxsize 的队列;请使用传入上限的工厂,"
+                f"例如 lambda: {queue}(maxsize=<上限>)"))
 
 
 # ----------------------------------------------------------------------------- CCY402
