@@ -45,7 +45,8 @@ What a read of name ``x`` is classified as (``NameUsage`` fields):
   callee's dotted source text, ``""`` when it is not a dotted name);
 - ``aliases``: names bound from ``x`` (see ``follow``); ``iterated``: ``for .. in x``;
 - ``tested``: ``if x``, ``not x``, ``x and y``, ``x is None``, ``x in s``;
-- ``subscripted``: ``x[i]`` (the subscript is then classified like ``x`` itself);
+- ``subscripted``: ``x[i]`` (the subscript is then classified like ``x`` itself; so is
+  a concatenation ``x + y``);
 - ``closure``: read inside a nested function, lambda or class;
 - ``other``: any other read (e.g. an operand of ``+``, an f-string).
 
@@ -340,6 +341,8 @@ class _UsageWalker:
                 usage.subscripted = True
             elif isinstance(parent, _CONTAINERS):
                 pass  # look through literals: the container carries the value on
+            elif isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Add):
+                pass  # `a + b` concatenation carries both operands on
             else:
                 break
             current = parent
