@@ -33,7 +33,7 @@ import libcst as cst
 from .config import Settings
 from .engine import FileResult, check_source, module_name_for
 from .fileio import atomic_write
-from .findings import Finding, Fix
+from .findings import Finding
 from .semantics.project import ProjectIndex
 from .source import SourceError, SourceFile, read_source
 
@@ -126,7 +126,14 @@ class _Fixer:
         self.applied: List[Finding] = []
         self.dropped: List[str] = []
         self.blocked: Set[Tuple[Any, ...]] = set()
-        self.compiles = _compile_error(work.text, work.path) is None
+        self._compiles: Optional[bool] = None
+
+    @property
+    def compiles(self) -> bool:
+        """Whether CPython compiles the original (then the fixed code must compile too)."""
+        if self._compiles is None:
+            self._compiles = _compile_error(self.work.text, self.work.path) is None
+        return self._compiles
 
     def check(self, text: str) -> FileResult:
         source = self.work if text == self.work.text else replace(self.work, text=text, raw=None)
