@@ -196,7 +196,10 @@ class Context:
             if cls is not None:
                 attrs = cls.attributes.get(expr.attr.value)
                 if attrs:
-                    return self._binding_type(attrs, cls.parent or self.module_scope, _depth)
+                    found = self._binding_type(attrs, cls.parent or self.module_scope, _depth)
+                    if found is None:
+                        found = self._injected_type(cls, attrs, _depth)
+                    return found
                 class_level = cls.bindings.get(expr.attr.value)  # `lock = Lock()` in the class body
                 if class_level:
                     return self._binding_type(class_level, cls, _depth)
@@ -296,6 +299,24 @@ class Context:
                 found = self.made_by(binding.node, owner, _depth + 1)
                 if found is not None:
                     return found
+        return None
+
+    def _injected_type(self, cls: Scope, attrs: List[Binding], depth: int) -> Optional[str]:
+        """``self.x = x`` where ``x`` is an annotated parameter of a method of the class
+        (dependency injection: ``def __init__(self, client: Client)``)."""
+        names = {b.node.value for b in attrs if b.kind == ASSIGN and isinstance(b.node, cst.Name)}
+        body = getattr(cls.node, "body", None)
+        if not names or not isinstance(body, cst.IndentedBlock):
+            return None
+        for stmt in body.body:
+            if not isinstance(stmt, cst.FunctionDef):
+                continue
+            for param in (*stmt.params.posonly_params, *stmt.params.params, *stmt.params.kwonly_params):
+                if param.name.value in names and param.annotation is not None:
+                    found = self._annotation_type(param.annotation.annotation, cls.parent or self.module_scope,
+                                                  depth + 1)
+                    if found is not None:
+                        return found
         return None
 
     def _class_of_self(self, name: str, scope: Scope) -> Optional[Scope]:

@@ -47,6 +47,8 @@ class ProjectIndex:
     classes: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     # modules already scanned (by module name)
     modules: Set[str] = field(default_factory=set)
+    # top-level names no project directory holds (stdlib, third-party): not searched again
+    _missing_roots: Set[str] = field(default_factory=set, repr=False)
 
     # ---------------------------------------------------------------- queries
     def canonical(self, qualname: str) -> str:
@@ -124,7 +126,13 @@ class ProjectIndex:
             if module in self.modules:
                 continue
             top = module.split(".")[0]
-            root = roots.get(top) or roots.get("")
+            root = roots.get(top)
+            if root is None and top not in self._missing_roots:
+                root = _find_root(roots.get(""), top)
+                if root is None:
+                    self._missing_roots.add(top)
+                else:
+                    roots[top] = root
             if root is None:
                 continue
             for candidate, name in _module_files(root, module):
@@ -237,6 +245,21 @@ def _absolute(source: str, module_name: str, is_package: bool) -> Optional[str]:
     if target:
         return f"{joined}.{target}" if joined else target
     return joined or None
+
+
+def _find_root(start: Optional[Path], top: str, levels: int = 4) -> Optional[Path]:
+    """The nearest directory at or above ``start`` holding package or module ``top``
+    (for files whose own directory is not a package, e.g. scripts next to a package)."""
+    directory = start
+    for _ in range(levels):
+        if directory is None:
+            return None
+        if (directory / top / "__init__.py").is_file() or (directory / f"{top}.py").is_file():
+            return directory
+        if directory.parent == directory:
+            return None
+        directory = directory.parent
+    return None
 
 
 def _module_files(root: Path, module: str) -> List[Tuple[Path, str]]:
