@@ -189,6 +189,7 @@ NON_COROUTINE_DECORATORS: FrozenSet[str] = frozenset({
     "fixture", "command", "group", "hybrid_command", "hybrid_group", "loop", "task",
     "shared_task", "unsync", "syncify", "sync", "to_sync", "async_generator",
     "abstractproperty", "setter", "getter", "deleter", "listener", "slash_command",
+    "reify", "lazy_property", "async_property", "async_cached_property", "alru_cache_property",
 })
 
 # Event-loop receivers we accept by name when their type is unknown (`self.loop`, `loop`).
