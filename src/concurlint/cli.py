@@ -205,7 +205,13 @@ def _fix(paths: Sequence[str], result: RunResult, settings: Settings, options: D
 
     stdin = "-" in paths
     unsafe = options["unsafe_fixes"]
-    fixing = fix_run(result, settings, unsafe=unsafe, write=not (options["diff"] or stdin), stdin=stdin)
+    project = None
+    if not stdin and (options["shard"] or options["diff_base"]):  # the run's index covers every file
+        from .discovery import discover
+
+        project = build_project_index(discover(paths, settings))
+    fixing = fix_run(result, settings, unsafe=unsafe, write=not (options["diff"] or stdin), stdin=stdin,
+                     project=project)
     for message in fixing.dropped:
         click.echo(f"concurlint: {message}", err=True)
     for message in fixing.errors:
