@@ -120,6 +120,7 @@ SIZE_PRESERVING: Dict[str, int] = {
     "builtins.enumerate": 0, "builtins.reversed": 0, "builtins.sorted": 0, "builtins.list": 0,
     "builtins.tuple": 0, "builtins.set": 0, "builtins.frozenset": 0, "builtins.iter": 0,
     "builtins.dict": 0, "builtins.filter": 1, "builtins.map": 1,
+    "asyncio.as_completed": 0,
 }
 # Iterables bounded by their shortest argument.
 SIZE_OF_SHORTEST: FrozenSet[str] = frozenset({"builtins.zip"})

@@ -99,6 +99,16 @@ def _target_names(construct: Optional[cst.CSTNode]) -> Set[str]:
     return names
 
 
+def _is_wrapper(name: Optional[str], call: cst.Call) -> bool:
+    """``wait_for(f(x), 5)``, ``create_eager_task(f(x))``: the first argument does the work."""
+    if not call.args or not isinstance(call.args[0].value, cst.Call) or call.args[0].keyword is not None:
+        return False
+    if name in AWAITABLE_WRAPPERS:
+        return True
+    last = _last_name(call.func) or ""
+    return "task" in last.lower()  # project helpers that schedule a coroutine
+
+
 def _comp_fors(comp: cst.BaseComp) -> List[cst.CompFor]:
     fors = []
     current: Optional[cst.CompFor] = comp.for_in
@@ -385,7 +395,7 @@ class UnboundedFanOut(Rule):
             name = self.ctx.resolve(first.func)
             if name in POOLED_AWAITABLES or _last_name(first.func) in POOLED_METHODS:
                 return None, ()
-            if name in AWAITABLE_WRAPPERS and first.args:
+            if _is_wrapper(name, first):
                 first = first.args[0].value
                 depth += 1
                 continue
@@ -543,7 +553,7 @@ class UnboundedFanOut(Rule):
             name = self.ctx.resolve(elt.func)
             if name in TASK_STARTERS or name in POOLED_AWAITABLES or _last_name(elt.func) in POOLED_METHODS:
                 return None  # a started task is judged where it is started
-            if name in AWAITABLE_WRAPPERS and elt.args:
+            if _is_wrapper(name, elt):
                 elt = elt.args[0].value
                 depth += 1
                 continue
