@@ -192,3 +192,22 @@ def test_directory_named_like_a_module(tmp_path: Path) -> None:
     (tmp_path / "x.py" / "inner.py").write_text(BLOCKING)
     result = run_cli("check", "--isolated", "--output-format", "concise", "x.py", cwd=tmp_path)
     assert result.stdout.startswith("x.py/inner.py:5:5: CCY201")
+
+
+def test_lone_cr_file_with_latin1_cookie() -> None:
+    source = decode_source(b"# -*- coding: latin-1 -*-\r# caf\xe9\r" + BLOCKING.replace("\n", "\r").encode(), "x.py")
+    assert (source.encoding, source.newline) == ("iso-8859-1", "\r")
+    assert "café" in source.text
+
+
+def test_fix_edits_are_reported_for_statement_and_expression_fixes() -> None:
+    text = ("import asyncio\nimport threading\n\nlock = threading.Lock()\n\n\nasync def main():\n"
+            "    loop = (asyncio.get_event_loop())\n    async with lock:\n        print(loop)\n")
+    result = check_source(decode_source(text.encode(), "x.py"), SETTINGS)
+    edits = {f.code: f.fix.edits for f in result.findings if f.fix is not None}
+    ((loop_edit,), (with_edit,)) = edits["CCY107"], edits["CCY106"]
+    lines = text.splitlines()
+    assert lines[loop_edit.start.line - 1][loop_edit.start.column - 1:loop_edit.end.column - 1] == "get_event_loop"
+    assert loop_edit.content == "get_running_loop"
+    assert lines[with_edit.start.line - 1][with_edit.start.column - 1:with_edit.end.column - 1] == "async "
+    assert with_edit.content == ""

@@ -6,13 +6,14 @@ so both report identical findings for identical input.
 from __future__ import annotations
 
 import os
+import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .config import Settings
 from .findings import Edit, Finding, Fix, Position, Text
@@ -92,7 +93,7 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
     except Exception as exc:  # the engine itself failed: report, keep other files going
         failures.append(("engine", exc, None))
     try:
-        findings = _to_findings(module, path, ctx.reports)
+        findings = _to_findings(module, path, ctx.reports, failures)
     except Exception as exc:
         failures.append(("engine", exc, None))
         findings = []
@@ -110,16 +111,24 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
     return result
 
 
-def _to_findings(module: cst.Module, path: str, reports: Sequence[Report]) -> List[Finding]:
+def _to_findings(module: cst.Module, path: str, reports: Sequence[Report],
+                 failures: List[Tuple[str, BaseException, Optional[cst.CSTNode]]]) -> List[Finding]:
     if not reports:
         return []
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     findings = []
     for report in reports:
-        span = positions[report.node]
+        span = positions.get(report.node)
+        if span is None:
+            failures.append((report.code, LookupError("reported a node that is not in this module"), None))
+            continue
         fix = report.fix
         if fix is not None and fix.replacements and not fix.edits:
-            fix = _with_edits(module, fix, positions)
+            try:
+                fix = _with_edits(module, fix, positions)
+            except Exception as exc:  # a broken fix must not cost the finding
+                failures.append((report.code, exc, None))
+                fix = None
         findings.append(Finding(
             path, report.code, report.message,
             Position(span.start.line, span.start.column + 1),
@@ -129,16 +138,56 @@ def _to_findings(module: cst.Module, path: str, reports: Sequence[Report]) -> Li
     return findings
 
 
-def _with_edits(module: cst.Module, fix: Fix, positions: Dict[cst.CSTNode, object]) -> Fix:
+def _with_edits(module: cst.Module, fix: Fix, positions: Mapping[cst.CSTNode, CodeRange]) -> Fix:
+    """Text edits for a fix's node replacements (for JSON/SARIF and ``--diff`` readers)."""
     edits = []
     for old, new in fix.replacements:
-        span = positions[old]  # type: ignore[index]
-        edits.append(Edit(
-            Position(span.start.line, span.start.column + 1),  # type: ignore[attr-defined]
-            Position(span.end.line, span.end.column + 1),  # type: ignore[attr-defined]
-            module.code_for_node(new),
-        ))
+        if isinstance(old, cst.BaseExpression) and isinstance(new, cst.BaseExpression):
+            # The span of an expression excludes its own parentheses: keep those in place.
+            extra = len(new.lpar) - len(old.lpar)
+            bare = new.with_changes(lpar=new.lpar[:max(extra, 0)], rpar=new.rpar[:max(extra, 0)])
+            span = positions[old]
+            edits.append(Edit(Position(span.start.line, span.start.column + 1),
+                              Position(span.end.line, span.end.column + 1),
+                              module.code_for_node(bare)))
+        else:  # statements and flattened nodes: render the module and take the changed region
+            edits.append(_region_edit(module.code, module.visit(_ReplaceOne(old, new)).code))
     return Fix(fix.title, fix.safe, tuple(edits), fix.replacements)
+
+
+class _ReplaceOne(cst.CSTTransformer):
+    def __init__(self, old: cst.CSTNode, new: object):
+        self.old, self.new = old, new
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return node is not self.old
+
+    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> object:
+        return self.new if original_node is self.old else updated_node
+
+
+def _region_edit(before: str, after: str) -> Edit:
+    """The one edit that turns ``before`` into ``after`` (common prefix/suffix removed)."""
+    start = 0
+    limit = min(len(before), len(after))
+    while start < limit and before[start] == after[start]:
+        start += 1
+    end_before, end_after = len(before), len(after)
+    while end_before > start and end_after > start and before[end_before - 1] == after[end_after - 1]:
+        end_before -= 1
+        end_after -= 1
+    return Edit(_offset_position(before, start), _offset_position(before, end_before),
+                after[start:end_after])
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def _offset_position(text: str, offset: int) -> Position:
+    line, line_start = 1, 0
+    for match in _NEWLINE.finditer(text, 0, offset):
+        line, line_start = line + 1, match.end()
+    return Position(line, offset - line_start + 1)
 
 
 def check_path(path: str, settings: Settings, project: Optional[ProjectIndex] = None,

@@ -44,7 +44,9 @@ def detect_newline(text: str) -> str:
 def decode_source(data: bytes, path: str = "<stdin>") -> SourceFile:
     """Decode ``data`` using its BOM or coding cookie, as the interpreter would."""
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        # tokenize splits lines on "\n" only; let it see a lone-CR file's cookie too
+        probe = data if b"\n" in data else data.replace(b"\r", b"\n")
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(probe).readline)
     except SyntaxError as exc:  # unknown codec, BOM/cookie conflict, bad cookie
         if "invalid or missing encoding" in str(exc):  # no cookie, bytes that are not UTF-8
             _decode_or_raise(data, "utf-8")
