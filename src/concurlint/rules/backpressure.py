@@ -540,8 +540,10 @@ class UnboundedFanOut(Rule):
                 return None
             values = [b.node for b in bindings if b.kind == ASSIGN and not b.with_item]
             for value in values:
-                if isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-                    return self._fan_out_source(node, value, depth + 1)
+                if isinstance(value, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.Call)):
+                    found = self._fan_out_source(node, value, depth + 1)
+                    if found is not None:
+                        return found
             if len(values) == len(bindings) and all(isinstance(v, (cst.List, cst.Set)) for v in values):
                 return self._appended_in_loop(node, source.value, function.node)
         return None
