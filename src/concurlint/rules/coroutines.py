@@ -237,9 +237,10 @@ class UnawaitedCoroutine(Rule):
         if not isinstance(node.func, (cst.Name, cst.Attribute)):
             return
         parent = self.ctx.parent
-        if not isinstance(parent, (cst.Expr, cst.Assign, cst.AnnAssign)):
+        if not isinstance(parent, (cst.Expr, cst.Assign, cst.AnnAssign, cst.ListComp, cst.SetComp,
+                                   cst.GeneratorExp)):
             return
-        fate = value_fate(self.ctx, node)
+        fate = value_fate(self.ctx, node, through_comprehension=True)
         if fate.kind == "other":
             return
         name = coroutine_function(self.ctx, node.func)
@@ -377,9 +378,12 @@ class DanglingTask(Rule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not isinstance(self.ctx.parent, cst.Expr):
+        parent = self.ctx.parent
+        if not isinstance(parent, (cst.Expr, cst.ListComp, cst.SetComp, cst.GeneratorExp)):
             return
         if _last_name(node.func) not in _TASK_LAST_NAMES and not isinstance(node.func, cst.Name):
+            return
+        if not isinstance(parent, cst.Expr) and value_fate(self.ctx, node, through_comprehension=True).kind != "discarded":
             return
         qualname = callee_name(self.ctx, node.func)
         if qualname not in TASK_FACTORIES or qualname in OWNED_TASK_FACTORIES:

@@ -310,9 +310,10 @@ class TaskExceptionNeverRetrieved(Rule):
         last = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
         if last not in ("create_task", "ensure_future") and not isinstance(func, cst.Name):
             return
-        if self.ctx.function is None or not isinstance(self.ctx.parent, (cst.Assign, cst.AnnAssign)):
+        if self.ctx.function is None or not isinstance(
+                self.ctx.parent, (cst.Assign, cst.AnnAssign, cst.ListComp, cst.SetComp)):
             return
-        fate = value_fate(self.ctx, node)
+        fate = value_fate(self.ctx, node, through_comprehension=True)
         if fate.kind != "name" or fate.awaited:
             return
         if callee_name(self.ctx, node.func) not in TASK_CREATORS:
@@ -366,13 +367,13 @@ class ExecutorFutureDiscarded(Rule):
         func = node.func
         if not isinstance(func, cst.Attribute) or func.attr.value not in ("submit", "map"):
             return
-        if not isinstance(self.ctx.parent, (cst.Expr, cst.Assign, cst.AnnAssign)):
+        if not isinstance(self.ctx.parent, (cst.Expr, cst.Assign, cst.AnnAssign, cst.ListComp, cst.SetComp)):
             return
         qualname = self.ctx.resolve(func)
         is_submit = qualname in EXECUTOR_SUBMIT
         if not is_submit and qualname not in EXECUTOR_MAP:
             return
-        fate = value_fate(self.ctx, node)
+        fate = value_fate(self.ctx, node, through_comprehension=is_submit)
         if fate.kind == "discarded":
             what = "Future" if is_submit else "result iterator"
             self.report(node, Text(

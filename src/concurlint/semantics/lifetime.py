@@ -137,14 +137,24 @@ def dotted_text(expr: cst.BaseExpression) -> str:
     return ""
 
 
-def value_fate(ctx, node: cst.BaseExpression) -> Fate:
-    """What the enclosing statement does with ``node``'s value (``node`` is being visited)."""
+def value_fate(ctx, node: cst.BaseExpression, through_comprehension: bool = False) -> Fate:
+    """What the enclosing statement does with ``node``'s value (``node`` is being visited).
+
+    ``through_comprehension``: when ``node`` is the element of a list/set comprehension
+    or generator expression, report what happens to the comprehension instead (every
+    value it produces shares that fate).
+    """
     ancestors = ctx.ancestors
     index = len(ancestors) - 1
     current: cst.CSTNode = node
     awaited = False
     if index >= 0 and isinstance(ancestors[index], cst.Await) and ancestors[index].expression is current:
         awaited = True
+        current = ancestors[index]
+        index -= 1
+    if (through_comprehension and index >= 0
+            and isinstance(ancestors[index], (cst.ListComp, cst.SetComp, cst.GeneratorExp))
+            and ancestors[index].elt is current):
         current = ancestors[index]
         index -= 1
     if index < 0:
