@@ -232,6 +232,8 @@ def test_cli_errors(tmp_path: Path, exercises: Path) -> None:
     assert result.exit_code == 2 and "does not exist" in result.output
     result = CliRunner().invoke(main, ["report", str(exercises)])
     assert result.exit_code == 2  # --html is required
+    result = CliRunner().invoke(main, ["report", "-", "--html", str(tmp_path / "r.html")])
+    assert result.exit_code == 2 and "standard input" in result.output
 
 
 def test_mark_line() -> None:

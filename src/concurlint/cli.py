@@ -460,6 +460,8 @@ def report_command(paths: Tuple[str, ...], html_file: str, title: Optional[str],
     from .reporters.html import render_html
 
     paths = paths or (".",)
+    if "-" in paths:
+        raise _fail("'concurlint report' checks files and directories, not standard input ('-')")
     lang = detect_lang(options["lang"])
     overrides = {key.replace("_", "-"): _split(options[key])
                  for key in ("select", "extend_select", "ignore", "exclude", "extend_exclude")}
