@@ -253,7 +253,9 @@ class UnboundedFanOut(Rule):
         "or in the enclosing function, a fixed set of workers reading from a queue, and loops "
         "that wait for each batch (`await gather(...)` inside the loop) count as limits. "
         "Literals, `range(<constant <= 100>)`, constant slices and `range(n)` worker counts are "
-        "not flagged; nor is work handed to an executor (bounded by `max_workers`).",
+        "not flagged; nor is work handed to an executor (bounded by `max_workers`), nor a "
+        "broadcast over objects the program already holds (a method of each item, "
+        "`conn.close()` for each connection, or a teardown coroutine such as `shutdown`/`stop`).",
         "检查对大小在代码中未知的集合的每一项都启动一个协程或任务的写法:"
         "`asyncio.gather(*(f(x) for x in xs))`、`gather(*[f(x) for x in xs])`、对这类列表调用 "
         "`as_completed(...)`/`wait(...)`、`[create_task(f(x)) for x in xs]`、在 `for` 循环中调用 "
@@ -261,7 +263,9 @@ class UnboundedFanOut(Rule):
         "在被启动的协程(同模块函数、嵌套函数或同类方法)或外层函数中用 `async with` 获取的信号量、"
         "从队列取任务的固定数量 worker、以及在循环内等待每一批完成(循环内 `await gather(...)`)"
         "都算作限制。字面量、`range(<常量 <= 100>)`、常量切片以及表示 worker 数量的 `range(n)` "
-        "不会被标记;交给线程池执行的任务(受 `max_workers` 限制)也不会。")
+        "不会被标记;交给线程池执行的任务(受 `max_workers` 限制)也不会;对程序已持有的对象逐个调用"
+        "(调用每一项自身的方法,如对每个连接 `conn.close()`,或 `shutdown`/`stop` 这类收尾协程)"
+        "属于广播,同样不会被标记。")
     why = Text(
         "The number of concurrent operations then equals the size of the input. With ten URLs "
         "that is fine; with a hundred thousand it opens a hundred thousand sockets at once, "
