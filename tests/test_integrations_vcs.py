@@ -206,7 +206,9 @@ def test_bad_shard_specs(text: str, tmp_path: Path) -> None:
         parse_shard(text)
     if text:
         result = run_cli("check", "--isolated", "--shard", text, ".", cwd=tmp_path)
-        assert result.returncode == 2 and "--shard must look like I/N" in result.stderr
+        assert result.returncode == 2, (result.stdout, result.stderr)
+        assert result.stderr.strip().splitlines() == [
+            f"concurlint: error: --shard must look like I/N with 1 <= I <= N (e.g. 2/4), got '{text}'"]
 
 
 def test_good_shard_specs() -> None:
