@@ -190,13 +190,23 @@ def check_then_act(ctx: Context, target: cst.BaseExpression,
     return None
 
 
+_AWAIT_CACHE: Dict[int, Tuple[cst.CSTNode, bool]] = {}
+
+
 def _contains_await(node: cst.CSTNode) -> bool:
+    cached = _AWAIT_CACHE.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    found = False
     for inner in walk_expression(node):
-        if isinstance(inner, cst.Await):
-            return True
-        if isinstance(inner, (cst.For, cst.With)) and inner.asynchronous is not None:
-            return True
-    return False
+        if isinstance(inner, cst.Await) or (
+                isinstance(inner, (cst.For, cst.With)) and inner.asynchronous is not None):
+            found = True
+            break
+    if len(_AWAIT_CACHE) > 4096:
+        _AWAIT_CACHE.clear()
+    _AWAIT_CACHE[id(node)] = (node, found)
+    return found
 
 
 def _suggest_lock(ctx: Context, kind: str, cls: Optional[Scope]) -> str:
@@ -277,13 +287,16 @@ class UnprotectedSharedMutation(Rule):
     )
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._check(node, node.target, "rmw")
+        if _maybe_shared(self.ctx, node.target):
+            self._check(node, node.target, "rmw")
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if len(node.targets) != 1:
             return
         target = node.targets[0].target
         if not isinstance(target, (cst.Name, cst.Attribute, cst.Subscript)):
+            return
+        if not _maybe_shared(self.ctx, target):
             return
         if _reads(node.value, target):
             self._check(node, target, "rmw")
@@ -328,6 +341,22 @@ class UnprotectedSharedMutation(Rule):
             f"{shared_en} state '{what}' {verb_en} in {where_en}, without holding a lock; "
             f"wrap it in '{lock}'",
             f"{shared_zh}状态 '{what}' 在 {where_zh}{verb_zh},但没有持有锁;请放进 '{lock}' 中"))
+
+
+def _maybe_shared(ctx: Context, target: cst.BaseExpression) -> bool:
+    """Cheap first test (no analysis): could ``target`` be shared state of a sync function?"""
+    function = ctx.function
+    if function is None or function.is_async or function.kind != "function":
+        return False
+    if isinstance(target, cst.Name):
+        return any(b.kind in (GLOBAL, NONLOCAL) for b in function.bindings.get(target.value, ()))
+    root, _attr = _root(target)
+    if root is None:
+        return False
+    local = function.bindings.get(root.value)
+    if not local:
+        return True  # module-level, closure or builtin
+    return any(b.kind in (PARAM, GLOBAL) for b in local)
 
 
 def _private_to_one_thread(ctx: Context, targets: ThreadTargets, cls: Scope, attr: str,
@@ -1127,6 +1156,9 @@ class ReadModifyWriteAcrossAwait(Rule):
             return
         target = node.targets[0].target
         if not isinstance(target, (cst.Name, cst.Attribute, cst.Subscript)):
+            return
+        shared = shared_kind(self.ctx, target, params=False)
+        if shared is None or shared[0] == "closure":
             return
         if _read_before_await(node.value, target) and not _sticky_flag(node.value, target):
             self._check(node, target)

@@ -306,10 +306,9 @@ def _may_start_threads(module: cst.Module) -> bool:
                         if _top(alias.name) in _CONCURRENCY_MODULES:
                             return True
                 elif isinstance(small, cst.ImportFrom):
-                    if small.module is not None and _top(small.module) in _CONCURRENCY_MODULES:
+                    if small.module is not None and _top(small.module) in _CONCURRENCY_MODULES \
+                            and not small.relative:
                         return True
-                    if small.relative:
-                        return True  # a sibling module may export a Thread subclass or pool
         elif isinstance(stmt, cst.BaseCompoundStatement):
             stack.extend(_nested_statements(stmt))
     return False
@@ -341,6 +340,26 @@ def _nested_statements(stmt: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 # --------------------------------------------------------------------------- the scan
 _LEAVE = object()
+_SCOPE_TYPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
+
+
+def _all_subclasses(base: type) -> Set[type]:
+    found: Set[type] = set()
+    work = [base]
+    while work:
+        for sub in work.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                work.append(sub)
+    return found
+
+
+_ANCESTOR_TYPES = frozenset(
+    _all_subclasses(cst.BaseCompoundStatement) | _SCOPE_TYPES | {
+        cst.SimpleStatementLine, cst.SimpleStatementSuite, cst.IndentedBlock, cst.Else, cst.Finally,
+        cst.ExceptHandler, cst.ExceptStarHandler, cst.ListComp, cst.SetComp, cst.DictComp,
+        cst.GeneratorExp, cst.Expr, cst.Assign,
+    })
 
 
 class _Scanner:
@@ -356,27 +375,30 @@ class _Scanner:
         ancestors: List[cst.CSTNode] = [ctx.module]
         stack: List[Tuple[object, cst.CSTNode, Scope, Optional[FunctionNode]]] = [
             (None, child, ctx.module_scope, None) for child in reversed(iter_children(ctx.module))]
+        call_type, scope_types, kept_types = cst.Call, _SCOPE_TYPES, _ANCESTOR_TYPES
         while stack:
             marker, node, scope, function = stack.pop()
             if marker is _LEAVE:
                 ancestors.pop()
                 continue
-            children_scope, children_function = scope, function
-            if isinstance(node, cst.Call):
-                self.call(node, scope, function, ancestors)
-            ancestors.append(node)
-            stack.append((_LEAVE, node, scope, function))
-            if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            node_type = type(node)
+            if node_type is call_type:
+                self.call(node, scope, function, ancestors)  # type: ignore[arg-type]
+            if node_type in kept_types:
+                # only statements, blocks, comprehensions and scopes: what lock/loop checks read
+                ancestors.append(node)
+                stack.append((_LEAVE, node, scope, function))
+            if node_type in scope_types:
                 inner_scope = self.enter(node, scope, function)
                 outer, inner = _split(node)
-                inner_function = node if not isinstance(node, cst.ClassDef) else function
+                inner_function = node if node_type is not cst.ClassDef else function
                 for child in reversed(inner):
                     stack.append((None, child, inner_scope, inner_function))  # type: ignore[arg-type]
                 for child in reversed(outer):
-                    stack.append((None, child, children_scope, children_function))
+                    stack.append((None, child, scope, function))
             else:
                 for child in reversed(iter_children(node)):
-                    stack.append((None, child, children_scope, children_function))
+                    stack.append((None, child, scope, function))
         self.finish()
 
     def enter(self, node: cst.CSTNode, parent: Scope, function: Optional[FunctionNode]) -> Scope:
@@ -478,7 +500,9 @@ class _Scanner:
                 node = bindings[0].node
                 if isinstance(node, cst.ClassDef):
                     return self.out.classes.get(node)
-        if isinstance(expr, (cst.Name, cst.Attribute, cst.Call)):
+        if isinstance(expr, cst.Name) or (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+            if not self.class_by_qualname:
+                return None
             found = ctx.type_of(expr, scope)
             if found is not None and found in self.class_by_qualname:
                 return self.class_by_qualname[found][1]
