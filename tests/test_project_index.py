@@ -142,6 +142,8 @@ def test_line_scan_nesting_strings_and_decorators(tmp_path: Path) -> None:
         "    async def outer(self):\n        async def inner():\n            yield 1\n        return inner\n"
         "    class Inner:\n        async def deep(self):\n            pass\n"
         "async def after():\n    pass\n"
+        "@typing.overload\nasync def over(x: int) -> int: ...\n"
+        "async def over(x):\n    return x\n"
     )})
     index = build_project_index([str(tmp_path / "pkg" / "m.py"), str(tmp_path / "pkg" / "__init__.py")])
     assert index.is_coroutine_function("pkg.m.guarded") is True
@@ -152,6 +154,7 @@ def test_line_scan_nesting_strings_and_decorators(tmp_path: Path) -> None:
     assert index.is_coroutine_function("pkg.m.A.inner") is None
     assert index.is_coroutine_function("pkg.m.A.Inner.deep") is True
     assert index.is_coroutine_function("pkg.m.after") is True
+    assert index.is_coroutine_function("pkg.m.over") is True
 
 
 def test_unparsable_and_unreadable_files_are_skipped(tmp_path: Path) -> None:

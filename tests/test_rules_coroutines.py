@@ -208,3 +208,12 @@ def test_sequential_awaits_only_when_independent() -> None:
             "async def f(urls):\n    out = {}\n    for u in urls:\n        out[u] = await get(u)\n"
             "    prev = None\n    for u in urls:\n        prev = await get(prev)\n")
     assert codes(text, ["CCY109"]) == [(6, "CCY109")]
+
+
+def test_overloaded_coroutine_function() -> None:
+    text = ("from typing import overload\n"
+            "@overload\nasync def get(x: int) -> int: ...\n"
+            "@overload\nasync def get(x: str) -> str: ...\n"
+            "async def get(x):\n    return x\n"
+            "async def main():\n    get(1)\n")
+    assert codes(text) == [(9, "CCY101")]

@@ -46,6 +46,10 @@ def _decorator_name(decorator: cst.Decorator) -> str:
     return ""
 
 
+def _is_overload(func: cst.FunctionDef) -> bool:
+    return any(_decorator_name(d) == "overload" for d in func.decorators)
+
+
 def is_coroutine_def(ctx: Context, func: cst.FunctionDef) -> bool:
     """``async def`` whose call returns a coroutine (not an async generator, not re-wrapped)."""
     if func.asynchronous is None:
@@ -70,15 +74,18 @@ def _same_module_coroutine(ctx: Context, qualname: str) -> Optional[bool]:
     if not bindings:
         return None
     if len(parts) == 1:
-        if all(b.kind == ASYNC_DEF for b in bindings):
-            return all(is_coroutine_def(ctx, b.node) for b in bindings)  # type: ignore[arg-type]
-        return False if all(b.kind in (DEF, ASYNC_DEF) for b in bindings) else None
+        # `@overload` stubs are not the runtime definition
+        real = [b for b in bindings if not (isinstance(b.node, cst.FunctionDef) and _is_overload(b.node))]
+        if real and all(b.kind == ASYNC_DEF for b in real):
+            return all(is_coroutine_def(ctx, b.node) for b in real)  # type: ignore[arg-type]
+        return False if all(b.kind in (DEF, ASYNC_DEF) for b in real) else None
     if len(parts) == 2 and len(bindings) == 1 and bindings[0].kind == CLASS:
         cls = bindings[0].node
         found: Optional[bool] = None
         if isinstance(cls, cst.ClassDef) and isinstance(cls.body, cst.IndentedBlock):
             for stmt in cls.body.body:
-                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == parts[1]:
+                if (isinstance(stmt, cst.FunctionDef) and stmt.name.value == parts[1]
+                        and not _is_overload(stmt)):
                     found = is_coroutine_def(ctx, stmt) if found in (None, True) else False
         return found
     return None
@@ -406,6 +413,8 @@ def _describe_work(expr: Optional[cst.BaseExpression]) -> str:
         text = dotted_text(expr.func)
         if text:
             return f"'{text}()'"
+    elif isinstance(expr, (cst.Name, cst.Attribute)) and dotted_text(expr):
+        return f"'{dotted_text(expr)}'"
     return "its coroutine"
 
 

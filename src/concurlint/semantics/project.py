@@ -373,8 +373,10 @@ class _LineScan:
             if match.re is _DEF_AT:
                 qualname = f"{prefix}.{match.group(1)}" if prefix else ""
                 line_start = text.rfind("\n", 0, position) + 1
-                coroutine = is_async and not any(
-                    d in NON_COROUTINE_DECORATORS for d in _decorators(text, line_start))
+                decorators = _decorators(text, line_start)
+                if "overload" in decorators:
+                    qualname = ""  # a typing stub, not the runtime definition
+                coroutine = is_async and not any(d in NON_COROUTINE_DECORATORS for d in decorators)
                 defs.append([indent, qualname, coroutine])
             else:  # class
                 qualname = f"{prefix}.{match.group(1)}" if prefix else ""
