@@ -431,3 +431,14 @@ def test_fix_in_list_comprehension() -> None:
     text = "import asyncio, time\n\nasync def f():\n    return [time.sleep(1) for _ in range(2)]\n"
     (fixed,) = apply_fix(text)
     assert fixed is not None and "[await asyncio.sleep(1) for _ in range(2)]" in fixed
+
+
+def test_self_attribute_built_from_other_attributes_and_locals() -> None:
+    text = (
+        "import sqlite3\nfrom pymongo import MongoClient\n\nclass Repo:\n    def __init__(self, path):\n"
+        "        conn = sqlite3.connect(path)\n        self.conn = conn\n        self.cur = self.conn.cursor()\n"
+        "        self.db = MongoClient()['app']\n        self.users = self.db.users\n\n"
+        "    async def get(self):\n        self.cur.execute('x')\n        self.users.find_one({})\n"
+        "        return self.conn.total_changes\n"
+    )
+    assert codes(text) == [(13, "CCY208"), (14, "CCY208")]

@@ -234,10 +234,11 @@ class Context:
     def _binding_type(self, bindings: List[Binding], owner: Scope, depth: int) -> Optional[str]:
         for binding in bindings:
             found: Optional[str] = None
+            where = binding.value_scope or owner
             if binding.annotation is not None:
-                found = self._annotation_type(binding.annotation, owner, depth)
+                found = self._annotation_type(binding.annotation, where, depth)
             if found is None and binding.kind == ASSIGN and isinstance(binding.node, cst.BaseExpression):
-                found = self.type_of(binding.node, owner, depth + 1)
+                found = self.type_of(binding.node, where, depth + 1)
                 if found is not None and binding.with_item:
                     found = ENTER_RESULT.get(found, found)
             if found is None and binding.kind == CLASS:
@@ -296,7 +297,7 @@ class Context:
             return None
         for binding in bindings:
             if binding.kind == ASSIGN and isinstance(binding.node, cst.Call):
-                found = self.made_by(binding.node, owner, _depth + 1)
+                found = self.made_by(binding.node, binding.value_scope or owner, _depth + 1)
                 if found is not None:
                     return found
         return None

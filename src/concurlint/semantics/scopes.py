@@ -34,6 +34,9 @@ class Binding:
     qualname: Optional[str] = None  # for imports: the imported object's qualified name
     annotation: Optional[cst.BaseExpression] = None
     with_item: bool = False  # bound by `with X as name` (value is X's __enter__ result)
+    # for `self.x = value` attributes: the method scope `value` is evaluated in (its
+    # locals and `self`), so `self.cur = self.conn.cursor()` can be typed from other methods.
+    value_scope: Optional["Scope"] = None
 
 
 @dataclass
@@ -218,7 +221,8 @@ class BindingCollector:
         if (cls is not None and isinstance(target.value, cst.Name)
                 and target.value.value == self.scope.first_param):
             cls.attributes.setdefault(target.attr.value, []).append(
-                Binding(target.attr.value, ASSIGN, value, annotation=annotation, with_item=with_item))
+                Binding(target.attr.value, ASSIGN, value, annotation=annotation, with_item=with_item,
+                        value_scope=self.scope))
 
 
 def add_parameters(scope: Scope, params: cst.Parameters) -> None:
