@@ -69,7 +69,7 @@ def shared_kind(ctx: Context, target: cst.BaseExpression,
     """What shared state ``target`` (a write target) names.
 
     ("global", None, None) / ("closure", None, None) / ("module", None, None) /
-    ("self", class scope, attribute), or None for local state.
+    ("self", class scope, attribute), ("closure", owner scope, None), or None for local state.
     """
     function = _function_scope(ctx)
     if function is None:
@@ -79,7 +79,8 @@ def shared_kind(ctx: Context, target: cst.BaseExpression,
         if GLOBAL in kinds:
             return ("global", None, None)
         if NONLOCAL in kinds:
-            return ("closure", None, None)
+            _bindings, owner = ctx.lookup(target.value)
+            return ("closure", owner, None)
         return None
     root, attr = _root(target)
     if root is None:
@@ -104,7 +105,7 @@ def shared_kind(ctx: Context, target: cst.BaseExpression,
         if all(b.kind == PARAM for b in bindings) and owner.enclosing_class is not None \
                 and owner.first_param == root.value:
             return None
-        return ("closure", None, None)
+        return ("closure", owner, None)
     if params and owner is function and any(b.kind == PARAM for b in bindings):
         shared = thread_targets(ctx).shared_params.get(function.node)  # type: ignore[arg-type]
         if shared and root.value in shared:
@@ -319,6 +320,8 @@ class UnprotectedSharedMutation(Rule):
         if is_protected(ctx, ctx.ancestors, node):
             return
         kind, cls, attr = shared
+        if kind == "closure" and not _closure_shared_with_thread(targets, cls, origin):
+            return
         if kind == "self" and cls is not None and attr is not None and \
                 _private_to_one_thread(ctx, targets, cls, attr, fn_node, origin):  # type: ignore[arg-type]
             return
@@ -341,6 +344,25 @@ class UnprotectedSharedMutation(Rule):
             f"{shared_en} state '{what}' {verb_en} in {where_en}, without holding a lock; "
             f"wrap it in '{lock}'",
             f"{shared_zh}状态 '{what}' 在 {where_zh}{verb_zh},但没有持有锁;请放进 '{lock}' 中"))
+
+
+def _closure_shared_with_thread(targets: ThreadTargets, owner: Optional[Scope], origin: Origin) -> bool:
+    """Closure state is shared when the thread runs a function nested in the owner of that
+    state (the owner's frame lives on in the starting thread); a function that creates
+    the state inside the thread keeps it private to that thread."""
+    if owner is None:
+        return True
+    current: Optional[FunctionNode] = origin.root
+    seen = 0
+    while current is not None and seen < 50:
+        info = targets.functions.get(current)
+        if info is None:
+            return False
+        if info.parent is owner.node:
+            return True
+        current = info.parent
+        seen += 1
+    return False
 
 
 def _maybe_shared(ctx: Context, target: cst.BaseExpression) -> bool:
@@ -1001,6 +1023,8 @@ class LockAcquireWithoutRelease(Rule):
             fname = function.name.value.lower() if isinstance(function, cst.FunctionDef) else ""
             if isinstance(receiver, cst.Attribute) or any(w in fname for w in ("acquire", "lock", "enter")):
                 return  # acquired here, released by another method (a lock protocol)
+            if function is not None and isinstance(receiver, cst.Name) and _is_local_name(ctx, receiver):
+                return  # a lock made in this function dies with it
         lock = _code(ctx, receiver)
         async_kw = "async " if isinstance(parent, cst.Await) else ""
         self.report(node, Text(
@@ -1008,6 +1032,14 @@ class LockAcquireWithoutRelease(Rule):
             f"leaves the lock held forever: use '{async_kw}with {lock}:'",
             f"'{lock}.acquire()' 之后没有 'try: ... finally: {lock}.release()';一旦抛出异常锁就永远不会释放:"
             f"请使用 '{async_kw}with {lock}:'"))
+
+
+def _is_local_name(ctx: Context, name: cst.Name) -> bool:
+    scope = _function_scope(ctx)
+    if scope is None:
+        return False
+    bindings = scope.bindings.get(name.value)
+    return bool(bindings) and all(b.kind == ASSIGN for b in bindings)
 
 
 def _enclosing_function(ancestors: Sequence[cst.CSTNode]) -> Optional[cst.FunctionDef]:
