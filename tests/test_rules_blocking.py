@@ -442,3 +442,17 @@ def test_self_attribute_built_from_other_attributes_and_locals() -> None:
         "        return self.conn.total_changes\n"
     )
     assert codes(text) == [(13, "CCY208"), (14, "CCY208")]
+
+
+def test_loop_over_a_list_of_threads_or_futures() -> None:
+    text = (
+        "import threading\nfrom concurrent.futures import ThreadPoolExecutor, as_completed\n\n"
+        "async def main(urls):\n"
+        "    threads = [threading.Thread(target=print, args=(i,)) for i in range(3)]\n"
+        "    for t in threads:\n        t.start()\n    for t in threads:\n        t.join()\n"
+        "    with ThreadPoolExecutor() as ex:\n        futs = [ex.submit(print, u) for u in urls]\n"
+        "        for f in futs:\n            f.result()\n"
+        "        for f in as_completed(futs):\n            f.result()\n"
+        "    for name in urls:\n        name.join()\n"
+    )
+    assert codes(text) == [(9, "CCY205"), (13, "CCY205"), (14, "CCY205")]

@@ -190,7 +190,10 @@ class Context:
             bindings, owner = self.lookup(expr.value, scope)
             if not bindings or owner is None:
                 return None
-            return self._binding_type(bindings, owner, _depth)
+            found = self._binding_type(bindings, owner, _depth)
+            if found is None and owner is self.scope:
+                found = self._loop_element_type(expr.value, _depth)
+            return found
         if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
             cls = self._class_of_self(expr.value.value, scope)
             if cls is not None:
@@ -204,6 +207,34 @@ class Context:
                 if class_level:
                     return self._binding_type(class_level, cls, _depth)
         return self._derived_type(expr, scope, _depth)
+
+    def _loop_element_type(self, name: str, depth: int) -> Optional[str]:
+        """``for t in threads:`` (we are inside that loop) where ``threads`` is a list/tuple
+        display or comprehension of typed items: ``t`` has the items' type. Iterating a call
+        result (``as_completed(fs)``) says nothing about the items and gives None."""
+        for ancestor in reversed(self.ancestors):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return None
+            if (isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name)
+                    and ancestor.target.value == name):
+                return self._element_type(ancestor.iter, depth + 1)
+        return None
+
+    def _element_type(self, iterable: cst.BaseExpression, depth: int) -> Optional[str]:
+        if depth > _MAX_DEPTH:
+            return None
+        if isinstance(iterable, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return self.type_of(iterable.elt, self.scope, depth + 1)
+        if isinstance(iterable, (cst.List, cst.Tuple, cst.Set)) and iterable.elements:
+            types = {self.type_of(e.value, self.scope, depth + 1) for e in iterable.elements
+                     if not isinstance(e, cst.StarredElement)}
+            return types.pop() if len(types) == 1 else None
+        if isinstance(iterable, cst.Name):
+            bindings, _ = self.lookup(iterable.value)
+            if bindings and len(bindings) == 1 and bindings[0].kind == ASSIGN and isinstance(
+                    bindings[0].node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.List, cst.Tuple, cst.Set)):
+                return self._element_type(bindings[0].node, depth + 1)
+        return None
 
     def _method_result(self, func: cst.BaseExpression, scope: Scope, depth: int) -> Optional[str]:
         """``<typed receiver>.method()`` when ``resolve`` went another way
