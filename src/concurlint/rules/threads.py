@@ -303,6 +303,10 @@ class UnprotectedSharedMutation(Rule):
             self._check(node, target, "rmw")
         elif isinstance(target, cst.Subscript) and check_then_act(self.ctx, target, self.ctx.ancestors) is not None:
             self._check(node, target, "cta")
+        else:
+            names = {n.value for n in walk_expression(node.value) if isinstance(n, cst.Name)}
+            if names and _local_read_then_await(target, names, node, self.ctx.ancestors, require_await=False):
+                self._check(node, target, "rmw")
 
     def _check(self, node: cst.CSTNode, target: cst.BaseExpression, pattern: str) -> None:
         ctx = self.ctx
@@ -1314,9 +1318,11 @@ def _await_between(guard: cst.If, write: cst.CSTNode, ancestors: Sequence[cst.CS
 
 
 def _local_read_then_await(target: cst.BaseExpression, names: Set[str], write: cst.CSTNode,
-                           ancestors: Sequence[cst.CSTNode]) -> bool:
-    """``n = self.n`` ... ``await`` ... ``self.n = n + 1`` in the same function."""
-    awaited = isinstance(write, (cst.Assign, cst.AugAssign)) and _contains_await(write.value)
+                           ancestors: Sequence[cst.CSTNode], require_await: bool = True) -> bool:
+    """``n = self.n`` ... ``await`` ... ``self.n = n + 1`` in the same function (without
+    ``require_await``: ``temp = counter; temp += 1; counter = temp``)."""
+    awaited = not require_await or (
+        isinstance(write, (cst.Assign, cst.AugAssign)) and _contains_await(write.value))
     child: cst.CSTNode = write
     for ancestor in reversed(ancestors):
         if isinstance(ancestor, _SCOPE_NODES):
@@ -1337,9 +1343,9 @@ def _local_read_then_await(target: cst.BaseExpression, names: Set[str], write: c
                             if _reads(small.value, target):
                                 return awaited
                             names.discard(small.targets[0].target.value)
-                if _contains_await(stmt):
+                if not awaited and _contains_await(stmt):
                     awaited = True
-        elif isinstance(ancestor, (cst.If, cst.While)) and isinstance(child, cst.BaseSuite) \
+        elif not awaited and isinstance(ancestor, (cst.If, cst.While)) and isinstance(child, cst.BaseSuite) \
                 and _contains_await(ancestor.test):
             awaited = True
         child = ancestor
