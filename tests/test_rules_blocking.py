@@ -456,3 +456,12 @@ def test_loop_over_a_list_of_threads_or_futures() -> None:
         "    for name in urls:\n        name.join()\n"
     )
     assert codes(text) == [(9, "CCY205"), (13, "CCY205"), (14, "CCY205")]
+
+
+def test_sockets_unpacked_from_accept() -> None:
+    text = (
+        "import socket\n\nasync def handle(port):\n    srv = socket.socket()\n    srv.listen()\n"
+        "    conn, addr = srv.accept()\n    data = conn.recv(1024)\n    a, *rest = srv.accept()\n"
+        "    a.recv(1)\n    x, y = 1, 2\n    return x.recv(1)\n"
+    )
+    assert codes(text) == [(6, "CCY207"), (7, "CCY207"), (8, "CCY207")]

@@ -6,7 +6,7 @@ Values are the qualified type of the result. Classes map to themselves so that
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable
+from typing import Dict, Iterable, Optional, Tuple
 
 
 def _self_typed(names: Iterable[str]) -> Dict[str, str]:
@@ -225,3 +225,11 @@ RETURN_TYPES.update({
     "requests.delete": "requests.Response",
     "requests.head": "requests.Response",
 })
+
+# What `a, b = call()` binds, item by item (None: unknown), keyed by the callee.
+UNPACKED_TYPES: Dict[str, Tuple[Optional[str], ...]] = {
+    "socket.socket.accept": ("socket.socket", None),
+    "socket.socketpair": ("socket.socket", "socket.socket"),
+    "asyncio.open_connection": ("asyncio.StreamReader", "asyncio.StreamWriter"),
+    "asyncio.open_unix_connection": ("asyncio.StreamReader", "asyncio.StreamWriter"),
+}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from ..apis import ENTER_RESULT, canonical, returned_type
-from ..apis.types import ATTRIBUTE_TYPES, ITEM_TYPES, OPERATOR_TYPES
+from ..apis.types import ATTRIBUTE_TYPES, ITEM_TYPES, OPERATOR_TYPES, UNPACKED_TYPES
 from ..findings import Fix, Text
 from .scopes import (
     ASSIGN, ASYNC_DEF, CLASS, DEF, GLOBAL, IMPORT, NONLOCAL, PARAM, Binding, Scope,
@@ -272,6 +272,14 @@ class Context:
                 found = self.type_of(binding.node, where, depth + 1)
                 if found is not None and binding.with_item:
                     found = ENTER_RESULT.get(found, found)
+            unpacked = binding.unpacked_from
+            if isinstance(unpacked, cst.Await):
+                unpacked = unpacked.expression
+            if found is None and isinstance(unpacked, cst.Call):
+                callee = self._resolve(unpacked.func, where, depth + 1)
+                items = UNPACKED_TYPES.get(callee) if callee is not None else None
+                if items is not None and binding.unpack_index < len(items):
+                    found = items[binding.unpack_index]
             if found is None and binding.kind == CLASS:
                 found = None
             if found is not None:

@@ -37,6 +37,9 @@ class Binding:
     # for `self.x = value` attributes: the method scope `value` is evaluated in (its
     # locals and `self`), so `self.cur = self.conn.cursor()` can be typed from other methods.
     value_scope: Optional["Scope"] = None
+    # `a, b = value` (kind OTHER): the unpacked value and this name's position in it
+    unpacked_from: Optional[cst.BaseExpression] = None
+    unpack_index: int = -1
 
 
 @dataclass
@@ -205,11 +208,16 @@ class BindingCollector:
         if isinstance(target, cst.Name):
             self.scope.add(Binding(target.value, kind, value, annotation=annotation, with_item=with_item))
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
+            starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
+            for index, element in enumerate(target.elements):
                 inner = element.value
                 if isinstance(inner, cst.StarredElement):
                     inner = inner.value
-                self.target(inner, OTHER, None)
+                if (isinstance(inner, cst.Name) and kind == ASSIGN and value is not None
+                        and not starred and not with_item):
+                    self.scope.add(Binding(inner.value, OTHER, None, unpacked_from=value, unpack_index=index))
+                else:
+                    self.target(inner, OTHER, None)
         elif isinstance(target, cst.StarredElement):
             self.target(target.value, OTHER, None)
         elif isinstance(target, cst.Attribute) and self.record_attributes and self.scope.kind == "function":
