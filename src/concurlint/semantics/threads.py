@@ -368,6 +368,8 @@ class _Scanner:
         self.out = out
         self.class_by_qualname: Dict[str, Tuple[cst.ClassDef, Scope]] = {}
         self.pending_sites: List[Tuple[StartSite, Scope, Starter]] = []
+        # (function, parameter, method, call, protected) for method calls on parameters
+        self.param_calls: List[Tuple[FunctionNode, str, str, cst.Call, bool]] = []
 
     # ---- walk
     def run(self) -> None:
@@ -444,6 +446,14 @@ class _Scanner:
         if callee is not None:
             self.out.edges.append(Edge(function, callee, node,
                                        is_protected(self.ctx, ancestors, node, scope)))
+        elif (function is not None and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+              and self.class_by_qualname):
+            # `counter.increment()` on a parameter: resolved once we know what the starts pass
+            bindings = scope.bindings.get(func.value.value)
+            if bindings and all(b.kind == "param" for b in bindings) \
+                    and scope.first_param != func.value.value:
+                self.param_calls.append((function, func.value.value, func.attr.value, node,
+                                         is_protected(self.ctx, ancestors, node, scope)))
 
     def start_site(self, node: cst.Call, scope: Scope, function: Optional[FunctionNode],
                    ancestors: List[cst.CSTNode]) -> None:
@@ -594,6 +604,7 @@ class _Scanner:
             if site.callable_expr is not None:
                 site.targets = self.targets_of(site.callable_expr, scope)
             out.sites.append(site)
+            self.parameter_edges(site, scope)
         self.shared_parameters()
         # reachability through unprotected calls
         by_caller: Dict[Optional[FunctionNode], List[Edge]] = {}
@@ -615,6 +626,31 @@ class _Scanner:
                         work.append(edge.callee)
 
 
+    def parameter_edges(self, site: StartSite, scope: Scope) -> None:
+        """``submit(work, counter)`` with ``counter = Counter()``: ``counter.m()`` in ``work``
+        calls ``Counter.m``."""
+        if not self.param_calls or not site.passed:
+            return
+        for target in site.targets:
+            if not isinstance(target, cst.FunctionDef):
+                continue
+            calls = [c for c in self.param_calls if c[0] is target]
+            if not calls:
+                continue
+            params = _parameter_names(target, self.out.functions.get(target), site)
+            for key, expr, _same in site.passed:
+                name = params[key] if isinstance(key, int) and key < len(params) else key
+                if not isinstance(name, str):
+                    continue
+                cls = self.class_of(expr, scope) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+                if cls is None:
+                    continue
+                for _fn, param, method_name, call, protected in calls:
+                    if param == name:
+                        method = self.method(cls, method_name)
+                        if method is not None:
+                            self.out.edges.append(Edge(target, method, call, protected))
+
     def shared_parameters(self) -> None:
         """Parameters of thread targets that receive the same object in several threads."""
         per_target: Dict[FunctionNode, int] = {}
@@ -628,18 +664,21 @@ class _Scanner:
                 if not isinstance(target, cst.FunctionDef):
                     continue
                 several = site.repeated or per_target.get(target, 0) > 1
-                params = [p.name.value for p in (*target.params.posonly_params, *target.params.params)]
-                info = self.out.functions.get(target)
-                bound = (info is not None and info.class_scope is not None
-                         and isinstance(site.callable_expr, cst.Attribute) and not target.decorators)
-                if bound and params:
-                    params = params[1:]
+                params = _parameter_names(target, self.out.functions.get(target), site)
                 for key, expr, same_object in site.passed:
                     if not (same_object and several):
                         continue
                     name = params[key] if isinstance(key, int) and key < len(params) else key
                     if isinstance(name, str):
                         self.out.shared_params.setdefault(target, set()).add(name)
+
+
+def _parameter_names(target: cst.FunctionDef, info: Optional[FunctionInfo], site: StartSite) -> List[str]:
+    """Positional parameter names as seen by the start site (``self`` dropped for bound methods)."""
+    params = [p.name.value for p in (*target.params.posonly_params, *target.params.params)]
+    bound = (info is not None and info.class_scope is not None
+             and isinstance(site.callable_expr, cst.Attribute) and not target.decorators)
+    return params[1:] if bound and params else params
 
 
 _MAP_LIKE = frozenset({"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async"})
