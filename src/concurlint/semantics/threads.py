@@ -451,7 +451,7 @@ class _Scanner:
             # `counter.increment()` on a parameter: resolved once we know what the starts pass
             bindings = scope.bindings.get(func.value.value)
             if bindings and all(b.kind == "param" for b in bindings) \
-                    and scope.first_param != func.value.value:
+                    and not (scope.enclosing_class is not None and scope.first_param == func.value.value):
                 self.param_calls.append((function, func.value.value, func.attr.value, node,
                                          is_protected(self.ctx, ancestors, node, scope)))
 
