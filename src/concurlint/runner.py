@@ -276,6 +276,7 @@ class _Run:
         self.results: List[Optional[FileResult]] = [None] * len(self.files)
         self.done = 0
         self.fingerprint = project_fingerprint(project) if store is not None else ""
+        self._packages: Dict[str, Any] = {}
 
     def _finish(self, index: int, result: FileResult) -> None:
         self.results[index] = result
@@ -301,13 +302,23 @@ class _Run:
             if self.store is not None:
                 from .cache import content_hash
 
-                key = self.store.key(path, module_name_for(path), content_hash(data), self.fingerprint)
+                key = self.store.key(path, self._package_of(path), content_hash(data), self.fingerprint)
                 hit = self.store.get(key, path)
                 if hit is not None:
                     findings, tracebacks = hit
                     self._finish(index, _with_source(FileResult(path, findings, tracebacks), data))
                     continue
             yield _Task(index, path, data, key)
+
+    def _package_of(self, path: str) -> Any:
+        """What the module name of ``path`` depends on besides its name: the package
+        around its directory (memoised per directory; ``module_name_for`` resolves
+        symbolic links, which costs a few system calls per path component)."""
+        directory = os.path.dirname(os.path.abspath(path))
+        found = self._packages.get(directory)
+        if found is None:
+            found = self._packages[directory] = module_name_for(os.path.join(directory, "__probe__.py"))
+        return (found, os.path.basename(path))
 
     def _store(self, task: _Task, result: FileResult) -> None:
         if self.store is not None and task.key is not None and not result.tracebacks:

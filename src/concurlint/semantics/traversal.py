@@ -50,17 +50,41 @@ def child_fields(cls: type) -> Tuple[str, ...]:
     return fields
 
 
+# isinstance() on libcst classes goes through ABCMeta.__instancecheck__ (slow, and
+# called for every field of every node): the traversal asks a per-type cache instead.
+# Kinds: 1 a node, 2 a tuple/list (of nodes, maybe), 0 anything else.
+_kinds: Dict[type, int] = {}
+
+
+def _kind(cls: type) -> int:
+    kind = _kinds.get(cls)
+    if kind is None:
+        kind = 1 if issubclass(cls, cst.CSTNode) else 2 if issubclass(cls, (tuple, list)) else 0
+        _kinds[cls] = kind
+    return kind
+
+
 def iter_children(node: cst.CSTNode) -> List[cst.CSTNode]:
     """The child nodes a rule may care about, in source order."""
     children: List[cst.CSTNode] = []
-    if isinstance(node, _LEAF_TYPES):
+    cls = type(node)
+    if cls in _LEAF_SET:
         return children
-    for name in child_fields(type(node)):
+    kinds = _kinds
+    for name in child_fields(cls):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        kind = kinds.get(type(value))
+        if kind is None:
+            kind = _kind(type(value))
+        if kind == 1:
             children.append(value)
-        elif isinstance(value, (tuple, list)):
-            children.extend(v for v in value if isinstance(v, cst.CSTNode))
+        elif kind == 2:
+            for item in value:
+                item_kind = kinds.get(type(item))
+                if item_kind is None:
+                    item_kind = _kind(type(item))
+                if item_kind == 1:
+                    children.append(item)
     return children
 
 
@@ -100,6 +124,11 @@ def _concrete_subclasses(node_type: type) -> List[type]:
     for sub in node_type.__subclasses__():
         found.extend(t for t in _concrete_subclasses(sub) if t not in found)
     return found
+
+
+_LEAF_SET = frozenset(t for leaf in _LEAF_TYPES for t in _concrete_subclasses(leaf))
+_SCOPED_SET = frozenset(
+    t for scoped in (cst.FunctionDef, cst.ClassDef, cst.Lambda) for t in _concrete_subclasses(scoped))
 
 
 Failure = Tuple[str, BaseException, Optional[cst.CSTNode]]
@@ -153,7 +182,7 @@ def walk(module: cst.Module, ctx: Context, dispatcher: Dispatcher,
             call(handlers, node)
         ancestors.append(node)
         stack.append((_LEAVE, node))
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        if type(node) in _SCOPED_SET:  # FunctionDef, ClassDef, Lambda (and subclasses)
             _schedule_scoped(node, stack)
         else:
             for child in reversed(iter_children(node)):
