@@ -1200,7 +1200,9 @@ class ReadModifyWriteAcrossAwait(Rule):
             self._check(node, target)
             return
         guard = check_then_act(self.ctx, target, self.ctx.ancestors) if isinstance(target, cst.Subscript) else None
-        if guard is None:
+        if guard is None and _reads(node.value, target):
+            # `if self.n > 0: await ...; self.n = self.n - 1` (a plain store such as
+            # `self.state = ON` after `if self.state != ON: await ...` is not an update)
             guard = _guarding_comparison(target, self.ctx.ancestors)
         if guard is not None and _await_between(guard, node, self.ctx.ancestors):
             self._check(node, target, "cta")
