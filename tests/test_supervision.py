@@ -109,10 +109,19 @@ def test_dead_worker_is_replaced_and_its_file_reported(tmp_path: Path, monkeypat
 
 def test_workers_retire_after_growing_and_results_stay_complete(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(runner_module, "RECYCLE_RSS", 1)  # every worker retires after one file
+    started = []
+
+    class Counting(runner_module._Worker):
+        def __init__(self, *args, **kwargs):
+            started.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(runner_module, "_Worker", Counting)
     for i in range(6):
         (tmp_path / f"m{i}.py").write_text(GOOD)
     settings = load_settings(isolated=True)
     result = run([str(tmp_path)], settings, jobs=2)
+    assert len(started) == 6
     assert sorted(codes(result)) == [f"m{i}.py" for i in range(6)]
     assert all(v == ["CCY201"] for v in codes(result).values())
 

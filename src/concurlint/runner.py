@@ -367,6 +367,9 @@ def _worker_main(conn: Any, settings: Settings, project: ProjectIndex, use_scree
     except (ValueError, OSError):  # pragma: no cover
         pass
     screen = Screen(project) if use_screen else None
+    # A forked worker starts with the parent's pages (shared, copy-on-write): judge
+    # its growth, so a big parent does not make every worker retire after one file.
+    recycle_rss = max(recycle_rss, _rss() + recycle_rss // 3) if recycle_rss > 1 else recycle_rss
     while True:
         try:
             message = conn.recv()
@@ -442,10 +445,10 @@ class _Worker:
 
 
 class _Supervisor:
-    def __init__(self, run: _Run, jobs: int, recycle_rss: int = RECYCLE_RSS):
+    def __init__(self, run: _Run, jobs: int, recycle_rss: Optional[int] = None):
         self.run_ = run
         self.jobs = jobs
-        self.recycle_rss = recycle_rss
+        self.recycle_rss = RECYCLE_RSS if recycle_rss is None else recycle_rss
         self.ctx = _context()
         self.workers: List[_Worker] = []
 
