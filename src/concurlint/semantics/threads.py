@@ -83,12 +83,13 @@ def lock_name_matches(ctx: Context, name: str, guards: bool = True) -> bool:
 
 
 def is_lock(ctx: Context, expr: cst.BaseExpression, scope: Optional[Scope] = None,
-            types: frozenset = LOCK_TYPES, guards: bool = True) -> bool:
+            types: frozenset = LOCK_TYPES, guards: bool = True, _depth: int = 0) -> bool:
     """Is ``expr`` a lock: a known primitive by construction, or lock-named?"""
     if isinstance(expr, cst.Await):
         expr = expr.expression
+    scope = scope or ctx.scope
     if isinstance(expr, (cst.Name, cst.Attribute, cst.Call)):
-        found = ctx.type_of(expr, scope or ctx.scope)
+        found = ctx.type_of(expr, scope)
         if found is not None:
             return found in types
     name = last_name(expr)
@@ -96,7 +97,14 @@ def is_lock(ctx: Context, expr: cst.BaseExpression, scope: Optional[Scope] = Non
         return False
     if isinstance(expr, cst.Subscript) and name.endswith("s"):
         name = name[:-1]  # self._locks[key]
-    return lock_name_matches(ctx, name, guards)
+    if lock_name_matches(ctx, name, guards):
+        return True
+    if isinstance(expr, cst.Name) and _depth < 3:  # lk = self._locks[key]; with lk:
+        bindings, owner = ctx.lookup(expr.value, scope)
+        if bindings and len(bindings) == 1 and bindings[0].kind == "assign" and not bindings[0].with_item \
+                and isinstance(bindings[0].node, cst.BaseExpression) and owner is not None:
+            return is_lock(ctx, bindings[0].node, owner, types, guards, _depth + 1)
+    return False
 
 
 def _call_of(small: cst.CSTNode) -> Optional[cst.Call]:
@@ -111,11 +119,15 @@ def _call_of(small: cst.CSTNode) -> Optional[cst.Call]:
     return value if isinstance(value, cst.Call) else None
 
 
-def _acquire_state(stmt: cst.CSTNode) -> Optional[bool]:
-    """True when ``stmt`` acquires a lock-like object, False when it releases one."""
+def _acquire_state(ctx: Context, stmt: cst.CSTNode, scope: Optional[Scope]) -> Optional[bool]:
+    """True when ``stmt`` acquires a lock, False when it releases one, None otherwise.
+
+    ``lock.acquire()`` counts when ``lock`` is a lock (by type or name); lock helpers
+    named so (``_acquireLock()``, ``self.acquire()`` in a class that is its own lock, as
+    logging handlers are) count too. ``limiter.acquire()`` on a non-lock does not."""
     if isinstance(stmt, cst.Try) and stmt.finalbody is not None:
         for inner in stmt.finalbody.body.body if isinstance(stmt.finalbody.body, cst.IndentedBlock) else ():
-            if _acquire_state(inner) is False:
+            if _acquire_state(ctx, inner, scope) is False:
                 return False
         return None
     if not isinstance(stmt, cst.SimpleStatementLine):
@@ -127,10 +139,22 @@ def _acquire_state(stmt: cst.CSTNode) -> Optional[bool]:
             continue
         name = (last_name(call.func) or "").lower()
         if "release" in name or name.endswith("unlock"):
-            state = False
+            kind = False
         elif "acquire" in name or name in ("lock", "_lock"):
-            state = True
+            kind = True
+        else:
+            continue
+        func = call.func
+        if isinstance(func, cst.Attribute) and not _lock_receiver(ctx, func.value, scope):
+            continue
+        state = kind
     return state
+
+
+def _lock_receiver(ctx: Context, receiver: cst.BaseExpression, scope: Optional[Scope]) -> bool:
+    if isinstance(receiver, cst.Name) and ctx._class_of_self(receiver.value, scope or ctx.scope) is not None:  # noqa: SLF001
+        return True  # self.acquire(): the object is its own lock
+    return is_lock(ctx, receiver, scope)
 
 
 def _test_acquires(test: cst.BaseExpression) -> bool:
@@ -173,7 +197,7 @@ def is_protected(ctx: Context, ancestors: Sequence[cst.CSTNode], node: cst.CSTNo
             for stmt in statements:
                 if stmt is child:
                     break
-                state = _acquire_state(stmt)
+                state = _acquire_state(ctx, stmt, scope)
                 if state is not None:
                     held = state
             if held:
