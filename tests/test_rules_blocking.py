@@ -465,3 +465,22 @@ def test_sockets_unpacked_from_accept() -> None:
         "    a.recv(1)\n    x, y = 1, 2\n    return x.recv(1)\n"
     )
     assert codes(text) == [(6, "CCY207"), (7, "CCY207"), (8, "CCY207")]
+
+
+def test_future_result_guarded_by_done_is_not_blocking() -> None:
+    text = (
+        "from concurrent.futures import ThreadPoolExecutor\n\nex = ThreadPoolExecutor()\n\n"
+        "async def f():\n    fut = ex.submit(print)\n    if fut.done():\n        return fut.result()\n"
+        "    if ready and fut.done():\n        return fut.exception()\n"
+        "    if other.done():\n        return fut.result()\n"
+    )
+    assert codes(text) == [(12, "CCY205")]
+
+
+def test_future_result_in_the_else_branch_of_done_still_blocks() -> None:
+    text = (
+        "from concurrent.futures import ThreadPoolExecutor\n\nex = ThreadPoolExecutor()\n\n"
+        "async def f():\n    fut = ex.submit(print)\n    if fut.done():\n        pass\n    else:\n"
+        "        fut.result()\n    return fut.result() if fut.done() else None\n"
+    )
+    assert codes(text) == [(10, "CCY205")]

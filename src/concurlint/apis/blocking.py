@@ -510,6 +510,13 @@ NON_BLOCKING_ARGUMENTS: Dict[str, Tuple[ArgumentRule, ...]] = {
     "os.spawnvpe": _SPAWN,
 }
 
+# Calls that return at once when guarded by a completion check on the same receiver
+# (``if fut.done(): fut.result()``): method -> the guard method.
+NON_BLOCKING_WHEN_GUARDED: Dict[str, str] = {
+    "concurrent.futures.Future.result": "done",
+    "concurrent.futures.Future.exception": "done",
+}
+
 # Qualified names that count for the "wnohang"/"nowait" kinds.
 WNOHANG = frozenset({"os.WNOHANG"})
 SPAWN_NOWAIT = frozenset({"os.P_NOWAIT", "os.P_NOWAITO", "os.P_DETACH"})

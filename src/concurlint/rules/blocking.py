@@ -115,10 +115,35 @@ def _does_not_block(ctx: Context, node: cst.Call, qualname: str) -> bool:
         value = argument(node, position, keyword)
         if value is not None and _argument_is(ctx, value, kind):
             return True
+    guard = apis.NON_BLOCKING_WHEN_GUARDED.get(normal)
+    if guard is not None and isinstance(node.func, cst.Attribute) and _guarded(ctx, node, node.func.value, guard):
+        return True
     if normal.rpartition(".")[0] == apis.SOCKET_TYPE and isinstance(node.func, cst.Attribute):
         receiver = dotted(node.func.value)
         if receiver is not None and receiver in _nonblocking_sockets(ctx):
             return True
+    return False
+
+
+def _guarded(ctx: Context, call: cst.Call, receiver: cst.BaseExpression, guard: str) -> bool:
+    """Inside ``if <receiver>.<guard>():`` (or an ``and`` chain holding it) in this function."""
+    wanted = dotted(receiver)
+    if wanted is None:
+        return False
+    child: cst.CSTNode = call
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            return False
+        in_body, child = child is getattr(ancestor, "body", None), ancestor
+        if in_body and isinstance(ancestor, (cst.If, cst.IfExp)):
+            tests: List[cst.BaseExpression] = [ancestor.test]
+            while tests:
+                test = tests.pop()
+                if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+                    tests.extend((test.left, test.right))
+                elif (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute)
+                        and test.func.attr.value == guard and dotted(test.func.value) == wanted):
+                    return True
     return False
 
 
@@ -531,7 +556,8 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         "non-blocking forms `get(block=False)`, `get(False)`, `put(x, block=False)`, "
         "`acquire(blocking=False)`, `acquire(False)`, and any of these waits with a literal "
         "timeout of `0` (`event.wait(0)`, `t.join(timeout=0)`, `fut.result(timeout=0)`), which "
-        "poll and return at once; `*_nowait()`; `Event.is_set()`; `Task.result()` and the "
+        "poll and return at once; `fut.result()` inside `if fut.done():`; `*_nowait()`; "
+        "`Event.is_set()`; `Task.result()` and the "
         "result of other *asyncio* futures. A positive timeout still blocks (for up to that "
         "long) and is flagged. `async with threading.Lock()` is reported by CCY106 "
         "(wrong-with-kind), not here. " + _NOT_FLAGGED_COMMON_EN,
@@ -543,7 +569,8 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         "`Future.result()/exception()`、`wait()` 和 `as_completed()`。不报告:非阻塞形式 "
         "`get(block=False)`、`get(False)`、`put(x, block=False)`、`acquire(blocking=False)`、"
         "`acquire(False)`,以及超时为字面量 `0` 的等待(`event.wait(0)`、`t.join(timeout=0)`、"
-        "`fut.result(timeout=0)`),它们只是轮询并立即返回;`*_nowait()`;`Event.is_set()`;"
+        "`fut.result(timeout=0)`),它们只是轮询并立即返回;`if fut.done():` 内的 `fut.result()`;"
+        "`*_nowait()`;`Event.is_set()`;"
         "`Task.result()` 及其他 *asyncio* future 的结果。正数超时仍会阻塞(最长到超时),照常报告。"
         "`async with threading.Lock()` 由 CCY106(wrong-with-kind)报告,这里不报告。" + _NOT_FLAGGED_COMMON_ZH)
     why = Text(
