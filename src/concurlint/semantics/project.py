@@ -35,6 +35,8 @@ from ..apis.coroutines import NON_COROUTINE_DECORATORS
 _MAX_FOLLOWED_FILES = 200
 _FOLLOW_DEPTH = 3
 _MAX_FILE_BYTES = 2_000_000
+_SCAN_CACHE_SIZE = 4096
+_SCAN_CACHE: Dict[Tuple[object, ...], Tuple["ProjectIndex", Tuple[str, ...]]] = {}
 
 
 @dataclass
@@ -164,10 +166,10 @@ class ProjectIndex:
         self.modules.add(module_name)
         file_path = Path(path)
         try:
-            if file_path.stat().st_size > _MAX_FILE_BYTES:
-                return []
-            data = file_path.read_bytes()
+            stat = file_path.stat()
         except OSError:
+            return []
+        if stat.st_size > _MAX_FILE_BYTES:
             return []
         if known is None:
             parts = module_name.split(".")
@@ -176,11 +178,39 @@ class ProjectIndex:
                 root = root.parent
             roots.setdefault(parts[0], root)
             roots.setdefault("", root)  # where top-level sibling modules are looked for
+        key = (path, stat.st_mtime_ns, stat.st_size, module_name, is_package, parse, imports)
+        facts = _SCAN_CACHE.get(key)
+        if facts is None:
+            facts = self._scan_text(file_path, module_name, is_package, parse, imports)
+            if facts is None:
+                return []
+            if len(_SCAN_CACHE) >= _SCAN_CACHE_SIZE:
+                _SCAN_CACHE.clear()
+            _SCAN_CACHE[key] = facts
+        own, imported = facts
+        for name, coroutine in own.functions.items():
+            previous = self.functions.get(name)
+            self.functions[name] = coroutine if previous is None else (previous and coroutine)
+        self.classes.update(own.classes)
+        for alias, target in own.aliases.items():
+            self.aliases.setdefault(alias, target)
+        return list(imported)
+
+    @staticmethod
+    def _scan_text(file_path: Path, module_name: str, is_package: bool, parse: bool,
+                   imports: bool) -> Optional[Tuple["ProjectIndex", Tuple[str, ...]]]:
+        """The facts of one module file (cached per process by path, mtime and size, so
+        flake8 checking many files of one project reads each imported module once)."""
+        try:
+            data = file_path.read_bytes()
+        except OSError:
+            return None
         text = data.decode("utf-8", "replace")
-        imported = self._scan_imports(text, module_name, is_package) if imports else []
+        own = ProjectIndex()
+        imported = own._scan_imports(text, module_name, is_package) if imports else []
         if parse and (b"async def" in data or b"async\tdef" in data or is_package):
-            _LineScan(self, module_name, is_package).scan(text)
-        return imported
+            _LineScan(own, module_name, is_package).scan(text)
+        return own, tuple(imported)
 
     def _scan_imports(self, text: str, module_name: str, is_package: bool) -> List[str]:
         found: List[str] = []
