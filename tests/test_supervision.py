@@ -172,3 +172,10 @@ def test_run_bounded_reports_memory_and_time_limits() -> None:
     assert not hog.ok and hog.exitcode is not None
     slow = run_bounded(lambda: __import__("time").sleep(30), 0.3)
     assert slow.timed_out
+
+
+def test_stdin_is_bounded_too() -> None:
+    result = CliRunner().invoke(main, ["check", "-", "--isolated", "--file-timeout", "0.5",
+                                       "--output-format", "concise"], input=slow_file(3000))
+    assert result.exit_code == 1
+    assert "<stdin>:1:1: CCY004" in result.output

@@ -180,7 +180,9 @@ def _run(paths: Sequence[str], settings: Settings, options: Dict[str, Any]) -> R
                 f"cannot read file: {exc}", f"无法读取文件:{exc}"))])
             return RunResult([name], [result])
         project = build_project_index([name] if os.path.isfile(name) else [])
-        return RunResult([name], [check_source(source, settings, project)])
+        from .runner import bounded_check  # size limit; risky input checked in a bounded child
+
+        return RunResult([name], [bounded_check(source, settings, project)])
     from .progress import for_stderr
 
     progress = for_stderr()
