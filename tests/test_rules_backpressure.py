@@ -188,3 +188,49 @@ def test_number_value() -> None:
     assert number_value(cst.parse_expression("-1")) == -1
     assert number_value(cst.parse_expression("1_000")) == 1000
     assert number_value(cst.parse_expression("n")) is None
+
+
+# --------------------------------------------------------------------------- semantics/callees
+def _probe_definitions(text: str) -> List[Tuple[str, str, str]]:
+    """(call source, name of the def it refers to, kind of its defining scope) for every call."""
+    from concurlint.semantics.callees import definition_of, function_scope
+    from concurlint.semantics.context import Context
+    from concurlint.semantics.traversal import Dispatcher, walk
+
+    module = cst.parse_module(text)
+    ctx = Context(module, "probe.py", load_settings(isolated=True))
+    seen: List[Tuple[str, str, str]] = []
+
+    class Probe:
+        code = "PROBE"
+
+        def visit_Call(self, node: cst.Call) -> None:
+            found = definition_of(ctx, node.func)
+            if found is not None:
+                definition, owner = found
+                scope = function_scope(ctx, definition, owner)
+                assert function_scope(ctx, definition, owner) is scope  # memoised
+                seen.append((module.code_for_node(node.func), definition.name.value, owner.kind))
+
+    walk(module, ctx, Dispatcher([Probe()]))
+    return seen
+
+
+def test_definition_of_finds_module_nested_and_method_defs() -> None:
+    text = ("def top():\n    pass\n"
+            "class C:\n"
+            "    def m(self):\n        pass\n"
+            "    def run(self):\n"
+            "        def inner():\n            pass\n"
+            "        top(); inner(); self.m(); other.m(); print()\n")
+    assert _probe_definitions(text) == [
+        ("top", "top", "module"), ("inner", "inner", "function"), ("self.m", "m", "class")]
+
+
+def test_definition_of_ignores_shadowed_and_rebound_names() -> None:
+    text = ("def f():\n    pass\n"
+            "def g(f):\n    f()\n"
+            "def h():\n    pass\n"
+            "h = wrap(h)\n"
+            "h()\n")
+    assert _probe_definitions(text) == []
