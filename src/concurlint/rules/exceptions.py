@@ -202,6 +202,15 @@ def _awaited_objects(body: cst.BaseSuite) -> Set[str]:
     return found
 
 
+def _has_await(body: cst.BaseSuite) -> bool:
+    for node in walk_body(body):
+        if isinstance(node, cst.Await):
+            return True
+        if isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None:
+            return True
+    return False
+
+
 _WRAPPER_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in AWAIT_WRAPPERS)
 
 
@@ -245,6 +254,8 @@ class CancellationSwallowed(Rule):
     def visit_Try(self, node: cst.Try) -> None:
         if not self.ctx.in_async_function:
             return
+        if not _has_await(node.body):
+            return  # cancellation is delivered at an await: a try without one cannot catch it
         own: Optional[Set[str]] = None
         for handler in node.handlers:
             caught = _catches_cancellation(self.ctx, handler)
