@@ -8,9 +8,10 @@ For every corpus, in one run on the same list of files:
 
 - ``floor``: ``libcst.parse_module`` of every file in one process (nothing else);
 - ``index``: ``build_project_index`` alone (the cross-module pass), in one process;
-- ``in-process``: ``runner.run(files, settings)`` (the library default, no workers);
+- ``in-process`` (with ``--in-process``): ``runner.run(files, settings)`` (the library
+  default: no workers, no cache);
 - ``jobs=1 cold``, ``jobs=N cold``: ``concurlint check --no-cache`` with one worker / all cores;
-- ``jobs=1 cache cold`` then ``warm``: with a fresh cache directory, then nothing changed;
+- ``jobs=N cache cold`` then ``warm`` (1 and N jobs): a fresh cache directory, then nothing changed;
 - peers when installed: ``ruff check --select ASYNC,RUF006 --no-cache``, ``flake8-async``
   (its own runner: flake8-async checks only) and ``flake8 --select ASYNC -j 1``
   (flake8 still runs every installed plugin, pyflakes and pycodestyle included).
@@ -112,7 +113,7 @@ def jobs_all() -> int:
 
 
 def bench_corpus(name: str, files: List[str], runs: int, peer_runs: int, skip_flake8: bool,
-                 work: str) -> Dict[str, object]:
+                 work: str, in_process: bool = False) -> Dict[str, object]:
     lines = count_lines(files)
     listing = os.path.join(work, f"{name}.files")
     with open(listing, "w", encoding="utf-8") as handle:
@@ -122,10 +123,13 @@ def bench_corpus(name: str, files: List[str], runs: int, peer_runs: int, skip_fl
     rows: List[Tuple[str, List[str], int, Optional[str]]] = [
         ("floor: libcst.parse_module, 1 process", [PY, "-c", _FLOOR, listing], runs, None),
         ("index: build_project_index", [PY, "-c", _INDEX, listing], runs, None),
-        ("concurlint in-process (API)", [PY, "-c", _IN_PROCESS, listing], runs, None),
+    ]
+    if in_process:
+        rows.append(("concurlint in-process (API)", [PY, "-c", _IN_PROCESS, listing], runs, None))
+    rows += [
         ("concurlint --jobs 1, cold", concurlint(files, "--jobs", "1", "--no-cache"), runs, None),
         (f"concurlint --jobs {n}, cold", concurlint(files, "--jobs", str(n), "--no-cache"), runs, None),
-        ("concurlint --jobs 1, cache cold", concurlint(files, "--jobs", "1", "--cache-dir", cache_dir), 1,
+        (f"concurlint --jobs {n}, cache cold", concurlint(files, "--jobs", str(n), "--cache-dir", cache_dir), 1,
          "fresh-cache"),
         ("concurlint --jobs 1, cache warm", concurlint(files, "--jobs", "1", "--cache-dir", cache_dir), runs,
          None),
@@ -210,7 +214,10 @@ def goals(data: Dict[str, object], markdown: bool) -> List[str]:
         mark = "met" if ok else "NOT met"
         lines.append(f"- {text}: {value} — {mark}" if markdown else f"  [{mark:>7}] {text}: {value}")
 
-    goal("one-job cold ≤ 1.0 × floor", f"{one / floor:.2f} ×", one <= floor)
+    cpu_floor = r["floor: libcst.parse_module, 1 process"]["cpu"]
+    cpu_one = r["concurlint --jobs 1, cold"]["cpu"]
+    goal("one-job cold ≤ 1.0 × floor", f"{one / floor:.2f} × wall, {cpu_one / cpu_floor:.2f} × CPU",
+         one <= floor)
     goal(f"all cores ({n}) ≤ 0.65 × one-job", f"{allc / one:.2f} ×", allc <= 0.65 * one)
     goal("warm cache ≤ 5 % of cold one-job", f"{100 * warm / one:.1f} %", warm <= 0.05 * one)
     goal("peak memory per process ≤ 300 MB", f"{peak:.0f} MB", peak <= 300)
@@ -268,10 +275,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--peer-runs", type=int, default=1, help="runs of the slow flake8 peers")
     parser.add_argument("--no-stdlib", action="store_true", help="skip the standard library corpus")
     parser.add_argument("--skip-flake8", action="store_true", help="skip the flake8 peers (slow)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="also measure runner.run() in-process (no workers, no cache)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N files of each corpus")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--json", dest="json_file", help="also write the raw numbers here")
+    parser.add_argument("--from-json", help="only print the report of a previous --json file")
     args = parser.parse_args(argv)
+    if args.from_json:
+        with open(args.from_json, encoding="utf-8") as handle:
+            saved = json.load(handle)
+        print(f"Machine: {saved['machine']}\n")
+        for data in saved["corpora"]:
+            print(report(data, args.markdown))
+        return 0
     corpora = [] if args.no_stdlib else [("stdlib", sysconfig.get_paths()["stdlib"])]
     corpora += [(os.path.basename(os.path.abspath(p)) or p, p) for p in args.paths]
     print(f"Machine: {machine()}\n", flush=True)
@@ -283,7 +300,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 files = files[: args.limit]
             print(f"{name} ({root}): {len(files)} files", file=sys.stderr, flush=True)
             started = time.perf_counter()
-            data = bench_corpus(name, files, args.runs, args.peer_runs, args.skip_flake8, work)
+            data = bench_corpus(name, files, args.runs, args.peer_runs, args.skip_flake8, work,
+                                args.in_process)
             data["seconds"] = time.perf_counter() - started
             everything.append(data)
             print(report(data, args.markdown), flush=True)
