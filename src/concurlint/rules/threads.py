@@ -326,6 +326,8 @@ class UnprotectedSharedMutation(Rule):
         kind, cls, attr = shared
         if kind == "closure" and not _closure_shared_with_thread(targets, cls, origin):
             return
+        if kind == "self" and not _self_shared(ctx, targets, fn_node):  # type: ignore[arg-type]
+            return
         if kind == "self" and cls is not None and attr is not None and \
                 _private_to_one_thread(ctx, targets, cls, attr, fn_node, origin):  # type: ignore[arg-type]
             return
@@ -348,6 +350,21 @@ class UnprotectedSharedMutation(Rule):
             f"{shared_en} state '{what}' {verb_en} in {where_en}, without holding a lock; "
             f"wrap it in '{lock}'",
             f"{shared_zh}状态 '{what}' 在 {where_zh}{verb_zh},但没有持有锁;请放进 '{lock}' 中"))
+
+
+def _self_shared(ctx: Context, targets: ThreadTargets, fn_node: FunctionNode) -> bool:
+    """Is the ``self`` of the method around ``fn_node`` an object several threads can see?"""
+    current: Optional[FunctionNode] = fn_node
+    seen = 0
+    while current is not None and seen < 20:
+        info = targets.functions.get(current)
+        if info is None:
+            return True  # unknown: keep the finding's other evidence
+        if info.class_scope is not None:
+            return current in targets.shared_self
+        current = info.parent
+        seen += 1
+    return True
 
 
 def _closure_shared_with_thread(targets: ThreadTargets, owner: Optional[Scope], origin: Origin) -> bool:

@@ -239,6 +239,9 @@ class Edge:
     callee: FunctionNode
     call: cst.Call
     protected: bool
+    # a method called on an object the caller just made (`h = Handler(); h.run()`):
+    # that object's state belongs to the calling thread
+    fresh: bool = False
 
 
 @dataclass
@@ -284,6 +287,9 @@ class ThreadTargets:
     process_context: Dict[FunctionNode, Origin] = field(default_factory=dict)
     # thread targets' parameters that receive one object shared by several threads
     shared_params: Dict[FunctionNode, Set[str]] = field(default_factory=dict)
+    # methods whose `self` may be seen by several threads (handed to a thread as a bound
+    # method, a Thread subclass's run, or called on an object that is not freshly made)
+    shared_self: Set[FunctionNode] = field(default_factory=set)
 
     def runs_in_thread(self, node: Optional[cst.CSTNode]) -> Optional[Origin]:
         return self.thread_context.get(node) if node is not None else None  # type: ignore[arg-type]
@@ -469,7 +475,8 @@ class _Scanner:
         callee = self.definition(func, scope)
         if callee is not None:
             self.out.edges.append(Edge(function, callee, node,
-                                       is_protected(self.ctx, ancestors, node, scope)))
+                                       is_protected(self.ctx, ancestors, node, scope),
+                                       _fresh_receiver(self.ctx, func, scope)))
         elif (function is not None and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
               and self.class_by_qualname):
             # `counter.increment()` on a parameter: resolved once we know what the starts pass
@@ -630,6 +637,7 @@ class _Scanner:
             out.sites.append(site)
             self.parameter_edges(site, scope)
         self.shared_parameters()
+        self.shared_self()
         # reachability through unprotected calls
         by_caller: Dict[Optional[FunctionNode], List[Edge]] = {}
         for edge in out.edges:
@@ -649,6 +657,42 @@ class _Scanner:
                         context[edge.callee] = Origin(site, root, current)
                         work.append(edge.callee)
 
+
+    def shared_self(self) -> None:
+        out = self.out
+        work: List[FunctionNode] = []
+        for site in out.sites:
+            for target in site.targets:
+                info = out.functions.get(target)
+                if info is not None and info.class_scope is not None and (
+                        isinstance(site.node, cst.ClassDef) or isinstance(site.callable_expr, cst.Attribute)):
+                    work.append(target)
+        for edge in out.edges:
+            info = out.functions.get(edge.callee)
+            if info is None or info.class_scope is None or edge.fresh:
+                continue
+            func = edge.call.func
+            caller_info = out.functions.get(edge.caller) if edge.caller is not None else None
+            on_self = (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                       and caller_info is not None and caller_info.class_scope is not None
+                       and _first_param(caller_info.node) == func.value.value)
+            if not on_self:
+                work.append(edge.callee)  # a module-level, passed-in or stored object
+        by_caller: Dict[Optional[FunctionNode], List[Edge]] = {}
+        for edge in out.edges:
+            by_caller.setdefault(edge.caller, []).append(edge)
+        while work:
+            current = work.pop()
+            if current in out.shared_self:
+                continue
+            out.shared_self.add(current)
+            for edge in by_caller.get(current, ()):
+                func = edge.call.func
+                info = out.functions.get(current)
+                if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                        and info is not None and info.class_scope is not None
+                        and _first_param(current) == func.value.value):
+                    work.append(edge.callee)
 
     def parameter_edges(self, site: StartSite, scope: Scope) -> None:
         """``submit(work, counter)`` with ``counter = Counter()``: ``counter.m()`` in ``work``
@@ -695,6 +739,25 @@ class _Scanner:
                     name = params[key] if isinstance(key, int) and key < len(params) else key
                     if isinstance(name, str):
                         self.out.shared_params.setdefault(target, set()).add(name)
+
+
+def _first_param(node: FunctionNode) -> Optional[str]:
+    params = [*node.params.posonly_params, *node.params.params]
+    return params[0].name.value if params else None
+
+
+def _fresh_receiver(ctx: Context, func: cst.BaseExpression, scope: Scope) -> bool:
+    """``Handler(x).run()`` or ``h.run()`` with ``h = Handler(x)`` bound in this function."""
+    if not isinstance(func, cst.Attribute):
+        return False
+    receiver = func.value
+    if isinstance(receiver, cst.Call):
+        return True
+    if isinstance(receiver, cst.Name) and scope.kind == "function":
+        bindings = scope.bindings.get(receiver.value)
+        return bool(bindings) and all(
+            b.kind == "assign" and isinstance(b.node, cst.Call) for b in bindings)
+    return False
 
 
 def _parameter_names(target: cst.FunctionDef, info: Optional[FunctionInfo], site: StartSite) -> List[str]:
