@@ -100,7 +100,8 @@ def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
     if local is not None:
         return text if is_coroutine_def(ctx, local) else None
     qualname = ctx.resolve(expr)
-    if qualname is None and isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+    if (qualname is None and isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
+            and expr.attr.value in _UNPACKED_METHODS):
         owner = _unpacked_types(ctx).get(expr.value.value)
         if owner is not None:
             qualname = f"{owner}.{expr.attr.value}"
@@ -114,6 +115,11 @@ def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
     if ctx.project is not None and ctx.project.is_coroutine_function(qualname):
         return text
     return None
+
+
+_UNPACKED_METHODS = frozenset(
+    q.rsplit(".", 1)[1] for q in COROUTINE_FUNCTIONS
+    if q.rsplit(".", 1)[0] in {t for types in UNPACKED_TYPES.values() for t in types})
 
 
 def _unpacked_types(ctx: Context) -> Dict[str, str]:
