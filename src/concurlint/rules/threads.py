@@ -328,6 +328,8 @@ class UnprotectedSharedMutation(Rule):
             return
         if kind == "self" and not _self_shared(ctx, targets, fn_node):  # type: ignore[arg-type]
             return
+        if kind == "self":
+            origin = _shared_origin(targets, fn_node, origin)  # type: ignore[arg-type]
         if kind == "self" and cls is not None and attr is not None and \
                 _private_to_one_thread(ctx, targets, cls, attr, fn_node, origin):  # type: ignore[arg-type]
             return
@@ -350,6 +352,20 @@ class UnprotectedSharedMutation(Rule):
             f"{shared_en} state '{what}' {verb_en} in {where_en}, without holding a lock; "
             f"wrap it in '{lock}'",
             f"{shared_zh}状态 '{what}' 在 {where_zh}{verb_zh},但没有持有锁;请放进 '{lock}' 中"))
+
+
+def _shared_origin(targets: ThreadTargets, fn_node: FunctionNode, origin: Origin) -> Origin:
+    """For messages: prefer a route into ``fn_node`` that does not go through a fresh object."""
+    if origin.via is None:
+        return origin
+    for edge in targets.callers(fn_node):
+        if edge.caller is origin.via and not edge.fresh:
+            return origin
+    for edge in targets.callers(fn_node):
+        if not edge.fresh and not edge.protected and edge.caller in targets.thread_context:
+            better = targets.thread_context[edge.caller]  # type: ignore[index]
+            return Origin(better.site, better.root, edge.caller)
+    return origin
 
 
 def _self_shared(ctx: Context, targets: ThreadTargets, fn_node: FunctionNode) -> bool:
