@@ -192,3 +192,47 @@ def test_start_site_label_and_line():
     assert site.label == "Thread(target=inc)"
     from concurlint.semantics.threads import line_of
     assert line_of(ctx, site.node) == 7
+
+
+def test_shared_parameters_come_from_repeated_starts_with_the_same_object():
+    _ctx, targets = analyse("""
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+        def work(stats, n, label):
+            pass
+        def once(buffer):
+            pass
+        def main(names):
+            stats = {}
+            for name in names:
+                threading.Thread(target=work, args=(stats, 10, name)).start()
+            with ThreadPoolExecutor() as ex:
+                for _ in range(3):
+                    own = []
+                    ex.submit(once, own)
+    """)
+    shared = {function_name(f): names for f, names in targets.shared_params.items()}
+    assert shared == {"work": {"stats"}}   # literals and per-iteration names are not shared
+
+
+def test_fresh_objects_do_not_share_self():
+    _ctx, targets = analyse("""
+        import threading
+        class Handler:
+            def handle(self):
+                self.step()
+            def step(self):
+                pass
+        class Service:
+            def run(self):
+                self.tick()
+            def tick(self):
+                pass
+        service = Service()
+        def serve():
+            Handler().handle()
+            service.run()
+        threading.Thread(target=serve).start()
+    """)
+    assert {function_name(f) for f in targets.thread_context} == {"serve", "handle", "step", "run", "tick"}
+    assert {function_name(f) for f in targets.shared_self} == {"run", "tick"}

@@ -541,7 +541,8 @@ class _Scanner:
                 node = bindings[0].node
                 if isinstance(node, cst.ClassDef):
                     return self.out.classes.get(node)
-        if isinstance(expr, cst.Name) or (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)):
+        if isinstance(expr, cst.Name) or (isinstance(expr, (cst.Attribute, cst.Call)) and isinstance(
+                getattr(expr, "value", None) or getattr(expr, "func", None), cst.Name)):
             if not self.class_by_qualname:
                 return None
             found = ctx.type_of(expr, scope)
