@@ -113,3 +113,20 @@ def test_lock_name_pattern_default_not_block():
     src = ("import threading\ncounter = 0\ndef inc(block):\n    global counter\n    with block:\n"
            "        counter += 1\nthreading.Thread(target=inc, args=(None,)).start()\n")
     assert codes(src) == [(6, "CCY301")]
+
+
+def test_attribute_and_keyword_names_are_not_reads():
+    src = ("import threading\ntotal = 0\nclass S:\n    total = 1\nstats = S()\n"
+           "def work():\n    global total\n    total = stats.total + 1\n    total = int(total=3)\n"
+           "threading.Thread(target=work).start()\n")
+    assert codes(src) == []
+
+
+def test_helper_protected_at_every_call_site_is_clean_but_unprotected_call_is_not():
+    src = ("import threading\nlock = threading.Lock()\ncount = 0\n"
+           "def bump():\n    global count\n    count += 1\n"
+           "def safe():\n    with lock:\n        bump()\n"
+           "def unsafe():\n    bump()\n"
+           "threading.Thread(target=safe).start()\n")
+    assert codes(src) == []
+    assert codes(src + "threading.Thread(target=unsafe).start()\n") == [(6, "CCY301")]

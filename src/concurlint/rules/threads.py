@@ -125,10 +125,30 @@ def _self_attr_thread_local(ctx: Context, cls: Scope, attr: str) -> bool:
     return False
 
 
+def _value_nodes(value: cst.CSTNode):
+    """Nodes of an expression in evaluation-ish order, without attribute names and keyword
+    names (``x.count`` / ``f(count=1)`` do not read a variable ``count``) or nested scopes."""
+    from ..semantics.traversal import iter_children
+
+    stack: List[cst.CSTNode] = [value]
+    while stack:
+        node = stack.pop()
+        yield node
+        if node is not value and isinstance(node, _SCOPE_NODES):
+            continue
+        if isinstance(node, cst.Attribute):
+            stack.append(node.value)
+            continue
+        if isinstance(node, cst.Arg):
+            stack.append(node.value)
+            continue
+        stack.extend(reversed(iter_children(node)))
+
+
 def _reads(value: cst.BaseExpression, target: cst.BaseExpression) -> bool:
     """Does ``value`` read ``target`` (``d[k]`` also counts as read by ``d.get(k, ...)``)?"""
     container = target.value if isinstance(target, cst.Subscript) else None
-    for node in walk_expression(value):
+    for node in _value_nodes(value):
         if isinstance(node, type(target)) and node.deep_equals(target):
             return True
         if (container is not None and isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
@@ -304,7 +324,7 @@ class UnprotectedSharedMutation(Rule):
         elif isinstance(target, cst.Subscript) and check_then_act(self.ctx, target, self.ctx.ancestors) is not None:
             self._check(node, target, "cta")
         else:
-            names = {n.value for n in walk_expression(node.value) if isinstance(n, cst.Name)}
+            names = {n.value for n in _value_nodes(node.value) if isinstance(n, cst.Name)}
             if names and _local_read_then_await(target, names, node, self.ctx.ancestors, require_await=False):
                 self._check(node, target, "rmw")
 
@@ -1244,7 +1264,7 @@ class ReadModifyWriteAcrossAwait(Rule):
 
     def _check_through_local(self, node: cst.CSTNode, target: cst.BaseExpression,
                              value: cst.BaseExpression) -> None:
-        names = {n.value for n in walk_expression(value) if isinstance(n, cst.Name)}
+        names = {n.value for n in _value_nodes(value) if isinstance(n, cst.Name)}
         if not names:
             return
         if not isinstance(target, (cst.Attribute, cst.Subscript, cst.Name)):
@@ -1312,7 +1332,7 @@ def _read_before_await(value: cst.BaseExpression, target: cst.BaseExpression) ->
         for inner in walk_expression(aw):
             last_await_nodes.add(id(inner))
     seen_await_end = False
-    order = list(walk_expression(value))
+    order = list(_value_nodes(value))
     # position of the end of the last await subtree
     end_index = 0
     for index, inner in enumerate(order):
