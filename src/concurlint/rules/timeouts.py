@@ -12,7 +12,7 @@ from ..apis.timeouts import (
 )
 from ..findings import Text
 from ..semantics.callees import GIVEN, MISSING, argument, dotted, is_none, walk_body
-from ..semantics.scopes import ASSIGN
+from ..semantics.scopes import ASSIGN, PARAM
 from .base import Rule
 
 
@@ -73,13 +73,16 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         "`ftplib.FTP`/`FTP_TLS` connections without a timeout. The timeout may be given by keyword "
         "or position (`urlopen(url, data, 10)`, `socket.create_connection(addr, 5)`). `httpx` "
         "already defaults to 5 seconds, so only an explicit `timeout=None` on `httpx` calls and "
-        "clients is flagged; an `httpx.Client` built with a timeout covers its calls.",
+        "clients is flagged; an `httpx.Client` built with a timeout covers its calls. A call that "
+        "leaves the timeout out inside a function that takes a `timeout` parameter itself "
+        "(a pass-through helper) follows the caller's choice and is not flagged.",
         "检查没有超时就可能永远等待的网络调用:没有 `timeout=`(或 `timeout=None`)的 `requests` "
         "函数和 `requests.Session` 请求方法;没有超时的 `urllib.request.urlopen`、`OpenerDirector.open`、"
         "`socket.create_connection`;没有超时的 `smtplib.SMTP`/`SMTP_SSL`/`LMTP` 与 `ftplib.FTP`/`FTP_TLS` "
         "连接。超时可以用关键字或位置参数给出(`urlopen(url, data, 10)`、"
         "`socket.create_connection(addr, 5)`)。`httpx` 默认 5 秒超时,因此只检查 `httpx` 调用和客户端上"
-        "显式的 `timeout=None`;用 timeout 创建的 `httpx.Client` 覆盖它的所有调用。")
+        "显式的 `timeout=None`;用 timeout 创建的 `httpx.Client` 覆盖它的所有调用。在自身带有 `timeout` "
+        "参数的函数(转发型辅助函数)中省略超时的调用遵循调用方的选择,不会被标记。")
     why = Text(
         "`requests`, `urllib` and the socket-based clients have no timeout by default: if the "
         "server accepts the connection and then stops answering, the call waits forever. The "
@@ -142,6 +145,8 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         if self._customised_session(node, callee):
             return
         state, value = argument(node, *spec)
+        if state == MISSING and self._caller_chooses_timeout():
+            return  # `def connect(addr, timeout=None): ... if timeout is None: create_connection(addr)`
         if state == MISSING:
             shown = _shown(self, node)
             self.report(node, Text(
@@ -150,6 +155,14 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
                 f"'{shown}()' 没有设置超时,服务器无响应时会永远等待;请传入 timeout=<秒数>"))
         elif state == GIVEN and self._no_timeout(value):
             self._report_disabled(node)
+
+    def _caller_chooses_timeout(self) -> bool:
+        """The enclosing function takes a timeout parameter: leaving it out is the caller's choice."""
+        function = self.ctx.function
+        if function is None:
+            return False
+        return any("timeout" in name.lower() and any(b.kind == PARAM for b in bindings)
+                   for name, bindings in function.bindings.items())
 
     def _late_connect(self, node: cst.Call, callee: str) -> None:
         """``FTP().connect(host)`` / ``SMTP().connect(host)``: the timeout comes from the
