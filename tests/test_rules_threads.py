@@ -130,3 +130,12 @@ def test_helper_protected_at_every_call_site_is_clean_but_unprotected_call_is_no
            "threading.Thread(target=safe).start()\n")
     assert codes(src) == []
     assert codes(src + "threading.Thread(target=unsafe).start()\n") == [(6, "CCY301")]
+
+
+def test_ccy302_fix_apply_async_and_run_in_executor():
+    src = ("import multiprocessing\ndef crunch(a, b):\n    return a + b\n"
+           "def main():\n    with multiprocessing.Pool() as pool:\n        pool.apply_async(crunch(1, 2))\n")
+    assert _fixed(src, "CCY302").endswith("        pool.apply_async(crunch, (1, 2))\n")
+    src = ("import asyncio\ndef load(path):\n    return path\n"
+           "async def main(loop):\n    await loop.run_in_executor(None, load('x'))\n")
+    assert _fixed(src, "CCY302").endswith("    await loop.run_in_executor(None, load, 'x')\n")

@@ -1114,9 +1114,15 @@ def _is_release_of(node: cst.CSTNode, receiver: cst.BaseExpression) -> bool:
 
 
 def _finally_releases(try_node: cst.Try, receiver: cst.BaseExpression) -> bool:
-    if try_node.finalbody is None:
-        return False
-    return any(_is_release_of(n, receiver) for n in walk_expression(try_node.finalbody))
+    """``finally: lock.release()``, or an ``except:`` that releases and re-raises."""
+    if try_node.finalbody is not None and any(
+            _is_release_of(n, receiver) for n in walk_expression(try_node.finalbody)):
+        return True
+    for handler in try_node.handlers:
+        nodes = list(walk_expression(handler.body))
+        if any(_is_release_of(n, receiver) for n in nodes) and any(isinstance(n, cst.Raise) for n in nodes):
+            return True
+    return False
 
 
 def _released_in_finally(receiver: cst.BaseExpression, statement: cst.CSTNode,
