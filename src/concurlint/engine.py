@@ -6,18 +6,17 @@ so both report identical findings for identical input.
 from __future__ import annotations
 
 import os
-import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import FrozenSet, List, Mapping, Optional, Sequence, Tuple
+from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from .config import Settings
 from .findings import Edit, Finding, Fix, Position, Text
 from .parse import ParseFailure, parse
+from .positions import Positions
 from .rules import ALL_RULES, visiting_rules
 from .semantics.context import Context, Report
 from .semantics.project import ProjectIndex
@@ -93,7 +92,7 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
     except Exception as exc:  # the engine itself failed: report, keep other files going
         failures.append(("engine", exc, None))
     try:
-        findings = _to_findings(module, path, ctx.reports, failures)
+        findings = _to_findings(module, path, ctx.reports, source.text, failures)
     except Exception as exc:
         failures.append(("engine", exc, None))
         findings = []
@@ -111,14 +110,19 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
     return result
 
 
-def _to_findings(module: cst.Module, path: str, reports: Sequence[Report],
+def _to_findings(module: cst.Module, path: str, reports: Sequence[Report], text: str,
                  failures: List[Tuple[str, BaseException, Optional[cst.CSTNode]]]) -> List[Finding]:
     if not reports:
         return []
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    wanted: List[cst.CSTNode] = [r.node for r in reports]
+    for report in reports:
+        if report.fix is not None and report.fix.replacements and not report.fix.edits:
+            wanted.extend(old for old, _new in report.fix.replacements)
+            wanted.extend(module.body)  # the top-level statements, to locate statement edits
+    positions = Positions(module, wanted, text)
     findings = []
     for report in reports:
-        span = positions.get(report.node)
+        span = positions.range(report.node)
         if span is None:
             failures.append((report.code, LookupError("reported a node that is not in this module"), None))
             continue
@@ -129,29 +133,38 @@ def _to_findings(module: cst.Module, path: str, reports: Sequence[Report],
             except Exception as exc:  # a broken fix must not cost the finding
                 failures.append((report.code, exc, None))
                 fix = None
-        findings.append(Finding(
-            path, report.code, report.message,
-            Position(span.start.line, span.start.column + 1),
-            Position(span.end.line, span.end.column + 1),
-            fix,
-        ))
+        findings.append(Finding(path, report.code, report.message, span[0], span[1], fix))
     return findings
 
 
-def _with_edits(module: cst.Module, fix: Fix, positions: Mapping[cst.CSTNode, CodeRange]) -> Fix:
-    """Text edits for a fix's node replacements (for JSON/SARIF and ``--diff`` readers)."""
+def _with_edits(module: cst.Module, fix: Fix, positions: Positions) -> Fix:
+    """Text edits for a fix's node replacements (for JSON/SARIF readers)."""
     edits = []
     for old, new in fix.replacements:
+        span = positions.offsets(old)
+        if span is None:
+            raise LookupError("a fix replaces a node that is not in this module")
         if isinstance(old, cst.BaseExpression) and isinstance(new, cst.BaseExpression):
             # The span of an expression excludes its own parentheses: keep those in place.
-            extra = len(new.lpar) - len(old.lpar)
-            bare = new.with_changes(lpar=new.lpar[:max(extra, 0)], rpar=new.rpar[:max(extra, 0)])
-            span = positions[old]
-            edits.append(Edit(Position(span.start.line, span.start.column + 1),
-                              Position(span.end.line, span.end.column + 1),
+            extra = max(len(new.lpar) - len(old.lpar), 0)
+            bare = new.with_changes(lpar=new.lpar[:extra], rpar=new.rpar[:extra])
+            edits.append(Edit(positions.position(span[0]), positions.position(span[1]),
                               module.code_for_node(bare)))
-        else:  # statements and flattened nodes: render the module and take the changed region
-            edits.append(_region_edit(module.code, module.visit(_ReplaceOne(old, new)).code))
+            continue
+        # Statements and flattened nodes: render the top-level statement holding the old
+        # node with the replacement made, and keep the region that changed.
+        holder: cst.CSTNode = module
+        base, limit = 0, len(positions.text)
+        for statement in module.body:
+            outer = positions.inclusive_offsets(statement)
+            if outer is not None and outer[0] <= span[0] and span[1] <= outer[1]:
+                holder, (base, limit) = statement, outer
+                break
+        before = positions.text[base:limit]
+        replaced = holder.visit(_ReplaceOne(old, new))
+        after = replaced.code if isinstance(replaced, cst.Module) else module.code_for_node(replaced)
+        start, end, content = _region(before, after)
+        edits.append(Edit(positions.position(base + start), positions.position(base + end), content))
     return Fix(fix.title, fix.safe, tuple(edits), fix.replacements)
 
 
@@ -166,8 +179,8 @@ class _ReplaceOne(cst.CSTTransformer):
         return self.new if original_node is self.old else updated_node
 
 
-def _region_edit(before: str, after: str) -> Edit:
-    """The one edit that turns ``before`` into ``after`` (common prefix/suffix removed)."""
+def _region(before: str, after: str) -> Tuple[int, int, str]:
+    """Offsets in ``before`` and the text that turn it into ``after`` (common ends removed)."""
     start = 0
     limit = min(len(before), len(after))
     while start < limit and before[start] == after[start]:
@@ -176,18 +189,7 @@ def _region_edit(before: str, after: str) -> Edit:
     while end_before > start and end_after > start and before[end_before - 1] == after[end_after - 1]:
         end_before -= 1
         end_after -= 1
-    return Edit(_offset_position(before, start), _offset_position(before, end_before),
-                after[start:end_after])
-
-
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-
-
-def _offset_position(text: str, offset: int) -> Position:
-    line, line_start = 1, 0
-    for match in _NEWLINE.finditer(text, 0, offset):
-        line, line_start = line + 1, match.end()
-    return Position(line, offset - line_start + 1)
+    return start, end_before, after[start:end_after]
 
 
 def check_path(path: str, settings: Settings, project: Optional[ProjectIndex] = None,
