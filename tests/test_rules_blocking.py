@@ -484,3 +484,13 @@ def test_future_result_in_the_else_branch_of_done_still_blocks() -> None:
         "        fut.result()\n    return fut.result() if fut.done() else None\n"
     )
     assert codes(text) == [(10, "CCY205")]
+
+
+def test_methods_inherited_from_a_blocking_base_class() -> None:
+    text = (
+        "import threading, queue\n\nclass Worker(threading.Thread):\n    def run(self):\n        pass\n\n"
+        "class Inbox(queue.Queue):\n    def get(self, block=True, timeout=None):\n        return None\n\n"
+        "async def main():\n    w = Worker()\n    w.start()\n    w.join()\n    box = Inbox()\n"
+        "    box.get()\n    box.put(1)\n"
+    )
+    assert codes(text) == [(14, "CCY205"), (17, "CCY205")]

@@ -151,6 +151,8 @@ RETURN_TYPES.update({
     "socket.socket.dup": "socket.socket",
     "ssl.SSLContext.wrap_socket": "ssl.SSLSocket",
     "ssl.wrap_socket": "ssl.SSLSocket",
+    "ssl.create_default_context": "ssl.SSLContext",
+    "ssl.SSLContext": "ssl.SSLContext",
     "pathlib.Path.resolve": "pathlib.Path",
     "pathlib.Path.absolute": "pathlib.Path",
     "pathlib.Path.expanduser": "pathlib.Path",

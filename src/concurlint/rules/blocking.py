@@ -69,6 +69,8 @@ def _classify(ctx: Context, node: cst.Call) -> Optional[Blocking]:
             by_type = canonical(f"{owner}.{func.attr.value}")
             if by_type not in names:
                 names.append(by_type)
+    if isinstance(func, cst.Attribute):
+        names.extend(_inherited_names(ctx, names, func.attr.value))
     for name in names:
         entry = apis.lookup(name)
         if entry is None:
@@ -89,6 +91,29 @@ def _classify(ctx: Context, node: cst.Call) -> Optional[Blocking]:
             if patterns.matches(name):
                 return Blocking("CCY209", _display(name), apis.CONFIGURED)
     return None
+
+
+def _inherited_names(ctx: Context, names: List[str], method: str) -> List[str]:
+    """``w.join()`` where ``w`` is a same-module ``class Worker(threading.Thread)`` that does
+    not define ``join`` itself: the method is the base class's (``threading.Thread.join``)."""
+    prefix = ctx.local_qualname("")
+    found: List[str] = []
+    for name in names:
+        owner, _, _ = name.rpartition(".")
+        if not owner.startswith(prefix):
+            continue
+        bindings = ctx.module_scope.bindings.get(owner[len(prefix):])
+        if not bindings or len(bindings) != 1 or not isinstance(bindings[0].node, cst.ClassDef):
+            continue
+        classdef = bindings[0].node
+        body = classdef.body.body if isinstance(classdef.body, cst.IndentedBlock) else ()
+        if any(isinstance(stmt, cst.FunctionDef) and stmt.name.value == method for stmt in body):
+            continue  # overridden: we do not know what it does
+        for base in classdef.bases:
+            qualname = ctx.resolve(base.value, ctx.module_scope)
+            if qualname is not None and not qualname.startswith("<"):
+                found.append(canonical(f"{qualname}.{method}"))
+    return found
 
 
 def _display(qualname: str) -> str:
