@@ -494,3 +494,11 @@ def test_methods_inherited_from_a_blocking_base_class() -> None:
         "    box.get()\n    box.put(1)\n"
     )
     assert codes(text) == [(14, "CCY205"), (17, "CCY205")]
+
+
+def test_fix_with_asyncio_imported_as_a_submodule_or_locally() -> None:
+    text = "import asyncio.subprocess\nimport time\n\nasync def f():\n    time.sleep(1)\n"
+    assert apply_fix(text) == [text.replace("time.sleep(1)", "await asyncio.sleep(1)")]
+    # imported inside the function (maybe after the call): no fix rather than a guess
+    text = "import time\n\nasync def f():\n    time.sleep(1)\n    import asyncio\n"
+    assert apply_fix(text) == [None]

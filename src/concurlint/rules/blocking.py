@@ -284,6 +284,9 @@ def _refers_to_module(ctx: Context, local: str, module: str) -> bool:
 def _sleep_target(ctx: Context) -> Tuple[str, Optional[str], Optional[cst.Import]]:
     """(module to sleep with, local name to call it by or None, import node to extend or None)."""
     imported, first_import = _top_level_imports(ctx)
+    if ("asyncio" not in imported and _refers_to_module(ctx, "asyncio", "asyncio")
+            and ctx.lookup("asyncio")[1] is ctx.module_scope):
+        return "asyncio", "asyncio", None  # `import asyncio.subprocess` at module level
     for module in _ASYNC_SLEEP_MODULES:
         local = imported.get(module)
         if local is not None:
