@@ -7,12 +7,12 @@ single statements and calls and ask those facts.
 from __future__ import annotations
 
 import re
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from ..apis.threads import (
-    ASYNCIO_UNSAFE_CALLS, BY_EXECUTOR, CALLABLE_FACTORIES, JOINABLE_QUEUES, LATER,
+    ASYNCIO_UNSAFE_CALLS, BY_EXECUTOR, CALLABLE_FACTORIES, JOINABLE_QUEUES,
     LOOP_TYPES, LOOP_UNSAFE_METHODS, MUTEX_TYPES, OWN_LOOP_FACTORIES, PROCESS, PROCESS_EXECUTORS,
     PROCESS_SPAWNERS, QUEUE_GET_METHODS, RUNNABLE_TYPES, STARTER_NAMES, STARTERS, THREAD,
     UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
@@ -1706,7 +1706,7 @@ class AsyncioCallFromThread(Rule):
                 if _own_loop(ctx, receiver, function):
                     return
                 suggestion = ("asyncio.run_coroutine_threadsafe(coro, loop)" if name == "create_task"
-                              else f"loop.call_soon_threadsafe(...)")
+                              else "loop.call_soon_threadsafe(...)")
         if suggestion is None and name in ("set_result", "set_exception") and _made_by_create_future(
                 ctx, func.value if isinstance(func, cst.Attribute) else None):
             suggestion = f"loop.call_soon_threadsafe(future.{name}, ...)"

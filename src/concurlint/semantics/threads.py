@@ -32,7 +32,7 @@ from typing import Dict, Iterator, List, Optional, Pattern, Sequence, Set, Tuple
 import libcst as cst
 
 from ..apis.threads import (
-    BY_EXECUTOR, CALLABLE_FACTORIES, GUARD_NAME_PATTERN, LATER, LOCK_TYPES, PROCESS,
+    BY_EXECUTOR, GUARD_NAME_PATTERN, LATER, LOCK_TYPES, PROCESS,
     LOOP_NAME_PATTERN, PROCESS_EXECUTORS, STARTER_NAMES, STARTERS, THREAD, THREAD_BASES,
     UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
 )
@@ -791,7 +791,6 @@ def _passed_arguments(call: cst.Call, starter: Starter,
                         values.append((key, element.value))
     elif starter.pass_args == "star":
         index = 0
-        seen_callable = False
         for arg in call.args:
             if arg.star:
                 break
@@ -800,10 +799,7 @@ def _passed_arguments(call: cst.Call, starter: Starter,
                 continue
             if index > starter.position:
                 values.append((index - starter.position - 1, arg.value))
-            elif index == starter.position:
-                seen_callable = True
             index += 1
-        del seen_callable
     loop_names = _names_bound_in_loops(ancestors)
     for key, expr in values:
         root = expr
