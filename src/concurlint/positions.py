@@ -70,13 +70,18 @@ class _OffsetState(CodegenState):
 class Positions:
     """(line, column) ranges of selected nodes of one module (1-based, end exclusive)."""
 
-    def __init__(self, module: cst.Module, nodes: Collection[cst.CSTNode], text: Optional[str] = None):
+    def __init__(self, module: cst.Module, nodes: Optional[Collection[cst.CSTNode]] = None,
+                 text: Optional[str] = None):
+        """Positions of ``nodes`` (None: of every node that has a syntactic range)."""
         self.module = module
         state = _OffsetState(default_indent=module.default_indent,
                              default_newline=module.default_newline,
-                             wanted={id(n) for n in nodes})
+                             wanted={id(n) for n in nodes} if nodes is not None else ())
         module._codegen(state)
-        self._spans = {k: v for k, v in state.syntactic.items() if k in state.wanted}
+        if nodes is None:
+            self._spans = state.syntactic
+        else:
+            self._spans = {k: v for k, v in state.syntactic.items() if k in state.wanted}
         self._inclusive = state.inclusive
         for key, span in state.inclusive.items():
             self._spans.setdefault(key, span)

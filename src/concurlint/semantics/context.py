@@ -402,6 +402,19 @@ class Context:
         return bool(bindings) and all(b.kind == CLASS for b in bindings)
 
     # ----------------------------------------------------------------- helpers
+    def line_of(self, node: cst.CSTNode) -> Optional[int]:
+        """The first line of ``node``, for messages that mention another place.
+
+        Positions are computed once per file, on first use (most files never ask).
+        """
+        positions = self.memo.get("positions")
+        if positions is None:
+            from ..positions import Positions
+
+            positions = self.memo["positions"] = Positions(self.module)
+        span = positions.range(node)
+        return span[0].line if span is not None else None
+
     def binding_of(self, name: str) -> Optional[Binding]:
         """The single binding ``name`` refers to here, if it is unambiguous."""
         bindings, _ = self.lookup(name)

@@ -968,14 +968,7 @@ def _short(ctx: Context, node: cst.CSTNode, limit: int = 40) -> str:
 
 def line_of(ctx: Context, node: cst.CSTNode) -> Optional[int]:
     """The first line of ``node`` (positions computed once per file, only when asked)."""
-    positions = ctx.memo.get("positions")
-    if positions is None:
-        from libcst.metadata import MetadataWrapper, PositionProvider
-
-        positions = MetadataWrapper(ctx.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        ctx.memo["positions"] = positions
-    span = positions.get(node)
-    return span.start.line if span is not None else None
+    return ctx.line_of(node)
 
 
 def function_name(node: Optional[cst.CSTNode]) -> str:
