@@ -40,6 +40,11 @@ def test_whole_stdlib_has_no_internal_errors() -> None:
     for finding in document["findings"]:
         codes.setdefault(finding["code"], []).append(finding["path"])
     assert "CCY003" not in codes, codes.get("CCY003")[:20]
+    parser_limits = {f["path"] for f in document["findings"]
+                     if f["code"] == "CCY001" and f["message"].startswith("cannot parse: Python accepts")}
     broken = set(codes.get("CCY001", [])) | set(codes.get("CCY002", []))
-    wrongly_broken = sorted(p for p in broken if not _cpython_rejects(Path(p)))
+    wrongly_broken = sorted(p for p in broken - parser_limits if not _cpython_rejects(Path(p)))
     assert not wrongly_broken, wrongly_broken[:20]
+    # files libcst cannot parse are said to be a parser limit, never a syntax error; keep them rare
+    assert all(not _cpython_rejects(Path(p)) for p in parser_limits)
+    assert len(parser_limits) <= 5, sorted(parser_limits)

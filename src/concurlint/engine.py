@@ -71,10 +71,14 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
     parsed = parse(source.text)
     if isinstance(parsed, ParseFailure):
         if "CCY001" in enabled:
-            result.findings.append(tool_finding(
-                path, "CCY001",
-                Text(f"syntax error: {parsed.reason}", f"语法错误:{parsed.reason}"),
-                parsed.line, parsed.column))
+            if parsed.python_accepts:
+                message = Text(
+                    f"cannot parse: Python accepts this file but concurlint's parser (libcst) "
+                    f"does not support it: {parsed.reason}",
+                    f"无法解析:Python 可以编译此文件,但 concurlint 的解析器(libcst)尚不支持:{parsed.reason}")
+            else:
+                message = Text(f"syntax error: {parsed.reason}", f"语法错误:{parsed.reason}")
+            result.findings.append(tool_finding(path, "CCY001", message, parsed.line, parsed.column))
         return result
     module = parsed
     if keep_module:

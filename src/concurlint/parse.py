@@ -13,6 +13,8 @@ class ParseFailure:
     line: int  # 1-based
     column: int  # 1-based
     reason: str
+    # CPython compiles the file but libcst's grammar does not cover it (a parser limit)
+    python_accepts: bool = False
 
 
 def parse(text: str) -> Union[cst.Module, ParseFailure]:
@@ -22,7 +24,7 @@ def parse(text: str) -> Union[cst.Module, ParseFailure]:
     except cst.ParserSyntaxError as exc:
         reason = " ".join(str(exc.message).split()) or "invalid syntax"
         return _cpython_position(text) or ParseFailure(
-            max(exc.raw_line, 1), max(exc.raw_column, 0) + 1, reason)
+            max(exc.raw_line, 1), max(exc.raw_column, 0) + 1, reason, python_accepts=True)
     except RecursionError:
         return ParseFailure(1, 1, "too deeply nested to parse")
     except (ValueError, SyntaxError) as exc:  # e.g. the native parser rejecting the text
