@@ -133,7 +133,7 @@ def _does_not_block(ctx: Context, node: cst.Call, qualname: str) -> bool:
     required = apis.BLOCKING_ONLY_WITH_ARGUMENT.get(qualname)
     if required is not None:
         value = argument(node, *required)
-        if value is None or (isinstance(value, cst.SimpleString) and value.evaluated_value in ("", b"")):
+        if value is None or (isinstance(value, cst.SimpleString) and _literal(value) in ("", b"")):
             return True
     normal = apis.normalise(qualname)
     for position, keyword, kind in apis.NON_BLOCKING_ARGUMENTS.get(normal, ()):
@@ -190,12 +190,20 @@ def argument(node: cst.Call, position: int, keyword: str) -> Optional[cst.BaseEx
     return None
 
 
+def _literal(node: cst.BaseExpression) -> object:
+    """The value of a literal node, or None when Python would not accept it."""
+    try:
+        return node.evaluated_value  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - odd literals libcst parses but Python rejects
+        return None
+
+
 def _argument_is(ctx: Context, value: cst.BaseExpression, kind: str) -> bool:
     if kind == "false":
         return ((isinstance(value, cst.Name) and value.value == "False")
-                or (isinstance(value, cst.Integer) and value.evaluated_value == 0))
+                or (isinstance(value, cst.Integer) and _literal(value) == 0))
     if kind == "zero":
-        return isinstance(value, (cst.Integer, cst.Float)) and value.evaluated_value == 0
+        return isinstance(value, (cst.Integer, cst.Float)) and _literal(value) == 0
     if kind == "wnohang":
         return _uses(ctx, value, apis.WNOHANG)
     if kind == "nowait":
@@ -239,7 +247,7 @@ def _nonblocking_sockets(ctx: Context) -> Set[str]:
                 and current.func.attr.value in ("setblocking", "settimeout") and current.args):
             value = current.args[0].value
             if ((isinstance(value, cst.Name) and value.value == "False")
-                    or (isinstance(value, (cst.Integer, cst.Float)) and value.evaluated_value == 0)):
+                    or (isinstance(value, (cst.Integer, cst.Float)) and _literal(value) == 0)):
                 receiver = dotted(current.func.value)
                 if receiver is not None:
                     found.add(receiver)
