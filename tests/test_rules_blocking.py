@@ -379,18 +379,23 @@ def test_fix_uses_the_imported_asyncio_name() -> None:
     assert apply_fix(text) == ["import asyncio as aio\nimport time\n\nasync def f():\n    await aio.sleep(0.5)\n"]
 
 
-def test_fix_adds_asyncio_to_the_first_import_after_docstring_and_future() -> None:
+def test_fix_adds_an_asyncio_import_line_after_docstring_and_future() -> None:
     text = (
         '"""Doc."""\nfrom __future__ import annotations\n\nimport time  # clock\nimport os\n\n'
         "async def f(n):\n    time.sleep(n)\n"
     )
     (fixed,) = apply_fix(text)
     assert fixed == (
-        '"""Doc."""\nfrom __future__ import annotations\n\nimport asyncio, time  # clock\nimport os\n\n'
+        '"""Doc."""\nfrom __future__ import annotations\n\nimport asyncio\nimport time  # clock\nimport os\n\n'
         "async def f(n):\n    await asyncio.sleep(n)\n"
     )
     # the fixed file is clean and the fix is idempotent
     assert codes(fixed) == []
+
+
+def test_fix_adds_asyncio_above_a_from_import() -> None:
+    (fixed,) = apply_fix("# poller\nfrom time import sleep\n\nasync def f():\n    sleep(1)\n")
+    assert fixed == "# poller\nimport asyncio\nfrom time import sleep\n\nasync def f():\n    await asyncio.sleep(1)\n"
 
 
 @pytest.mark.parametrize("imports,expected", [
@@ -416,8 +421,8 @@ def test_fix_parenthesises_when_the_result_is_used() -> None:
     "import asyncio, time\n\nasync def f():\n    await time.sleep(1)\n",
     # inside a generator expression
     "import asyncio, time\n\nasync def f():\n    return list(time.sleep(1) for _ in range(2))\n",
-    # no top-level 'import' statement to extend
-    "from time import sleep\n\nasync def f():\n    sleep(1)\n",
+    # no top-level import statement to put 'import asyncio' next to
+    "async def f():\n    import time\n    time.sleep(1)\n",
     # asyncio imported but shadowed here
     "import asyncio, time\n\nasync def f(asyncio):\n    time.sleep(1)\n",
     # the name asyncio is bound to something else

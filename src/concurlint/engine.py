@@ -166,7 +166,12 @@ def _with_edits(module: cst.Module, fix: Fix, positions: Positions) -> Fix:
                 break
         before = positions.text[base:limit]
         replaced = holder.visit(_ReplaceOne(old, new))
-        after = replaced.code if isinstance(replaced, cst.Module) else module.code_for_node(replaced)
+        if isinstance(replaced, cst.Module):
+            after = replaced.code
+        elif isinstance(replaced, cst.FlattenSentinel):  # one statement became several
+            after = "".join(module.code_for_node(n) for n in replaced.nodes)
+        else:
+            after = module.code_for_node(replaced)
         start, end, content = _region(before, after)
         edits.append(Edit(positions.position(base + start), positions.position(base + end), content))
     return Fix(fix.title, fix.safe, tuple(edits), fix.replacements)

@@ -1,5 +1,6 @@
 """Poller for the status endpoint."""
-import asyncio, logging
+import asyncio
+import logging
 import time
 
 log = logging.getLogger(__name__)

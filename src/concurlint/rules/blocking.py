@@ -257,29 +257,32 @@ def _nonblocking_sockets(ctx: Context) -> Set[str]:
 
 
 # --------------------------------------------------------------------------- CCY201 fix
-def _top_level_imports(ctx: Context) -> Tuple[Dict[str, str], Optional[cst.Import]]:
+def _top_level_imports(ctx: Context) -> Tuple[Dict[str, str], Optional[cst.SimpleStatementLine]]:
     """Module-level ``import asyncio/anyio/trio [as x]`` (module -> local name), and the
-    first top-level plain ``import`` statement (where the fix can add ``asyncio``)."""
+    first top-level import line (not ``__future__``), before which the fix can add one."""
     cached = ctx.memo.get(_MEMO_SLEEP_IMPORTS)
     if cached is not None:
         return cached
     found: Dict[str, str] = {}
-    first_import: Optional[cst.Import] = None
+    first_line: Optional[cst.SimpleStatementLine] = None
     for stmt in ctx.module.body:
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
         for small in stmt.body:
+            if isinstance(small, cst.ImportFrom) and first_line is None and not (
+                    isinstance(small.module, cst.Name) and small.module.value == "__future__"):
+                first_line = stmt
             if not isinstance(small, cst.Import):
                 continue
-            if first_import is None:
-                first_import = small
+            if first_line is None:
+                first_line = stmt
             for alias in small.names:
                 if isinstance(alias.name, cst.Name) and alias.name.value in _ASYNC_SLEEP_MODULES:
                     local = alias.name.value
                     if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                         local = alias.asname.name.value
                     found.setdefault(alias.name.value, local)
-    result = (found, first_import)
+    result = (found, first_line)
     ctx.memo[_MEMO_SLEEP_IMPORTS] = result
     return result
 
@@ -289,8 +292,8 @@ def _refers_to_module(ctx: Context, local: str, module: str) -> bool:
     return bool(bindings) and all(b.kind == IMPORT and b.qualname == module for b in bindings)
 
 
-def _sleep_target(ctx: Context) -> Tuple[str, Optional[str], Optional[cst.Import]]:
-    """(module to sleep with, local name to call it by or None, import node to extend or None)."""
+def _sleep_target(ctx: Context) -> Tuple[str, Optional[str], Optional[cst.SimpleStatementLine]]:
+    """(module to sleep with, local name to call it by or None, import line to add one before)."""
     imported, first_import = _top_level_imports(ctx)
     if ("asyncio" not in imported and _refers_to_module(ctx, "asyncio", "asyncio")
             and ctx.lookup("asyncio")[1] is ctx.module_scope):
@@ -308,7 +311,7 @@ def _sleep_target(ctx: Context) -> Tuple[str, Optional[str], Optional[cst.Import
 
 
 def _sleep_fix(ctx: Context, node: cst.Call, local: str, module: str,
-               extend: Optional[cst.Import]) -> Optional[Fix]:
+               before: Optional[cst.SimpleStatementLine]) -> Optional[Fix]:
     parent = ctx.parent
     if isinstance(parent, cst.Await):
         return None
@@ -328,11 +331,13 @@ def _sleep_fix(ctx: Context, node: cst.Call, local: str, module: str,
         lpar=[cst.LeftParen()] if needs_parens else [],
         rpar=[cst.RightParen()] if needs_parens else [],
     )
-    replacements: List[Tuple[cst.CSTNode, cst.CSTNode]] = [(node, awaited)]
+    replacements: List[Tuple[cst.CSTNode, object]] = [(node, awaited)]
     title = Text(f"Replace with 'await {local}.sleep(...)'", f"替换为 'await {local}.sleep(...)'")
-    if extend is not None:
-        first = cst.ImportAlias(name=cst.Name(module), comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        replacements.append((extend, extend.with_changes(names=[first, *extend.names])))
+    if before is not None:  # a new `import asyncio` line above the first import line
+        added = cst.SimpleStatementLine(
+            body=[cst.Import(names=[cst.ImportAlias(name=cst.Name(module))])],
+            leading_lines=before.leading_lines)
+        replacements.append((before, cst.FlattenSentinel([added, before.with_changes(leading_lines=())])))
         title = Text(f"Replace with 'await {module}.sleep(...)' and import {module}",
                      f"替换为 'await {module}.sleep(...)' 并导入 {module}")
     return Fix(title=title, safe=True, replacements=tuple(replacements))
@@ -402,17 +407,15 @@ class BlockingSleep(_BlockingCallRule):
         "Safe: the call becomes `await asyncio.sleep(...)` with the same arguments. The module's "
         "own import is used (`import asyncio as aio` gives `aio.sleep`); a module that imports "
         "`anyio` or `trio` but not `asyncio` gets `anyio.sleep`/`trio.sleep`. When nothing "
-        "suitable is imported, the fix also adds `asyncio` to the module's first top-level "
-        "`import` statement (`import time` becomes `import asyncio, time`), a replacement of that "
-        "one `Import` node that needs no new line. No fix is offered when the module has no "
-        "top-level `import` statement to extend, when the name `asyncio` is bound to something "
+        "suitable is imported, the fix also adds an `import asyncio` line above the module's "
+        "first top-level import. No fix is offered when the module has no "
+        "top-level import statement, when the name `asyncio` is bound to something "
         "else, when the call is already awaited, or inside a generator expression (an `await` "
         "there would turn it into an async generator).",
         "安全:调用被替换为参数相同的 `await asyncio.sleep(...)`。沿用模块自己的导入名"
         "(`import asyncio as aio` 时为 `aio.sleep`);只导入了 `anyio` 或 `trio` 而未导入 "
-        "`asyncio` 的模块使用 `anyio.sleep`/`trio.sleep`。没有合适的导入时,修复会把 `asyncio` "
-        "加入模块第一条顶层 `import` 语句(`import time` 变为 `import asyncio, time`),只替换这一个 "
-        "`Import` 节点,不需要新增行。以下情况不提供修复:模块没有可扩展的顶层 `import` 语句、"
+        "`asyncio` 的模块使用 `anyio.sleep`/`trio.sleep`。没有合适的导入时,修复还会在模块第一条顶层"
+        "导入语句上方加入一行 `import asyncio`。以下情况不提供修复:模块没有顶层导入语句、"
         "名字 `asyncio` 已绑定为其他对象、调用已被 await、位于生成器表达式中(在那里加 `await` "
         "会把它变成异步生成器)。")
     valid = (
@@ -434,8 +437,8 @@ class BlockingSleep(_BlockingCallRule):
         found = classify(self.ctx, node)
         if found is None or found.code != self.code:
             return
-        module, local, extend = _sleep_target(self.ctx)
-        fix = _sleep_fix(self.ctx, node, local, module, extend) if local is not None else None
+        module, local, before = _sleep_target(self.ctx)
+        fix = _sleep_fix(self.ctx, node, local, module, before) if local is not None else None
         self.report(node, Text(
             f"'{found.api}()' blocks the event loop; use 'await {module}.sleep(...)'",
             f"'{found.api}()' 会阻塞事件循环;请改用 'await {module}.sleep(...)'"), fix)
