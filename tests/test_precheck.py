@@ -106,7 +106,13 @@ def test_identical_findings_with_and_without_precheck_over_the_stdlib() -> None:
     assert not [f for f in off.findings if f.code in ("CCY003", "CCY004")]
     missing = sorted(set(off.findings) - set(on.findings), key=lambda f: f.sort_key())
     extra = sorted(set(on.findings) - set(off.findings), key=lambda f: f.sort_key())
+    # The one documented difference: valid Python that libcst's grammar rejects
+    # (test/typinganndata/ann_module.py: `(pars): bool = True`) gets no CCY001 when
+    # skipped, since CPython's parser accepts it (docs/performance.md).
+    libcst_only = [f for f in missing if f.code == "CCY001" and syntax_ok(read_source(f.path).text)]
+    missing = [f for f in missing if f not in libcst_only]
     assert not missing and not extra, (missing[:20], extra[:20])
-    # the skipped files with a syntax error still report it
+    assert len(libcst_only) <= 3, libcst_only
+    # every other syntax error is still reported by the skipped files
     assert {f.path for f in on.findings if f.code == "CCY001"} == \
-        {f.path for f in off.findings if f.code == "CCY001"}
+        {f.path for f in off.findings if f.code == "CCY001"} - {f.path for f in libcst_only}
