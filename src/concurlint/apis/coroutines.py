@@ -54,7 +54,6 @@ COROUTINE_FUNCTIONS: FrozenSet[str] = frozenset({
     "asyncio.Server.serve_forever", "asyncio.Server.wait_closed", "asyncio.Server.start_serving",
     "asyncio.subprocess.Process.wait", "asyncio.subprocess.Process.communicate",
     "asyncio.Process.wait", "asyncio.Process.communicate",
-    "asyncio.Runner.close",
     # aiohttp
     "aiohttp.ClientResponse.text", "aiohttp.ClientResponse.json", "aiohttp.ClientResponse.read",
     "aiohttp.ClientSession.close", "aiohttp.ClientSession.ws_connect",

@@ -167,6 +167,28 @@ def _reraises(ctx: Context, handler: cst.ExceptHandler) -> bool:
             value = node.value
             if value is not None and _mentions(value, bound):
                 return True
+    return _deferred_reraise(ctx, handler)
+
+
+def _deferred_reraise(ctx: Context, handler: cst.ExceptHandler) -> bool:
+    """The handler sets a flag (``cancelled = True``) that the function later tests
+    to raise (``if cancelled: raise CancelledError``): cancellation is postponed, not lost."""
+    flags = set()
+    for node in walk_body(handler.body):
+        if isinstance(node, cst.Assign):
+            for target in node.targets:
+                if isinstance(target.target, cst.Name):
+                    flags.add(target.target.value)
+    if not flags or ctx.function is None:
+        return False
+    for node in walk_body(getattr(ctx.function.node, "body", ctx.function.node)):
+        if not isinstance(node, cst.If):
+            continue
+        tested = {n.value for n in walk_body(node.test) if isinstance(n, cst.Name)}
+        if isinstance(node.test, cst.Name):
+            tested.add(node.test.value)
+        if tested & flags and any(isinstance(n, cst.Raise) for n in walk_body(node.body)):
+            return True
     return False
 
 
