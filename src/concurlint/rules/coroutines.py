@@ -798,6 +798,8 @@ class BusyLoopWithoutAwait(Rule):
     def visit_While(self, node: cst.While) -> None:
         if not self.ctx.in_async_function or not _always_true(node.test):
             return
+        if self._exits_by_exception():
+            return
         for inner in walk_body(node.body):
             if isinstance(inner, _YIELD_POINTS):
                 return
@@ -810,6 +812,27 @@ class BusyLoopWithoutAwait(Rule):
             "add an 'await' (e.g. 'await asyncio.sleep(...)') or an exit",
             "协程中的 'while True' 循环从不 await:它会永远阻塞事件循环;请添加 'await'"
             "(例如 'await asyncio.sleep(...)')或退出条件"))
+
+    def _exits_by_exception(self) -> bool:
+        """The loop sits in a ``try`` body or under ``suppress()``/``raises()``: it is meant
+        to end with an exception (``while True: q.get_nowait()`` until ``QueueEmpty``)."""
+        ancestors = self.ctx.ancestors
+        for index in range(len(ancestors) - 1, -1, -1):
+            node = ancestors[index]
+            if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(node, (cst.Try, cst.TryStar)) and index + 1 < len(ancestors) \
+                    and ancestors[index + 1] is node.body and node.handlers:
+                return True
+            if isinstance(node, cst.With):
+                for item in node.items:
+                    call = item.item
+                    if isinstance(call, cst.Call) and _last_name(call.func) in _RAISES_CONTEXTS:
+                        return True
+        return False
+
+
+_RAISES_CONTEXTS = frozenset({"suppress", "raises", "assertRaises", "assertRaisesRegex"})
 
 
 RULES = [
