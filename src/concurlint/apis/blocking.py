@@ -604,3 +604,19 @@ class BlockingPatterns:
             return True
         return any(qualname.startswith(prefix) and len(qualname) > len(prefix)
                    for prefix in self.prefixes)
+
+
+# Generators: the call itself does no I/O, iterating it does. Flagged where the result is
+# iterated in the coroutine, not where it is handed to something else that iterates it
+# (e.g. in a worker thread): ``await to_thread(list, path.iterdir())`` never blocks.
+LAZY_ITERATORS = frozenset({
+    "pathlib.Path.iterdir", "pathlib.Path.glob", "pathlib.Path.rglob", "pathlib.Path.walk",
+    "os.walk", "glob.iglob",
+})
+# Calls that iterate their argument right away, in the calling coroutine.
+CONSUMING_CALLS = frozenset({
+    "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.sorted",
+    "builtins.dict", "builtins.sum", "builtins.any", "builtins.all", "builtins.max",
+    "builtins.min", "builtins.next", "builtins.enumerate", "builtins.zip", "builtins.map",
+    "builtins.filter", "builtins.reversed",
+})

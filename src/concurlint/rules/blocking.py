@@ -20,6 +20,7 @@ from ..apis import blocking as apis
 from ..apis import canonical
 from ..findings import Fix, Text
 from ..semantics.context import Context
+from ..semantics.lifetime import usage_of, value_fate
 from ..semantics.scopes import IMPORT
 from ..semantics.traversal import iter_children
 from .base import Rule
@@ -140,6 +141,8 @@ def _does_not_block(ctx: Context, node: cst.Call, qualname: str) -> bool:
         value = argument(node, position, keyword)
         if value is not None and _argument_is(ctx, value, kind):
             return True
+    if normal in apis.LAZY_ITERATORS and _handed_on_uniterated(ctx, node):
+        return True
     guard = apis.NON_BLOCKING_WHEN_GUARDED.get(normal)
     if guard is not None and isinstance(node.func, cst.Attribute) and _guarded(ctx, node, node.func.value, guard):
         return True
@@ -148,6 +151,32 @@ def _does_not_block(ctx: Context, node: cst.Call, qualname: str) -> bool:
         if receiver is not None and receiver in _nonblocking_sockets(ctx):
             return True
     return False
+
+
+def _handed_on_uniterated(ctx: Context, node: cst.Call) -> bool:
+    """A generator call whose result is passed to a non-consuming call, never iterated here."""
+    ancestors = ctx.ancestors
+    index = len(ancestors) - 1
+    current: cst.CSTNode = node
+    while index >= 0 and isinstance(ancestors[index], cst.IfExp):  # gen = (a() if x else b())
+        current, index = ancestors[index], index - 1
+    if index < 1:
+        return False
+    parent = ancestors[index]
+    if isinstance(parent, cst.Arg) and isinstance(ancestors[index - 1], cst.Call):
+        callee = ctx.resolve(ancestors[index - 1].func)
+        return callee not in apis.CONSUMING_CALLS
+    fate = value_fate(ctx, current) if current is node else None
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+        fate_name = parent.targets[0].target.value
+    elif fate is not None and fate.kind == "name":
+        fate_name = fate.name
+    else:
+        return False
+    usage = usage_of(ctx, fate_name)
+    if usage is None or usage.iterated or not usage.passed_to:
+        return False
+    return all(ctx.resolve(call.func) not in apis.CONSUMING_CALLS for _text, call in usage.passed_to)
 
 
 def _guarded(ctx: Context, call: cst.Call, receiver: cst.BaseExpression, guard: str) -> bool:
@@ -546,14 +575,19 @@ class BlockingFileIo(_BlockingCallRule):
         "makedirs/mkdir/rmdir` inside an `async def`. After a flagged `open()`, the methods of the "
         "file object it returned (`fh.read()`) are not reported again: the `open()` is the one "
         "finding. Metadata-only calls (`os.path.exists/isfile/getsize`, `Path.exists/is_file/stat`) "
-        "are not flagged. " + _NOT_FLAGGED_COMMON_EN,
+        "are not flagged. The generators `Path.iterdir/glob/rglob/walk`, `os.walk` and "
+        "`glob.iglob` do their I/O when iterated: they are flagged where the coroutine iterates "
+        "them (a `for` loop, `list(...)`, `sorted(...)`), not when the generator is handed to "
+        "another call such as `asyncio.to_thread(list, path.iterdir())`. " + _NOT_FLAGGED_COMMON_EN,
         "查找 `async def` 中的 `open()`、`io.open`、`codecs.open`、`os.fdopen`、`gzip/bz2/lzma.open`,"
         "`pathlib.Path` 的 `read_text/read_bytes/write_text/write_bytes/open/iterdir/glob/rglob/walk/"
         "mkdir/touch/unlink/rmdir/rename/replace` 方法,`shutil` 的复制/移动/删除/归档函数,"
         "`glob.glob/iglob`,以及 `os.listdir/scandir/walk/remove/unlink/rename/replace/makedirs/mkdir/"
         "rmdir`。已报告的 `open()` 返回的文件对象上的方法(`fh.read()`)不再重复报告:`open()` 就是"
         "那一条问题。只读元数据的调用(`os.path.exists/isfile/getsize`、`Path.exists/is_file/stat`)"
-        "不报告。" + _NOT_FLAGGED_COMMON_ZH)
+        "不报告。生成器 `Path.iterdir/glob/rglob/walk`、`os.walk` 和 `glob.iglob` 在被迭代时才做 I/O:"
+        "在协程自己迭代它们的地方报告(`for` 循环、`list(...)`、`sorted(...)`),交给其他调用时不报告,"
+        "例如 `asyncio.to_thread(list, path.iterdir())`。" + _NOT_FLAGGED_COMMON_ZH)
     why = Text(
         "Disk and network file systems can stall for a long time (cold caches, NFS, large "
         "files, directory trees). Python's file API is synchronous, so the loop waits. " + _WHY_EN,
