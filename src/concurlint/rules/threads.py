@@ -160,6 +160,46 @@ def _reads(value: cst.BaseExpression, target: cst.BaseExpression) -> bool:
     return False
 
 
+# Builtins whose result is computed from (a copy of) their argument's value.
+_DERIVING_CALLS = frozenset({"int", "float", "str", "len", "list", "dict", "set", "tuple",
+                             "sorted", "sum", "max", "min", "abs", "round", "bool"})
+
+
+def _derived_nodes(value: cst.BaseExpression):
+    """``value`` and the operands it is computed from by arithmetic, boolean logic, a
+    conditional or a copying builtin -- not the arguments of arbitrary calls: the value of
+    ``Client.connect(old.session)`` is a new object, not an update of ``old``."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (cst.BinaryOperation, cst.BooleanOperation)):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, cst.UnaryOperation):
+            stack.append(node.expression)
+        elif isinstance(node, cst.Await):
+            stack.append(node.expression)
+        elif isinstance(node, cst.IfExp):
+            stack.extend((node.body, node.orelse))
+        elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Name)
+              and node.func.value in _DERIVING_CALLS):
+            stack.extend(arg.value for arg in node.args)
+
+
+def _is_read_of(node: cst.BaseExpression, target: cst.BaseExpression) -> bool:
+    """``node`` itself reads ``target`` (``d[k]`` also by ``d.get(k, ...)``)."""
+    if isinstance(node, type(target)) and node.deep_equals(target):
+        return True
+    if isinstance(target, cst.Subscript) and isinstance(node, cst.Call):
+        return _reads(node, target) and isinstance(node.func, cst.Attribute) \
+            and node.func.value.deep_equals(target.value)
+    return False
+
+
+def _derives_from(value: cst.BaseExpression, target: cst.BaseExpression) -> bool:
+    return any(_is_read_of(node, target) for node in _derived_nodes(value))
+
+
 def _single_index(target: cst.Subscript) -> Optional[cst.BaseExpression]:
     if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
         return target.slice[0].slice.value
@@ -1270,7 +1310,7 @@ class ReadModifyWriteAcrossAwait(Rule):
 
     def _check_through_local(self, node: cst.CSTNode, target: cst.BaseExpression,
                              value: cst.BaseExpression) -> None:
-        names = {n.value for n in _value_nodes(value) if isinstance(n, cst.Name)}
+        names = {n.value for n in _derived_nodes(value) if isinstance(n, cst.Name)}
         if not names:
             return
         if not isinstance(target, (cst.Attribute, cst.Subscript, cst.Name)):
@@ -1384,6 +1424,11 @@ def _local_read_then_await(target: cst.BaseExpression, names: Set[str], write: c
     ``require_await``: ``temp = counter; temp += 1; counter = temp``)."""
     awaited = not require_await or (
         isinstance(write, (cst.Assign, cst.AugAssign)) and _contains_await(write.value))
+    # `x = self.v` ... `self.v = x` with `x` unchanged writes back what was read: a restore,
+    # not an update (counts once the local is modified in between: `x += 1`)
+    written = write.value if isinstance(write, cst.Assign) else None
+    modified = not isinstance(written, cst.Name)
+    reread = False  # an `if` testing the state again after the await guards the write
     child: cst.CSTNode = write
     for ancestor in reversed(ancestors):
         if isinstance(ancestor, _SCOPE_NODES):
@@ -1398,17 +1443,22 @@ def _local_read_then_await(target: cst.BaseExpression, names: Set[str], write: c
             for stmt in reversed(before):
                 if isinstance(stmt, cst.SimpleStatementLine):
                     for small in stmt.body:
+                        if isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name) \
+                                and small.target.value in names:
+                            modified = True
                         if isinstance(small, cst.Assign) and len(small.targets) == 1 \
                                 and isinstance(small.targets[0].target, cst.Name) \
                                 and small.targets[0].target.value in names:
-                            if _reads(small.value, target):
-                                return awaited
+                            if _derives_from(small.value, target):
+                                return awaited and modified and not reread
                             names.discard(small.targets[0].target.value)
                 if not awaited and _contains_await(stmt):
                     awaited = True
-        elif not awaited and isinstance(ancestor, (cst.If, cst.While)) and isinstance(child, cst.BaseSuite) \
-                and _contains_await(ancestor.test):
-            awaited = True
+        elif isinstance(ancestor, (cst.If, cst.While)) and isinstance(child, cst.BaseSuite):
+            if not awaited and _contains_await(ancestor.test):
+                awaited = True
+            elif not awaited and _reads(ancestor.test, target):
+                reread = True
         child = ancestor
     return False
 
