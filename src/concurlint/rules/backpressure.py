@@ -78,6 +78,12 @@ _WORKER_SOURCE = re.compile(r"(?i)(queue|^q$|_q$|channel|inbox|jobs|work)")
 _Source = Tuple[cst.BaseExpression, Sequence[cst.Arg], cst.CSTNode, Optional[cst.CSTNode]]
 
 
+# Collections of registered callables (signal receivers, hooks, plugins): the program sizes
+# them, not its input, so starting each of them at once is dispatch, not unbounded fan-out.
+_CALLABLE_REGISTRY = re.compile(
+    r"(?i)(receiver|handler|callback|hook|plugin|middleware)s?$")
+
+
 def _names_in_target(target: cst.BaseExpression, out: Set[str]) -> None:
     if isinstance(target, cst.Name):
         out.add(target.value)
@@ -255,7 +261,11 @@ class UnboundedFanOut(Rule):
         "Literals, `range(<constant <= 100>)`, constant slices and `range(n)` worker counts are "
         "not flagged; nor is work handed to an executor (bounded by `max_workers`), nor a "
         "broadcast over objects the program already holds (a method of each item, "
-        "`conn.close()` for each connection, or a teardown coroutine such as `shutdown`/`stop`).",
+        "`conn.close()` for each connection, or a teardown coroutine such as `shutdown`/`stop`), "
+        "nor dispatch to registered callables: calling each item of the loop "
+        "(`receiver(event) for receiver in receivers`) or iterating a collection named like a "
+        "registry of code (`*receivers`, `*handlers`, `*callbacks`, `*hooks`, `*plugins`, "
+        "`*middleware`), whose size the program sets, not its input.",
         "检查对大小在代码中未知的集合的每一项都启动一个协程或任务的写法:"
         "`asyncio.gather(*(f(x) for x in xs))`、`gather(*[f(x) for x in xs])`、对这类列表调用 "
         "`as_completed(...)`/`wait(...)`、`[create_task(f(x)) for x in xs]`、在 `for` 循环中调用 "
@@ -265,7 +275,10 @@ class UnboundedFanOut(Rule):
         "都算作限制。字面量、`range(<常量 <= 100>)`、常量切片以及表示 worker 数量的 `range(n)` "
         "不会被标记;交给线程池执行的任务(受 `max_workers` 限制)也不会;对程序已持有的对象逐个调用"
         "(调用每一项自身的方法,如对每个连接 `conn.close()`,或 `shutdown`/`stop` 这类收尾协程)"
-        "属于广播,同样不会被标记。")
+        "属于广播,同样不会被标记;分发给已注册的可调用对象也不会:逐个调用循环中的每一项"
+        "(`receiver(event) for receiver in receivers`),或遍历名字表明是代码注册表的集合"
+        "(`*receivers`、`*handlers`、`*callbacks`、`*hooks`、`*plugins`、`*middleware`),"
+        "其大小由程序决定,而不是由输入决定。")
     why = Text(
         "The number of concurrent operations then equals the size of the input. With ten URLs "
         "that is fine; with a hundred thousand it opens a hundred thousand sockets at once, "
@@ -554,6 +567,9 @@ class UnboundedFanOut(Rule):
 
     def _started_element(self, elt: cst.BaseExpression, iterable: cst.CSTNode, construct: cst.CSTNode,
                          ) -> Optional[_Source]:
+        if isinstance(elt, cst.Call) and isinstance(elt.func, cst.Name) \
+                and elt.func.value in _target_names(construct):
+            return None  # `receiver(...) for receiver in receivers`: calling each registered callable
         depth = 0
         while isinstance(elt, cst.Call) and depth < 4:
             name = self.ctx.resolve(elt.func)
@@ -620,6 +636,8 @@ class UnboundedFanOut(Rule):
         """Is ``expr`` an iterable of known, small size (per the catalog)?"""
         if depth > 6:
             return False
+        if _CALLABLE_REGISTRY.search(_last_name(expr) or ""):
+            return True  # registered receivers/handlers: sized by the program, not by its input
         if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
             return all(not isinstance(e, cst.StarredElement) or self._bounded(e.value, depth + 1)
                        for e in expr.elements)
