@@ -126,3 +126,14 @@ def test_cache_directory_is_tagged_and_ignored_by_git(tmp_path: Path) -> None:
     cache.put(cache.key("a.py", (None, False), "0"), [])
     assert (tmp_path / "c" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
     assert (tmp_path / "c" / ".gitignore").read_text() == "*\n"
+
+
+def test_edited_rules_do_not_reuse_cached_results(tmp_path, monkeypatch) -> None:
+    from concurlint import cache as cache_module
+    from concurlint.config import Settings
+
+    settings = Settings(root=str(tmp_path))
+    before = cache_module.Cache(str(tmp_path / "c"), settings).config_key
+    monkeypatch.setattr(cache_module, "_CODE_FINGERPRINT", "a-different-build")
+    after = cache_module.Cache(str(tmp_path / "c"), settings).config_key
+    assert before != after

@@ -2,7 +2,8 @@
 
 A key is a hash of: the file's bytes, its path and module name (findings carry
 the path; local qualified names depend on the package layout), the effective
-configuration (``Settings.cache_key()`` and the config root), the tool version,
+configuration (``Settings.cache_key()`` and the config root), the tool version
+and a fingerprint of its own source files (so edited rules never reuse old results),
 and a fingerprint of the project index (cross-module facts). A warm run over
 an unchanged tree therefore costs reading and hashing the files, plus one
 lookup per file.
@@ -46,6 +47,30 @@ def content_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=20).hexdigest()
 
 
+_CODE_FINGERPRINT: Optional[str] = None
+
+
+def code_fingerprint() -> str:
+    """Size and mtime of concurlint's own modules: an edited checkout (or a reinstall
+    with the same version number) never reuses results of the old rules."""
+    global _CODE_FINGERPRINT
+    if _CODE_FINGERPRINT is None:
+        package = os.path.dirname(os.path.abspath(__file__))
+        parts = []
+        for directory, dirnames, filenames in os.walk(package):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for name in sorted(filenames):
+                if name.endswith(".py"):
+                    try:
+                        info = os.stat(os.path.join(directory, name))
+                    except OSError:
+                        continue
+                    parts.append(f"{os.path.relpath(os.path.join(directory, name), package)}:"
+                                 f"{info.st_size}:{info.st_mtime_ns}")
+        _CODE_FINGERPRINT = hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+    return _CODE_FINGERPRINT
+
+
 def default_directory(settings: Any) -> str:
     if getattr(settings, "cache_dir", None):
         return os.path.join(settings.root, settings.cache_dir) if not os.path.isabs(settings.cache_dir) \
@@ -57,7 +82,8 @@ class Cache:
     def __init__(self, directory: str, settings: Any):
         self.base = directory
         self.directory = os.path.join(directory, f"v{SCHEMA}-{__version__}")
-        config = repr((__version__, SCHEMA, settings.cache_key(), os.path.abspath(settings.root)))
+        config = repr((__version__, SCHEMA, code_fingerprint(), settings.cache_key(),
+                       os.path.abspath(settings.root)))
         self.config_key = hashlib.blake2b(config.encode("utf-8", "replace"), digest_size=16).hexdigest()
         self.enabled = True
         self.hits = 0
