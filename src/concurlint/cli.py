@@ -169,7 +169,7 @@ def _run(paths: Sequence[str], settings: Settings, options: Dict[str, Any]) -> R
         if len(paths) > 1:
             raise ConfigError("'-' (standard input) cannot be combined with other paths")
         name = options["stdin_filename"] or "<stdin>"
-        data = click.get_binary_stream("stdin").read()
+        data = sys.stdin.buffer.read()
         try:
             source = decode_source(data, name)
         except SourceError as exc:
