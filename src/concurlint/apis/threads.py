@@ -155,3 +155,11 @@ CALLABLE_FACTORIES: FrozenSet[str] = frozenset({
     "functools.partial", "operator.methodcaller", "operator.attrgetter", "operator.itemgetter",
     "builtins.getattr",
 })
+
+
+# Builtins whose result is never a callable: `Thread(target=print(x))` is always CCY302.
+NON_CALLABLE_RESULTS = frozenset(f"builtins.{name}" for name in (
+    "print", "len", "str", "int", "float", "bool", "bytes", "list", "dict", "set", "tuple",
+    "frozenset", "sum", "min", "max", "sorted", "input", "open", "range", "repr", "format",
+    "abs", "round", "isinstance", "issubclass", "hash", "id", "any", "all", "ord", "chr",
+))

@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from ..apis.threads import (
-    ASYNCIO_UNSAFE_CALLS, BY_EXECUTOR, CALLABLE_FACTORIES, JOINABLE_QUEUES,
+    ASYNCIO_UNSAFE_CALLS, BY_EXECUTOR, CALLABLE_FACTORIES, JOINABLE_QUEUES, NON_CALLABLE_RESULTS,
     LOOP_TYPES, LOOP_UNSAFE_METHODS, MUTEX_TYPES, OWN_LOOP_FACTORIES, PROCESS, PROCESS_EXECUTORS,
     PROCESS_SPAWNERS, QUEUE_GET_METHODS, RUNNABLE_TYPES, STARTER_NAMES, STARTERS, THREAD,
     UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
@@ -733,8 +733,11 @@ def _definition(ctx: Context, func: cst.BaseExpression) -> Optional[cst.Function
 
 def _returns_callable(ctx: Context, call: cst.Call) -> bool:
     """Could ``call`` return a callable? True unless it is a same-module function that doesn't."""
-    if ctx.resolve(call.func) in CALLABLE_FACTORIES:
+    callee = ctx.resolve(call.func)
+    if callee in CALLABLE_FACTORIES:
         return True
+    if callee in NON_CALLABLE_RESULTS:
+        return False
     definition = _definition(ctx, call.func)
     if definition is None or definition.decorators:
         return True
