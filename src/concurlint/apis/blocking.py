@@ -620,3 +620,8 @@ CONSUMING_CALLS = frozenset({
     "builtins.min", "builtins.next", "builtins.enumerate", "builtins.zip", "builtins.map",
     "builtins.filter", "builtins.reversed",
 })
+
+# A socket call inside `try: ... except BlockingIOError:` is on a non-blocking socket.
+WOULD_BLOCK_ERRORS = frozenset({
+    "builtins.BlockingIOError", "ssl.SSLWantReadError", "ssl.SSLWantWriteError",
+})

@@ -150,6 +150,23 @@ def _does_not_block(ctx: Context, node: cst.Call, qualname: str) -> bool:
         receiver = dotted(node.func.value)
         if receiver is not None and receiver in _nonblocking_sockets(ctx):
             return True
+        if _expects_would_block(ctx):
+            return True
+    return False
+
+
+def _expects_would_block(ctx: Context) -> bool:
+    """Inside a ``try`` that handles ``BlockingIOError``: the socket is non-blocking."""
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            return False
+        if isinstance(ancestor, cst.Try):
+            for handler in ancestor.handlers:
+                if handler.type is not None and any(
+                        ctx.resolve(expr) in apis.WOULD_BLOCK_ERRORS
+                        for expr in ([e.value for e in handler.type.elements]
+                                     if isinstance(handler.type, cst.Tuple) else [handler.type])):
+                    return True
     return False
 
 
@@ -174,8 +191,8 @@ def _handed_on_uniterated(ctx: Context, node: cst.Call) -> bool:
     else:
         return False
     usage = usage_of(ctx, fate_name)
-    if usage is None or usage.iterated or not usage.passed_to:
-        return False
+    if usage is None or usage.iterated or not (usage.passed_to or usage.closure):
+        return False  # iterated here, or never handed to anything that could iterate it
     return all(ctx.resolve(call.func) not in apis.CONSUMING_CALLS for _text, call in usage.passed_to)
 
 
@@ -734,7 +751,8 @@ class BlockingNetworkCall(_BlockingCallRule):
         "(they connect) and their protocol methods (`sendmail`, `send_message`, `login`, "
         "`starttls`, `quit`, `retrbinary`, `storbinary`, `read_until`, ...). Not flagged: "
         "`socket.gethostname()`, constructors without a host, and socket methods on a socket "
-        "switched to non-blocking mode in the file (`sock.setblocking(False)`). "
+        "switched to non-blocking mode in the file (`sock.setblocking(False)`) or called inside a "
+        "`try` that handles `BlockingIOError` (the code expects a non-blocking socket). "
         + _NOT_FLAGGED_COMMON_EN,
         "查找 `async def` 中的:`socket.create_connection`、`getaddrinfo`、`gethostbyname(_ex)`、"
         "`gethostbyaddr`、`getnameinfo`、`getfqdn`;在作用域内创建(或保存在 `self`、模块级、带注解参数)"
@@ -742,7 +760,8 @@ class BlockingNetworkCall(_BlockingCallRule):
         "`smtplib.SMTP/SMTP_SSL/LMTP`、`ftplib.FTP/FTP_TLS`、`telnetlib.Telnet` 构造(会立即连接)"
         "及其协议方法(`sendmail`、`send_message`、`login`、`starttls`、`quit`、`retrbinary`、"
         "`storbinary`、`read_until` 等)。不报告:`socket.gethostname()`、不带主机名的构造、以及在本文件中"
-        "被设为非阻塞(`sock.setblocking(False)`)的 socket 上的方法。" + _NOT_FLAGGED_COMMON_ZH)
+        "被设为非阻塞(`sock.setblocking(False)`)的 socket 上的方法,或在处理 `BlockingIOError` 的 "
+        "`try` 中的调用(代码预期 socket 为非阻塞)。" + _NOT_FLAGGED_COMMON_ZH)
     why = Text(
         "Connecting, resolving a name and waiting for bytes all depend on the network and the "
         "peer; a blocking socket holds the event loop for the whole wait. " + _WHY_EN,
