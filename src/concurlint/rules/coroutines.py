@@ -374,8 +374,9 @@ class DanglingTask(Rule):
         "The event loop keeps only a weak reference to running tasks: a task nobody references can be "
         "garbage-collected before it finishes, and if it fails its exception is never seen.",
         "事件循环只对运行中的任务保持弱引用:没有被引用的任务可能在完成前就被垃圾回收;如果它失败了,异常也不会被任何人看到。")
-    example = "async def start(job):\n    asyncio.create_task(job.run())\n"
+    example = "import asyncio\n\nasync def start(job):\n    asyncio.create_task(job.run())\n"
     use_instead = (
+        "import asyncio\n\n"
         "background_tasks = set()\n\n"
         "async def start(job):\n    task = asyncio.create_task(job.run())\n"
         "    background_tasks.add(task)\n    task.add_done_callback(background_tasks.discard)\n"
@@ -486,8 +487,8 @@ class NestedEventLoop(Rule):
         "`RuntimeError` ('cannot be called from a running event loop').",
         "此时事件循环已经在运行:在同一线程中再启动一个会抛出 `RuntimeError`"
         "('cannot be called from a running event loop')。")
-    example = "async def handler():\n    data = asyncio.run(fetch())\n"
-    use_instead = "async def handler():\n    data = await fetch()\n"
+    example = "import asyncio\n\nasync def handler():\n    data = asyncio.run(fetch())\n"
+    use_instead = "import asyncio\n\nasync def handler():\n    data = await fetch()\n"
     valid = (
         "import asyncio\nasync def fetch():\n    pass\nasync def handler():\n    return await fetch()\n",
         "import asyncio\nasync def fetch():\n    pass\nasync def handler():\n    def in_thread():\n        return asyncio.run(fetch())\n    return in_thread\n",
@@ -542,8 +543,8 @@ class WrongWithKind(Rule):
         "`TypeError`/`AttributeError` at run time (and `async with threading.Lock()` would block the loop even if it worked).",
         "这些对象只实现了两种协议之一:用错语句会在运行时抛出 `TypeError`/`AttributeError`"
         "(而且即使 `async with threading.Lock()` 能运行,也会阻塞事件循环)。")
-    example = "lock = asyncio.Lock()\n\nasync def update():\n    with lock:\n        ...\n"
-    use_instead = "lock = asyncio.Lock()\n\nasync def update():\n    async with lock:\n        ...\n"
+    example = "import asyncio\n\nlock = asyncio.Lock()\n\nasync def update():\n    with lock:\n        ...\n"
+    use_instead = "import asyncio\n\nlock = asyncio.Lock()\n\nasync def update():\n    async with lock:\n        ...\n"
     fix_safety = Text("Switching to `async with` inside an async function, or to `with` for a "
                       "threading primitive, is safe.",
                       "在 async 函数内改为 `async with`,或对 threading 原语改为 `with`,是安全的。")
@@ -597,8 +598,8 @@ class GetEventLoopInCoroutine(Rule):
         "says so; `get_event_loop()` has policy-dependent behaviour and is deprecated for this use.",
         "在协程内部需要的就是正在运行的事件循环,`asyncio.get_running_loop()` 能准确表达这一点;"
         "`get_event_loop()` 的行为依赖策略,这种用法已被弃用。")
-    example = "async def main():\n    loop = asyncio.get_event_loop()\n"
-    use_instead = "async def main():\n    loop = asyncio.get_running_loop()\n"
+    example = "import asyncio\n\nasync def main():\n    loop = asyncio.get_event_loop()\n"
+    use_instead = "import asyncio\n\nasync def main():\n    loop = asyncio.get_running_loop()\n"
     fix_safety = Text("Safe: inside a coroutine both return the running loop.",
                       "安全:在协程内两者都返回正在运行的事件循环。")
     valid = ("import asyncio\nasync def f():\n    loop = asyncio.get_running_loop()\n",
@@ -639,8 +640,8 @@ class LegacyEventLoopManagement(Rule):
         "miss some of it, and `get_event_loop()` without a running loop is deprecated.",
         "`asyncio.run()` 会创建事件循环、运行协程、取消残留任务、关闭异步生成器和默认执行器并关闭循环;"
         "手写版本通常会漏掉其中一部分,而且没有运行中的循环时调用 `get_event_loop()` 已被弃用。")
-    example = "loop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n"
-    use_instead = "asyncio.run(main())\n"
+    example = "import asyncio\n\nloop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n"
+    use_instead = "import asyncio\n\nasyncio.run(main())\n"
     valid = ("import asyncio\nasync def main():\n    pass\nasyncio.run(main())\n",)
     invalid = ("import asyncio\nasync def main():\n    pass\nloop = asyncio.new_event_loop()\nloop.run_until_complete(main())\n",)
 
@@ -681,8 +682,8 @@ class SequentialAwaitsInLoop(Rule):
         "bound concurrency) runs them concurrently.",
         "每次调用都要等上一次完成,总耗时是所有调用之和。若调用之间互不依赖,可用 `asyncio.gather` 或 "
         "`TaskGroup`(配合信号量限制并发)并发执行。")
-    example = "async def crawl(urls):\n    pages = []\n    for u in urls:\n        pages.append(await fetch(u))\n"
-    use_instead = "async def crawl(urls):\n    return await asyncio.gather(*(fetch(u) for u in urls))\n"
+    example = "import asyncio\n\n\nasync def fetch(url):\n    ...\n\n\nasync def crawl(urls):\n    pages = []\n    for u in urls:\n        pages.append(await fetch(u))\n"
+    use_instead = "import asyncio\n\n\nasync def fetch(url):\n    ...\n\n\nasync def crawl(urls):\n    return await asyncio.gather(*(fetch(u) for u in urls))\n"
     valid = ("async def fetch(u):\n    pass\nasync def f(urls):\n    cursor = None\n    for u in urls:\n        cursor = await fetch(cursor)\n",)
     invalid = ("async def fetch(u):\n    pass\nasync def f(urls, out):\n    for u in urls:\n        out.append(await fetch(u))\n",)
 

@@ -86,9 +86,11 @@ class GatherExceptionsSwallowed(Rule):
         "设置 `return_exceptions=True` 后,失败会作为普通值出现在结果列表中。如果没人检查,错误就会悄无声息地消失,"
         "程序还会把异常对象当作数据继续使用。")
     example = (
+        "import asyncio\n\n"
         "async def refresh(feeds):\n"
         "    await asyncio.gather(*(f.update() for f in feeds), return_exceptions=True)\n")
     use_instead = (
+        "import asyncio\n\n"
         "async def refresh(feeds):\n"
         "    results = await asyncio.gather(*(f.update() for f in feeds), return_exceptions=True)\n"
         "    for feed, result in zip(feeds, results):\n"
@@ -254,9 +256,11 @@ class CancellationSwallowed(Rule):
         "(`asyncio.timeout`、`wait_for`)和 `TaskGroup` 的关闭:程序退出时挂起,或在被要求停止后继续工作。"
         "请先清理,再 `raise`。捕获自己取消的任务的取消(`t.cancel(); await t`)是可以的。")
     example = (
+        "import asyncio\n\n"
         "async def worker(queue):\n    try:\n        while True:\n            await handle(await queue.get())\n"
         "    except asyncio.CancelledError:\n        log.info('stopping')\n")
     use_instead = (
+        "import asyncio\n\n"
         "async def worker(queue):\n    try:\n        while True:\n            await handle(await queue.get())\n"
         "    except asyncio.CancelledError:\n        log.info('stopping')\n        raise\n")
     valid = (
@@ -326,8 +330,8 @@ class TaskExceptionNeverRetrieved(Rule):
         "also dies with the function, so the task can be collected mid-flight.",
         "如果任务失败,异常只保存在 Task 上,直到 Task 被回收时才记录一条 'Task exception was never "
         "retrieved'——往往很晚,甚至永远不会。局部变量随函数结束而消失,任务也可能在运行中被回收。")
-    example = "async def handle(msg):\n    task = asyncio.create_task(store(msg))\n    log.info('queued')\n"
-    use_instead = "async def handle(msg):\n    task = asyncio.create_task(store(msg))\n    log.info('queued')\n    await task\n"
+    example = "import asyncio\n\nasync def handle(msg):\n    task = asyncio.create_task(store(msg))\n    log.info('queued')\n"
+    use_instead = "import asyncio\n\nasync def handle(msg):\n    task = asyncio.create_task(store(msg))\n    log.info('queued')\n    await task\n"
     valid = (
         "import asyncio\nasync def f(c):\n    t = asyncio.create_task(c)\n    await t\n",
         "import asyncio\nasync def f(c, bg):\n    t = asyncio.create_task(c)\n    bg.add(t)\n"
@@ -379,8 +383,9 @@ class ExecutorFutureDiscarded(Rule):
         "when iterating `map`'s results). A dropped Future means the failure is never reported.",
         "工作线程中抛出的异常保存在对应的 Future 里,只有调用 `result()`(或遍历 `map` 的结果)时才会重新抛出。"
         "丢弃 Future 就意味着失败永远不会被报告。")
-    example = "with ThreadPoolExecutor() as pool:\n    for path in paths:\n        pool.submit(resize, path)\n"
+    example = "from concurrent.futures import ThreadPoolExecutor, as_completed\n\nwith ThreadPoolExecutor() as pool:\n    for path in paths:\n        pool.submit(resize, path)\n"
     use_instead = (
+        "from concurrent.futures import ThreadPoolExecutor, as_completed\n\n"
         "with ThreadPoolExecutor() as pool:\n    futures = [pool.submit(resize, p) for p in paths]\n"
         "    for future in as_completed(futures):\n        future.result()\n")
     valid = (

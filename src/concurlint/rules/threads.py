@@ -1483,9 +1483,11 @@ class QueueJoinWithoutTaskDone(Rule):
         "classic 'program hangs and never exits'.",
         "`join()` 会一直等到放入队列的每个元素都被 `task_done()` 标记为完成。没有 `task_done()`,"
         "计数永远不会归零,`join()` 会永远阻塞:典型的“程序卡住不退出”。")
-    example = ("q = queue.Queue()\n\ndef consumer():\n    while True:\n        item = q.get()\n"
+    example = (
+        "import queue\nimport threading\n\n""q = queue.Queue()\n\ndef consumer():\n    while True:\n        item = q.get()\n"
                "        handle(item)\n\nthreading.Thread(target=consumer, daemon=True).start()\nq.join()\n")
-    use_instead = ("q = queue.Queue()\n\ndef consumer():\n    while True:\n        item = q.get()\n"
+    use_instead = (
+        "import queue\nimport threading\n\n""q = queue.Queue()\n\ndef consumer():\n    while True:\n        item = q.get()\n"
                    "        try:\n            handle(item)\n        finally:\n            q.task_done()\n\n"
                    "threading.Thread(target=consumer, daemon=True).start()\nq.join()\n")
     valid = (
@@ -1719,9 +1721,11 @@ class AsyncioCallFromThread(Rule):
         "way in.",
         "事件循环及其对象不是线程安全的。从其他线程调用这些 API 会破坏事件循环状态,或者让回调一直等到"
         "其他事情唤醒事件循环。安全的做法是 `loop.call_soon_threadsafe()` 和 `asyncio.run_coroutine_threadsafe()`。")
-    example = ("def worker(loop, q):\n    q.put_nowait(compute())\n\n"
+    example = ("import asyncio\n\n\ndef worker(loop, q: asyncio.Queue):\n    q.put_nowait(compute())\n\n\n"
                "async def main():\n    q = asyncio.Queue()\n    await asyncio.to_thread(worker, asyncio.get_running_loop(), q)\n")
-    use_instead = ("def worker(loop, q):\n    loop.call_soon_threadsafe(q.put_nowait, compute())\n")
+    use_instead = ("import asyncio\n\n\ndef worker(loop, q: asyncio.Queue):\n"
+                   "    loop.call_soon_threadsafe(q.put_nowait, compute())\n\n\n"
+                   "async def main():\n    q = asyncio.Queue()\n    await asyncio.to_thread(worker, asyncio.get_running_loop(), q)\n")
     valid = (
         "import threading\ndef worker(loop):\n    loop.call_soon_threadsafe(print, 1)\n"
         "threading.Thread(target=worker, args=(None,)).start()\n",
