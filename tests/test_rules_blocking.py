@@ -42,36 +42,6 @@ def test_rule_docs_are_bilingual(rule: Any) -> None:
     assert rule.valid
 
 
-@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
-def test_examples_are_valid_python(rule: Any) -> None:
-    for snippet in (*rule.valid, *rule.invalid, rule.example, rule.use_instead):
-        cst.parse_module(snippet)
-
-
-EXAMPLES = [(r.code, "invalid", s) for r in RULES for s in r.invalid] + [
-    (r.code, "valid", s) for r in RULES for s in r.valid]
-
-
-@pytest.mark.parametrize("code,kind,snippet", EXAMPLES,
-                         ids=[f"{c}-{k}-{i}" for i, (c, k, _) in enumerate(EXAMPLES)])
-def test_rule_examples(code: str, kind: str, snippet: str) -> None:
-    found = {f.code for f in findings(snippet, select=[code])}
-    if kind == "invalid":
-        assert code in found
-    else:
-        assert code not in found
-
-
-def test_example_and_use_instead_of_each_rule() -> None:
-    for rule in RULES:
-        if rule.code == "CCY209":
-            options = {"blocking-calls": ["billing.charge_card"]}
-        else:
-            options = {}
-        assert rule.code in {f.code for f in findings(rule.example, select=[rule.code], **options)}, rule.code
-        assert rule.code not in {f.code for f in findings(rule.use_instead, select=[rule.code], **options)}, rule.code
-
-
 # --------------------------------------------------------------------------- table matching
 @pytest.mark.parametrize("qualname,code", [
     ("time.sleep", "CCY201"),

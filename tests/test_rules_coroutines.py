@@ -47,20 +47,6 @@ def test_rule_docs_are_bilingual(rule: Any) -> None:
     assert rule.example and rule.use_instead
 
 
-@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
-def test_invalid_examples_are_flagged(rule: Any) -> None:
-    assert rule.invalid
-    for snippet in rule.invalid:
-        assert rule.code in [f.code for f in findings(snippet, [rule.code])], snippet
-
-
-@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
-def test_valid_examples_are_clean(rule: Any) -> None:
-    assert rule.valid
-    for snippet in rule.valid:
-        assert findings(snippet, [rule.code]) == [], snippet
-
-
 # --------------------------------------------------------------------------- CCY101
 def test_unawaited_message_names_the_function_and_the_fix() -> None:
     [finding] = findings("async def fetch_user(i):\n    pass\nasync def h():\n    fetch_user(1)\n")

@@ -37,18 +37,6 @@ def test_rule_docs_are_bilingual(rule: Any) -> None:
     assert rule.example and rule.use_instead
 
 
-@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
-def test_invalid_examples_are_flagged(rule: Any) -> None:
-    for snippet in rule.invalid:
-        assert rule.code in [f.code for f in findings(snippet, [rule.code])], snippet
-
-
-@pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
-def test_valid_examples_are_clean(rule: Any) -> None:
-    for snippet in rule.valid:
-        assert findings(snippet, [rule.code]) == [], snippet
-
-
 # --------------------------------------------------------------------------- CCY601
 GATHER = "import asyncio\nasync def f(a, b, log):\n    rs = await asyncio.gather(a, b, return_exceptions=True)\n"
 

@@ -26,17 +26,6 @@ def test_family_is_complete() -> None:
     assert all(r.default_on for r in RULES)
 
 
-EXAMPLES = [(r.code, "invalid", s) for r in RULES for s in r.invalid] + [
-    (r.code, "valid", s) for r in RULES for s in r.valid]
-
-
-@pytest.mark.parametrize("code,kind,snippet", EXAMPLES,
-                         ids=[f"{c}-{k}-{i}" for i, (c, k, _) in enumerate(EXAMPLES)])
-def test_rule_examples(code: str, kind: str, snippet: str) -> None:
-    found = {c for _, c in codes(snippet, select=[code])}
-    assert (code in found) == (kind == "invalid"), snippet
-
-
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
 def test_docs(rule: Any) -> None:
     for text in (rule.summary, rule.what, rule.why, rule.fix_safety):

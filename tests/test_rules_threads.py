@@ -3,15 +3,11 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-import pytest
 
 from concurlint.config import load_settings
 from concurlint.engine import check_source
 from concurlint.rules.threads import RULES
 from concurlint.source import decode_source
-
-EXAMPLES = [(rule, "valid", i, snippet) for rule in RULES for i, snippet in enumerate(rule.valid)] + [
-    (rule, "invalid", i, snippet) for rule in RULES for i, snippet in enumerate(rule.invalid)]
 
 
 def findings(text: str, select: List[str], options: Optional[dict] = None):
@@ -25,16 +21,6 @@ def findings(text: str, select: List[str], options: Optional[dict] = None):
 
 def codes(text: str, select: str = "CCY3", options: Optional[dict] = None) -> List[Tuple[int, str]]:
     return [(f.line, f.code) for f in findings(text, [select], options)]
-
-
-@pytest.mark.parametrize("rule,kind,index,snippet", EXAMPLES,
-                         ids=[f"{r.code}-{k}-{i}" for r, k, i, _ in EXAMPLES])
-def test_documented_examples(rule, kind, index, snippet):
-    found = {code for _line, code in codes(snippet, rule.code)}
-    if kind == "invalid":
-        assert rule.code in found
-    else:
-        assert rule.code not in found
 
 
 def test_every_rule_is_documented_in_both_languages():
