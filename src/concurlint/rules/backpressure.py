@@ -12,7 +12,9 @@ from ..apis.backpressure import (
     SIZE_PRESERVING, TASK_SCOPES, TASK_STARTERS, TEARDOWN_NAMES, DRAINING_METHODS, POOLED_METHODS,
 )
 from ..findings import Text
-from ..semantics.callees import GIVEN, argument, definition_of, function_scope, walk_body
+from ..semantics.callees import (
+    GIVEN, argument, definition_of, function_scope, number_value, walk_body,
+)
 from ..semantics.scopes import ASSIGN, Scope
 from .base import Rule
 
@@ -32,24 +34,6 @@ def _call_args(call: cst.Call) -> Tuple[List[cst.Arg], Dict[str, cst.Arg], bool]
         else:
             positional.append(arg)
     return positional, keywords, unknown
-
-
-def _int_value(expr: cst.BaseExpression) -> Optional[float]:
-    """The value of a numeric literal (``3``, ``-1``, ``0.0``), else None."""
-    if isinstance(expr, (cst.Integer, cst.Float)):
-        try:
-            return float(expr.evaluated_value)
-        except (ValueError, SyntaxError):  # pragma: no cover - libcst already parsed it
-            return None
-    if isinstance(expr, cst.UnaryOperation):
-        inner = _int_value(expr.expression)
-        if inner is None:
-            return None
-        if isinstance(expr.operator, cst.Minus):
-            return -inner
-        if isinstance(expr.operator, cst.Plus):
-            return inner
-    return None
 
 
 def _last_name(expr: Optional[cst.BaseExpression]) -> Optional[str]:
@@ -219,7 +203,7 @@ class UnboundedQueue(Rule):
         else:
             value = None
         if value is not None:
-            number = _int_value(value)
+            number = number_value(value)
             if number is None or number > 0:
                 return  # a positive constant, or a variable/expression we trust
         self.report(node, Text(
@@ -652,7 +636,7 @@ class UnboundedFanOut(Rule):
             return self._bounded_call(expr, depth)
         if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply):
             for seq, times in ((expr.left, expr.right), (expr.right, expr.left)):
-                count = _int_value(times)
+                count = number_value(times)
                 if count is not None and isinstance(seq, (cst.List, cst.Tuple, cst.SimpleString)):
                     size = len(seq.elements) if isinstance(seq, (cst.List, cst.Tuple)) else 1
                     return size * count <= MAX_KNOWN_FAN_OUT
@@ -681,7 +665,7 @@ class UnboundedFanOut(Rule):
         if name == "builtins.range":
             if unknown or not positional:
                 return False
-            values = [_int_value(a.value) for a in positional]
+            values = [number_value(a.value) for a in positional]
             if any(v is None for v in values):
                 return True  # range(n): a worker count, not a collection
             ints = [int(v) for v in values]  # type: ignore[arg-type]
@@ -695,7 +679,7 @@ class UnboundedFanOut(Rule):
         if name == "builtins.zip":
             return any(self._bounded(a.value, depth + 1) for a in positional)
         if name == "itertools.islice" and len(positional) >= 2:
-            stop = _int_value(positional[-2].value if len(positional) == 3 else positional[1].value)
+            stop = number_value(positional[-2].value if len(positional) == 3 else positional[1].value)
             return stop is not None and stop <= MAX_KNOWN_FAN_OUT
         if (isinstance(call.func, cst.Attribute) and call.func.attr.value in DICT_VIEWS
                 and not call.args):
@@ -706,8 +690,8 @@ class UnboundedFanOut(Rule):
         if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Slice):
             return False
         piece = expr.slice[0].slice
-        lower = _int_value(piece.lower) if piece.lower is not None else None
-        upper = _int_value(piece.upper) if piece.upper is not None else None
+        lower = number_value(piece.lower) if piece.lower is not None else None
+        upper = number_value(piece.upper) if piece.upper is not None else None
         if piece.upper is not None and upper is not None and upper >= 0:
             start = lower if (lower is not None and lower >= 0) else 0
             if piece.lower is None or lower is not None:
