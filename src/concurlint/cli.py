@@ -14,11 +14,9 @@ import click
 
 from . import __version__
 from .config import PRESETS, ConfigError, Settings, load_settings
-from .engine import FileResult, check_source
-from .findings import Finding
+from .findings import FileResult
 from .reporters import REPORTERS, Report
 from .reporters.text import statistics
-from .rules import ALL_RULES, FAMILIES
 from .runner import RunResult, build_project_index, run
 from .source import SourceError, decode_source
 
@@ -173,7 +171,7 @@ def _run(paths: Sequence[str], settings: Settings, options: Dict[str, Any]) -> R
         try:
             source = decode_source(data, name)
         except SourceError as exc:
-            from .engine import tool_finding
+            from .findings import tool_finding
             from .findings import Text
 
             result = FileResult(name, [tool_finding(name, "CCY002", Text(
@@ -411,6 +409,8 @@ def _line_source(result: RunResult):
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of summaries.")
 def rules_command(output_format: str, lang: Optional[str]) -> None:
     """List every rule: code, name, on/off by default, fix kind, summary."""
+    from .rules import ALL_RULES, FAMILIES
+
     lang = detect_lang(lang)
     if output_format == "json":
         click.echo(json.dumps([
@@ -433,6 +433,8 @@ def rules_command(output_format: str, lang: Optional[str]) -> None:
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the explanation.")
 def rule_command(code: str, lang: Optional[str]) -> None:
     """Print the explanation of one rule (e.g. 'concurlint rule CCY201')."""
+    from .rules import ALL_RULES
+
     rule = ALL_RULES.get(code.upper())
     if rule is None:
         raise _fail(f"unknown rule code '{code}'; run 'concurlint rules' to list them")

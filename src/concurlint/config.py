@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from .catalog import CODES
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11
@@ -51,19 +53,17 @@ class Settings:
 
     # ------------------------------------------------------------------ rules
     def enabled_codes(self) -> FrozenSet[str]:
-        from .rules import ALL_RULES
-
         cached = _ENABLED_CACHE.get(self._selection_key())
         if cached is not None:
             return cached
         if self.select is not None:
-            enabled = {c for c in ALL_RULES if _matches(c, self.select)}
+            enabled = {c for c in CODES if _matches(c, self.select)}
         elif self.preset == "default":
-            enabled = {c for c, r in ALL_RULES.items() if r.default_on}
+            enabled = {c for c, (_name, on) in CODES.items() if on}
         else:
-            enabled = set(ALL_RULES)
-        enabled |= {c for c in ALL_RULES if _matches(c, self.extend_select)}
-        enabled -= {c for c in ALL_RULES if _matches(c, self.ignore)}
+            enabled = set(CODES)
+        enabled |= {c for c in CODES if _matches(c, self.extend_select)}
+        enabled -= {c for c in CODES if _matches(c, self.ignore)}
         result = frozenset(enabled)
         _ENABLED_CACHE[self._selection_key()] = result
         return result
@@ -100,6 +100,17 @@ class Settings:
                 return True
         return False
 
+    def is_excluded_entry(self, path: str) -> bool:
+        """``is_excluded`` for an entry met while walking a directory whose ancestors
+        were already checked: the entry's own name, and the path-shaped patterns."""
+        names, paths = _exclude_matchers(self.excludes())
+        if names is not None and names.match(os.path.basename(path)):
+            return True
+        if paths:
+            rel = _relative(path, self.root)
+            return any(_glob_match(rel, pattern) for pattern in paths)
+        return False
+
     def cache_key(self) -> Tuple[Any, ...]:
         """What the findings of a file depend on besides its content."""
         return (
@@ -109,6 +120,18 @@ class Settings:
 
 
 _ENABLED_CACHE: Dict[Tuple[Any, ...], FrozenSet[str]] = {}
+_EXCLUDE_CACHE: Dict[Tuple[str, ...], Tuple[Optional["re.Pattern[str]"], Tuple[str, ...]]] = {}
+
+
+def _exclude_matchers(patterns: Tuple[str, ...]) -> Tuple[Optional["re.Pattern[str]"], Tuple[str, ...]]:
+    """One compiled regex for the name patterns, and the patterns that name a path."""
+    found = _EXCLUDE_CACHE.get(patterns)
+    if found is None:
+        names = [p for p in patterns if "/" not in p.replace(os.sep, "/").rstrip("/")]
+        paths = tuple(p for p in patterns if p not in names)
+        regex = re.compile("|".join(fnmatch.translate(p) for p in names)) if names else None
+        found = _EXCLUDE_CACHE[patterns] = (regex, paths)
+    return found
 
 
 def _matches(code: str, selectors: Iterable[str]) -> bool:
@@ -145,15 +168,13 @@ def _str_list(key: str, value: Any) -> Tuple[str, ...]:
 
 
 def _codes(key: str, value: Any) -> Tuple[str, ...]:
-    from .rules import ALL_RULES
-
     codes = tuple(c.strip().upper() for c in _str_list(key, value))
     for code in codes:
         if code == "ALL":
             continue
-        if not any(c.startswith(code) for c in ALL_RULES) or not code.startswith("CCY"):
+        if not any(c.startswith(code) for c in CODES) or not code.startswith("CCY"):
             raise ConfigError(
-                f"unknown rule code '{code}' in '{key}'; valid codes are {', '.join(ALL_RULES)} "
+                f"unknown rule code '{code}' in '{key}'; valid codes are {', '.join(CODES)} "
                 "(or a prefix such as CCY2)"
             )
     return tuple("CCY" if c == "ALL" else c for c in codes)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from typing import List, Sequence
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
 
 from .config import ConfigError, Settings
 
@@ -38,12 +39,12 @@ def _walk(top: str, settings: Settings) -> List[str]:
     for directory, dirnames, filenames in os.walk(top, followlinks=False):
         dirnames[:] = sorted(
             d for d in dirnames
-            if not settings.is_excluded(os.path.join(directory, d))
+            if not settings.is_excluded_entry(os.path.join(directory, d))
         )
         for name in sorted(filenames):
             if name.endswith(SUFFIXES):
                 full = os.path.join(directory, name)
-                if not settings.is_excluded(full):
+                if not settings.is_excluded_entry(full):
                     files.append(full)
     return files
 
@@ -80,3 +81,28 @@ def shard(files: Sequence[str], index: int, count: int, root: str) -> List[str]:
         if int.from_bytes(digest.digest()[:8], "big") % count == index - 1:
             chosen.append(path)
     return chosen
+
+
+def module_name_for(path: str) -> Tuple[Optional[str], bool]:
+    """Dotted module name of ``path`` from its package layout, and whether it is a package."""
+    p = Path(path)
+    if p.suffix not in (".py", ".pyi"):
+        return None, False
+    is_package = p.stem == "__init__"
+    parts: List[str] = [] if is_package else [p.stem]
+    directory = p.resolve().parent if p.is_absolute() or p.exists() else p.parent
+    while (directory / "__init__.py").is_file() or (directory / "__init__.pyi").is_file():
+        parts.insert(0, directory.name)
+        if directory.parent == directory:
+            break
+        directory = directory.parent
+    if not parts:
+        return None, is_package
+    name = ".".join(parts)
+    return (name if all(part.isidentifier() for part in parts) else None), is_package
+
+
+def display_path(path: str) -> str:
+    """Paths are reported as given, normalised (no leading './')."""
+    normal = os.path.normpath(path)
+    return normal.replace(os.sep, "/") if os.sep != "/" else normal

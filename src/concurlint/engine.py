@@ -5,16 +5,14 @@ so both report identical findings for identical input.
 """
 from __future__ import annotations
 
-import os
 import traceback
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from .config import Settings
-from .findings import Edit, Finding, Fix, Position, Text
+from .discovery import module_name_for
+from .findings import BUG_REPORT_HINT, Edit, FileResult, Finding, Fix, Text, tool_finding
 from .parse import ParseFailure, parse
 from .positions import Positions
 from .rules import ALL_RULES, visiting_rules
@@ -24,40 +22,6 @@ from .semantics.traversal import Dispatcher, walk
 from .source import SourceError, SourceFile, read_source
 from .suppression import apply_noqa
 
-BUG_REPORT_HINT = "please report a bug to the concurlint developers with this file"
-
-
-@dataclass
-class FileResult:
-    path: str
-    findings: List[Finding] = field(default_factory=list)
-    tracebacks: List[str] = field(default_factory=list)
-    source: Optional[SourceFile] = None
-    module: Optional[cst.Module] = None  # kept only when asked (fixes)
-
-
-def module_name_for(path: str) -> Tuple[Optional[str], bool]:
-    """Dotted module name of ``path`` from its package layout, and whether it is a package."""
-    p = Path(path)
-    if p.suffix not in (".py", ".pyi"):
-        return None, False
-    is_package = p.stem == "__init__"
-    parts: List[str] = [] if is_package else [p.stem]
-    directory = p.resolve().parent if p.is_absolute() or p.exists() else p.parent
-    while (directory / "__init__.py").is_file() or (directory / "__init__.pyi").is_file():
-        parts.insert(0, directory.name)
-        if directory.parent == directory:
-            break
-        directory = directory.parent
-    if not parts:
-        return None, is_package
-    name = ".".join(parts)
-    return (name if all(part.isidentifier() for part in parts) else None), is_package
-
-
-def tool_finding(path: str, code: str, message: Text, line: int = 1, column: int = 1) -> Finding:
-    position = Position(line, column)
-    return Finding(path, code, message, position, position)
 
 
 def check_source(source: SourceFile, settings: Settings, project: Optional[ProjectIndex] = None,
@@ -213,9 +177,3 @@ def check_path(path: str, settings: Settings, project: Optional[ProjectIndex] = 
                 path, "CCY002", Text(f"cannot read file: {exc}", f"无法读取文件:{exc}")))
         return result
     return check_source(source, settings, project, keep_module=keep_module)
-
-
-def display_path(path: str) -> str:
-    """Paths are reported as given, normalised (no leading './')."""
-    normal = os.path.normpath(path)
-    return normal.replace(os.sep, "/") if os.sep != "/" else normal

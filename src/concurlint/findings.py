@@ -8,7 +8,15 @@ replacements it was built from (used by ``--fix``, which re-parses anyway).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+    from .source import SourceFile
+
+
+BUG_REPORT_HINT = "please report a bug to the concurlint developers with this file"
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ class Finding:
         return (self.path, self.start.line, self.start.column, self.code)
 
     def to_dict(self, lang: str = "en") -> Dict[str, Any]:
-        from .rules import rule_name  # late import: rules import findings
+        from .catalog import rule_name
 
         result: Dict[str, Any] = {
             "code": self.code,
@@ -109,3 +117,17 @@ class Finding:
                 ],
             }
         return result
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: List[Finding] = field(default_factory=list)
+    tracebacks: List[str] = field(default_factory=list)
+    source: Optional["SourceFile"] = None
+    module: Optional["cst.Module"] = None  # the parsed module, kept only when asked (fixes)
+
+
+def tool_finding(path: str, code: str, message: Text, line: int = 1, column: int = 1) -> Finding:
+    position = Position(line, column)
+    return Finding(path, code, message, position, position)

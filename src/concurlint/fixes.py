@@ -31,7 +31,9 @@ from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Sequence,
 import libcst as cst
 
 from .config import Settings
-from .engine import FileResult, check_source, module_name_for
+from .discovery import module_name_for
+from .engine import check_source
+from .findings import FileResult
 from .fileio import atomic_write
 from .findings import Finding
 from .semantics.project import ProjectIndex

@@ -33,10 +33,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Sequence, Union
 
 from .config import Settings
-from .discovery import discover
+from .discovery import discover, module_name_for
 from .cache import Cache
-from .engine import FileResult, check_path, check_source, module_name_for, tool_finding
-from .findings import Finding, Text
+from .findings import BUG_REPORT_HINT, FileResult, Finding, Text, tool_finding
 from .precheck import Screen, syntax_ok
 from .semantics.project import ProjectIndex
 from .source import SourceError, decode_source
@@ -118,6 +117,14 @@ def run(paths: Sequence[str], settings: Settings, project: Optional[ProjectIndex
 
 
 # ---------------------------------------------------------------------- one file
+def _engine() -> Any:
+    """The engine (and libcst), loaded only when some file must really be checked:
+    a run answered entirely from the cache never pays for importing them."""
+    from . import engine
+
+    return engine
+
+
 def check_file(path: str, settings: Settings, project: Optional[ProjectIndex] = None,
                screen: Optional[Screen] = None, data: Optional[bytes] = None) -> FileResult:
     """``check_path`` with the size limit and the pre-check (never raises)."""
@@ -129,7 +136,7 @@ def check_file(path: str, settings: Settings, project: Optional[ProjectIndex] = 
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError:
-            return check_path(path, settings, project)  # reports CCY002 with its reason
+            return _engine().check_path(path, settings, project)  # reports CCY002 with its reason
     try:
         source = decode_source(data, path)
     except SourceError as exc:
@@ -141,7 +148,7 @@ def check_file(path: str, settings: Settings, project: Optional[ProjectIndex] = 
     if screen is not None and not screen.may_have_findings(source.text):
         if "CCY001" not in settings.codes_for(path) or syntax_ok(source.text, path):
             return FileResult(path, source=source)
-    return check_source(source, settings, project)
+    return _engine().check_source(source, settings, project)
 
 
 def _too_big(path: str, settings: Settings) -> Optional[FileResult]:
@@ -199,7 +206,6 @@ def _died_result(path: str, settings: Settings, exitcode: Optional[int]) -> File
                 "most likely because it ran out of memory; check it alone or split it",
                 f"文件已跳过:分析它的工作进程被终止({how}),很可能是内存不足;请单独检查或拆分该文件")))
     elif "CCY003" in codes:
-        from .engine import BUG_REPORT_HINT
 
         result.findings.append(tool_finding(path, "CCY003", Text(
             f"internal error: the worker process analysing this file crashed ({how}); "
@@ -296,7 +302,7 @@ class _Run:
                 with open(path, "rb") as handle:
                     data = handle.read()
             except OSError:
-                self._finish(index, check_path(path, settings, self.project))
+                self._finish(index, _engine().check_path(path, settings, self.project))
                 continue
             key = None
             if self.store is not None:
@@ -398,7 +404,6 @@ def _worker_main(conn: Any, settings: Settings, project: ProjectIndex, use_scree
 def _crash_findings(path: str, settings: Settings, exc: BaseException) -> List[Finding]:
     if "CCY003" not in settings.codes_for(path):
         return []
-    from .engine import BUG_REPORT_HINT
 
     detail = f"{type(exc).__name__}: {exc}".strip()
     return [tool_finding(path, "CCY003", Text(
@@ -453,6 +458,7 @@ class _Supervisor:
         self.workers: List[_Worker] = []
 
     def _spawn(self) -> _Worker:
+        _engine()  # loaded once here, before the fork, and inherited by every worker
         worker = _Worker(self.ctx, self.run_, self.recycle_rss)
         self.workers.append(worker)
         return worker
@@ -660,10 +666,10 @@ def bounded_check(source: Any, settings: Settings, project: Optional[ProjectInde
                 f"{hint.zh}")))
         return result
     if not risky(source.text):
-        return check_source(source, settings, project, **kwargs)
+        return _engine().check_source(source, settings, project, **kwargs)
 
     def work() -> Any:
-        done = check_source(source, settings, project, **kwargs)
+        done = _engine().check_source(source, settings, project, **kwargs)
         return done.findings, done.tracebacks
 
     outcome = run_bounded(work, settings.file_timeout)

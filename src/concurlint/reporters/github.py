@@ -37,7 +37,7 @@ def _path(path: str) -> str:
 
 
 def annotation(finding: Finding, lang: str = "en") -> str:
-    from ..rules import rule_name
+    from ..catalog import rule_name
 
     name = rule_name(finding.code)
     title = f"{finding.code} {name}" if name != finding.code else finding.code

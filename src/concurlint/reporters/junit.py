@@ -14,7 +14,7 @@ from collections import OrderedDict
 from typing import Dict, List
 
 from . import Report, reporter
-from ..engine import display_path
+from ..discovery import display_path
 from ..findings import Finding
 
 # Everything outside XML 1.0's Char production.

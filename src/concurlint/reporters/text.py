@@ -99,7 +99,7 @@ def _excerpt(finding: Finding, report: Report) -> List[str]:
 
 
 def statistics(findings: List[Finding]) -> str:
-    from ..rules import rule_name
+    from ..catalog import rule_name
 
     counts = Counter(f.code for f in findings)
     width = max((len(str(n)) for n in counts.values()), default=1)

@@ -22,21 +22,7 @@ for _module in _FAMILY_MODULES:
         ALL_RULES[_rule.code] = _rule
 ALL_RULES = dict(sorted(ALL_RULES.items()))
 
-FAMILIES: Dict[str, str] = {
-    "CCY0": "the tool itself",
-    "CCY1": "coroutines and tasks",
-    "CCY2": "blocking the event loop",
-    "CCY3": "threads, processes and shared state",
-    "CCY4": "backpressure and fan-out",
-    "CCY5": "timeouts",
-    "CCY6": "exceptions and cancellation",
-    "CCY7": "resource lifecycle",
-}
-
-
-def rule_name(code: str) -> str:
-    rule = ALL_RULES.get(code)
-    return rule.name if rule is not None else code
+from ..catalog import FAMILIES, rule_name  # noqa: E402  (light facts shared with config)
 
 
 def visiting_rules() -> List[Type[Rule]]:

@@ -156,7 +156,7 @@ class ProjectIndex:
         (a followed import), else they come from the package layout.
         """
         if known is None:
-            from ..engine import module_name_for  # late import: the engine imports this module
+            from ..discovery import module_name_for
 
             module_name, is_package = module_name_for(path)
         else:
