@@ -137,3 +137,17 @@ def test_edited_rules_do_not_reuse_cached_results(tmp_path, monkeypatch) -> None
     monkeypatch.setattr(cache_module, "_CODE_FINGERPRINT", "a-different-build")
     after = cache_module.Cache(str(tmp_path / "c"), settings).config_key
     assert before != after
+
+
+def test_a_run_answered_from_the_cache_does_not_load_libcst(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "app.py").write_text("import time\n\nasync def f():\n    time.sleep(1)\n")
+    command = [sys.executable, "-X", "importtime", "-m", "concurlint", "check", "--isolated",
+               "--cache-dir", str(tmp_path / "cache"), "--output-format", "concise", "app.py"]
+    cold = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    warm = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert cold.stdout == warm.stdout and "CCY201" in warm.stdout
+    assert " libcst" in cold.stderr  # the cold run parsed the file
+    assert " libcst" not in warm.stderr and "concurlint.rules" not in warm.stderr
