@@ -13,7 +13,7 @@ from ..apis.backpressure import (
 )
 from ..findings import Text
 from ..semantics.callees import (
-    GIVEN, argument, definition_of, function_scope, number_value, walk_body,
+    GIVEN, argument, definition_of, function_scope, last_name, number_value, walk_body,
 )
 from ..semantics.scopes import ASSIGN, Scope
 from .base import Rule
@@ -34,18 +34,6 @@ def _call_args(call: cst.Call) -> Tuple[List[cst.Arg], Dict[str, cst.Arg], bool]
         else:
             positional.append(arg)
     return positional, keywords, unknown
-
-
-def _last_name(expr: Optional[cst.BaseExpression]) -> Optional[str]:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value
-    if isinstance(expr, cst.Call):
-        return _last_name(expr.func)
-    if isinstance(expr, cst.Await):
-        return _last_name(expr.expression)
-    return None
 
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
@@ -95,7 +83,7 @@ def _is_wrapper(name: Optional[str], call: cst.Call) -> bool:
         return False
     if name in AWAITABLE_WRAPPERS:
         return True
-    last = _last_name(call.func) or ""
+    last = last_name(call.func) or ""
     return "task" in last.lower()  # project helpers that schedule a coroutine
 
 
@@ -335,7 +323,7 @@ class UnboundedFanOut(Rule):
             return "anyio.abc.TaskGroup.start_soon"
         if method != "create_task":
             return None
-        receiver = _last_name(func.value)
+        receiver = last_name(func.value)
         if receiver and _TASK_OWNER_NAME.search(receiver):
             return "asyncio.AbstractEventLoop.create_task"
         first = node.args[0].value
@@ -379,7 +367,7 @@ class UnboundedFanOut(Rule):
             targets |= _target_names(loop)
         if self._broadcast(started, targets) or self._limited(started, started_args):
             return
-        what = _last_name(started) or "the coroutine"
+        what = last_name(started) or "the coroutine"
         self.report(node, Text(
             f"a task running '{what}' is started for every item of '{_describe(self, unknown)}' with no "
             f"concurrency limit; acquire an asyncio.Semaphore in '{what}' or use a fixed pool of workers",
@@ -394,7 +382,7 @@ class UnboundedFanOut(Rule):
         depth = 0
         while isinstance(first, cst.Call) and depth < 4:
             name = self.ctx.resolve(first.func)
-            if name in POOLED_AWAITABLES or _last_name(first.func) in POOLED_METHODS:
+            if name in POOLED_AWAITABLES or last_name(first.func) in POOLED_METHODS:
                 return None, ()
             if _is_wrapper(name, first):
                 first = first.args[0].value
@@ -504,7 +492,7 @@ class UnboundedFanOut(Rule):
             started, started_args, iterable, construct = found
             if self._broadcast(started, _target_names(construct)) or self._limited(started, started_args):
                 continue
-            what = _last_name(started) or "the coroutine"
+            what = last_name(started) or "the coroutine"
             short = callee.rsplit(".", 1)[-1]
             self.report(node, Text(
                 f"{short}() runs '{what}' for every item of '{_describe(self, iterable)}' at once with no "
@@ -557,7 +545,7 @@ class UnboundedFanOut(Rule):
         depth = 0
         while isinstance(elt, cst.Call) and depth < 4:
             name = self.ctx.resolve(elt.func)
-            if name in TASK_STARTERS or name in POOLED_AWAITABLES or _last_name(elt.func) in POOLED_METHODS:
+            if name in TASK_STARTERS or name in POOLED_AWAITABLES or last_name(elt.func) in POOLED_METHODS:
                 return None  # a started task is judged where it is started
             if _is_wrapper(name, elt):
                 elt = elt.args[0].value
@@ -620,7 +608,7 @@ class UnboundedFanOut(Rule):
         """Is ``expr`` an iterable of known, small size (per the catalog)?"""
         if depth > 6:
             return False
-        if _CALLABLE_REGISTRY.search(_last_name(expr) or ""):
+        if _CALLABLE_REGISTRY.search(last_name(expr) or ""):
             return True  # registered receivers/handlers: sized by the program, not by its input
         if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
             return all(not isinstance(e, cst.StarredElement) or self._bounded(e.value, depth + 1)
@@ -706,7 +694,7 @@ class UnboundedFanOut(Rule):
     def _broadcast(self, started: cst.BaseExpression, targets: Set[str]) -> bool:
         """``conn.shutdown()`` for each connection, ``item.close()`` for each item: work on
         objects the program already holds (one each), not new work fanned out over data."""
-        if _last_name(started) in TEARDOWN_NAMES:
+        if last_name(started) in TEARDOWN_NAMES:
             return True
         root: cst.BaseExpression = started
         while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
@@ -776,11 +764,11 @@ class UnboundedFanOut(Rule):
             kind = self.ctx.resolve(expr.func, scope)
             if kind in SEMAPHORE_TYPES:
                 return True
-            name = _last_name(expr.func)
+            name = last_name(expr.func)
         else:
             if isinstance(expr, (cst.Name, cst.Attribute)) and self.ctx.type_of(expr, scope) in SEMAPHORE_TYPES:
                 return True
-            name = _last_name(expr)
+            name = last_name(expr)
         return bool(name) and _SEMAPHORE_NAME.search(name) is not None  # type: ignore[arg-type]
 
     def _is_worker(self, node: cst.FunctionDef) -> bool:
@@ -793,7 +781,7 @@ class UnboundedFanOut(Rule):
                             inner.expression.func.attr.value in ("get", "receive"):
                         return True
             elif isinstance(sub, cst.For) and sub.asynchronous is not None:
-                name = _last_name(sub.iter)
+                name = last_name(sub.iter)
                 if name and _WORKER_SOURCE.search(name):
                     return True
         return False
