@@ -14,7 +14,6 @@ import click
 
 from . import __version__
 from .config import PRESETS, ConfigError, Settings, load_settings
-from .findings import FileResult
 from .reporters import REPORTERS, Report
 from .reporters.text import statistics
 from .runner import RunResult, build_project_index, run
@@ -171,12 +170,9 @@ def _run(paths: Sequence[str], settings: Settings, options: Dict[str, Any]) -> R
         try:
             source = decode_source(data, name)
         except SourceError as exc:
-            from .findings import tool_finding
-            from .findings import Text
+            from .findings import unreadable_result
 
-            result = FileResult(name, [tool_finding(name, "CCY002", Text(
-                f"cannot read file: {exc}", f"无法读取文件:{exc}"))])
-            return RunResult([name], [result])
+            return RunResult([name], [unreadable_result(name, exc, "CCY002" in settings.codes_for(name))])
         project = build_project_index([name] if os.path.isfile(name) else [])
         from .runner import bounded_check  # size limit; risky input checked in a bounded child
 

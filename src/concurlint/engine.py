@@ -12,7 +12,9 @@ import libcst as cst
 
 from .config import Settings
 from .discovery import module_name_for
-from .findings import BUG_REPORT_HINT, Edit, FileResult, Finding, Fix, Text, tool_finding
+from .findings import (
+    BUG_REPORT_HINT, Edit, FileResult, Finding, Fix, Text, tool_finding, unreadable_result,
+)
 from .parse import ParseFailure, parse
 from .positions import Positions
 from .rules import ALL_RULES, visiting_rules
@@ -171,9 +173,5 @@ def check_path(path: str, settings: Settings, project: Optional[ProjectIndex] = 
     try:
         source = read_source(path)
     except SourceError as exc:
-        result = FileResult(path)
-        if "CCY002" in settings.codes_for(path):
-            result.findings.append(tool_finding(
-                path, "CCY002", Text(f"cannot read file: {exc}", f"无法读取文件:{exc}")))
-        return result
+        return unreadable_result(path, exc, "CCY002" in settings.codes_for(path))
     return check_source(source, settings, project, keep_module=keep_module)

@@ -131,3 +131,12 @@ class FileResult:
 def tool_finding(path: str, code: str, message: Text, line: int = 1, column: int = 1) -> Finding:
     position = Position(line, column)
     return Finding(path, code, message, position, position)
+
+
+def unreadable_result(path: str, reason: object, enabled: bool = True) -> FileResult:
+    """The result for a file that cannot be read or decoded (CCY002 when enabled)."""
+    result = FileResult(path)
+    if enabled:
+        result.findings.append(tool_finding(path, "CCY002", Text(
+            f"cannot read file: {reason}", f"无法读取文件:{reason}")))
+    return result

@@ -35,7 +35,7 @@ from typing import Any, Callable, Deque, Dict, Iterator, List, Optional, Sequenc
 from .config import Settings
 from .discovery import discover, module_name_for
 from .cache import Cache
-from .findings import BUG_REPORT_HINT, FileResult, Finding, Text, tool_finding
+from .findings import BUG_REPORT_HINT, FileResult, Finding, Text, tool_finding, unreadable_result
 from .precheck import Screen, syntax_ok
 from .semantics.project import ProjectIndex
 from .source import SourceError, decode_source
@@ -140,11 +140,7 @@ def check_file(path: str, settings: Settings, project: Optional[ProjectIndex] = 
     try:
         source = decode_source(data, path)
     except SourceError as exc:
-        result = FileResult(path)
-        if "CCY002" in settings.codes_for(path):
-            result.findings.append(tool_finding(
-                path, "CCY002", Text(f"cannot read file: {exc}", f"无法读取文件:{exc}")))
-        return result
+        return unreadable_result(path, exc, "CCY002" in settings.codes_for(path))
     if screen is not None and not screen.may_have_findings(source.text):
         if "CCY001" not in settings.codes_for(path) or syntax_ok(source.text, path):
             return FileResult(path, source=source)
@@ -158,7 +154,11 @@ def _too_big(path: str, settings: Settings) -> Optional[FileResult]:
         return None
     if size <= settings.max_file_size:
         return None
-    result = FileResult(path)
+    return _size_skipped(path, size, settings, FileResult(path))
+
+
+def _size_skipped(path: str, size: int, settings: Settings, result: FileResult) -> FileResult:
+    """``result`` with CCY004 for a file over ``max-file-size`` (not read or parsed)."""
     if "CCY004" in settings.codes_for(path):
         hint = _SKIP_HINT.format(option="max-file-size")
         result.findings.append(tool_finding(path, "CCY004", Text(
@@ -656,15 +656,7 @@ def bounded_check(source: Any, settings: Settings, project: Optional[ProjectInde
     path = source.path
     size = len(source.raw) if source.raw is not None else len(source.text.encode("utf-8", "surrogatepass"))
     if size > settings.max_file_size:
-        result = FileResult(path, source=source)
-        if "CCY004" in settings.codes_for(path):
-            hint = _SKIP_HINT.format(option="max-file-size")
-            result.findings.append(tool_finding(path, "CCY004", Text(
-                f"file skipped: it is {_size(size)}, larger than max-file-size "
-                f"({_size(settings.max_file_size)}); {hint.en}",
-                f"文件已跳过:大小为 {_size(size)},超过 max-file-size({_size(settings.max_file_size)});"
-                f"{hint.zh}")))
-        return result
+        return _size_skipped(path, size, settings, FileResult(path, source=source))
     if not risky(source.text):
         return _engine().check_source(source, settings, project, **kwargs)
 
