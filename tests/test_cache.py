@@ -97,7 +97,7 @@ def test_concurrent_runs_share_the_cache(tmp_path: Path) -> None:
     outputs = [r.communicate(timeout=300) for r in runs]
     assert all(r.returncode == 1 for r in runs), [o[1] for o in outputs]
     assert len({o[0] for o in outputs}) == 1
-    assert not any(p.name.startswith(".tmp-") for p in (project / ".concurlint_cache").rglob("*"))
+    assert not any(p.name.endswith(".tmp") for p in (project / ".concurlint_cache").rglob("*"))
     warm = subprocess.run(command, cwd=project, stdout=subprocess.PIPE, timeout=300)
     assert warm.stdout == outputs[0][0]
 

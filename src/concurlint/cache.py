@@ -207,7 +207,8 @@ class Cache:
                         mtime = entry.stat().st_mtime
                     except OSError:
                         continue
-                    if entry.name.startswith(".tmp-") and now - mtime > _DAY:
+                    leftover = entry.name.startswith(".concurlint-") and entry.name.endswith(".tmp")
+                    if leftover and now - mtime > _DAY:  # a writer killed before its rename
                         removed += _unlink(entry.path)
                     elif now - mtime > max_age_days * _DAY:
                         removed += _unlink(entry.path)
