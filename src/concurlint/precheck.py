@@ -10,9 +10,12 @@
    (cross-module calls, see ``project_pairs``); and a
    few names the rules match without resolving a module. The tables of
    ``apis/blocking.py`` are left out on purpose: CCY2 only ever reports inside
-   ``async def``, which the word ``async`` already covers. The words are matched
-   as substrings (``queue`` also matches ``queues``): a false hit only costs the
-   parse that would have happened anyway.
+   ``async def``, which the word ``async`` already covers; so are tables that
+   only refine a pattern another table anchors (``_HELPER_TABLES``), and the
+   tables of rules that are off for the file (``_TABLE_RULES``). The words are
+   matched as substrings (``queue`` also matches ``queues``) of the code outside
+   comments and plain string literals (``code_only``): a false hit only costs
+   the parse that would have happened anyway.
 
    A skipped file still gets its syntax checked (``syntax_ok``, CPython's own
    parser, about ten times faster than libcst); when it fails, the file takes
@@ -35,6 +38,31 @@ from typing import Any, Dict, FrozenSet, Iterable, Iterator, Optional, Set, Tupl
 
 # apis modules whose tables only matter inside `async def` (covered by "async").
 _ASYNC_ONLY_TABLES = frozenset({"blocking", "types"})
+# Tables that only refine a pattern anchored by another table's word: the
+# factories a queue class may be passed to (the queue class is the anchor), the
+# calls an exception handler may hand the exception to, the decorators that make
+# an `async def` something else ("async" is the anchor), loop-variable names,
+# builtins that bound a fan-out. Their words (``attr``, ``collections``,
+# ``format_exc``...) would otherwise match most files.
+_HELPER_TABLES = frozenset({
+    ("backpressure", "QUEUE_FACTORY_TAKERS"), ("backpressure", "QUEUE_CALL_NAMES"),
+    ("backpressure", "SIZE_PRESERVING"), ("backpressure", "SIZE_OF_SHORTEST"),
+    ("backpressure", "DICT_VIEWS"), ("backpressure", "TEARDOWN_NAMES"),
+    ("backpressure", "DRAINING_METHODS"),
+    ("coroutines", "NORETURN_CALLS"), ("coroutines", "REPORTING_METHODS"),
+    ("coroutines", "NOT_INSPECTING_CALLS"), ("coroutines", "NON_COROUTINE_DECORATORS"),
+    ("resources", "RETRY_LOOP_NAMES"), ("resources", "NON_OWNING_CALLS"),
+    ("threads", "NON_CALLABLE_RESULTS"), ("threads", "CALLABLE_FACTORIES"),
+})
+# Tables read only by rules that are off by default: their words count only when
+# one of those rules is enabled (``subprocess`` alone would match 4 % of the stdlib).
+_TABLE_RULES: Dict[Tuple[str, str], FrozenSet[str]] = {
+    ("timeouts", "CLIENT_SESSION_TIMEOUT"): frozenset({"CCY502"}),
+    ("timeouts", "CLIENT_TIMEOUT_LIMITS"): frozenset({"CCY502"}),
+    ("timeouts", "SUBPROCESS_TIMEOUT"): frozenset({"CCY503"}),
+    ("timeouts", "SYNC_WAIT_TIMEOUT"): frozenset({"CCY504"}),
+    ("timeouts", "BLOCK_FLAG"): frozenset({"CCY504"}),
+}
 # Modules named in the tables only as helpers of a pattern anchored elsewhere
 # (``functools.partial`` as a thread target needs ``threading``/an executor).
 _HELPER_MODULES = frozenset({
@@ -52,7 +80,7 @@ _BASE_WORDS = (
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
 
-_TABLE_WORDS: Optional[FrozenSet[str]] = None
+_TABLE_WORDS: Dict[Optional[FrozenSet[str]], FrozenSet[str]] = {}
 
 
 def _strings(value: Any, depth: int = 0) -> Iterator[str]:
@@ -69,11 +97,12 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
             yield from _strings(item, depth + 1)
 
 
-def table_words() -> FrozenSet[str]:
-    """Words derived from the API tables of the families that flag sync code."""
-    global _TABLE_WORDS
-    if _TABLE_WORDS is not None:
-        return _TABLE_WORDS
+def table_words(codes: Optional[FrozenSet[str]] = None) -> FrozenSet[str]:
+    """Words derived from the API tables of the families that flag sync code, for
+    the rules ``codes`` (None: all rules)."""
+    cached = _TABLE_WORDS.get(codes)
+    if cached is not None:
+        return cached
     from . import apis
 
     words: Set[str] = set(_BASE_WORDS)
@@ -84,6 +113,11 @@ def table_words() -> FrozenSet[str]:
         for name, value in vars(module).items():
             if name.startswith("__") or not isinstance(value, (dict, set, frozenset, list, tuple)):
                 continue
+            if (info.name, name) in _HELPER_TABLES:
+                continue
+            readers = _TABLE_RULES.get((info.name, name))
+            if readers is not None and codes is not None and readers.isdisjoint(codes):
+                continue
             for text in _strings(value):
                 if _DOTTED.match(text):
                     top, rest = text.split(".", 1)
@@ -93,8 +127,8 @@ def table_words() -> FrozenSet[str]:
                         words.add(top)  # `rest` is only reachable through `top`
                 elif _IDENTIFIER.match(text) and _distinctive(text):
                     words.add(text)
-    _TABLE_WORDS = frozenset(words)
-    return _TABLE_WORDS
+    _TABLE_WORDS[codes] = frozenset(words)
+    return _TABLE_WORDS[codes]
 
 
 def _distinctive(name: str) -> bool:
@@ -153,26 +187,65 @@ def project_pairs(project: Any) -> Dict[str, FrozenSet[str]]:
 
 
 class Screen:
-    """The pre-check of one run: table words (substrings) and project names (whole words)."""
+    """The pre-check of one run: table words (substrings of the code, outside
+    comments and plain string literals) and project names (whole words)."""
 
     def __init__(self, project: Any = None, extra: Iterable[str] = ()):
-        words = set(table_words()) | set(extra)
-        # The keywords first: most files that hit, hit early.
-        self.words: Tuple[str, ...] = tuple(sorted(words, key=lambda w: (w not in _BASE_WORDS[:2], len(w), w)))
+        self._extra = frozenset(extra)
+        self._words: Dict[Optional[FrozenSet[str]], Tuple[str, ...]] = {}
+        self.words: Tuple[str, ...] = self.words_for(None)
         self.pairs: Dict[str, FrozenSet[str]] = project_pairs(project)
 
-    def may_have_findings(self, text: str) -> bool:
-        """Whether ``text`` mentions any word a rule looks at."""
-        for word in self.words:
-            if word in text:
+    def words_for(self, codes: Optional[FrozenSet[str]]) -> Tuple[str, ...]:
+        """The words for a set of enabled codes (None: every rule), keywords first:
+        most files that hit, hit early."""
+        words = self._words.get(codes)
+        if words is None:
+            found = set(table_words(codes)) | self._extra
+            words = tuple(sorted(found, key=lambda w: (w not in _BASE_WORDS[:2], len(w), w)))
+            self._words[codes] = words
+        return words
+
+    def may_have_findings(self, text: str, codes: Optional[FrozenSet[str]] = None) -> bool:
+        """Whether ``text`` mentions, in its code, any word a rule of ``codes`` looks at."""
+        words = self.words_for(codes)
+        pairs = self.pairs
+        if not _mentions(text, words, pairs):
+            return False
+        return _mentions(code_only(text), words, pairs)
+
+
+def _mentions(text: str, words: Tuple[str, ...], pairs: Dict[str, FrozenSet[str]]) -> bool:
+    for word in words:
+        if word in text:
+            return True
+    if pairs:
+        mentioned = set(_WORD.findall(text))
+        for name in mentioned.intersection(pairs):
+            if not pairs[name].isdisjoint(mentioned):
                 return True
-        if self.pairs:
-            mentioned = set(_WORD.findall(text))
-            pairs = self.pairs
-            for name in mentioned.intersection(pairs):
-                if not pairs[name].isdisjoint(mentioned):
-                    return True
-        return False
+    return False
+
+
+# Comments and string literals, left to right as Python's tokenizer sees them.
+# f-strings (and t-strings) are kept whole: their replacement fields are code.
+# A string right after a name (``if"x"``) is still a string; a prefix must not be
+# the tail of a name. Unterminated strings do not match: such a file fails
+# ``syntax_ok`` and is parsed anyway.
+_QUOTED = "(?:" + "|".join((
+    r"'''(?:\\[\s\S]|[^\\])*?'''", r'"""(?:\\[\s\S]|[^\\])*?"""',
+    r"'(?:\\[\s\S]|[^'\\\n])*'", r'"(?:\\[\s\S]|[^"\\\n])*"',
+)) + ")"
+_NOT_CODE = re.compile(
+    r"(?P<keep>(?<!\w)(?:[fFtT][rR]?|[rR][fFtT])" + _QUOTED + r")"
+    r"|(?:(?<!\w)(?:[rRbBuU]|[rR][bB]|[bB][rR]))?" + _QUOTED +
+    r"|\#[^\n]*"
+)
+
+
+def code_only(text: str) -> str:
+    """``text`` without its comments and plain string literals (docstrings included)."""
+    return _NOT_CODE.sub(r"\g<keep>", text)
 
 
 _WORD = re.compile(r"\w+")

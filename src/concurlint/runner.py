@@ -141,9 +141,11 @@ def check_file(path: str, settings: Settings, project: Optional[ProjectIndex] = 
         source = decode_source(data, path)
     except SourceError as exc:
         return unreadable_result(path, exc, "CCY002" in settings.codes_for(path))
-    if screen is not None and not screen.may_have_findings(source.text):
-        if "CCY001" not in settings.codes_for(path) or syntax_ok(source.text, path):
-            return FileResult(path, source=source)
+    if screen is not None:
+        codes = settings.codes_for(path)
+        if not screen.may_have_findings(source.text, codes):
+            if "CCY001" not in codes or syntax_ok(source.text, path):
+                return FileResult(path, source=source)
     return _engine().check_source(source, settings, project)
 
 
