@@ -12,9 +12,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Collection, Dict, Iterator, List, Optional, Tuple
+from typing import Collection, Dict, List, Optional, Tuple
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -52,19 +51,49 @@ class _OffsetState(CodegenState):
         if key in self.wanted:
             self.inclusive[key] = (self._starts.pop(key, self.offset), self.offset)
 
-    @contextmanager
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None,
-                                  end_node: Optional[cst.CSTNode] = None) -> Iterator[None]:
-        start = self.offset
-        try:
-            yield
-        finally:
-            end = self.offset
-            if start_node is not None:
-                start = self.syntactic.get(id(start_node), (start, end))[0]
-            if end_node is not None:
-                end = self.syntactic.get(id(end_node), (start, end))[1]
-            self.syntactic[id(node)] = (start, end)
+                                  end_node: Optional[cst.CSTNode] = None) -> "_Recording":
+        # called for nearly every node: a small object is much cheaper than a
+        # @contextmanager generator
+        return _Recording(self, node, start_node, end_node)
+
+
+class _Recording:
+    __slots__ = ("state", "node", "start_node", "end_node", "start")
+
+    def __init__(self, state: _OffsetState, node: cst.CSTNode, start_node: Optional[cst.CSTNode],
+                 end_node: Optional[cst.CSTNode]):
+        self.state = state
+        self.node = node
+        self.start_node = start_node
+        self.end_node = end_node
+
+    def __enter__(self) -> None:
+        self.start = self.state.offset
+
+    def __exit__(self, *exc: object) -> None:
+        state = self.state
+        start, end = self.start, state.offset
+        if self.start_node is not None:
+            start = state.syntactic.get(id(self.start_node), (start, end))[0]
+        if self.end_node is not None:
+            end = state.syntactic.get(id(self.end_node), (start, end))[1]
+        state.syntactic[id(self.node)] = (start, end)
+
+
+def _codegen_until_found(module: cst.Module, state: _OffsetState) -> None:
+    """``Module._codegen`` that stops after the top-level statement where the last
+    wanted node ends: offsets only depend on what comes before (findings in the
+    first half of a file cost half a code generation)."""
+    for line in module.header:
+        line._codegen(state)
+    wanted = len(state.wanted)
+    for statement in module.body:
+        statement._codegen(state)
+        if len(state.inclusive) >= wanted:
+            return
+    for line in module.footer:
+        line._codegen(state)
 
 
 class Positions:
@@ -77,7 +106,10 @@ class Positions:
         state = _OffsetState(default_indent=module.default_indent,
                              default_newline=module.default_newline,
                              wanted={id(n) for n in nodes} if nodes is not None else ())
-        module._codegen(state)
+        if nodes is None or id(module) in state.wanted:
+            module._codegen(state)
+        else:
+            _codegen_until_found(module, state)
         if nodes is None:
             self._spans = state.syntactic
         else:
