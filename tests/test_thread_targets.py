@@ -10,7 +10,7 @@ from concurlint.config import load_settings
 from concurlint.semantics.context import Context
 from concurlint.semantics.scopes import BindingCollector
 from concurlint.semantics.threads import (
-    THREAD, PROCESS, function_name, is_lock, thread_targets,
+    THREAD, PROCESS, function_name, is_lock, thread_targets, thread_targets_with_sites,
 )
 
 
@@ -236,3 +236,54 @@ def test_fresh_objects_do_not_share_self():
     """)
     assert {function_name(f) for f in targets.thread_context} == {"serve", "handle", "step", "run", "tick"}
     assert {function_name(f) for f in targets.shared_self} == {"run", "tick"}
+
+
+def _gate(source: str) -> bool:
+    text = textwrap.dedent(source)
+    module = cst.parse_module(text)
+    ctx = Context(module, "example.py", load_settings(isolated=True), text=text)
+    BindingCollector(ctx.module_scope).statements(module.body)
+    return thread_targets_with_sites(ctx) is not None
+
+
+def test_modules_that_start_no_thread_skip_the_thread_analysis():
+    # asyncio imported, the builtin map, loop callbacks (they run in the loop's thread),
+    # and starter names that only appear in comments and strings
+    assert not _gate("""
+        import asyncio
+        def handler(loop, items):
+            loop.call_soon(print, list(map(str, items)))  # not a Thread: submit()
+            return "use to_thread"
+    """)
+
+
+def test_every_way_to_start_a_thread_keeps_the_thread_analysis():
+    for source in (
+        "import threading\nthreading.Thread(target=print).start()\n",
+        "from threading import Timer as T\nT(1, print).start()\n",
+        "import asyncio\nasync def f():\n    await asyncio.to_thread(print)\n",
+        "async def f(loop):\n    await loop.run_in_executor(None, print)\n",
+        "def f(ex, xs):\n    return ex.submit(print, xs)\n",
+        "def f(pool, xs):\n    return pool.map(print, xs)\n",
+        "def f(pool, xs):\n    return pool \\\n        .map(print, xs)\n",
+        "import multiprocessing as mp\nclass W(mp.Process):\n    def run(self):\n        pass\n",
+    ):
+        assert _gate(source), source
+
+
+def test_thread_targets_with_sites_finds_the_same_targets():
+    source = """
+        import threading
+        counter = 0
+        def work():
+            global counter
+            counter += 1
+        threading.Thread(target=work).start()
+    """
+    text = textwrap.dedent(source)
+    module = cst.parse_module(text)
+    ctx = Context(module, "example.py", load_settings(isolated=True), text=text)
+    BindingCollector(ctx.module_scope).statements(module.body)
+    targets = thread_targets_with_sites(ctx)
+    assert targets is thread_targets(ctx)
+    assert {function_name(f) for f in targets.thread_context} == {"work"}

@@ -54,7 +54,7 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
     rule_classes = [r for r in visiting_rules() if r.code in enabled]
     if not rule_classes:
         return result
-    ctx = Context(module, path, settings, module_name, bool(is_package), project, set(enabled))
+    ctx = Context(module, path, settings, module_name, bool(is_package), project, set(enabled), source.text)
     rules = [rule_class(ctx) for rule_class in rule_classes]
     failures: List[Tuple[str, BaseException, Optional[cst.CSTNode]]] = []
     try:

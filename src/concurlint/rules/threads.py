@@ -26,7 +26,7 @@ from ..semantics.scopes import (
 from ..semantics.threads import (
     FunctionNode, Origin, ThreadTargets, callable_arg_node, callable_argument, describe_origin,
     function_name, is_lock, is_protected, keyword, last_name, lock_name_matches, positional,
-    thread_targets, walk_expression,
+    thread_targets, thread_targets_with_sites, walk_expression,
 )
 from .base import Rule
 
@@ -107,7 +107,8 @@ def shared_kind(ctx: Context, target: cst.BaseExpression,
             return None
         return ("closure", owner, None)
     if params and owner is function and any(b.kind == PARAM for b in bindings):
-        shared = thread_targets(ctx).shared_params.get(function.node)  # type: ignore[arg-type]
+        targets = thread_targets_with_sites(ctx)
+        shared = targets.shared_params.get(function.node) if targets else None  # type: ignore[arg-type]
         if shared and root.value in shared:
             return ("param", None, None)
     return None
@@ -376,7 +377,9 @@ class UnprotectedSharedMutation(Rule):
         shared = shared_kind(ctx, target)
         if shared is None:
             return
-        targets = thread_targets(ctx)
+        targets = thread_targets_with_sites(ctx)
+        if targets is None:
+            return
         fn_node = function.node
         origin = targets.runs_in_thread(fn_node)
         if origin is None:
@@ -1750,8 +1753,8 @@ class AsyncioCallFromThread(Rule):
         if name not in LOOP_UNSAFE_METHODS and name not in ("put_nowait", "set_result", "set_exception",
                                                             "create_task", "ensure_future"):
             return
-        targets = thread_targets(ctx)
-        origin = targets.runs_in_thread(function.node)
+        targets = thread_targets_with_sites(ctx)
+        origin = targets.runs_in_thread(function.node) if targets is not None else None
         if origin is None:
             return
         qualname = ctx.resolve(func)

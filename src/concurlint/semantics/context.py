@@ -38,8 +38,11 @@ class Report:
 class Context:
     def __init__(self, module: cst.Module, path: str, settings: "Settings",
                  module_name: Optional[str] = None, is_package: bool = False,
-                 project: Optional["ProjectIndex"] = None, enabled: Optional[Set[str]] = None):
+                 project: Optional["ProjectIndex"] = None, enabled: Optional[Set[str]] = None,
+                 text: Optional[str] = None):
         self.module = module
+        # the source text, when the caller has it (cheap textual gates before costly analyses)
+        self.text = text
         self.path = path
         self.settings = settings
         self.module_name = module_name

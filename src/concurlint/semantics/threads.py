@@ -36,6 +36,7 @@ from ..apis.threads import (
     LOOP_NAME_PATTERN, PROCESS_EXECUTORS, STARTER_NAMES, STARTERS, THREAD, THREAD_BASES,
     UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
 )
+from ..precheck import code_only
 from .context import Context
 from .scopes import (
     ASSIGN, ASYNC_DEF, CLASS, DEF, BindingCollector, Scope, add_parameters, class_attribute_scan,
@@ -322,6 +323,32 @@ def thread_targets(ctx: Context) -> ThreadTargets:
             _Scanner(ctx, found).run()
         ctx.memo[_MEMO_KEY] = found
     return found
+
+
+def thread_targets_with_sites(ctx: Context) -> Optional[ThreadTargets]:
+    """``thread_targets(ctx)``, or None when the module's code names nothing that
+    can start a thread or a process (so nothing runs in one and no argument is
+    shared with one). The rules that ask "does this function run in a thread?"
+    for every assignment use this: most modules that import asyncio start no
+    thread, and the answer then costs no second walk of the tree."""
+    may_start = ctx.memo.get(_MAY_START_KEY)
+    if may_start is None:
+        may_start = ctx.text is None or _STARTING_WORDS.search(code_only(ctx.text)) is not None
+        ctx.memo[_MAY_START_KEY] = may_start
+    return thread_targets(ctx) if may_start else None
+
+
+# The names a start site or a Thread/Process subclass needs in the code: the last
+# name of every starter except the loop callbacks (they run later in the loop's
+# own thread), the classes, and the methods accepted on untyped executors. `map`
+# only counts as a method (`pool.map(...)`): the builtin is in most modules.
+_STARTING_NAMES = frozenset(
+    name.rsplit(".", 1)[-1] for name, starter in STARTERS.items() if starter.kind != LATER
+) | {"Thread", "Timer", "Process"} | frozenset(UNTYPED_EXECUTOR_METHODS)
+_METHOD_ONLY = frozenset({"map"})
+_STARTING_WORDS = re.compile(r"\b(?:{})\b|\.[\s\\]*(?:{})\b".format(
+    "|".join(sorted(_STARTING_NAMES - _METHOD_ONLY)), "|".join(sorted(_METHOD_ONLY))))
+_MAY_START_KEY = "concurlint.threads.may-start"
 
 
 def _may_start_threads(module: cst.Module) -> bool:
