@@ -26,7 +26,7 @@ from ..semantics.scopes import (
 from ..semantics.threads import (
     FunctionNode, Origin, ThreadTargets, callable_arg_node, callable_argument, describe_origin,
     function_name, is_lock, is_protected, keyword, last_name, lock_name_matches, positional,
-    thread_targets, thread_targets_with_sites, walk_expression,
+    may_start_threads, thread_targets, thread_targets_with_sites, walk_expression,
 )
 from .base import Rule
 
@@ -469,6 +469,8 @@ def _maybe_shared(ctx: Context, target: cst.BaseExpression) -> bool:
     """Cheap first test (no analysis): could ``target`` be shared state of a sync function?"""
     function = ctx.function
     if function is None or function.is_async or function.kind != "function":
+        return False
+    if not may_start_threads(ctx):
         return False
     if isinstance(target, cst.Name):
         return any(b.kind in (GLOBAL, NONLOCAL) for b in function.bindings.get(target.value, ()))

@@ -16,7 +16,7 @@ from ..apis import ENTER_RESULT, canonical, returned_type
 from ..apis.types import ATTRIBUTE_TYPES, ITEM_TYPES, OPERATOR_TYPES, UNPACKED_TYPES
 from ..findings import Fix, Text
 from .scopes import (
-    ASSIGN, ASYNC_DEF, CLASS, DEF, GLOBAL, IMPORT, NONLOCAL, PARAM, Binding, Scope,
+    ASSIGN, ASYNC_DEF, CLASS, DEF, GLOBAL, IMPORT, NONLOCAL, PARAM, Binding, Scope, node_types,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 _MAX_DEPTH = 12  # bound on alias/type chains (x = y; y = x ...)
+_EXPRESSIONS = node_types(cst.BaseExpression)
 
 
 @dataclass
@@ -197,9 +198,10 @@ class Context:
                 self._type_query = None
 
     def _type_of(self, expr: cst.BaseExpression, scope: Scope, _depth: int) -> Optional[str]:
-        if isinstance(expr, cst.Await):
+        kind = type(expr)  # exact types: see scopes.BindingCollector.statement
+        if kind is cst.Await:
             return self.type_of(expr.expression, scope, _depth + 1)
-        if isinstance(expr, cst.Call):
+        if kind is cst.Call:
             callee = self._resolve(expr.func, scope, _depth + 1)
             if callee is None:
                 return self._method_result(expr.func, scope, _depth)
@@ -212,7 +214,7 @@ class Context:
             if self.project is not None and self.project.is_class(callee):
                 return self.project.canonical(callee)
             return self._method_result(expr.func, scope, _depth)
-        if isinstance(expr, cst.Name):
+        if kind is cst.Name:
             bindings, owner = self.lookup(expr.value, scope)
             if not bindings or owner is None:
                 return None
@@ -220,7 +222,7 @@ class Context:
             if found is None and owner is self.scope:
                 found = self._loop_element_type(expr.value, _depth)
             return found
-        if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        if kind is cst.Attribute and type(expr.value) is cst.Name:
             cls = self._class_of_self(expr.value.value, scope)
             if cls is not None:
                 attrs = cls.attributes.get(expr.attr.value)
@@ -239,9 +241,10 @@ class Context:
         display or comprehension of typed items: ``t`` has the items' type. Iterating a call
         result (``as_completed(fs)``) says nothing about the items and gives None."""
         for ancestor in reversed(self.ancestors):
-            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            kind = type(ancestor)
+            if kind is cst.FunctionDef or kind is cst.Lambda or kind is cst.ClassDef:
                 return None
-            if (isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name)
+            if (kind is cst.For and type(ancestor.target) is cst.Name
                     and ancestor.target.value == name):
                 return self._element_type(ancestor.iter, depth + 1)
         return None
@@ -294,7 +297,7 @@ class Context:
             where = binding.value_scope or owner
             if binding.annotation is not None:
                 found = self._annotation_type(binding.annotation, where, depth)
-            if found is None and binding.kind == ASSIGN and isinstance(binding.node, cst.BaseExpression):
+            if found is None and binding.kind == ASSIGN and type(binding.node) in _EXPRESSIONS:
                 found = self.type_of(binding.node, where, depth + 1)
                 if found is not None and binding.with_item:
                     found = ENTER_RESULT.get(found, found)

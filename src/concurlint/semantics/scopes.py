@@ -10,7 +10,7 @@ refer to?" and "what kind of object was this name bound to?".
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Union
 
 import libcst as cst
 
@@ -78,6 +78,20 @@ class Scope:
         return None
 
 
+
+def node_types(*bases: type) -> FrozenSet[type]:
+    """``bases`` and every subclass, for ``type(node) in ...``: the exact-type test
+    that does not go through ABCMeta like ``isinstance(node, bases)`` does."""
+    found: Set[type] = set()
+    work = list(bases)
+    while work:
+        cls = work.pop()
+        if cls not in found:
+            found.add(cls)
+            work.extend(cls.__subclasses__())
+    return frozenset(found)
+
+
 def _dotted(node: Union[cst.Attribute, cst.Name]) -> str:
     if isinstance(node, cst.Name):
         return node.value
@@ -118,32 +132,36 @@ class BindingCollector:
         for stmt in body:
             self.statement(stmt)
 
+    # Dispatch on the exact node type: parse trees hold only concrete libcst classes
+    # (never subclasses), and a failed isinstance() on them goes through ABCMeta, a
+    # Python-level call; these methods run for every statement of every scope.
     def statement(self, stmt: cst.CSTNode) -> None:
-        if isinstance(stmt, cst.SimpleStatementLine):
+        kind = type(stmt)
+        if kind is cst.SimpleStatementLine:
             for small in stmt.body:
                 self.small_statement(small)
-        elif isinstance(stmt, cst.FunctionDef):
-            kind = ASYNC_DEF if stmt.asynchronous is not None else DEF
-            self.scope.add(Binding(stmt.name.value, kind, stmt))
-        elif isinstance(stmt, cst.ClassDef):
+        elif kind is cst.FunctionDef:
+            kind_name = ASYNC_DEF if stmt.asynchronous is not None else DEF
+            self.scope.add(Binding(stmt.name.value, kind_name, stmt))
+        elif kind is cst.ClassDef:
             self.scope.add(Binding(stmt.name.value, CLASS, stmt))
-        elif isinstance(stmt, (cst.If, cst.While)):
+        elif kind is cst.If or kind is cst.While:
             self.block(stmt.body)
             if stmt.orelse is not None:
                 self.statement(stmt.orelse)
-        elif isinstance(stmt, cst.Else):
+        elif kind is cst.Else:
             self.block(stmt.body)
-        elif isinstance(stmt, cst.For):
+        elif kind is cst.For:
             self.target(stmt.target, OTHER, None)
             self.block(stmt.body)
             if stmt.orelse is not None:
                 self.block(stmt.orelse.body)
-        elif isinstance(stmt, cst.With):
+        elif kind is cst.With:
             for item in stmt.items:
                 if item.asname is not None:
                     self.target(item.asname.name, ASSIGN, item.item, with_item=True)
             self.block(stmt.body)
-        elif isinstance(stmt, (cst.Try, cst.TryStar)):
+        elif kind is cst.Try or kind is cst.TryStar:
             self.block(stmt.body)
             for handler in stmt.handlers:
                 if handler.name is not None:
@@ -153,29 +171,29 @@ class BindingCollector:
                 self.block(stmt.orelse.body)
             if stmt.finalbody is not None:
                 self.block(stmt.finalbody.body)
-        elif isinstance(stmt, cst.Match):
+        elif kind is cst.Match:
             for case in stmt.cases:
                 self.block(case.body)
-        elif isinstance(stmt, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        elif kind is cst.IndentedBlock or kind is cst.SimpleStatementSuite:
             self.block(stmt)
 
     def block(self, block: cst.BaseSuite) -> None:
-        if isinstance(block, cst.IndentedBlock):
+        kind = type(block)
+        if kind is cst.IndentedBlock:
             self.statements(block.body)
-        elif isinstance(block, cst.SimpleStatementSuite):
+        elif kind is cst.SimpleStatementSuite:
             for small in block.body:
                 self.small_statement(small)
 
     def small_statement(self, small: cst.BaseSmallStatement) -> None:
-        if isinstance(small, cst.Assign):
+        kind = type(small)
+        if kind is cst.Assign:
             for target in small.targets:
                 self.target(target.target, ASSIGN, small.value)
-        elif isinstance(small, cst.AnnAssign):
+        elif kind is cst.AnnAssign:
             self.target(small.target, ASSIGN if small.value is not None else OTHER,
                         small.value, annotation=small.annotation.annotation)
-        elif isinstance(small, cst.AugAssign):
-            pass  # rebinding with the same kind of value
-        elif isinstance(small, cst.Import):
+        elif kind is cst.Import:
             for alias in small.names:
                 full = _dotted(alias.name)
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
@@ -183,7 +201,7 @@ class BindingCollector:
                 else:
                     top = full.split(".")[0]
                     self.scope.add(Binding(top, IMPORT, alias, qualname=top))
-        elif isinstance(small, cst.ImportFrom):
+        elif kind is cst.ImportFrom:
             if isinstance(small.names, cst.ImportStar):
                 return
             base = import_module_base(small, self.module_name, self.is_package)
@@ -194,14 +212,13 @@ class BindingCollector:
                     local = alias.asname.name.value
                 qualname = f"{base}.{imported}" if base else None
                 self.scope.add(Binding(local, IMPORT if qualname else OTHER, alias, qualname=qualname))
-        elif isinstance(small, cst.Global):
+        elif kind is cst.Global:
             for item in small.names:
                 self.scope.add(Binding(item.name.value, GLOBAL))
-        elif isinstance(small, cst.Nonlocal):
+        elif kind is cst.Nonlocal:
             for item in small.names:
                 self.scope.add(Binding(item.name.value, NONLOCAL))
-        elif isinstance(small, cst.Del):
-            pass
+        # AugAssign rebinds with the same kind of value; Del, Expr, Return... bind nothing
 
     def target(self, target: cst.BaseExpression, kind: str, value: Optional[cst.BaseExpression],
                annotation: Optional[cst.BaseExpression] = None, with_item: bool = False) -> None:

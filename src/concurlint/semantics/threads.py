@@ -331,11 +331,16 @@ def thread_targets_with_sites(ctx: Context) -> Optional[ThreadTargets]:
     shared with one). The rules that ask "does this function run in a thread?"
     for every assignment use this: most modules that import asyncio start no
     thread, and the answer then costs no second walk of the tree."""
+    return thread_targets(ctx) if may_start_threads(ctx) else None
+
+
+def may_start_threads(ctx: Context) -> bool:
+    """The textual gate of ``thread_targets_with_sites`` (cheap, memoised per module)."""
     may_start = ctx.memo.get(_MAY_START_KEY)
     if may_start is None:
         may_start = ctx.text is None or _STARTING_WORDS.search(code_only(ctx.text)) is not None
         ctx.memo[_MAY_START_KEY] = may_start
-    return thread_targets(ctx) if may_start else None
+    return may_start
 
 
 # The names a start site or a Thread/Process subclass needs in the code: the last

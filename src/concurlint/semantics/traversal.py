@@ -107,6 +107,10 @@ class Dispatcher:
                     for concrete in _concrete_subclasses(node_type):
                         table.setdefault(concrete, []).append(getattr(rule, attr))
 
+        # leaves without handlers: the walk does not even put them on its stack
+        self.dead_leaves = frozenset(
+            t for t in _LEAF_SET | _NAME_SET if t not in self.enter and t not in self.leave)
+
     def remove(self, rule: object) -> None:
         """Stop dispatching to ``rule`` (after it raised)."""
         for table in (self.enter, self.leave):
@@ -127,6 +131,7 @@ def _concrete_subclasses(node_type: type) -> List[type]:
 
 
 _LEAF_SET = frozenset(t for leaf in _LEAF_TYPES for t in _concrete_subclasses(leaf))
+_NAME_SET = frozenset(_concrete_subclasses(cst.Name))
 _SCOPED_SET = frozenset(
     t for scoped in (cst.FunctionDef, cst.ClassDef, cst.Lambda) for t in _concrete_subclasses(scoped))
 
@@ -156,6 +161,9 @@ def walk(module: cst.Module, ctx: Context, dispatcher: Dispatcher,
                 return call([h for h in handlers if h.__self__ is not rule], node)  # type: ignore[attr-defined]
 
     ancestors = ctx.ancestors
+    # Leaves no rule handles (names above all: a third of the nodes) are not even
+    # put on the stack: nothing is called for them and they have nothing below.
+    dead = dispatcher.dead_leaves
     collector = BindingCollector(ctx.module_scope, ctx.module_name, ctx.is_package)
     collector.statements(module.body)
 
@@ -186,7 +194,8 @@ def walk(module: cst.Module, ctx: Context, dispatcher: Dispatcher,
             _schedule_scoped(node, stack)
         else:
             for child in reversed(iter_children(node)):
-                stack.append((0, child))
+                if type(child) not in dead:
+                    stack.append((0, child))
     ancestors.pop()
     call(leave.get(cst.Module, []), module)
 
