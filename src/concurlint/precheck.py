@@ -250,7 +250,17 @@ _NOT_CODE = re.compile(
 
 def code_only(text: str) -> str:
     """``text`` without its comments and plain string literals (docstrings included)."""
-    return _NOT_CODE.sub(r"\g<keep>", text)
+    global _last_code
+    if _last_code[0] is not text:  # the pre-check and the thread gate ask about the same file
+        _last_code = (text, _NOT_CODE.sub(_kept, text))
+    return _last_code[1]
+
+
+def _kept(match: "re.Match[str]") -> str:
+    return match.group("keep") or ""
+
+
+_last_code: Tuple[Optional[str], str] = (None, "")
 
 
 _WORD = re.compile(r"\w+")

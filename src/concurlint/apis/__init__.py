@@ -48,6 +48,18 @@ _EXACT_ALIASES: Dict[str, str] = {
 
 def canonical(qualname: str) -> str:
     """The public spelling of ``qualname`` (``asyncio.tasks.sleep`` -> ``asyncio.sleep``)."""
+    found = _canonical_memo.get(qualname)
+    if found is None:
+        found = _canonical(qualname)
+        if len(_canonical_memo) < 100_000:  # the names of a run; bounded all the same
+            _canonical_memo[qualname] = found
+    return found
+
+
+_canonical_memo: Dict[str, str] = {}
+
+
+def _canonical(qualname: str) -> str:
     exact = _EXACT_ALIASES.get(qualname)
     if exact is not None:
         return exact

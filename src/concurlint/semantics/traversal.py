@@ -95,17 +95,9 @@ class Dispatcher:
         self.enter: Dict[Type[cst.CSTNode], List[Handler]] = {}
         self.leave: Dict[Type[cst.CSTNode], List[Handler]] = {}
         for rule in rules:
-            for attr in dir(type(rule)):
-                if attr.startswith("visit_"):
-                    table, type_name = self.enter, attr[6:]
-                elif attr.startswith("leave_"):
-                    table, type_name = self.leave, attr[6:]
-                else:
-                    continue
-                node_type = getattr(cst, type_name, None)
-                if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
-                    for concrete in _concrete_subclasses(node_type):
-                        table.setdefault(concrete, []).append(getattr(rule, attr))
+            for leaving, concrete, attr in _handler_names(type(rule)):
+                table = self.leave if leaving else self.enter
+                table.setdefault(concrete, []).append(getattr(rule, attr))
 
         # leaves without handlers: the walk does not even put them on its stack
         self.dead_leaves = frozenset(
@@ -120,6 +112,28 @@ class Dispatcher:
                     table[node_type] = kept
                 else:
                     del table[node_type]
+
+
+_handler_table: Dict[type, List[Tuple[bool, type, str]]] = {}
+
+
+def _handler_names(rule_class: type) -> List[Tuple[bool, type, str]]:
+    """(is a leave_ handler, node type, method name) of a rule class, found once per class."""
+    found = _handler_table.get(rule_class)
+    if found is None:
+        found = []
+        for attr in dir(rule_class):
+            if attr.startswith("visit_"):
+                leaving, type_name = False, attr[6:]
+            elif attr.startswith("leave_"):
+                leaving, type_name = True, attr[6:]
+            else:
+                continue
+            node_type = getattr(cst, type_name, None)
+            if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
+                found.extend((leaving, concrete, attr) for concrete in _concrete_subclasses(node_type))
+        _handler_table[rule_class] = found
+    return found
 
 
 def _concrete_subclasses(node_type: type) -> List[type]:
