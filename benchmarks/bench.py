@@ -3,6 +3,7 @@
     python benchmarks/bench.py                       # the standard library
     python benchmarks/bench.py ~/src/django --runs 3 # the stdlib and another tree
     python benchmarks/bench.py --no-stdlib DIR --skip-flake8 --markdown
+    python benchmarks/bench.py --sample 5 --runs 1    # every 5th stdlib file, with the flake8 peers
 
 For every corpus, in one run on the same list of files:
 
@@ -278,6 +279,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--in-process", action="store_true",
                         help="also measure runner.run() in-process (no workers, no cache)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N files of each corpus")
+    parser.add_argument("--sample", type=int, default=1, metavar="K",
+                        help="only every K-th file of each corpus (a spread-out sample, e.g. for "
+                             "the slow flake8 peers on the whole stdlib)")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--json", dest="json_file", help="also write the raw numbers here")
     parser.add_argument("--from-json", help="only print the report of a previous --json file")
@@ -296,6 +300,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="concurlint-bench-") as work:
         for name, root in corpora:
             files = [os.path.abspath(f) for f in python_files(root)]
+            if args.sample > 1:
+                files = files[:: args.sample]
+                name = f"{name}, every {args.sample}th file"
             if args.limit:
                 files = files[: args.limit]
             print(f"{name} ({root}): {len(files)} files", file=sys.stderr, flush=True)
