@@ -22,6 +22,8 @@ wall time over ``--runs`` (``--peer-runs`` for the slow flake8 peers), files/s,
 lines/s, CPU seconds (user+sys of the process tree), peak RSS of the largest
 single process of the tree (``getrusage(RUSAGE_CHILDREN).ru_maxrss`` measured by a
 small wrapper process) and the ratio to the floor. Then the goals of issue 9.
+The runs are interleaved (run 1 of every measurement, then run 2...), so a drift in
+the machine's speed affects every measurement alike.
 """
 from __future__ import annotations
 
@@ -150,20 +152,29 @@ def bench_corpus(name: str, files: List[str], runs: int, peer_runs: int, skip_fl
         if flake8:
             rows.append(("flake8 --select ASYNC -j 1 (all plugins run)",
                          [flake8, "--select", "ASYNC", "-j", "1", "--exit-zero", *files], peer_runs, None))
+    # Round-robin: run 1 of every row, then run 2 of every row... A drift in the
+    # machine's speed (a shared VM here drifts by up to 1.7x within minutes) then
+    # lands on every row alike instead of on whichever row ran during it.
+    samples: Dict[str, List[Dict[str, float]]] = {label: [] for label, _c, _n, _s in rows}
+    for round_index in range(max(max(1, count) for _l, _c, count, _s in rows)):
+        for label, command, count, special in rows:
+            if round_index >= max(1, count):
+                continue
+            if special == "fresh-cache":
+                shutil.rmtree(cache_dir, ignore_errors=True)
+            sample = measure(command, work)
+            samples[label].append(sample)
+            print(f"  {label:<48} {sample['wall']:8.2f} s  (run {round_index + 1})", file=sys.stderr, flush=True)
     results: Dict[str, Dict[str, float]] = {}
-    for label, command, count, special in rows:
-        if special == "fresh-cache":
-            shutil.rmtree(cache_dir, ignore_errors=True)
-        samples = [measure(command, work) for _ in range(max(1, count))]
-        failed = [s for s in samples if s["rc"] not in (0, 1)]
-        wall = statistics.median(s["wall"] for s in samples)
+    for label, taken in samples.items():
+        failed = [s for s in taken if s["rc"] not in (0, 1)]
+        wall = statistics.median(s["wall"] for s in taken)
         results[label] = {
-            "wall": wall, "cpu": statistics.median(s["cpu"] for s in samples),
-            "rss_mb": max(s["rss"] for s in samples) / 2 ** 20, "runs": len(samples),
+            "wall": wall, "cpu": statistics.median(s["cpu"] for s in taken),
+            "rss_mb": max(s["rss"] for s in taken) / 2 ** 20, "runs": len(taken),
             "files_s": len(files) / wall if wall else 0.0, "lines_s": lines / wall if wall else 0.0,
             "error": failed[0]["err"] if failed else "",
         }
-        print(f"  {label:<48} {wall:8.2f} s", file=sys.stderr, flush=True)
     return {"corpus": name, "files": len(files), "lines": lines, "jobs": n, "results": results}
 
 
@@ -269,6 +280,18 @@ def _dist_version(name: str) -> str:
         return "?"
 
 
+def _compile_concurlint() -> None:
+    """Byte-compile concurlint as pip does for an installed package. libcst and the
+    peers come with their .pyc files; an editable install under
+    PYTHONDONTWRITEBYTECODE (set on our CI machines) would otherwise recompile
+    concurlint's modules in every measured process (~0.1-0.3 s each)."""
+    import compileall
+
+    import concurlint
+
+    compileall.compile_dir(os.path.dirname(concurlint.__file__), quiet=1)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("paths", nargs="*", help="more directories to benchmark")
@@ -293,6 +316,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for data in saved["corpora"]:
             print(report(data, args.markdown))
         return 0
+    _compile_concurlint()
     corpora = [] if args.no_stdlib else [("stdlib", sysconfig.get_paths()["stdlib"])]
     corpora += [(os.path.basename(os.path.abspath(p)) or p, p) for p in args.paths]
     print(f"Machine: {machine()}\n", flush=True)
