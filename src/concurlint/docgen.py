@@ -585,11 +585,15 @@ def cli_reference_page() -> str:
         "See [Command line](cli.md) for a guided tour.", "",
     ]
     commands = getattr(main, "commands", {})
+    # the group's context is the parent, as on the command line: it carries settings
+    # such as `-h` for help (without it click renders, and caches, `--help` alone)
+    group_ctx = click.Context(main, info_name="concurlint", terminal_width=88, max_content_width=88,
+                              **getattr(main, "context_settings", {}))
     for name in sorted(commands):
         command = commands[name]
         if getattr(command, "hidden", False):
             continue
-        ctx = click.Context(command, info_name=f"concurlint {name}", terminal_width=88,
+        ctx = click.Context(command, info_name=name, parent=group_ctx, terminal_width=88,
                             max_content_width=88)
         with ctx:
             text = command.get_help(ctx)
