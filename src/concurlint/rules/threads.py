@@ -377,9 +377,7 @@ class UnprotectedSharedMutation(Rule):
         shared = shared_kind(ctx, target)
         if shared is None:
             return
-        targets = thread_targets_with_sites(ctx)
-        if targets is None:
-            return
+        targets = thread_targets(ctx)  # _maybe_shared already passed may_start_threads()
         fn_node = function.node
         origin = targets.runs_in_thread(fn_node)
         if origin is None:

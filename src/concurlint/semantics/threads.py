@@ -39,7 +39,7 @@ from ..apis.threads import (
 from ..precheck import code_only
 from .context import Context
 from .scopes import (
-    ASSIGN, ASYNC_DEF, CLASS, DEF, BindingCollector, Scope, add_parameters, class_attribute_scan,
+    ASSIGN, ASYNC_DEF, CLASS, DEF, BindingCollector, Scope, add_parameters, class_attribute_scan, node_types,
 )
 from .traversal import iter_children
 
@@ -319,7 +319,7 @@ def thread_targets(ctx: Context) -> ThreadTargets:
     found = ctx.memo.get(_MEMO_KEY)
     if found is None:
         found = ThreadTargets()
-        if _may_start_threads(ctx.module):
+        if _imports_concurrency_module(ctx.module):
             _Scanner(ctx, found).run()
         ctx.memo[_MEMO_KEY] = found
     return found
@@ -356,7 +356,7 @@ _STARTING_WORDS = re.compile(r"\b(?:{})\b|\.[\s\\]*(?:{})\b".format(
 _MAY_START_KEY = "concurlint.threads.may-start"
 
 
-def _may_start_threads(module: cst.Module) -> bool:
+def _imports_concurrency_module(module: cst.Module) -> bool:
     """Cheap gate: does any statement (at any depth) import a concurrency module?"""
     stack: List[cst.CSTNode] = list(module.body)
     while stack:
@@ -405,19 +405,8 @@ _LEAVE = object()
 _SCOPE_TYPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
 
 
-def _all_subclasses(base: type) -> Set[type]:
-    found: Set[type] = set()
-    work = [base]
-    while work:
-        for sub in work.pop().__subclasses__():
-            if sub not in found:
-                found.add(sub)
-                work.append(sub)
-    return found
-
-
 _ANCESTOR_TYPES = frozenset(
-    _all_subclasses(cst.BaseCompoundStatement) | _SCOPE_TYPES | {
+    node_types(cst.BaseCompoundStatement) | _SCOPE_TYPES | {
         cst.SimpleStatementLine, cst.SimpleStatementSuite, cst.IndentedBlock, cst.Else, cst.Finally,
         cst.ExceptHandler, cst.ExceptStarHandler, cst.ListComp, cst.SetComp, cst.DictComp,
         cst.GeneratorExp, cst.Expr, cst.Assign,

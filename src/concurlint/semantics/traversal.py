@@ -14,7 +14,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 import libcst as cst
 
 from .context import Context
-from .scopes import BindingCollector, Scope, add_parameters, class_attribute_scan
+from .scopes import BindingCollector, Scope, add_parameters, class_attribute_scan, node_types
 
 Handler = Callable[[cst.CSTNode], None]
 
@@ -131,23 +131,14 @@ def _handler_names(rule_class: type) -> List[Tuple[bool, type, str]]:
                 continue
             node_type = getattr(cst, type_name, None)
             if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
-                found.extend((leaving, concrete, attr) for concrete in _concrete_subclasses(node_type))
+                found.extend((leaving, concrete, attr) for concrete in node_types(node_type))
         _handler_table[rule_class] = found
     return found
 
 
-def _concrete_subclasses(node_type: type) -> List[type]:
-    """``node_type`` and every subclass (dispatch is by the instance's exact type)."""
-    found = [node_type]
-    for sub in node_type.__subclasses__():
-        found.extend(t for t in _concrete_subclasses(sub) if t not in found)
-    return found
-
-
-_LEAF_SET = frozenset(t for leaf in _LEAF_TYPES for t in _concrete_subclasses(leaf))
-_NAME_SET = frozenset(_concrete_subclasses(cst.Name))
-_SCOPED_SET = frozenset(
-    t for scoped in (cst.FunctionDef, cst.ClassDef, cst.Lambda) for t in _concrete_subclasses(scoped))
+_LEAF_SET = node_types(*_LEAF_TYPES)
+_NAME_SET = node_types(cst.Name)
+_SCOPED_SET = node_types(cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
 Failure = Tuple[str, BaseException, Optional[cst.CSTNode]]
