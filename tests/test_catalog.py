@@ -4,5 +4,5 @@ from concurlint.rules import ALL_RULES, FAMILIES
 
 
 def test_catalog_matches_the_rules() -> None:
-    assert catalog.CODES == {code: (rule.name, rule.default_on) for code, rule in ALL_RULES.items()}
+    assert catalog.CODES == {code: (rule.name, rule.group) for code, rule in ALL_RULES.items()}
     assert catalog.FAMILIES == FAMILIES

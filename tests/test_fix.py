@@ -145,7 +145,7 @@ FAKE_RULES = [FakeAwait, FakeSleep, FakeBroken, FakeIntroducer, FakeGhost, FakeU
 def fake_rules(monkeypatch: pytest.MonkeyPatch) -> Settings:
     for rule in FAKE_RULES:
         monkeypatch.setitem(rules.ALL_RULES, rule.code, rule)
-        monkeypatch.setitem(catalog.CODES, rule.code, (rule.name, rule.default_on))
+        monkeypatch.setitem(catalog.CODES, rule.code, (rule.name, rule.group))
     monkeypatch.setattr(config, "_ENABLED_CACHE", {})
     return Settings(select=("CCY99",))
 
@@ -261,7 +261,7 @@ def test_fix_not_encodable_in_file_encoding_is_dropped(fake_rules: Settings, mon
                 self.report(node, Text("rename"), fix=Fix(Text("rename"), True,
                                                           replacements=((node.func, cst.Name("réname")),)))
     monkeypatch.setitem(rules.ALL_RULES, "CCY999", NonAscii)
-    monkeypatch.setitem(catalog.CODES, "CCY999", (NonAscii.name, True))
+    monkeypatch.setitem(catalog.CODES, "CCY999", (NonAscii.name, "suspicious"))
     data = b"# -*- coding: ascii -*-\nrename()\n"
     out = fix_source(decode_source(data, "c.py"), fake_rules)
     assert not out.changed and "cannot be encoded as ascii" in out.dropped[0]

@@ -1,4 +1,4 @@
-"""Every rule code with its name and default state, without loading the rules.
+"""Every rule code with its name and group, without loading the rules.
 
 The rule classes (``concurlint.rules``) need libcst; configuration, discovery, the
 cache and the reporters only need these facts, so a run answered from the cache
@@ -6,57 +6,64 @@ never imports libcst. ``tests/test_catalog.py`` keeps this table equal to the ru
 """
 from __future__ import annotations
 
-from typing import Dict, Tuple
+from typing import Dict, FrozenSet, Tuple
 
-# code -> (name, on by default)
-CODES: Dict[str, Tuple[str, bool]] = {
-    "CCY001": ("syntax-error", True),
-    "CCY002": ("unreadable-file", True),
-    "CCY003": ("internal-error", True),
-    "CCY004": ("file-skipped", True),
-    "CCY101": ("unawaited-coroutine", True),
-    "CCY102": ("coroutine-function-not-called", True),
-    "CCY103": ("dangling-task", True),
-    "CCY104": ("coroutine-in-boolean-context", True),
-    "CCY105": ("nested-event-loop", True),
-    "CCY106": ("wrong-with-kind", True),
-    "CCY107": ("get-event-loop-in-coroutine", True),
-    "CCY108": ("legacy-event-loop-management", False),
-    "CCY109": ("sequential-awaits-in-loop", False),
-    "CCY110": ("busy-loop-without-await", True),
-    "CCY201": ("blocking-sleep", True),
-    "CCY202": ("blocking-http-call", True),
-    "CCY203": ("blocking-subprocess", True),
-    "CCY204": ("blocking-file-io", True),
-    "CCY205": ("blocking-sync-primitive", True),
-    "CCY206": ("blocking-input", True),
-    "CCY207": ("blocking-network-call", True),
-    "CCY208": ("blocking-database-call", True),
-    "CCY209": ("configured-blocking-call", True),
-    "CCY301": ("unprotected-shared-mutation", True),
-    "CCY302": ("callable-called-instead-of-passed", True),
-    "CCY303": ("thread-run-instead-of-start", True),
-    "CCY304": ("daemon-thread-not-joined", False),
-    "CCY305": ("lock-acquire-without-release", True),
-    "CCY306": ("read-modify-write-across-await", True),
-    "CCY307": ("queue-join-without-task-done", True),
-    "CCY308": ("process-start-without-main-guard", True),
-    "CCY309": ("unpicklable-process-callable", True),
-    "CCY310": ("asyncio-call-from-thread", True),
-    "CCY401": ("unbounded-queue", True),
-    "CCY402": ("unbounded-fan-out", True),
-    "CCY501": ("network-call-without-timeout", True),
-    "CCY502": ("client-session-without-timeout", False),
-    "CCY503": ("subprocess-without-timeout", False),
-    "CCY504": ("wait-without-timeout", False),
-    "CCY601": ("gather-exceptions-swallowed", True),
-    "CCY602": ("cancellation-swallowed", True),
-    "CCY603": ("task-exception-never-retrieved", True),
-    "CCY604": ("executor-future-discarded", True),
-    "CCY701": ("unclosed-client", True),
-    "CCY702": ("client-per-request", True),
-    "CCY703": ("executor-not-shut-down", True),
-    "CCY704": ("event-loop-not-closed", True),
+# Rule groups (catalog revision 2) and the severity each one reports with.
+# correctness: the code is wrong whenever the pattern matches; suspicious: almost always
+# a bug; advice: best practice, often intended in library code (opt in).
+GROUPS: Dict[str, str] = {"correctness": "error", "suspicious": "warning", "advice": "note"}
+DEFAULT_GROUPS = frozenset({"correctness", "suspicious"})
+
+# code -> (name, group)
+CODES: Dict[str, Tuple[str, str]] = {
+    "CCY001": ("syntax-error", "correctness"),
+    "CCY002": ("unreadable-file", "correctness"),
+    "CCY003": ("internal-error", "correctness"),
+    "CCY004": ("file-skipped", "suspicious"),
+    "CCY101": ("unawaited-coroutine", "correctness"),
+    "CCY102": ("coroutine-function-not-called", "correctness"),
+    "CCY103": ("dangling-task", "suspicious"),
+    "CCY104": ("coroutine-in-boolean-context", "correctness"),
+    "CCY105": ("nested-event-loop", "correctness"),
+    "CCY106": ("wrong-with-kind", "correctness"),
+    "CCY107": ("get-event-loop-in-coroutine", "advice"),
+    "CCY108": ("legacy-event-loop-management", "advice"),
+    "CCY109": ("sequential-awaits-in-loop", "advice"),
+    "CCY110": ("busy-loop-without-await", "suspicious"),
+    "CCY201": ("blocking-sleep", "suspicious"),
+    "CCY202": ("blocking-http-call", "suspicious"),
+    "CCY203": ("blocking-subprocess", "suspicious"),
+    "CCY204": ("blocking-file-io", "suspicious"),
+    "CCY205": ("blocking-sync-primitive", "suspicious"),
+    "CCY206": ("blocking-input", "suspicious"),
+    "CCY207": ("blocking-network-call", "suspicious"),
+    "CCY208": ("blocking-database-call", "suspicious"),
+    "CCY209": ("configured-blocking-call", "suspicious"),
+    "CCY210": ("await-while-holding-thread-lock", "suspicious"),
+    "CCY301": ("unprotected-shared-mutation", "suspicious"),
+    "CCY302": ("callable-called-instead-of-passed", "correctness"),
+    "CCY303": ("thread-run-instead-of-start", "correctness"),
+    "CCY304": ("daemon-thread-not-joined", "advice"),
+    "CCY305": ("lock-acquire-without-release", "suspicious"),
+    "CCY306": ("read-modify-write-across-await", "suspicious"),
+    "CCY307": ("queue-join-without-task-done", "suspicious"),
+    "CCY308": ("process-start-without-main-guard", "suspicious"),
+    "CCY309": ("unpicklable-process-callable", "correctness"),
+    "CCY310": ("asyncio-call-from-thread", "correctness"),
+    "CCY401": ("unbounded-queue", "advice"),
+    "CCY402": ("unbounded-fan-out", "advice"),
+    "CCY501": ("network-call-without-timeout", "suspicious"),
+    "CCY502": ("client-session-without-timeout", "advice"),
+    "CCY503": ("subprocess-without-timeout", "advice"),
+    "CCY504": ("wait-without-timeout", "advice"),
+    "CCY601": ("gather-exceptions-swallowed", "suspicious"),
+    "CCY602": ("cancellation-swallowed", "suspicious"),
+    "CCY603": ("task-exception-never-retrieved", "suspicious"),
+    "CCY604": ("executor-future-discarded", "suspicious"),
+    "CCY701": ("unclosed-client", "suspicious"),
+    "CCY702": ("client-per-request", "suspicious"),
+    "CCY703": ("executor-not-shut-down", "suspicious"),
+    "CCY704": ("event-loop-not-closed", "suspicious"),
 }
 
 FAMILIES: Dict[str, str] = {
@@ -74,3 +81,16 @@ FAMILIES: Dict[str, str] = {
 def rule_name(code: str) -> str:
     entry = CODES.get(code)
     return entry[0] if entry is not None else code
+
+
+def group_of(code: str) -> str:
+    entry = CODES.get(code)
+    return entry[1] if entry is not None else "suspicious"
+
+
+def severity_of(code: str) -> str:
+    return GROUPS[group_of(code)]
+
+
+def default_codes() -> FrozenSet[str]:
+    return frozenset(code for code, (_name, group) in CODES.items() if group in DEFAULT_GROUPS)

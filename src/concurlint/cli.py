@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 import click
 
 from . import __version__
-from .config import PRESETS, ConfigError, Settings, load_settings
+from .config import ASYNC_BACKENDS, PRESETS, ConfigError, Settings, load_settings
 from .reporters import REPORTERS, Report
 from .reporters.text import statistics
 from .runner import RunResult, build_project_index, run
@@ -71,6 +71,7 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
         "cache-dir": options["cache_dir"],
         "max-file-size": options["max_file_size"],
         "file-timeout": options["file_timeout"],
+        "async-backend": options["async_backend"],
     }
     return load_settings(paths, options["config"], options["isolated"], overrides)
 
@@ -90,6 +91,8 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--cache-dir", default=None, help="Directory of the result cache.")
 @click.option("--max-file-size", type=int, default=None, help="Skip files larger than this many bytes (CCY004).")
 @click.option("--file-timeout", type=float, default=None, help="Seconds allowed per file (CCY004).")
+@click.option("--async-backend", type=click.Choice(ASYNC_BACKENDS), default=None,
+              help="Async library of modules whose imports and package do not say (default: auto).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per core; 1 = one supervised worker).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
@@ -404,14 +407,15 @@ def _line_source(result: RunResult):
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of summaries.")
 def rules_command(output_format: str, lang: Optional[str]) -> None:
-    """List every rule: code, name, on/off by default, fix kind, summary."""
+    """List every rule: code, name, group (severity), fix kind, summary."""
     from .rules import ALL_RULES, FAMILIES
 
     lang = detect_lang(lang)
     if output_format == "json":
         click.echo(json.dumps([
-            {"code": r.code, "name": r.name, "default_on": r.default_on, "fix": r.fix,
-             "summary": r.summary.get(lang)} for r in ALL_RULES.values()
+            {"code": r.code, "name": r.name, "group": r.group, "severity": r.severity(),
+             "default_on": r.default_on, "fix": r.fix, "summary": r.summary.get(lang)}
+            for r in ALL_RULES.values()
         ], indent=2, ensure_ascii=False))
         return
     family = None
@@ -419,9 +423,8 @@ def rules_command(output_format: str, lang: Optional[str]) -> None:
         if rule.family() != family:
             family = rule.family()
             click.echo(f"\n{family}  {FAMILIES.get(family, '')}")
-        state = "on " if rule.default_on else "off"
         fix = rule.fix if rule.fix != "-" else ""
-        click.echo(f"  {rule.code}  {rule.name:<34} {state} {fix:<11} {rule.summary.get(lang)}")
+        click.echo(f"  {rule.code}  {rule.name:<34} {rule.group:<11} {fix:<11} {rule.summary.get(lang)}")
 
 
 @main.command("rule")

@@ -12,14 +12,17 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from .catalog import CODES
+from .catalog import CODES, default_codes
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11
     import tomli as tomllib
 
-PRESETS = ("default", "learn", "all")
+# default: the correctness and suspicious groups; strict: every rule ("all" is its old
+# name); learn: every rule, with the explanation under each finding.
+PRESETS = ("default", "strict", "learn", "all")
+ASYNC_BACKENDS = ("auto", "asyncio", "trio", "anyio")
 DEFAULT_LOCK_NAME_PATTERN = r"(?i)(^|_)(r?lock|mutex)$"
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "build", "dist", ".tox", ".nox",
@@ -47,6 +50,8 @@ class Settings:
     max_file_size: int = 10 * 1024 * 1024
     file_timeout: float = 30.0
     baseline: Optional[str] = None
+    # the async library of modules whose imports (and package) do not say (revision 2)
+    async_backend: str = "auto"
     # where the config was found (per-file-ignores and excludes are relative to it)
     root: str = field(default_factory=os.getcwd)
     config_file: Optional[str] = None
@@ -59,7 +64,7 @@ class Settings:
         if self.select is not None:
             enabled = {c for c in CODES if _matches(c, self.select)}
         elif self.preset == "default":
-            enabled = {c for c, (_name, on) in CODES.items() if on}
+            enabled = set(default_codes())
         else:
             enabled = set(CODES)
         enabled |= {c for c in CODES if _matches(c, self.extend_select)}
@@ -263,6 +268,7 @@ KEYS = {
     "max-file-size": ("max_file_size", _positive_int),
     "file-timeout": ("file_timeout", _positive_number),
     "baseline": ("baseline", _string),
+    "async-backend": ("async_backend", _choice(ASYNC_BACKENDS)),
 }
 
 

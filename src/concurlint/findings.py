@@ -90,11 +90,13 @@ class Finding:
         return (self.path, self.start.line, self.start.column, self.code)
 
     def to_dict(self, lang: str = "en") -> Dict[str, Any]:
-        from .catalog import rule_name
+        from .catalog import group_of, rule_name, severity_of
 
         result: Dict[str, Any] = {
             "code": self.code,
             "name": rule_name(self.code),
+            "group": group_of(self.code),
+            "severity": severity_of(self.code),
             "message": self.message.get(lang),
             "path": self.path,
             "line": self.start.line,

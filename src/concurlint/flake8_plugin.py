@@ -23,11 +23,13 @@ _OPTIONS = (
     ("--concurlint-select", "select", "concurlint codes to enable (replaces the preset)", True),
     ("--concurlint-extend-select", "extend-select", "concurlint codes to enable in addition", True),
     ("--concurlint-ignore", "ignore", "concurlint codes to disable", True),
-    ("--concurlint-preset", "preset", "concurlint rule preset: default, learn or all", False),
+    ("--concurlint-preset", "preset", "concurlint rule preset: default, strict, learn (all = strict)", False),
     ("--concurlint-blocking-calls", "blocking-calls", "qualified names that block (CCY209)", True),
     ("--concurlint-lock-name-pattern", "lock-name-pattern", "regex of names that count as locks", False),
     ("--concurlint-max-file-size", "max-file-size", "skip files larger than this many bytes", False),
     ("--concurlint-file-timeout", "file-timeout", "seconds allowed per file", False),
+    ("--concurlint-async-backend", "async-backend",
+     "async library where imports do not say: auto, asyncio, trio or anyio", False),
     ("--concurlint-config", None, "TOML file with concurlint settings", False),
 )
 

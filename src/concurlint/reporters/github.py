@@ -1,6 +1,9 @@
 """``github``: GitHub Actions workflow commands, shown as annotations on the pull request.
 
-    ::error file=app/db.py,line=12,col=5,endLine=12,endColumn=18,title=CCY201 blocking-sleep::message
+    ::warning file=app/db.py,line=12,col=5,endLine=12,endColumn=18,title=CCY201 blocking-sleep::message
+
+The command follows the rule's severity: ``error`` (correctness), ``warning``
+(suspicious), ``notice`` (advice).
 
 Values are escaped as the Actions runner expects: in the message ``%``, CR and
 LF become ``%25``, ``%0D`` and ``%0A``; property values additionally escape
@@ -36,8 +39,12 @@ def _path(path: str) -> str:
     return rel.replace(os.sep, "/")
 
 
+# concurlint severity -> workflow command
+COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
+
+
 def annotation(finding: Finding, lang: str = "en") -> str:
-    from ..catalog import rule_name
+    from ..catalog import rule_name, severity_of
 
     name = rule_name(finding.code)
     title = f"{finding.code} {name}" if name != finding.code else finding.code
@@ -53,7 +60,8 @@ def annotation(finding: Finding, lang: str = "en") -> str:
         ("title", title),
     ]
     props = ",".join(f"{key}={escape_property(value)}" for key, value in properties)
-    return f"::error {props}::{escape_data(finding.message.get(lang))}"
+    command = COMMANDS[severity_of(finding.code)]
+    return f"::{command} {props}::{escape_data(finding.message.get(lang))}"
 
 
 @reporter("github")

@@ -4,7 +4,8 @@
   "tool": "concurlint", "version": "0.1.0", "schema_version": 1,
   "files_checked": 3,
   "findings": [
-    {"code": "CCY201", "name": "blocking-sleep", "message": "...", "path": "app.py",
+    {"code": "CCY201", "name": "blocking-sleep", "group": "suspicious", "severity": "warning",
+     "message": "...", "path": "app.py",
      "line": 6, "column": 5, "end_line": 6, "end_column": 18,
      "fix": null | {"title": "...", "applicability": "safe"|"unsafe",
                     "edits": [{"line", "column", "end_line", "end_column", "content"}]}}

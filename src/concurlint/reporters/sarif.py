@@ -2,9 +2,9 @@
 
 One run. The tool driver lists every rule concurlint knows (so ``ruleIndex`` is
 stable across runs) with its summary, explanation, help text and help URI.
-Each result carries the rule id and index, a level (``error`` for rules that
-are on by default and for tool failures, ``warning`` for opt-in rules and
-skipped files), the message, the location as a path relative to ``%SRCROOT%``
+Each result carries the rule id and index, a level from the rule's group
+(``error`` for correctness rules and tool failures, ``warning`` for suspicious
+rules and skipped files, ``note`` for advice), the message, the location as a path relative to ``%SRCROOT%``
 (the config root) with a region whose end column is exclusive, the fix as
 artifact changes when there is one, and the baseline fingerprint as a partial
 fingerprint so results can be tracked across commits.
@@ -34,14 +34,10 @@ def help_uri(code: str) -> str:
 
 
 def level_for(code: str) -> str:
-    from ..rules import ALL_RULES
+    """SARIF levels are named like concurlint's severities: error, warning, note."""
+    from ..catalog import severity_of
 
-    if code == "CCY004":
-        return "warning"
-    rule = ALL_RULES.get(code)
-    if rule is None or code.startswith("CCY0"):
-        return "error"
-    return "error" if rule.default_on else "warning"
+    return severity_of(code)
 
 
 def _rule_descriptor(rule: Any, lang: str) -> Dict[str, Any]:
@@ -62,7 +58,8 @@ def _rule_descriptor(rule: Any, lang: str) -> Dict[str, Any]:
             "level": level_for(rule.code),
         },
         "properties": {
-            "tags": ["concurrency", rule.name],
+            "tags": ["concurrency", rule.group, rule.name],
+            "group": rule.group,
             "fix": rule.fix,
         },
     }

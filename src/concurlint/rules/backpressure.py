@@ -107,6 +107,8 @@ def _describe(ctx_rule: Rule, expr: cst.CSTNode, limit: int = 40) -> str:
 
 class UnboundedQueue(Rule):
     code = "CCY401"
+
+    group = "advice"
     name = "unbounded-queue"
     summary = Text("queue created without a positive `maxsize`",
                    "创建队列时没有设置正数 `maxsize`")
@@ -218,6 +220,8 @@ class UnboundedQueue(Rule):
 
 class UnboundedFanOut(Rule):
     code = "CCY402"
+
+    group = "advice"
     name = "unbounded-fan-out"
     summary = Text("every item of a collection of unknown size is started at once",
                    "对大小未知的集合中的每一项同时启动任务")

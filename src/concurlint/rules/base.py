@@ -10,6 +10,7 @@ from typing import ClassVar, Optional, Sequence
 
 import libcst as cst
 
+from ..catalog import DEFAULT_GROUPS, GROUPS
 from ..findings import Fix, Text
 from ..semantics.context import Context
 
@@ -19,6 +20,9 @@ EMPTY = Text("", "")
 class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
+    # correctness | suspicious | advice (catalog revision 2): the severity, and whether
+    # the default preset holds the rule (``default_on``, derived).
+    group: ClassVar[str] = "suspicious"
     default_on: ClassVar[bool] = True
     fix: ClassVar[str] = "-"  # "safe", "unsafe", "safe/unsafe" or "-" (message only)
     summary: ClassVar[Text] = EMPTY
@@ -31,6 +35,16 @@ class Rule:
     # Fixit-style examples: every `invalid` snippet yields this code, no `valid` one does.
     valid: ClassVar[Sequence[str]] = ()
     invalid: ClassVar[Sequence[str]] = ()
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.group not in GROUPS:  # pragma: no cover - a programming error
+            raise TypeError(f"{cls.__name__}: unknown rule group {cls.group!r}")
+        cls.default_on = cls.group in DEFAULT_GROUPS
+
+    @classmethod
+    def severity(cls) -> str:
+        return GROUPS[cls.group]
 
     def __init__(self, ctx: Context):
         self.ctx = ctx

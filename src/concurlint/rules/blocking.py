@@ -428,6 +428,8 @@ class _BlockingCallRule(Rule):
 
 class BlockingSleep(_BlockingCallRule):
     code = "CCY201"
+
+    group = "suspicious"
     name = "blocking-sleep"
     fix = "safe"
     summary = Text("`time.sleep()` inside an async function", "在 async 函数中调用 `time.sleep()`")
@@ -492,6 +494,8 @@ class BlockingSleep(_BlockingCallRule):
 
 class BlockingHttpCall(_BlockingCallRule):
     code = "CCY202"
+
+    group = "suspicious"
     name = "blocking-http-call"
     summary = Text("synchronous HTTP request inside an async function",
                    "在 async 函数中发起同步 HTTP 请求")
@@ -537,6 +541,8 @@ class BlockingHttpCall(_BlockingCallRule):
 
 class BlockingSubprocess(_BlockingCallRule):
     code = "CCY203"
+
+    group = "suspicious"
     name = "blocking-subprocess"
     summary = Text("waiting for a subprocess inside an async function",
                    "在 async 函数中同步等待子进程")
@@ -581,6 +587,8 @@ class BlockingSubprocess(_BlockingCallRule):
 
 class BlockingFileIo(_BlockingCallRule):
     code = "CCY204"
+
+    group = "suspicious"
     name = "blocking-file-io"
     summary = Text("synchronous file I/O inside an async function",
                    "在 async 函数中进行同步文件 I/O")
@@ -632,6 +640,8 @@ class BlockingFileIo(_BlockingCallRule):
 
 class BlockingSyncPrimitive(_BlockingCallRule):
     code = "CCY205"
+
+    group = "suspicious"
     name = "blocking-sync-primitive"
     summary = Text("waiting on a thread primitive inside an async function",
                    "在 async 函数中等待线程同步原语")
@@ -707,6 +717,8 @@ class BlockingSyncPrimitive(_BlockingCallRule):
 
 class BlockingInput(_BlockingCallRule):
     code = "CCY206"
+
+    group = "suspicious"
     name = "blocking-input"
     summary = Text("reading the terminal inside an async function",
                    "在 async 函数中读取终端输入")
@@ -739,6 +751,8 @@ class BlockingInput(_BlockingCallRule):
 
 class BlockingNetworkCall(_BlockingCallRule):
     code = "CCY207"
+
+    group = "suspicious"
     name = "blocking-network-call"
     summary = Text("synchronous socket, DNS, SMTP, FTP or Telnet call inside an async function",
                    "在 async 函数中进行同步 socket、DNS、SMTP、FTP 或 Telnet 调用")
@@ -791,6 +805,8 @@ class BlockingNetworkCall(_BlockingCallRule):
 
 class BlockingDatabaseCall(_BlockingCallRule):
     code = "CCY208"
+
+    group = "suspicious"
     name = "blocking-database-call"
     summary = Text("synchronous database call inside an async function",
                    "在 async 函数中进行同步数据库调用")
@@ -842,6 +858,8 @@ class BlockingDatabaseCall(_BlockingCallRule):
 
 class ConfiguredBlockingCall(_BlockingCallRule):
     code = "CCY209"
+
+    group = "suspicious"
     name = "configured-blocking-call"
     summary = Text("call configured as blocking (`blocking-calls`) inside an async function",
                    "在 async 函数中调用配置为阻塞的函数(`blocking-calls`)")

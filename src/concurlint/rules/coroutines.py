@@ -204,6 +204,8 @@ def _asyncio_run_fix(ctx: Context, node: cst.Call) -> Optional[Fix]:
 # --------------------------------------------------------------------------- rules
 class UnawaitedCoroutine(Rule):
     code = "CCY101"
+
+    group = "correctness"
     name = "unawaited-coroutine"
     fix = "safe/unsafe"
     summary = Text("Coroutine called but never awaited", "协程被调用但从未被 await")
@@ -280,6 +282,8 @@ class UnawaitedCoroutine(Rule):
 
 class CoroutineFunctionNotCalled(Rule):
     code = "CCY102"
+
+    group = "correctness"
     name = "coroutine-function-not-called"
     fix = "safe"
     summary = Text("Coroutine function passed where a coroutine object is needed",
@@ -363,6 +367,8 @@ def _first_positional(node: cst.Call) -> Optional[cst.BaseExpression]:
 
 class DanglingTask(Rule):
     code = "CCY103"
+
+    group = "suspicious"
     name = "dangling-task"
     summary = Text("Task created and thrown away", "创建的 Task 被直接丢弃")
     what = Text(
@@ -431,6 +437,8 @@ _BOOLEAN_PARENTS = (cst.If, cst.While, cst.IfExp, cst.Assert, cst.CompIf, cst.Bo
 
 class CoroutineInBooleanContext(Rule):
     code = "CCY104"
+
+    group = "correctness"
     name = "coroutine-in-boolean-context"
     fix = "safe"
     summary = Text("Coroutine used as a condition", "协程被用作条件")
@@ -476,6 +484,8 @@ class CoroutineInBooleanContext(Rule):
 
 class NestedEventLoop(Rule):
     code = "CCY105"
+
+    group = "correctness"
     name = "nested-event-loop"
     summary = Text("Event loop started inside a coroutine", "在协程内部启动事件循环")
     what = Text(
@@ -527,6 +537,8 @@ def _toggle_with_fix(node: cst.With, to_async: bool) -> Fix:
 
 class WrongWithKind(Rule):
     code = "CCY106"
+
+    group = "correctness"
     name = "wrong-with-kind"
     fix = "safe"
     summary = Text("`with` on an async context manager (or `async with` on a sync one)",
@@ -588,6 +600,8 @@ class WrongWithKind(Rule):
 
 class GetEventLoopInCoroutine(Rule):
     code = "CCY107"
+
+    group = "advice"
     name = "get-event-loop-in-coroutine"
     fix = "safe"
     summary = Text("`asyncio.get_event_loop()` inside a coroutine", "在协程中调用 `asyncio.get_event_loop()`")
@@ -625,8 +639,9 @@ class GetEventLoopInCoroutine(Rule):
 
 class LegacyEventLoopManagement(Rule):
     code = "CCY108"
+
+    group = "advice"
     name = "legacy-event-loop-management"
-    default_on = False
     summary = Text("Manual event-loop management where `asyncio.run()` would do",
                    "手动管理事件循环,而 `asyncio.run()` 就足够")
     what = Text(
@@ -668,8 +683,9 @@ class LegacyEventLoopManagement(Rule):
 
 class SequentialAwaitsInLoop(Rule):
     code = "CCY109"
+
+    group = "advice"
     name = "sequential-awaits-in-loop"
-    default_on = False
     summary = Text("Independent awaits run one after another in a loop", "循环中逐个 await 彼此独立的调用")
     what = Text(
         "Finds a `for` loop in an async function whose body awaits one independent coroutine call "
@@ -778,6 +794,8 @@ def _always_true(test: cst.BaseExpression) -> bool:
 
 class BusyLoopWithoutAwait(Rule):
     code = "CCY110"
+
+    group = "suspicious"
     name = "busy-loop-without-await"
     summary = Text("Infinite loop in a coroutine that never yields", "协程中从不让出控制权的无限循环")
     what = Text(

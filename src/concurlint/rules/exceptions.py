@@ -70,6 +70,8 @@ def _inspected(usage: NameUsage) -> bool:
 
 class GatherExceptionsSwallowed(Rule):
     code = "CCY601"
+
+    group = "suspicious"
     name = "gather-exceptions-swallowed"
     summary = Text("`gather(..., return_exceptions=True)` results never checked",
                    "`gather(..., return_exceptions=True)` 的结果从未被检查")
@@ -240,6 +242,8 @@ _WRAPPER_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in AWAIT_WRAPPERS)
 
 class CancellationSwallowed(Rule):
     code = "CCY602"
+
+    group = "suspicious"
     name = "cancellation-swallowed"
     summary = Text("Cancellation caught and not re-raised", "捕获了取消异常但没有重新抛出")
     what = Text(
@@ -315,6 +319,8 @@ def _future_handled(usages: List[NameUsage]) -> bool:
 
 class TaskExceptionNeverRetrieved(Rule):
     code = "CCY603"
+
+    group = "suspicious"
     name = "task-exception-never-retrieved"
     summary = Text("Task bound to a name that is never awaited or checked",
                    "赋给变量的 Task 从未被 await 或检查")
@@ -369,6 +375,8 @@ class TaskExceptionNeverRetrieved(Rule):
 
 class ExecutorFutureDiscarded(Rule):
     code = "CCY604"
+
+    group = "suspicious"
     name = "executor-future-discarded"
     summary = Text("Executor Future thrown away: worker exceptions vanish",
                    "执行器返回的 Future 被丢弃:工作线程中的异常会消失")

@@ -83,6 +83,8 @@ class _LifetimeRule(Rule):
 
 class UnclosedClient(_LifetimeRule):
     code = "CCY701"
+
+    group = "suspicious"
     name = "unclosed-client"
     summary = Text("HTTP client session bound to a local name and never closed",
                    "绑定到局部变量的 HTTP 客户端会话从未关闭")
@@ -158,6 +160,8 @@ class UnclosedClient(_LifetimeRule):
 
 class ClientPerRequest(Rule):
     code = "CCY702"
+
+    group = "suspicious"
     name = "client-per-request"
     summary = Text("client session or executor created inside a loop",
                    "在循环中创建客户端会话或线程池")
@@ -325,6 +329,8 @@ class ClientPerRequest(Rule):
 
 class ExecutorNotShutDown(_LifetimeRule):
     code = "CCY703"
+
+    group = "suspicious"
     name = "executor-not-shut-down"
     summary = Text("executor or process pool bound to a local name and never shut down",
                    "绑定到局部变量的线程池或进程池从未关闭")
@@ -391,6 +397,8 @@ class ExecutorNotShutDown(_LifetimeRule):
 
 class EventLoopNotClosed(_LifetimeRule):
     code = "CCY704"
+
+    group = "suspicious"
     name = "event-loop-not-closed"
     summary = Text("`asyncio.new_event_loop()` bound to a local name and never closed",
                    "绑定到局部变量的 `asyncio.new_event_loop()` 从未关闭")

@@ -289,6 +289,8 @@ def _describe(ctx: Context, origin_fn: FunctionNode, origin: Origin) -> Tuple[st
 # =========================================================================== CCY301
 class UnprotectedSharedMutation(Rule):
     code = "CCY301"
+
+    group = "suspicious"
     name = "unprotected-shared-mutation"
     summary = Text("shared state changed by a read-modify-write in code that runs in threads, without a lock",
                    "在线程中运行的代码对共享状态做“读-改-写”,却没有持有锁")
@@ -637,6 +639,8 @@ def _statement_children(node: cst.CSTNode) -> List[cst.CSTNode]:
 # =========================================================================== CCY302
 class CallableCalledInsteadOfPassed(Rule):
     code = "CCY302"
+
+    group = "correctness"
     name = "callable-called-instead-of-passed"
     fix = "unsafe"
     summary = Text("a function is called where a thread/executor API expects the function itself",
@@ -870,6 +874,8 @@ def _fix_commas(args: List[cst.Arg]) -> List[cst.Arg]:
 # =========================================================================== CCY303
 class ThreadRunInsteadOfStart(Rule):
     code = "CCY303"
+
+    group = "correctness"
     name = "thread-run-instead-of-start"
     fix = "unsafe"
     summary = Text("`.run()` called on a thread or process: it runs in the current thread",
@@ -979,8 +985,9 @@ def _kind_of_type(ctx: Context, found: Optional[str]) -> Optional[str]:
 # =========================================================================== CCY304
 class DaemonThreadNotJoined(Rule):
     code = "CCY304"
+
+    group = "advice"
     name = "daemon-thread-not-joined"
-    default_on = False
     summary = Text("a daemon thread is started and never joined", "守护线程启动后从未被 join")
     what = Text(
         "Finds `threading.Thread(..., daemon=True)` (and `Timer`) whose thread is never joined in "
@@ -1068,6 +1075,8 @@ def _joined_names(ctx: Context) -> Set[str]:
 # =========================================================================== CCY305
 class LockAcquireWithoutRelease(Rule):
     code = "CCY305"
+
+    group = "suspicious"
     name = "lock-acquire-without-release"
     summary = Text("`lock.acquire()` without a `try/finally` that releases it",
                    "`lock.acquire()` 之后没有在 `try/finally` 中释放")
@@ -1244,6 +1253,8 @@ def _next_statement_releases(receiver: cst.BaseExpression, statement: cst.CSTNod
 # =========================================================================== CCY306
 class ReadModifyWriteAcrossAwait(Rule):
     code = "CCY306"
+
+    group = "suspicious"
     name = "read-modify-write-across-await"
     summary = Text("shared state read before an `await` and written from that read after it",
                    "共享状态在 `await` 之前读取、之后基于该读取写回")
@@ -1472,6 +1483,8 @@ def _local_read_then_await(target: cst.BaseExpression, names: Set[str], write: c
 # =========================================================================== CCY307
 class QueueJoinWithoutTaskDone(Rule):
     code = "CCY307"
+
+    group = "suspicious"
     name = "queue-join-without-task-done"
     summary = Text("`queue.join()` but the consumers never call `task_done()`",
                    "调用了 `queue.join()`,但消费者从不调用 `task_done()`")
@@ -1551,6 +1564,8 @@ def _same_queue(ctx: Context, name: Optional[str], receiver: cst.BaseExpression,
 # =========================================================================== CCY308
 class ProcessStartWithoutMainGuard(Rule):
     code = "CCY308"
+
+    group = "suspicious"
     name = "process-start-without-main-guard"
     summary = Text("processes started at import time, outside `if __name__ == \"__main__\":`",
                    "在导入时(`if __name__ == \"__main__\":` 之外)启动进程")
@@ -1626,6 +1641,8 @@ def _is_main_test(test: cst.BaseExpression) -> bool:
 # =========================================================================== CCY309
 class UnpicklableProcessCallable(Rule):
     code = "CCY309"
+
+    group = "correctness"
     name = "unpicklable-process-callable"
     summary = Text("a lambda, nested function or local class sent to another process",
                    "把 lambda、嵌套函数或局部类交给了另一个进程")
@@ -1706,6 +1723,8 @@ def _unpicklable(ctx: Context, value: cst.BaseExpression, depth: int = 0) -> Opt
 # =========================================================================== CCY310
 class AsyncioCallFromThread(Rule):
     code = "CCY310"
+
+    group = "correctness"
     name = "asyncio-call-from-thread"
     summary = Text("a non-thread-safe asyncio API called from a worker thread",
                    "在工作线程中调用了非线程安全的 asyncio API")

@@ -63,6 +63,8 @@ class _TimeoutRule(Rule):
 
 class NetworkCallWithoutTimeout(_TimeoutRule):
     code = "CCY501"
+
+    group = "suspicious"
     name = "network-call-without-timeout"
     summary = Text("network call without a timeout", "网络调用没有设置超时")
     what = Text(
@@ -252,8 +254,9 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
 
 class ClientSessionWithoutTimeout(_TimeoutRule):
     code = "CCY502"
+
+    group = "advice"
     name = "client-session-without-timeout"
-    default_on = False
     summary = Text("`aiohttp.ClientSession` without an explicit timeout",
                    "`aiohttp.ClientSession` 没有显式设置超时")
     what = Text(
@@ -335,8 +338,9 @@ class ClientSessionWithoutTimeout(_TimeoutRule):
 
 class SubprocessWithoutTimeout(_TimeoutRule):
     code = "CCY503"
+
+    group = "advice"
     name = "subprocess-without-timeout"
-    default_on = False
     summary = Text("subprocess call without a timeout", "子进程调用没有设置超时")
     what = Text(
         "Flags `subprocess.run`, `call`, `check_call` and `check_output`, and "
@@ -391,8 +395,9 @@ class SubprocessWithoutTimeout(_TimeoutRule):
 
 class WaitWithoutTimeout(_TimeoutRule):
     code = "CCY504"
+
+    group = "advice"
     name = "wait-without-timeout"
-    default_on = False
     summary = Text("synchronous wait without a timeout", "同步等待没有设置超时")
     what = Text(
         "Flags synchronous waits with no timeout in code that runs in threads or the main "

@@ -7,6 +7,8 @@ from .base import Rule
 
 class SyntaxErrorRule(Rule):
     code = "CCY001"
+
+    group = "correctness"
     name = "syntax-error"
     summary = Text("The file could not be parsed", "文件无法解析")
     what = Text(
@@ -25,6 +27,8 @@ class SyntaxErrorRule(Rule):
 
 class UnreadableFileRule(Rule):
     code = "CCY002"
+
+    group = "correctness"
     name = "unreadable-file"
     summary = Text("The file could not be read or decoded", "文件无法读取或解码")
     what = Text(
@@ -45,6 +49,8 @@ class UnreadableFileRule(Rule):
 
 class InternalErrorRule(Rule):
     code = "CCY003"
+
+    group = "correctness"
     name = "internal-error"
     summary = Text("concurlint failed on this file (please report a bug)", "concurlint 在此文件上出错(请报告 bug)")
     what = Text(
@@ -61,6 +67,8 @@ class InternalErrorRule(Rule):
 
 class FileSkippedRule(Rule):
     code = "CCY004"
+
+    group = "suspicious"
     name = "file-skipped"
     summary = Text("The file was too large or too slow to analyse", "文件过大或分析超时,已跳过")
     what = Text(

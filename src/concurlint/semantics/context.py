@@ -85,6 +85,18 @@ class Context:
     def is_enabled(self, code: str) -> bool:
         return code in self.enabled
 
+    @property
+    def async_backend(self) -> Optional[str]:
+        """``asyncio``, ``trio`` or ``anyio``: the library this module's messages and
+        fixes speak of (``semantics/backend.py``); None when unknown or mixed."""
+        if "async_backend" not in self.memo:
+            from .backend import module_backend
+
+            text = self.text if self.text is not None else self.module.code
+            self.memo["async_backend"] = module_backend(
+                text, self.path, self.settings.async_backend, self.module_name)
+        return self.memo["async_backend"]
+
     # ----------------------------------------------------------------- reports
     def report(self, node: cst.CSTNode, code: str, message: Text, fix: Optional[Fix] = None) -> None:
         """Record a finding at ``node``; one per (node, code), only for enabled codes."""
