@@ -58,7 +58,7 @@ def test_explicit_config_file(tmp_path: Path) -> None:
     ("select = 3\n", "'select' must be a list of strings"),
     ("max-file-size = -1\n", "'max-file-size' must be a positive integer"),
     ('file-timeout = "soon"\n', "'file-timeout' must be a positive number"),
-    ('preset = "strict"\n', "'preset' must be one of default, learn, all"),
+    ('preset = "pedantic"\n', "'preset' must be one of default, strict, learn, all"),
     ('lock-name-pattern = "("\n', "not a valid regular expression"),
     ('blocking-calls = ["not a name"]\n', "must be a dotted name"),
     ('per-file-ignores = ["x"]\n', "must be a table"),

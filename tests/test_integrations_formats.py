@@ -86,7 +86,7 @@ def test_sarif_from_a_real_run_validates_against_the_official_schema(project: Pa
     for res in results:
         assert res["ruleId"] == "CCY201"
         assert rules[res["ruleIndex"]]["id"] == "CCY201"
-        assert res["level"] == "error"
+        assert res["level"] == "warning"  # CCY201 is in the suspicious group
         assert "time.sleep" in res["message"]["text"]
         location = res["locations"][0]["physicalLocation"]
         assert location["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
@@ -157,7 +157,7 @@ def test_sarif_file_outside_the_root_uses_an_absolute_uri(schema: dict, tmp_path
 
 # ---------------------------------------------------------------------- github
 ANNOTATION = re.compile(
-    r"^::error file=(?P<file>[^,]*),line=(?P<line>\d+),col=(?P<col>\d+),"
+    r"^::(?P<command>error|warning|notice) file=(?P<file>[^,]*),line=(?P<line>\d+),col=(?P<col>\d+),"
     r"endLine=(?P<endLine>\d+),endColumn=(?P<endColumn>\d+),title=(?P<title>[^,:]*)::(?P<message>.*)$")
 
 
@@ -173,7 +173,27 @@ def test_github_annotations(project: Path) -> None:
     m = by_file["pkg/service.py"]
     assert (m.group("line"), m.group("col"), m.group("endLine"), m.group("endColumn")) == ("6", "5", "6", "18")
     assert m.group("title") == "CCY201 blocking-sleep"
+    assert m.group("command") == "warning"  # suspicious
     assert "time.sleep()" in m.group("message")
+
+
+@pytest.mark.parametrize("code, command, level", [
+    ("CCY101", "error", "error"),      # correctness
+    ("CCY201", "warning", "warning"),  # suspicious
+    ("CCY402", "notice", "note"),      # advice
+    ("CCY001", "error", "error"),      # the tool could not parse the file
+])
+def test_severity_follows_the_rule_group(code: str, command: str, level: str, schema: dict) -> None:
+    finding = Finding("x.py", code, Text("m"), Position(1, 2), Position(1, 3))
+    assert REPORTERS["github"](Report([finding], 1)).startswith(f"::{command} file=x.py,")
+    document = json.loads(REPORTERS["sarif"](Report([finding], 1)))
+    validate(document, schema)
+    assert document["runs"][0]["results"][0]["level"] == level
+    rule = {r["id"]: r for r in document["runs"][0]["tool"]["driver"]["rules"]}[code]
+    assert rule["defaultConfiguration"]["level"] == level
+    assert rule["defaultConfiguration"]["enabled"] is (ALL_RULES[code].group != "advice")
+    item = json.loads(REPORTERS["json"](Report([finding], 1)))["findings"][0]
+    assert (item["group"], item["severity"]) == (ALL_RULES[code].group, level)
 
 
 def test_github_escaping() -> None:
@@ -181,7 +201,7 @@ def test_github_escaping() -> None:
     assert escape_property("a:b,c%d\ne") == "a%3Ab%2Cc%25d%0Ae"
     finding = Finding("x.py", "CCY201", Text("50% of\nlines: bad, really"), Position(1, 2), Position(1, 3))
     out = REPORTERS["github"](Report([finding], 1)).splitlines()[0]
-    assert out == ("::error file=x.py,line=1,col=2,endLine=1,endColumn=3,"
+    assert out == ("::warning file=x.py,line=1,col=2,endLine=1,endColumn=3,"
                    "title=CCY201 blocking-sleep::50%25 of%0Alines: bad, really")
 
 

@@ -48,9 +48,7 @@ def rule_page(rule: Type[Rule], lang: str) -> str:
     h = labels(lang)
     family = rule.family()
     other = ("../../rules/" if lang == "zh" else "../zh/rules/") + f"{rule.code}.md"
-    state = _t("on", "启用", lang) if rule.default_on else _t(
-        "off (opt in with `extend-select` or the `learn` preset)",
-        "关闭(用 `extend-select` 或 `learn` 预设启用)", lang)
+    group = _group_cell(rule.group, lang)
     out: List[str] = [
         GENERATED, "",
         f"# {rule.code} `{rule.name}`", "",
@@ -59,7 +57,7 @@ def rule_page(rule: Type[Rule], lang: str) -> str:
         "| | |", "|---|---|",
         f"| {_t('Family', '类别', lang)} | [{family} — {_cell(family_title(family, lang))}]"
         f"(index.md#{family.lower()}) |",
-        f"| {_t('Default', '默认', lang)} | {state} |",
+        f"| {_t('Group', '分组', lang)} | {group} |",
         f"| {_t('Autofix', '自动修复', lang)} | {_cell(fix_kind(rule, lang))} |",
         f"| {_t('Terminal', '终端', lang)} | `concurlint rule {rule.code}"
         f"{' --lang zh' if lang == 'zh' else ''}` |",
@@ -88,15 +86,38 @@ def rule_page(rule: Type[Rule], lang: str) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+GROUP_DOCS = {
+    "correctness": Text("the code is wrong whenever the pattern matches; in the default set; "
+                        "reported as an error",
+                        "只要匹配,代码就是错的;默认启用;以错误(error)级别报告"),
+    "suspicious": Text("almost always a bug; rare deliberate uses take a `# noqa` with a reason; "
+                       "in the default set; reported as a warning",
+                       "几乎总是 bug;少数有意为之的写法请加带理由的 `# noqa`;默认启用;以警告(warning)级别报告"),
+    "advice": Text("best practice, often intended in library code; enabled by `--preset strict`, "
+                   "`--preset learn` or `extend-select`; reported as a note",
+                   "最佳实践,在库代码中常是有意为之;由 `--preset strict`、`--preset learn` 或 "
+                   "`extend-select` 启用;以提示(note)级别报告"),
+}
+
+
+def _group_cell(group: str, lang: str) -> str:
+    from .catalog import GROUPS
+
+    return f"`{group}` ({GROUPS[group]}): {_cell(GROUP_DOCS[group].get(lang))}"
+
+
 def rules_index(lang: str) -> str:
     out: List[str] = [
         GENERATED, "",
         "# " + _t("Rules", "规则", lang), "",
-        _t("Every rule, by family. *on* rules run by default; *off* rules are opt-in "
-           "(`extend-select`, or `--preset learn` / `--preset all`). `concurlint rule CODE` "
-           "prints the same explanation in the terminal.",
-           "按类别列出全部规则。*启用* 的规则默认运行;*关闭* 的规则需要手动开启"
-           "(`extend-select`,或 `--preset learn` / `--preset all`)。"
+        _t("Every rule, by family. Each rule belongs to a group: the default set holds the "
+           "`correctness` and `suspicious` groups, chosen by their measured precision on real "
+           "projects ([precision](../precision.md)); `advice` rules are opt-in (`--preset strict`, "
+           "`--preset learn` or `extend-select`). `concurlint rule CODE` prints the same "
+           "explanation in the terminal.",
+           "按类别列出全部规则。每条规则属于一个分组:默认规则集包含 `correctness` 和 `suspicious` "
+           "两组,依据它们在真实项目上实测的准确率选定([准确率](../../precision.md));`advice` 组"
+           "需要手动开启(`--preset strict`、`--preset learn` 或 `extend-select`)。"
            "`concurlint rule CODE --lang zh` 在终端中打印同样的说明。", lang), "",
         f"[{_t('中文', 'English', lang)}]({'../../rules/index.md' if lang == 'zh' else '../zh/rules/index.md'})",
         "",
@@ -112,14 +133,13 @@ def rules_index(lang: str) -> str:
             continue
         out += [
             "| " + " | ".join(_t(*pair, lang) for pair in (
-                ("Code", "代码"), ("Name", "名称"), ("Default", "默认"), ("Fix", "修复"),
+                ("Code", "代码"), ("Name", "名称"), ("Group", "分组"), ("Fix", "修复"),
                 ("Summary", "概要"))) + " |",
             "|---|---|---|---|---|",
         ]
         for rule in rules:
-            state = _t("on", "启用", lang) if rule.default_on else _t("off", "关闭", lang)
             fix = rule.fix if rule.fix and rule.fix != "-" else "—"
-            out.append(f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | {state} | {fix} | "
+            out.append(f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | `{rule.group}` | {fix} | "
                        f"{_cell(rule.summary.get(lang))} |")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
@@ -172,13 +192,15 @@ CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
         'extend-exclude = ["migrations", "vendor/*"]',
     ),
     "preset": (
-        Text("`default`, `learn` or `all`", "`default`、`learn` 或 `all`"),
-        Text("`default`: the rules marked *on*. `learn`: every rule, with a short explanation "
-             "printed under the first finding of each rule (for auditing exercise code). "
-             "`all`: every rule.",
-             "`default`:标记为 *启用* 的规则。`learn`:全部规则,并在每条规则第一次出现的问题下"
-             "打印简短说明(适合检查练习代码)。`all`:全部规则。"),
-        'preset = "learn"',
+        Text("`default`, `strict`, `learn` or `all`", "`default`、`strict`、`learn` 或 `all`"),
+        Text("`default`: the `correctness` and `suspicious` groups (the rules precise enough to "
+             "gate a pull request). `strict`: every rule, `advice` included (`all` is its older "
+             "name). `learn`: every rule, with a short explanation printed under the first "
+             "finding of each rule (for auditing exercise code).",
+             "`default`:`correctness` 与 `suspicious` 两组(准确到足以把关合并请求的规则)。"
+             "`strict`:全部规则,包括 `advice` 组(`all` 是它的旧名)。`learn`:全部规则,并在每条"
+             "规则第一次出现的问题下打印简短说明(适合检查练习代码)。"),
+        'preset = "strict"',
     ),
     "blocking-calls": (
         Text("list of qualified names", "限定名列表"),
@@ -214,6 +236,20 @@ CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
         Text("A file whose analysis takes longer is abandoned and reported as CCY004.",
              "分析时间超过该值的文件会被放弃,并报告为 CCY004。"),
         "file-timeout = 10",
+    ),
+    "async-backend": (
+        Text("`auto`, `asyncio`, `trio` or `anyio`", "`auto`、`asyncio`、`trio` 或 `anyio`"),
+        Text("The async library of modules whose own imports and package do not say which one "
+             "they use. Messages and fixes name that library's API (`trio.to_thread.run_sync`, "
+             "`anyio.get_cancelled_exc_class()`...). A module's imports in any form decide first "
+             "(`import trio.lowlevel`, `from anyio import ...`), then the other modules of its "
+             "package; `auto` leaves the rest unknown, and a fix that depends on the library is "
+             "then not applied as safe.",
+             "自身导入和所在包都无法判断所用异步库的模块,按此设置处理。消息和修复会使用该库的 API"
+             "(`trio.to_thread.run_sync`、`anyio.get_cancelled_exc_class()`……)。先看模块自身任何形式的"
+             "导入(`import trio.lowlevel`、`from anyio import ...`),再看同一个包中的其他模块;"
+             "`auto` 时其余模块的库视为未知,依赖于库的修复不会作为安全修复应用。"),
+        'async-backend = "trio"',
     ),
     "baseline": (
         Text("path", "路径"),
@@ -317,6 +353,66 @@ def configuration_page(lang: str) -> str:
             out.append(f"- {_t('Command line', '命令行', lang)}: `{flags[key]}`")
         out += ["", "```toml", example if example.startswith("[") else "[tool.concurlint]\n" + example,
                 "```", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------- suppression
+def suppression_page(lang: str) -> str:
+    from .suppression import PEER_CODES
+
+    rows = []
+    for peer, codes in sorted(PEER_CODES.items()):
+        tool = _t("ruff", "ruff", lang) if peer in ("RUF006", "S113") else "flake8-async, ruff"
+        if peer in ("ASYNC103", "ASYNC211", "ASYNC231", "ASYNC232", "ASYNC913", "ASYNC200", "ASYNC300"):
+            tool = "flake8-async"
+        links = ", ".join(f"[{code}](rules/{code}.md) `{ALL_RULES[code].name}`" for code in codes)
+        rows.append(f"| `{peer}` | {tool} | {links} |")
+    out: List[str] = [
+        GENERATED, "",
+        "# " + _t("Suppressing findings", "抑制问题报告", lang), "",
+        _t("A finding that is deliberate takes a comment, best with the reason next to it.",
+           "有意为之的写法可以用注释抑制,最好在旁边写明理由。", lang), "",
+        "## " + _t("On the reported line", "在被报告的行上", lang), "",
+        "```python",
+        "time.sleep(0.01)  # noqa: CCY201 - " + _t("startup, before the loop serves requests",
+                                                  "启动阶段,事件循环尚未开始处理请求", lang),
+        "```", "",
+        _t("The syntax is flake8's: a bare `# noqa` hides every finding of the line, "
+           "`# noqa: CCY201,CCY5` hides those codes and families. The word `noqa` may be in any "
+           "case; the codes are case-sensitive upper case, as flake8 reads them (`# noqa: ccy201` "
+           "hides nothing). The CLI and the flake8 plugin give the same answer.",
+           "语法与 flake8 相同:单独的 `# noqa` 抑制该行的全部问题,`# noqa: CCY201,CCY5` 抑制这些代码"
+           "和类别。`noqa` 一词不区分大小写;代码区分大小写,必须大写,与 flake8 一致(`# noqa: ccy201` "
+           "不抑制任何问题)。命令行与 flake8 插件的结果相同。", lang), "",
+        "## " + _t("Codes of other linters", "其他检查工具的代码", lang), "",
+        _t("A line already silenced for flake8-async or ruff need not say so twice: their code "
+           "for the same pitfall suppresses the concurlint finding too, in the CLI and in flake8 "
+           "mode (`time.sleep(1)  # noqa: ASYNC251` hides CCY201). A peer code only covers its "
+           "own pitfall: `# noqa: S113` hides the missing timeout (CCY501), not the blocking call "
+           "(CCY202) on the same line.",
+           "已经为 flake8-async 或 ruff 抑制过的行无需再写一遍:它们针对同一陷阱的代码同样会抑制 "
+           "concurlint 的报告,命令行和 flake8 模式下都有效(`time.sleep(1)  # noqa: ASYNC251` 会抑制 "
+           "CCY201)。对方的代码只覆盖它自己的陷阱:`# noqa: S113` 抑制缺少超时(CCY501),不抑制同一行"
+           "上的阻塞调用(CCY202)。", lang), "",
+        "| " + " | ".join(_t(*pair, lang) for pair in (
+            ("Peer code", "对方代码"), ("Linter", "工具"), ("concurlint rule", "concurlint 规则"))) + " |",
+        "|---|---|---|",
+        *rows, "",
+        "## " + _t("A whole file", "整个文件", lang), "",
+        "```python",
+        "# concurlint: noqa",
+        "# concurlint: noqa: CCY204,CCY501",
+        "```", "",
+        _t("On a line of its own (by convention at the top of the file), `# concurlint: noqa` "
+           "hides every concurlint finding of the file, and `# concurlint: noqa: CODES` those "
+           "codes. flake8's `# flake8: noqa` hides the whole file in both modes; like flake8, "
+           "`# flake8: noqa: CODES` is not read as a file-level comment (it would hide the whole "
+           "file). For folders, use `per-file-ignores` in the configuration.",
+           "单独成行(习惯上放在文件开头)的 `# concurlint: noqa` 抑制该文件的全部 concurlint 问题,"
+           "`# concurlint: noqa: CODES` 抑制这些代码。flake8 的 `# flake8: noqa` 在两种模式下都会抑制"
+           "整个文件;与 flake8 一致,`# flake8: noqa: CODES` 不被当作文件级注释(否则会抑制整个文件)。"
+           "整个目录请使用配置中的 `per-file-ignores`。", lang), "",
+    ]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -611,6 +707,7 @@ def generate() -> Dict[str, str]:
             pages[f"{p}rules/{rule.code}.md"] = rule_page(rule, lang)
         pages[f"{p}rules/index.md"] = rules_index(lang)
         pages[f"{p}configuration.md"] = configuration_page(lang)
+        pages[f"{p}suppression.md"] = suppression_page(lang)
         pages[f"{p}checklist.md"] = checklist_page(lang)
     pages["cli-reference.md"] = cli_reference_page()
     return dict(sorted(pages.items()))

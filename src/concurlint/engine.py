@@ -30,7 +30,10 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
                  codes: Optional[FrozenSet[str]] = None, module_name: Optional[str] = None,
                  is_package: Optional[bool] = None, keep_module: bool = False,
                  noqa: bool = True) -> FileResult:
-    """Check one decoded file. Never raises: failures become CCY001/CCY003 findings."""
+    """Check one decoded file. Never raises: failures become CCY001/CCY003 findings.
+
+    ``noqa=False`` (flake8 mode): flake8 applies ``# noqa: CCY...`` itself; only the
+    peer linters' codes and ``# concurlint: noqa`` are applied here."""
     path = source.path
     result = FileResult(path, source=source)
     enabled = codes if codes is not None else settings.codes_for(path)
@@ -74,8 +77,8 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
             findings.append(tool_finding(path, "CCY003", Text(
                 f"internal error in {name}: {detail}; {BUG_REPORT_HINT}",
                 f"{name} 内部错误:{detail};请将此文件作为 bug 报告给 concurlint 开发者")))
-    if noqa:
-        findings = apply_noqa(findings, source.text.splitlines())
+    if findings:
+        findings = apply_noqa(findings, source.text.splitlines(), source.text, peers_only=not noqa)
     result.findings = sorted(findings, key=Finding.sort_key)
     return result
 

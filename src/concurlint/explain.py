@@ -17,14 +17,19 @@ _HEADINGS = {
     "en": {
         "what": "What it does", "why": "Why is this bad?", "example": "Example",
         "instead": "Use instead", "fix": "Fix safety", "options": "Options",
-        "on": "on by default", "off": "off by default (enable with --extend-select or --preset learn)",
+        "correctness": "correctness (error) · in the default set: the code is wrong whenever this matches",
+        "suspicious": "suspicious (warning) · in the default set: almost always a bug",
+        "advice": "advice (note) · not in the default set: enable with --preset strict, "
+                  "--preset learn or --extend-select",
         "autofix": "autofix", "nofix": "no autofix", "family": "family",
         "more": "Full explanation: concurlint rule {code}",
     },
     "zh": {
         "what": "规则作用", "why": "为什么有问题?", "example": "示例", "instead": "推荐写法",
         "fix": "修复安全性", "options": "配置项",
-        "on": "默认启用", "off": "默认关闭(用 --extend-select 或 --preset learn 启用)",
+        "correctness": "correctness(错误)· 默认启用:只要匹配,代码就是错的",
+        "suspicious": "suspicious(警告)· 默认启用:几乎总是 bug",
+        "advice": "advice(提示)· 默认不启用:用 --preset strict、--preset learn 或 --extend-select 启用",
         "autofix": "自动修复", "nofix": "无自动修复", "family": "类别",
         "more": "完整说明:concurlint rule {code}",
     },
@@ -104,13 +109,13 @@ def _style(text: str, color: bool, **kwargs: object) -> str:
 def explain(rule: Type[Rule], lang: str = "en", color: bool = False) -> str:
     """The whole explanation of a rule, for ``concurlint rule CODE``."""
     h = labels(lang)
-    state = h["on"] if rule.default_on else h["off"]
+    state = h[rule.group]
     family = rule.family()
     out: List[str] = [
         _style(f"{rule.code}  {rule.name}", color, bold=True, fg="cyan"),
         _style(rule.summary.get(lang), color, bold=True),
-        f"{state} · {h['autofix']}: {fix_kind(rule, lang)} · {h['family']} {family} "
-        f"({family_title(family, lang)})",
+        state,
+        f"{h['autofix']}: {fix_kind(rule, lang)} · {h['family']} {family} ({family_title(family, lang)})",
         "",
     ]
     sections = (
