@@ -274,7 +274,8 @@ def _finding(project: Project, source: Path, item: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- ledger
-def load_ledger(path: Path = LEDGER_FILE) -> List[dict]:
+def load_ledger(path: Optional[Path] = None) -> List[dict]:
+    path = path or LEDGER_FILE
     if not path.exists():
         return []
     entries = []
@@ -337,7 +338,8 @@ class Ledger:
         return result
 
 
-def write_ledger(entries: Sequence[dict], path: Path = LEDGER_FILE) -> None:
+def write_ledger(entries: Sequence[dict], path: Optional[Path] = None) -> None:
+    path = path or LEDGER_FILE
     ordered = sorted(entries, key=lambda e: (e["project"], e["path"], int(e["line"]), int(e["column"]), e["code"]))
     text = "".join(json.dumps({k: e[k] for k in _LEDGER_FIELDS}, ensure_ascii=False) + "\n" for e in ordered)
     tmp = path.with_suffix(".tmp")
