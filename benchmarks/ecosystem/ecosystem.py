@@ -410,10 +410,13 @@ def print_projects(findings: Sequence[dict], projects: Sequence[Project]) -> Non
         per[finding["project"]][finding["code"]] += 1
         if finding["default"]:
             per_default[finding["project"]][finding["code"]] += 1
-    print("Findings per project (default set | every rule):")
+    print("Findings per project (default set | every rule; the rules not in the default set in brackets):")
     for project in projects:
         counts = per_default[project.name]
+        others = per[project.name] - counts
         detail = ", ".join(f"{code}x{n}" for code, n in sorted(counts.items())) or "-"
+        if others:
+            detail += " (" + ", ".join(f"{code}x{n}" for code, n in sorted(others.items())) + ")"
         print(f"  {project.name:<15} {project.version:<10} {sum(counts.values()):>4} | "
               f"{sum(per[project.name].values()):>4}   {detail}")
     total_default = sum(sum(c.values()) for c in per_default.values())
