@@ -83,6 +83,26 @@ def rule_name(code: str) -> str:
     return entry[0] if entry is not None else code
 
 
+# Rules whose default form is not reported in test code (``is_test_path``): the claim
+# holds there, but a maintainer would not change the code (a test's event loop runs
+# nothing else). ``--preset strict`` and ``learn`` report them everywhere. Each rule
+# class says the same with ``quiet_in_tests``.
+QUIET_IN_TESTS: FrozenSet[str] = frozenset()
+
+_TEST_DIRS = frozenset({"test", "tests", "testing", "_tests", "unittests"})
+
+
+def is_test_path(rel: str) -> bool:
+    """A test module by the usual conventions: under a ``tests``/``test``/``testing``
+    folder, or named ``test_*.py``, ``*_test.py``, ``*_tests.py``, ``tests.py`` or
+    ``conftest.py`` (``rel``: the path relative to the project, with ``/``)."""
+    *folders, name = rel.split("/")
+    if any(part in _TEST_DIRS for part in folders):
+        return True
+    return (name.startswith("test_") or name.endswith(("_test.py", "_tests.py"))
+            or name in ("tests.py", "test.py", "conftest.py"))
+
+
 def group_of(code: str) -> str:
     entry = CODES.get(code)
     return entry[1] if entry is not None else "suspicious"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from .catalog import CODES, default_codes
+from .catalog import CODES, QUIET_IN_TESTS, default_codes, is_test_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -74,8 +74,13 @@ class Settings:
         return result
 
     def codes_for(self, path: str) -> FrozenSet[str]:
-        """Enabled codes for one file, after ``per-file-ignores``."""
+        """Enabled codes for one file, after ``per-file-ignores`` (and, in the default
+        preset, without the rules whose default form skips test code)."""
         enabled = self.enabled_codes()
+        if self.preset == "default" and QUIET_IN_TESTS and not enabled.isdisjoint(QUIET_IN_TESTS):
+            rel = _relative(path, self.root)
+            if is_test_path("/".join(p for p in rel.split("/") if p not in ("", ".", ".."))):
+                enabled = enabled - QUIET_IN_TESTS
         if not self.per_file_ignores:
             return enabled
         rel = _relative(path, self.root)
