@@ -1,6 +1,7 @@
 """CCY2 (blocking the event loop): rule examples, table matching, CCY209 patterns, CCY201 fix."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -11,6 +12,7 @@ from concurlint.config import load_settings
 from concurlint.engine import check_source
 from concurlint.findings import Finding
 from concurlint.rules import blocking
+from concurlint.runner import run
 from concurlint.source import decode_source
 
 RULES = blocking.RULES
@@ -30,8 +32,8 @@ def codes(text: str, **options: Any) -> List[Tuple[int, str]]:
 
 # --------------------------------------------------------------------------- rule metadata
 def test_family_is_complete() -> None:
-    assert [r.code for r in RULES] == [f"CCY20{i}" for i in range(1, 10)]
-    assert len({r.name for r in RULES}) == 9
+    assert [r.code for r in RULES] == [f"CCY20{i}" for i in range(1, 10)] + ["CCY210"]
+    assert len({r.name for r in RULES}) == 10
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
@@ -82,7 +84,9 @@ def test_every_table_entry_names_a_ccy2_code_and_a_suggestion() -> None:
     for table in (apis.BLOCKING_CALLS, apis.ANY_METHOD_OF, apis.BLOCKING_WITH):
         for name, (code, suggestion) in table.items():
             assert code.startswith("CCY20") and code != "CCY209", name
-            assert suggestion.en and suggestion.zh, name
+            for backend in (None, "asyncio", "trio", "anyio"):
+                text = suggestion.text(backend)
+                assert text.en and text.zh and "{" not in text.en + text.zh, (name, backend)
     for name in apis.NON_BLOCKING_ARGUMENTS:
         assert apis.lookup(name) is not None, name
     for alias, target in apis.TYPE_ALIASES.items():
@@ -190,7 +194,7 @@ def test_builtin_rule_wins_over_configuration() -> None:
 def test_non_blocking_arguments(call: str, blocks: bool) -> None:
     text = (
         "import queue, threading\n"
-        "q = queue.Queue()\nlock = threading.Lock()\nev = threading.Event()\n"
+        "q = queue.Queue(8)\nlock = threading.Lock()\nev = threading.Event()\n"
         "t = threading.Thread(target=print)\n\n"
         f"async def f(*args):\n    return {call}\n"
     )
@@ -308,8 +312,9 @@ def test_no_crash_on_odd_code() -> None:
 
 
 # --------------------------------------------------------------------------- CCY201 fix
-def apply_fix(text: str) -> List[Optional[str]]:
-    """Each CCY201 fix applied alone, both by node replacement and by its text edits."""
+def apply_fix(text: str, safe: bool = True) -> List[Optional[str]]:
+    """Each CCY201 fix applied alone, both by node replacement and by its text edits;
+    every fix offered is ``safe`` (the module's library is known) or not."""
     settings = load_settings(isolated=True, overrides={"select": ["CCY201"]})
     result = check_source(decode_source(text.encode(), "example.py"), settings, keep_module=True)
     module = result.module
@@ -320,7 +325,7 @@ def apply_fix(text: str) -> List[Optional[str]]:
         if fix is None:
             outputs.append(None)
             continue
-        assert fix.safe
+        assert fix.safe is safe
         mapping = {id(old): new for old, new in fix.replacements}
 
         class Apply(cst.CSTTransformer):
@@ -354,7 +359,7 @@ def test_fix_adds_an_asyncio_import_line_after_docstring_and_future() -> None:
         '"""Doc."""\nfrom __future__ import annotations\n\nimport time  # clock\nimport os\n\n'
         "async def f(n):\n    time.sleep(n)\n"
     )
-    (fixed,) = apply_fix(text)
+    (fixed,) = apply_fix(text, safe=False)  # no async library in sight: asyncio is a guess
     assert fixed == (
         '"""Doc."""\nfrom __future__ import annotations\n\nimport asyncio\nimport time  # clock\nimport os\n\n'
         "async def f(n):\n    await asyncio.sleep(n)\n"
@@ -364,20 +369,50 @@ def test_fix_adds_an_asyncio_import_line_after_docstring_and_future() -> None:
 
 
 def test_fix_adds_asyncio_above_a_from_import() -> None:
-    (fixed,) = apply_fix("# poller\nfrom time import sleep\n\nasync def f():\n    sleep(1)\n")
-    assert fixed == "# poller\nimport asyncio\nfrom time import sleep\n\nasync def f():\n    await asyncio.sleep(1)\n"
+    (fixed,) = apply_fix("# poller\nfrom time import sleep\nfrom asyncio import Event\n\nasync def f():\n    sleep(1)\n")
+    assert fixed == ("# poller\nimport asyncio\nfrom time import sleep\nfrom asyncio import Event\n\n"
+                     "async def f():\n    await asyncio.sleep(1)\n")
 
 
-@pytest.mark.parametrize("imports,expected", [
-    ("import trio\n", "await trio.sleep(1)"),
-    ("import anyio\n", "await anyio.sleep(1)"),
-    ("import anyio, trio\n", "await anyio.sleep(1)"),
-    ("import trio, asyncio\n", "await asyncio.sleep(1)"),
+@pytest.mark.parametrize("imports,expected,safe", [
+    ("import trio\n", "import trio\n", True),
+    ("import anyio\n", "import anyio\n", True),
+    ("import anyio, trio\n", "import anyio, trio\n", True),
+    ("import anyio, asyncio\n", "import anyio, asyncio\n", True),  # anyio runs on asyncio too
+    ("import trio as t\n", "import trio as t\n", True),
+    ("import trio.lowlevel\n", "import trio.lowlevel\n", True),
+    ("import anyio.abc\n", "import anyio.abc\n", True),
+    ("from trio import run\n", "import trio\nfrom trio import run\n", True),
+    ("from anyio import create_task_group\n", "import anyio\nfrom anyio import create_task_group\n", True),
+    ("from anyio.abc import TaskGroup\n", "import anyio\nfrom anyio.abc import TaskGroup\n", True),
+    # asyncio and trio together: the library is unknown, asyncio is a guess
+    ("import trio, asyncio\n", "import trio, asyncio\n", False),
+    ("import os\n", "import asyncio\nimport os\n", False),
 ])
-def test_fix_matches_the_modules_async_library(imports: str, expected: str) -> None:
+def test_fix_matches_the_modules_async_library(imports: str, expected: str, safe: bool) -> None:
     text = imports + "from time import sleep\n\nasync def f():\n    sleep(1)\n"
-    (fixed,) = apply_fix(text)
-    assert fixed is not None and expected in fixed and fixed.startswith(imports)
+    (fixed,) = apply_fix(text, safe=safe)
+    library = "asyncio" if not safe else ("t" if " as t" in imports else imports.split()[1].split(".")[0].rstrip(","))
+    assert fixed == expected + "from time import sleep\n\nasync def f():\n    await " + library + ".sleep(1)\n"
+
+
+def test_fix_follows_the_package_library(tmp_path: Any) -> None:
+    """A module that imports no async library gets its package's (``trio``) as a safe fix."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "engine.py").write_text("import trio\n")
+    (package / "jobs.py").write_text("import time\n\nasync def f():\n    time.sleep(1)\n")
+    settings = load_settings(isolated=True, overrides={"select": ["CCY201"]})
+    (finding,) = run([str(package)], settings).findings
+    assert "trio.sleep" in finding.message.en and finding.fix is not None and finding.fix.safe
+    assert finding.fix.title.en == "Replace with 'await trio.sleep(...)' and import trio"
+
+
+def test_fix_follows_the_async_backend_setting() -> None:
+    text = "import time\n\nasync def f():\n    time.sleep(1)\n"
+    (finding,) = findings(text, select=("CCY201",), **{"async-backend": "anyio"})
+    assert finding.fix is not None and finding.fix.safe and "anyio.sleep" in finding.message.en
 
 
 def test_fix_parenthesises_when_the_result_is_used() -> None:
@@ -465,7 +500,7 @@ def test_methods_inherited_from_a_blocking_base_class() -> None:
     text = (
         "import threading, queue\n\nclass Worker(threading.Thread):\n    def run(self):\n        pass\n\n"
         "class Inbox(queue.Queue):\n    def get(self, block=True, timeout=None):\n        return None\n\n"
-        "async def main():\n    w = Worker()\n    w.start()\n    w.join()\n    box = Inbox()\n"
+        "async def main():\n    w = Worker()\n    w.start()\n    w.join()\n    box = Inbox(5)\n"
         "    box.get()\n    box.put(1)\n"
     )
     assert codes(text) == [(14, "CCY205"), (17, "CCY205")]
@@ -477,3 +512,130 @@ def test_fix_with_asyncio_imported_as_a_submodule_or_locally() -> None:
     # imported inside the function (maybe after the call): no fix rather than a guess
     text = "import time\n\nasync def f():\n    time.sleep(1)\n    import asyncio\n"
     assert apply_fix(text) == [None]
+
+
+# --------------------------------------------------------------------------- revision 2
+BACKENDS = Path(__file__).parent / "fixtures" / "blocking" / "backends"
+
+
+def test_messages_name_the_modules_library_in_every_import_form() -> None:
+    settings = load_settings(isolated=True, overrides={"select": ["CCY2"]})
+    result = run([str(BACKENDS)], settings)
+    by_file: Dict[str, List[Finding]] = {}
+    for finding in result.findings:
+        by_file.setdefault(Path(finding.path).name, []).append(finding)
+    assert len(by_file) == len(list(BACKENDS.rglob("*.py"))) - 2  # not __init__ nor engine
+    for name, found in by_file.items():
+        library = "anyio" if name.startswith("anyio") else "trio"
+        assert len(found) >= 2, name
+        for finding in found:
+            for text in (finding.message.en, finding.message.zh):
+                assert "asyncio" not in text and "aiofiles" not in text, (name, text)
+            if finding.code != "CCY207":  # trio.socket / anyio.getaddrinfo name it too
+                assert f"{library}." in finding.message.en, (name, finding.message.en)
+
+
+@pytest.mark.parametrize("call,backend,expected", [
+    ("shutil.rmtree(p)", None, "run it in a worker thread with 'await asyncio.to_thread(...)'"),
+    ("shutil.rmtree(p)", "trio", "run it in a worker thread with 'await trio.to_thread.run_sync(...)'"),
+    ("shutil.copytree(p, p)", "anyio", "'await anyio.to_thread.run_sync(...)'"),
+    ("shutil.move(p, p)", "asyncio", "'await asyncio.to_thread(...)'"),
+    ("open(p)", "asyncio", "use aiofiles or 'await asyncio.to_thread(...)'"),
+    ("open(p)", "trio", "use trio.Path / trio.open_file"),
+    ("open(p)", "anyio", "use anyio.Path / anyio.open_file"),
+    ("subprocess.run(p)", "trio", "use 'await trio.run_process(...)'"),
+    ("subprocess.run(p)", None, "use 'await asyncio.create_subprocess_exec(...)'"),
+    ("t.join()", "trio", "wait with 'await trio.to_thread.run_sync(t.join)'"),
+    ("t.join()", "asyncio", "wait with 'await asyncio.to_thread(t.join)'"),
+    ("requests.get(p, timeout=1)", "anyio", "use an async client (httpx.AsyncClient) or "
+                                            "'await anyio.to_thread.run_sync(...)'"),
+    ("requests.get(p, timeout=1)", "asyncio", "(httpx.AsyncClient, aiohttp)"),
+    ("sqlite3.connect(p)", "trio", "run it in a worker thread with 'await trio.to_thread.run_sync(...)'"),
+    ("socket.getaddrinfo(p, 80)", "anyio", "use 'await anyio.getaddrinfo(...)'"),
+    ("lock.acquire()", "asyncio", "use asyncio.Lock instead only if no thread shares it"),
+    ("lock.acquire()", "trio", "do the work that needs the lock in a worker thread "
+                               "('await trio.to_thread.run_sync(...)'); use trio.Lock instead"),
+])
+def test_advice_names_an_api_of_the_library(call: str, backend: Optional[str], expected: str) -> None:
+    text = (
+        "import shutil, socket, sqlite3, subprocess, threading\nimport requests\n\n"
+        "lock = threading.Lock()\nt = threading.Thread(target=print)\n\n"
+        f"async def f(p):\n    {call}\n"
+    )
+    options = {"async-backend": backend} if backend else {}
+    (finding,) = findings(text, **options)
+    assert expected in finding.message.en
+    assert finding.message.zh and "{" not in finding.message.zh
+
+
+def test_thread_lock_held_across_await_is_ccy210_only() -> None:
+    text = (
+        "import threading\n\nlock = threading.Lock()\n\nasync def f(g, path):\n"
+        "    with lock:\n        data = open(path).read()\n        await g(data)\n"
+    )
+    found = findings(text)
+    assert [(f.line, f.code) for f in found] == [(6, "CCY210"), (7, "CCY204")]
+    finding = found[0]
+    assert (finding.start.line, finding.start.column, finding.end.line) == (6, 5, 8)
+    assert finding.message.en.startswith("'with lock' keeps a thread lock ('threading.Lock') held across an await")
+    assert "asyncio.Lock if no thread shares it" in finding.message.en
+
+
+def test_ccy210_advice_follows_the_library() -> None:
+    text = "import threading, trio\n\nlock = threading.Lock()\n\nasync def f():\n    with lock:\n        await trio.sleep(0)\n"
+    (finding,) = findings(text)
+    assert finding.code == "CCY210" and "trio.Lock" in finding.message.en and "asyncio" not in finding.message.en
+
+
+def test_with_thread_lock_around_a_blocking_call_is_ccy205() -> None:
+    text = "import threading, time\n\nlock = threading.RLock()\n\nasync def f():\n    with lock:\n        time.sleep(1)\n"
+    found = findings(text)
+    assert [(f.line, f.code) for f in found] == [(6, "CCY205"), (7, "CCY201")]
+    assert "around the blocking call 'time.sleep()'" in found[0].message.en
+
+
+@pytest.mark.parametrize("call,blocks", [
+    ("socket.getaddrinfo(host, 80)", True),
+    ("socket.getaddrinfo(host, 80, flags=socket.AI_NUMERICHOST)", False),
+    ("socket.getaddrinfo(host, 80, 0, 0, 0, socket.AI_NUMERICHOST | socket.AI_NUMERICSERV)", False),
+    ("socket.getaddrinfo(host, 80, flags=AI_NUMERICHOST)", False),
+    ("socket.getaddrinfo(host, 80, flags=flags | NUMERIC)", False),
+    ("socket.getaddrinfo(host, 80, flags=socket.AI_PASSIVE)", True),
+    ("socket.getaddrinfo(host, 80, flags=OTHER)", True),
+    ("socket.getaddrinfo('127.0.0.1', 80)", False),
+    ("socket.getaddrinfo('::1', 80)", False),
+    ("socket.getaddrinfo(None, 80, flags=socket.AI_PASSIVE)", False),
+    ("socket.getaddrinfo('localhost', 80)", True),
+    ("socket.gethostbyname('10.0.0.1')", False),
+    ("socket.gethostbyname(host)", True),
+    ("socket.getnameinfo(addr, socket.NI_NUMERICHOST | socket.NI_NUMERICSERV)", False),
+    ("socket.getnameinfo(addr, 0)", True),
+])
+def test_numeric_lookups_do_no_dns(call: str, blocks: bool) -> None:
+    text = (
+        "import socket\nfrom socket import AI_NUMERICHOST\n\n"
+        "NUMERIC = socket.AI_NUMERICHOST | socket.AI_NUMERICSERV\nOTHER = socket.AI_CANONNAME\n\n"
+        f"async def f(host, addr, flags):\n    return {call}\n"
+    )
+    assert bool(codes(text)) is blocks
+
+
+@pytest.mark.parametrize("made,blocks", [
+    ("queue.Queue()", False),
+    ("queue.Queue(0)", False),
+    ("queue.Queue(maxsize=0)", False),
+    ("queue.Queue(-1)", False),
+    ("queue.SimpleQueue()", False),
+    ("multiprocessing.Queue()", False),
+    ("queue.Queue(10)", True),
+    ("queue.Queue(maxsize=n)", True),
+    ("queue.Queue(*args)", True),
+    ("multiprocessing.SimpleQueue()", True),
+])
+def test_put_only_waits_on_a_bounded_queue(made: str, blocks: bool) -> None:
+    text = (
+        "import multiprocessing, queue\n\nclass Box:\n"
+        f"    def __init__(self, n, *args):\n        self.q = {made}\n\n"
+        "    async def f(self, item):\n        self.q.put(item)\n"
+    )
+    assert bool(codes(text)) is blocks

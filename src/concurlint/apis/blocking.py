@@ -20,85 +20,139 @@ Adding an API is one line:
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Dict, FrozenSet, Optional, Tuple
 
 from ..findings import Text
+from . import backends
 
 # --------------------------------------------------------------------------- suggestions
-SLEEP = Text("use 'await asyncio.sleep(...)'", "请改用 'await asyncio.sleep(...)'")
-HTTP = Text(
-    "use an async client (httpx.AsyncClient, aiohttp) or 'await asyncio.to_thread(...)'",
-    "请改用异步客户端(httpx.AsyncClient、aiohttp)或 'await asyncio.to_thread(...)'")
-SUBPROCESS = Text(
-    "use 'await asyncio.create_subprocess_exec(...)' or 'await asyncio.to_thread(...)'",
-    "请改用 'await asyncio.create_subprocess_exec(...)' 或 'await asyncio.to_thread(...)'")
-PROCESS_WAIT = Text(
-    "start the process with 'asyncio.create_subprocess_exec()' and 'await proc.wait()', "
-    "or use 'await asyncio.to_thread(...)'",
-    "请用 'asyncio.create_subprocess_exec()' 启动进程并 'await proc.wait()',"
-    "或使用 'await asyncio.to_thread(...)'")
-FILE_IO = Text(
-    "use aiofiles, anyio.Path or 'await asyncio.to_thread(...)'",
-    "请改用 aiofiles、anyio.Path 或 'await asyncio.to_thread(...)'")
-THREAD_LOCK = Text(
-    "use an asyncio.Lock/Semaphore/Condition, or acquire it with 'await asyncio.to_thread(...)'",
-    "请改用 asyncio.Lock/Semaphore/Condition,或用 'await asyncio.to_thread(...)' 获取")
-THREAD_EVENT = Text(
-    "use asyncio.Event, or wait with 'await asyncio.to_thread(event.wait)'",
-    "请改用 asyncio.Event,或用 'await asyncio.to_thread(event.wait)' 等待")
-THREAD_QUEUE = Text(
-    "use asyncio.Queue, 'get_nowait()/put_nowait()', or 'await asyncio.to_thread(...)'",
-    "请改用 asyncio.Queue、'get_nowait()/put_nowait()' 或 'await asyncio.to_thread(...)'")
-THREAD_JOIN = Text(
-    "wait with 'await asyncio.to_thread(t.join)'",
-    "请用 'await asyncio.to_thread(t.join)' 等待")
-FUTURE = Text(
-    "use 'await asyncio.wrap_future(future)' (or 'await loop.run_in_executor(...)')",
-    "请改用 'await asyncio.wrap_future(future)'(或 'await loop.run_in_executor(...)')")
-FUTURES_WAIT = Text(
-    "wrap the futures with 'asyncio.wrap_future()' and use 'asyncio.wait()/as_completed()'",
-    "请用 'asyncio.wrap_future()' 包装后使用 'asyncio.wait()/as_completed()'")
-POOL = Text(
-    "use 'await loop.run_in_executor(...)' with a ProcessPoolExecutor",
-    "请改用 ProcessPoolExecutor 配合 'await loop.run_in_executor(...)'")
-INPUT = Text(
-    "read it with 'await asyncio.to_thread(...)' or an asyncio StreamReader on stdin",
-    "请用 'await asyncio.to_thread(...)' 或 stdin 上的 asyncio StreamReader 读取")
-SOCKET = Text(
-    "use asyncio streams ('await asyncio.open_connection(...)') or the loop's 'sock_*' methods",
-    "请改用 asyncio 流('await asyncio.open_connection(...)')或事件循环的 'sock_*' 方法")
-DNS = Text(
-    "use 'await loop.getaddrinfo(...)' (loop = asyncio.get_running_loop())",
-    "请改用 'await loop.getaddrinfo(...)'(loop = asyncio.get_running_loop())")
-SMTP = Text(
-    "use aiosmtplib, or 'await asyncio.to_thread(...)'",
-    "请改用 aiosmtplib,或 'await asyncio.to_thread(...)'")
-FTP = Text(
-    "use an async FTP client (aioftp), or 'await asyncio.to_thread(...)'",
-    "请改用异步 FTP 客户端(aioftp),或 'await asyncio.to_thread(...)'")
-TELNET = Text(
-    "use asyncio streams or telnetlib3, or 'await asyncio.to_thread(...)'",
-    "请改用 asyncio 流或 telnetlib3,或 'await asyncio.to_thread(...)'")
-SQLITE = Text(
-    "use aiosqlite, or 'await asyncio.to_thread(...)'",
-    "请改用 aiosqlite,或 'await asyncio.to_thread(...)'")
-POSTGRES = Text(
-    "use an async driver (asyncpg, psycopg.AsyncConnection), or 'await asyncio.to_thread(...)'",
-    "请改用异步驱动(asyncpg、psycopg.AsyncConnection),或 'await asyncio.to_thread(...)'")
-MYSQL = Text(
-    "use an async driver (aiomysql, asyncmy), or 'await asyncio.to_thread(...)'",
-    "请改用异步驱动(aiomysql、asyncmy),或 'await asyncio.to_thread(...)'")
-REDIS = Text(
-    "use 'redis.asyncio' (await the commands), or 'await asyncio.to_thread(...)'",
-    "请改用 'redis.asyncio'(await 各命令),或 'await asyncio.to_thread(...)'")
-MONGO = Text(
-    "use an async driver (motor, pymongo.AsyncMongoClient), or 'await asyncio.to_thread(...)'",
-    "请改用异步驱动(motor、pymongo.AsyncMongoClient),或 'await asyncio.to_thread(...)'")
-CONFIGURED = Text(
-    "it is listed in 'blocking-calls'; run it with 'await asyncio.to_thread(...)' or use an async alternative",
-    "它被列在 'blocking-calls' 配置中;请用 'await asyncio.to_thread(...)' 运行或改用异步替代")
+# Each suggestion names the module's own async library (catalog revision 2): one text for
+# asyncio (also used when the library is unknown) and one for trio/anyio code, or one per
+# library. ``{key}`` is that library's API from ``apis/backends.py`` (``{to_thread}`` ->
+# ``await trio.to_thread.run_sync(...)``); ``{key:arg}`` puts ``arg`` in its parentheses.
+# Async drivers that only run on asyncio (aiohttp, aiosqlite, asyncpg, aiosmtplib, motor...)
+# are never offered to trio or anyio code: there the advice is a worker thread.
+@dataclass(frozen=True)
+class Advice:
+    asyncio: Text
+    trio: Text
+    anyio: Text
 
-Entry = Tuple[str, Text]  # (rule code, suggestion)
+    def text(self, backend: Optional[str], receiver: Optional[str] = None) -> Text:
+        """The suggestion for ``backend`` (None: unknown, asyncio's wording); ``receiver``
+        (``self._worker``) replaces the object in examples such as ``{to_thread:t.join}``."""
+        chosen = {"trio": self.trio, "anyio": self.anyio}.get(backend or "", self.asyncio)
+        return Text(_fill(chosen.en, backend, receiver), _fill(chosen.zh, backend, receiver))
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
+
+
+def _fill(template: str, backend: Optional[str], receiver: Optional[str]) -> str:
+    def api(match: "re.Match[str]") -> str:
+        text = backends.advice(backend, match.group(1))
+        argument = match.group(2)
+        if not argument:
+            return text
+        if receiver is not None and "." in argument:
+            argument = f"{receiver}.{argument.rpartition('.')[2]}"
+        return text.replace("(...)", f"({argument})")
+    return _PLACEHOLDER.sub(api, template)
+
+
+def _advice(en: str, zh: str, other_en: Optional[str] = None, other_zh: Optional[str] = None,
+            anyio_en: Optional[str] = None, anyio_zh: Optional[str] = None) -> Advice:
+    """asyncio's text; trio's and anyio's (``other_*``, default: the same); anyio's own."""
+    other = Text(other_en, other_zh) if other_en is not None and other_zh is not None else Text(en, zh)
+    anyio = Text(anyio_en, anyio_zh) if anyio_en is not None and anyio_zh is not None else other
+    return Advice(Text(en, zh), other, anyio)
+
+
+_IN_THREAD = ("run it in a worker thread with '{to_thread}'", "请用 '{to_thread}' 放到工作线程中运行")
+
+SLEEP = _advice("use '{sleep}'", "请改用 '{sleep}'")
+HTTP = _advice(
+    "use an async client (httpx.AsyncClient, aiohttp) or '{to_thread}'",
+    "请改用异步客户端(httpx.AsyncClient、aiohttp)或 '{to_thread}'",
+    "use an async client (httpx.AsyncClient) or '{to_thread}'",
+    "请改用异步客户端(httpx.AsyncClient)或 '{to_thread}'")
+SUBPROCESS = _advice(
+    "use 'await {subprocess}' or '{to_thread}'", "请改用 'await {subprocess}' 或 '{to_thread}'")
+PROCESS_WAIT = _advice(
+    "start the process with 'asyncio.create_subprocess_exec()' and 'await proc.wait()', "
+    "or use '{to_thread}'",
+    "请用 'asyncio.create_subprocess_exec()' 启动进程并 'await proc.wait()',或使用 '{to_thread}'",
+    "run the process with 'await {subprocess}', or wait in a worker thread with '{to_thread}'",
+    "请用 'await {subprocess}' 运行进程,或用 '{to_thread}' 在工作线程中等待")
+FILE_IO = _advice("use {async_file}", "请改用 {async_file}")
+# Whole-tree and copy operations: aiofiles, trio.Path and anyio.Path have none of them.
+FILE_TREE = _advice(*_IN_THREAD)
+THREAD_LOCK = _advice(
+    "do the work that needs the lock in a worker thread ('{to_thread}'); use {lock} instead "
+    "only if no thread shares it",
+    "请把需要持有该锁的工作放到工作线程中执行('{to_thread}');只有在没有线程共用它时才改用 {lock}")
+THREAD_EVENT = _advice(
+    "wait in a worker thread with '{to_thread:event.wait}', or use {event} if no thread sets it",
+    "请用 '{to_thread:event.wait}' 在工作线程中等待;如果没有线程设置它,可改用 {event}")
+THREAD_QUEUE = _advice(
+    "use 'get_nowait()/put_nowait()', or wait in a worker thread with '{to_thread}'; use "
+    "{bounded_channel} only if no thread uses the queue",
+    "请改用 'get_nowait()/put_nowait()',或用 '{to_thread}' 在工作线程中等待;只有在没有线程使用该队列时"
+    "才改用 {bounded_channel}")
+THREAD_JOIN = _advice("wait with '{to_thread:t.join}'", "请用 '{to_thread:t.join}' 等待")
+FUTURE = _advice(
+    "use 'await asyncio.wrap_future(future)' (or 'await loop.run_in_executor(...)')",
+    "请改用 'await asyncio.wrap_future(future)'(或 'await loop.run_in_executor(...)')",
+    "wait with '{to_thread:future.result}'", "请用 '{to_thread:future.result}' 等待")
+FUTURES_WAIT = _advice(
+    "wrap the futures with 'asyncio.wrap_future()' and use 'asyncio.wait()/as_completed()'",
+    "请用 'asyncio.wrap_future()' 包装后使用 'asyncio.wait()/as_completed()'",
+    "wait for them in a worker thread with '{to_thread}'", "请用 '{to_thread}' 在工作线程中等待它们")
+POOL = _advice(
+    "use 'await loop.run_in_executor(...)' with a ProcessPoolExecutor",
+    "请改用 ProcessPoolExecutor 配合 'await loop.run_in_executor(...)'",
+    *_IN_THREAD,
+    "use 'await anyio.to_process.run_sync(...)' or '{to_thread}'",
+    "请改用 'await anyio.to_process.run_sync(...)' 或 '{to_thread}'")
+INPUT = _advice(
+    "read it with '{to_thread}' or an asyncio StreamReader on stdin",
+    "请用 '{to_thread}' 或 stdin 上的 asyncio StreamReader 读取",
+    "read it with '{to_thread}'", "请用 '{to_thread}' 读取")
+SOCKET = _advice(
+    "use asyncio streams ('await asyncio.open_connection(...)') or the loop's 'sock_*' methods",
+    "请改用 asyncio 流('await asyncio.open_connection(...)')或事件循环的 'sock_*' 方法",
+    "use trio's sockets ('await trio.open_tcp_stream(...)', trio.socket)",
+    "请改用 trio 的 socket('await trio.open_tcp_stream(...)'、trio.socket)",
+    "use anyio's streams ('await anyio.connect_tcp(...)')",
+    "请改用 anyio 的流('await anyio.connect_tcp(...)')")
+DNS = _advice(
+    "use 'await loop.getaddrinfo(...)' (loop = asyncio.get_running_loop())",
+    "请改用 'await loop.getaddrinfo(...)'(loop = asyncio.get_running_loop())",
+    "use 'await trio.socket.getaddrinfo(...)'", "请改用 'await trio.socket.getaddrinfo(...)'",
+    "use 'await anyio.getaddrinfo(...)'", "请改用 'await anyio.getaddrinfo(...)'")
+SMTP = _advice("use aiosmtplib, or '{to_thread}'", "请改用 aiosmtplib,或 '{to_thread}'", *_IN_THREAD)
+FTP = _advice("use an async FTP client (aioftp), or '{to_thread}'",
+              "请改用异步 FTP 客户端(aioftp),或 '{to_thread}'", *_IN_THREAD)
+TELNET = _advice("use asyncio streams or telnetlib3, or '{to_thread}'",
+                 "请改用 asyncio 流或 telnetlib3,或 '{to_thread}'", *_IN_THREAD)
+SQLITE = _advice("use aiosqlite, or '{to_thread}'", "请改用 aiosqlite,或 '{to_thread}'", *_IN_THREAD)
+POSTGRES = _advice(
+    "use an async driver (asyncpg, psycopg.AsyncConnection), or '{to_thread}'",
+    "请改用异步驱动(asyncpg、psycopg.AsyncConnection),或 '{to_thread}'", *_IN_THREAD)
+MYSQL = _advice("use an async driver (aiomysql, asyncmy), or '{to_thread}'",
+                "请改用异步驱动(aiomysql、asyncmy),或 '{to_thread}'", *_IN_THREAD)
+REDIS = _advice("use 'redis.asyncio' (await the commands), or '{to_thread}'",
+                "请改用 'redis.asyncio'(await 各命令),或 '{to_thread}'", *_IN_THREAD)
+MONGO = _advice(
+    "use an async driver (motor, pymongo.AsyncMongoClient), or '{to_thread}'",
+    "请改用异步驱动(motor、pymongo.AsyncMongoClient),或 '{to_thread}'", *_IN_THREAD)
+CONFIGURED = _advice(
+    "it is listed in 'blocking-calls'; run it with '{to_thread}' or use an async alternative",
+    "它被列在 'blocking-calls' 配置中;请用 '{to_thread}' 运行或改用异步替代")
+
+Entry = Tuple[str, Advice]  # (rule code, suggestion)
 
 # --------------------------------------------------------------------------- exact callees
 BLOCKING_CALLS: Dict[str, Entry] = {
@@ -191,28 +245,28 @@ BLOCKING_CALLS: Dict[str, Entry] = {
     "pathlib.Path.write_bytes": ("CCY204", FILE_IO),
     "pathlib.Path.open": ("CCY204", FILE_IO),
     "pathlib.Path.iterdir": ("CCY204", FILE_IO),
-    "pathlib.Path.glob": ("CCY204", FILE_IO),
-    "pathlib.Path.rglob": ("CCY204", FILE_IO),
-    "pathlib.Path.walk": ("CCY204", FILE_IO),
+    "pathlib.Path.glob": ("CCY204", FILE_TREE),
+    "pathlib.Path.rglob": ("CCY204", FILE_TREE),
+    "pathlib.Path.walk": ("CCY204", FILE_TREE),
     "pathlib.Path.mkdir": ("CCY204", FILE_IO),
     "pathlib.Path.touch": ("CCY204", FILE_IO),
     "pathlib.Path.unlink": ("CCY204", FILE_IO),
     "pathlib.Path.rmdir": ("CCY204", FILE_IO),
     "pathlib.Path.rename": ("CCY204", FILE_IO),
     "pathlib.Path.replace": ("CCY204", FILE_IO),
-    "shutil.copy": ("CCY204", FILE_IO),
-    "shutil.copy2": ("CCY204", FILE_IO),
-    "shutil.copyfile": ("CCY204", FILE_IO),
-    "shutil.copyfileobj": ("CCY204", FILE_IO),
-    "shutil.copytree": ("CCY204", FILE_IO),
-    "shutil.move": ("CCY204", FILE_IO),
-    "shutil.rmtree": ("CCY204", FILE_IO),
-    "shutil.make_archive": ("CCY204", FILE_IO),
-    "shutil.unpack_archive": ("CCY204", FILE_IO),
+    "shutil.copy": ("CCY204", FILE_TREE),
+    "shutil.copy2": ("CCY204", FILE_TREE),
+    "shutil.copyfile": ("CCY204", FILE_TREE),
+    "shutil.copyfileobj": ("CCY204", FILE_TREE),
+    "shutil.copytree": ("CCY204", FILE_TREE),
+    "shutil.move": ("CCY204", FILE_TREE),
+    "shutil.rmtree": ("CCY204", FILE_TREE),
+    "shutil.make_archive": ("CCY204", FILE_TREE),
+    "shutil.unpack_archive": ("CCY204", FILE_TREE),
     "os.listdir": ("CCY204", FILE_IO),
     "os.scandir": ("CCY204", FILE_IO),
-    "os.walk": ("CCY204", FILE_IO),
-    "os.fwalk": ("CCY204", FILE_IO),
+    "os.walk": ("CCY204", FILE_TREE),
+    "os.fwalk": ("CCY204", FILE_TREE),
     "os.remove": ("CCY204", FILE_IO),
     "os.unlink": ("CCY204", FILE_IO),
     "os.rename": ("CCY204", FILE_IO),
@@ -222,8 +276,8 @@ BLOCKING_CALLS: Dict[str, Entry] = {
     "os.mkdir": ("CCY204", FILE_IO),
     "os.rmdir": ("CCY204", FILE_IO),
     "os.removedirs": ("CCY204", FILE_IO),
-    "glob.glob": ("CCY204", FILE_IO),
-    "glob.iglob": ("CCY204", FILE_IO),
+    "glob.glob": ("CCY204", FILE_TREE),
+    "glob.iglob": ("CCY204", FILE_TREE),
     # CCY205 blocking-sync-primitive
     "threading.Lock.acquire": ("CCY205", THREAD_LOCK),
     "threading.Condition.acquire": ("CCY205", THREAD_LOCK),
@@ -470,6 +524,8 @@ TYPE_ALIASES: Dict[str, str] = {
 #   "zero":  the literal 0 or 0.0          (timeout=0: poll, never wait)
 #   "wnohang": an expression using os.WNOHANG (waitpid(pid, os.WNOHANG))
 #   "nowait": os.P_NOWAIT / os.P_NOWAITO / os.P_DETACH (spawn* returns at once)
+#   "numerichost": an expression using AI_NUMERICHOST / NI_NUMERICHOST (no lookup)
+#   "numeric-address": None or a literal IP address (nothing to look up)
 ArgumentRule = Tuple[int, str, str]
 _QUEUE_GET = ((0, "block", "false"), (1, "timeout", "zero"))
 _QUEUE_PUT = ((1, "block", "false"), (2, "timeout", "zero"))
@@ -497,6 +553,10 @@ NON_BLOCKING_ARGUMENTS: Dict[str, Tuple[ArgumentRule, ...]] = {
     "subprocess.Popen.wait": _TIMEOUT_FIRST,
     "subprocess.Popen.communicate": _TIMEOUT_SECOND,
     "os.waitpid": ((1, "options", "wnohang"),),
+    "socket.getaddrinfo": ((0, "host", "numeric-address"), (5, "flags", "numerichost")),
+    "socket.getnameinfo": ((1, "flags", "numerichost"),),
+    "socket.gethostbyname": ((0, "hostname", "numeric-address"),),
+    "socket.gethostbyname_ex": ((0, "hostname", "numeric-address"),),
     "os.wait3": ((0, "options", "wnohang"),),
     "os.wait4": ((1, "options", "wnohang"),),
     "os.waitid": ((2, "options", "wnohang"),),
@@ -510,16 +570,36 @@ NON_BLOCKING_ARGUMENTS: Dict[str, Tuple[ArgumentRule, ...]] = {
     "os.spawnvpe": _SPAWN,
 }
 
-# Calls that return at once when guarded by a completion check on the same receiver
-# (``if fut.done(): fut.result()``): method -> the guard method.
-NON_BLOCKING_WHEN_GUARDED: Dict[str, str] = {
-    "concurrent.futures.Future.result": "done",
-    "concurrent.futures.Future.exception": "done",
+# Calls that return at once when a check on the same receiver says the wait is over:
+# method -> guards (method, negated). ``if fut.done(): fut.result()``, ``if not
+# t.is_alive(): t.join()``, ``while not q.empty(): q.get()``; the negated guard as a polling
+# loop before the call counts too (``while t.is_alive(): await sleep(0.1)`` then ``t.join()``).
+NON_BLOCKING_WHEN_GUARDED: Dict[str, Tuple[Tuple[str, bool], ...]] = {
+    "concurrent.futures.Future.result": (("done", False),),
+    "concurrent.futures.Future.exception": (("done", False),),
+    "threading.Thread.join": (("is_alive", True),),
+    "multiprocessing.Process.join": (("is_alive", True),),
+    "queue.Queue.get": (("empty", True), ("qsize", False)),
+    "multiprocessing.Queue.get": (("empty", True),),
 }
+# Waits that are over once an event or future the thread (or the future's done-callback)
+# signals has been awaited earlier in the coroutine (``await done.wait()``; ``await fut``).
+COMPLETION_SIGNALLED = frozenset({
+    "threading.Thread.join", "multiprocessing.Process.join",
+    "concurrent.futures.Future.result", "concurrent.futures.Future.exception",
+})
+
+# ``put()`` only waits on a full queue: on a queue made with a positive (or unknown) maxsize.
+BLOCKS_ONLY_WHEN_BOUNDED = frozenset({"queue.Queue.put", "multiprocessing.Queue.put"})
+QUEUE_MAXSIZE = (0, "maxsize")
+UNBOUNDED_QUEUES = frozenset({"queue.SimpleQueue"})  # no maxsize at all
+PIPE_QUEUES = frozenset({"multiprocessing.SimpleQueue"})  # put() writes a pipe: it can fill
 
 # Qualified names that count for the "wnohang"/"nowait" kinds.
 WNOHANG = frozenset({"os.WNOHANG"})
 SPAWN_NOWAIT = frozenset({"os.P_NOWAIT", "os.P_NOWAITO", "os.P_DETACH"})
+# Flags that make getaddrinfo/getnameinfo translate numbers only (no lookup).
+NUMERIC_HOST_FLAGS = frozenset({"socket.AI_NUMERICHOST", "socket.NI_NUMERICHOST"})
 
 # Constructors that only connect when given this argument (position, keyword).
 BLOCKING_ONLY_WITH_ARGUMENT: Dict[str, Tuple[int, str]] = {

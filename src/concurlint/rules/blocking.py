@@ -11,6 +11,7 @@ body is not the coroutine, and a callable that is passed rather than called
 """
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Set, Tuple
 
@@ -18,10 +19,13 @@ import libcst as cst
 
 from ..apis import blocking as apis
 from ..apis import canonical
+from ..apis.backends import advice as backend_advice
 from ..findings import Fix, Text
+from ..semantics.callees import GIVEN, UNKNOWN, number_value, walk_body
+from ..semantics.callees import argument as argument_state
 from ..semantics.context import Context
 from ..semantics.lifetime import usage_of, value_fate
-from ..semantics.scopes import IMPORT
+from ..semantics.scopes import ASSIGN, IMPORT
 from ..semantics.traversal import iter_children
 from .base import Rule
 
@@ -31,7 +35,7 @@ _MEMO_NONBLOCKING_SOCKETS = "ccy2.nonblocking-sockets"
 _MEMO_SLEEP_IMPORTS = "ccy2.sleep-imports"
 
 # Modules whose ``sleep`` the CCY201 fix may use, in order of preference.
-_ASYNC_SLEEP_MODULES = ("asyncio", "anyio", "trio")
+_ASYNC_SLEEP_MODULES = ("asyncio", "anyio", "trio")  # modules the fix may call sleep from
 
 
 @dataclass(frozen=True)
@@ -40,7 +44,8 @@ class Blocking:
 
     code: str
     api: str
-    suggestion: Text
+    suggestion: apis.Advice
+    receiver: Optional[str] = None  # ``self._worker`` in ``self._worker.join()``, for the advice
 
 
 # --------------------------------------------------------------------------- classification
@@ -79,7 +84,9 @@ def _classify(ctx: Context, node: cst.Call) -> Optional[Blocking]:
         if _does_not_block(ctx, node, name):
             return None
         code, suggestion = entry
-        return Blocking(code, _display(name), suggestion)
+        receiver = (dotted(func.value) if isinstance(func, cst.Attribute)
+                    and ctx.type_of(func.value) is not None else None)  # an object, not a module
+        return Blocking(code, _display(name), suggestion, receiver)
     patterns = _patterns(ctx)
     if patterns:
         if isinstance(func, cst.Attribute) and len(names) < 2:
@@ -143,16 +150,187 @@ def _does_not_block(ctx: Context, node: cst.Call, qualname: str) -> bool:
             return True
     if normal in apis.LAZY_ITERATORS and _handed_on_uniterated(ctx, node):
         return True
-    guard = apis.NON_BLOCKING_WHEN_GUARDED.get(normal)
-    if guard is not None and isinstance(node.func, cst.Attribute) and _guarded(ctx, node, node.func.value, guard):
-        return True
+    if isinstance(node.func, cst.Attribute):
+        receiver = node.func.value
+        guards = apis.NON_BLOCKING_WHEN_GUARDED.get(normal)
+        if guards and (_guarded(ctx, node, receiver, guards)
+                       or _completed_before(ctx, node, receiver, normal, guards)):
+            return True
+        if normal in apis.BLOCKS_ONLY_WHEN_BOUNDED and not _bounded(ctx, receiver):
+            return True
     if normal.rpartition(".")[0] == apis.SOCKET_TYPE and isinstance(node.func, cst.Attribute):
-        receiver = dotted(node.func.value)
-        if receiver is not None and receiver in _nonblocking_sockets(ctx):
+        receiver_name = dotted(node.func.value)
+        if receiver_name is not None and receiver_name in _nonblocking_sockets(ctx):
             return True
         if _expects_would_block(ctx):
             return True
     return False
+
+
+def _constructions(ctx: Context, expr: cst.BaseExpression) -> List[cst.Call]:
+    """The calls ``expr``'s object was made by: a name's or a ``self.x``'s assignments."""
+    bindings = None
+    if isinstance(expr, cst.Name):
+        bindings, _ = ctx.lookup(expr.value)
+    elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        cls = ctx._class_of_self(expr.value.value, ctx.scope)  # noqa: SLF001 - the shared self-resolution
+        if cls is not None:
+            bindings = cls.attributes.get(expr.attr.value) or cls.bindings.get(expr.attr.value)
+    return [b.node for b in bindings or () if b.kind == ASSIGN and not b.with_item
+            and isinstance(b.node, cst.Call)]
+
+
+def _bounded(ctx: Context, receiver: cst.BaseExpression) -> bool:
+    """Can ``put()`` on this queue wait? Only when one of the calls that made it gives a
+    positive (or unknown) maxsize: a queue made elsewhere shows no bound to wait on."""
+    for call in _constructions(ctx, receiver):
+        maker = ctx.resolve(call.func)
+        if maker in apis.PIPE_QUEUES:
+            return True
+        if maker in apis.UNBOUNDED_QUEUES:
+            continue
+        state, value = argument_state(call, *apis.QUEUE_MAXSIZE)
+        if state == UNKNOWN:
+            return True
+        if state == GIVEN:
+            number = number_value(value)
+            if number is None or number > 0:
+                return True
+    return False
+
+
+def _test_is(test: cst.BaseExpression, wanted: str, method: str, negated: bool) -> bool:
+    """``test`` is ``[not] <wanted>.<method>()``."""
+    if negated:
+        if not (isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)):
+            return False
+        test = test.expression
+    return (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute)
+            and test.func.attr.value == method and dotted(test.func.value) == wanted)
+
+
+def _guarded(ctx: Context, call: cst.Call, receiver: cst.BaseExpression,
+             guards: Tuple[Tuple[str, bool], ...]) -> bool:
+    """Inside ``if <guard>:`` / ``while <guard>:`` (or an ``and`` chain holding it) in this
+    function, where a guard is ``fut.done()``, ``not t.is_alive()``, ``not q.empty()``..."""
+    wanted = dotted(receiver)
+    if wanted is None:
+        return False
+    child: cst.CSTNode = call
+    for ancestor in reversed(ctx.ancestors):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            return False
+        in_body, child = child is getattr(ancestor, "body", None), ancestor
+        if in_body and isinstance(ancestor, (cst.If, cst.IfExp, cst.While)):
+            tests: List[cst.BaseExpression] = [ancestor.test]
+            while tests:
+                test = tests.pop()
+                if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+                    tests.extend((test.left, test.right))
+                elif any(_test_is(test, wanted, method, negated) for method, negated in guards):
+                    return True
+    return False
+
+
+def _earlier_nodes(ctx: Context, call: cst.Call) -> List[cst.CSTNode]:
+    """The nodes of the enclosing function that come before ``call`` in source order and
+    do not contain it (nested functions, lambdas and classes not entered)."""
+    function = ctx.function
+    if function is None or not isinstance(function.node, cst.FunctionDef):
+        return []
+    enclosing = {id(a) for a in ctx.ancestors}
+    found: List[cst.CSTNode] = []
+    for current in walk_body(function.node.body):
+        if current is call:
+            break
+        if id(current) not in enclosing:
+            found.append(current)
+    return found
+
+
+def _completed_before(ctx: Context, call: cst.Call, receiver: cst.BaseExpression, normal: str,
+                      guards: Tuple[Tuple[str, bool], ...]) -> bool:
+    """Earlier in this coroutine, the wait is known to be over: a polling loop that only
+    ends when a guard holds (``while t.is_alive(): await sleep(...)``), or, for a thread or
+    a future, an awaited event or future that it signals (``await done.wait()`` where the
+    thread's target or the future's done-callback sets ``done``)."""
+    wanted = dotted(receiver)
+    if wanted is None:
+        return False
+    signals: Optional[Set[str]] = None
+    for earlier in _earlier_nodes(ctx, call):
+        if isinstance(earlier, cst.While) and earlier.orelse is None and any(
+                _test_is(earlier.test, wanted, method, not negated) for method, negated in guards):
+            if not any(isinstance(n, cst.Break) for n in walk_body(earlier.body)):
+                return True
+        if isinstance(earlier, cst.Await) and normal in apis.COMPLETION_SIGNALLED:
+            if signals is None:
+                signals = _signals(ctx, receiver, wanted)
+            if _awaited_objects(earlier.expression) & signals:
+                return True
+    return False
+
+
+def _objects(node: cst.CSTNode) -> Set[str]:
+    """Every name and attribute chain under ``node`` with its prefixes (``ev.set`` ->
+    ``ev.set``, ``ev``), but not a bare ``self``/``cls``."""
+    found: Set[str] = set()
+    stack: List[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, (cst.Name, cst.Attribute)):
+            chain: Optional[cst.BaseExpression] = current
+            while isinstance(chain, (cst.Name, cst.Attribute)):
+                text = dotted(chain)
+                if text is not None and text not in ("self", "cls"):
+                    found.add(text)
+                chain = chain.value if isinstance(chain, cst.Attribute) else None
+            if isinstance(current, cst.Name):
+                continue
+        stack.extend(iter_children(current))
+    return found
+
+
+def _signals(ctx: Context, receiver: cst.BaseExpression, wanted: str) -> Set[str]:
+    """What a thread or future can signal its end through: the objects passed to the call
+    that made it, those its target function uses, those its done-callbacks use."""
+    found = {wanted}
+    callables: List[cst.BaseExpression] = []
+    for made in _constructions(ctx, receiver):
+        for arg in made.args:
+            found |= _objects(arg.value)
+            callables.append(arg.value)
+    function = ctx.function
+    if function is not None and isinstance(function.node, cst.FunctionDef):
+        for sub in walk_body(function.node.body):
+            if (isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute)
+                    and sub.func.attr.value == "add_done_callback" and dotted(sub.func.value) == wanted):
+                callables.extend(arg.value for arg in sub.args)
+    for value in callables:
+        body: Optional[cst.CSTNode] = value.body if isinstance(value, cst.Lambda) else None
+        if body is None:
+            defined = ctx.is_local_function(value)
+            body = defined.body if defined is not None else None
+        if body is not None:
+            found |= _objects(body)
+    return found
+
+
+def _awaited_objects(expr: cst.BaseExpression, depth: int = 0) -> Set[str]:
+    """What an ``await`` waits for: a future (``await fut``), an event (``await ev.wait()``),
+    or those passed to a waiting helper (``wait_for(ev.wait(), 5)``, ``wrap_future(fut)``,
+    ``to_thread(t.join)``)."""
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        found = {dotted(expr)} | ({dotted(expr.value)} if isinstance(expr, cst.Attribute) else set())
+        return {text for text in found if text is not None and text not in ("self", "cls")}
+    if isinstance(expr, cst.Call) and depth < 2:
+        if isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "wait":
+            return _awaited_objects(expr.func.value, depth + 1)
+        found = set()
+        for arg in expr.args:
+            found |= _awaited_objects(arg.value, depth + 1)
+        return found
+    return set()
 
 
 def _expects_would_block(ctx: Context) -> bool:
@@ -196,28 +374,6 @@ def _handed_on_uniterated(ctx: Context, node: cst.Call) -> bool:
     return all(ctx.resolve(call.func) not in apis.CONSUMING_CALLS for _text, call in usage.passed_to)
 
 
-def _guarded(ctx: Context, call: cst.Call, receiver: cst.BaseExpression, guard: str) -> bool:
-    """Inside ``if <receiver>.<guard>():`` (or an ``and`` chain holding it) in this function."""
-    wanted = dotted(receiver)
-    if wanted is None:
-        return False
-    child: cst.CSTNode = call
-    for ancestor in reversed(ctx.ancestors):
-        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
-            return False
-        in_body, child = child is getattr(ancestor, "body", None), ancestor
-        if in_body and isinstance(ancestor, (cst.If, cst.IfExp)):
-            tests: List[cst.BaseExpression] = [ancestor.test]
-            while tests:
-                test = tests.pop()
-                if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
-                    tests.extend((test.left, test.right))
-                elif (isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute)
-                        and test.func.attr.value == guard and dotted(test.func.value) == wanted):
-                    return True
-    return False
-
-
 def argument(node: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
     """The value passed for a parameter, by keyword or by position (None when absent/unknown)."""
     index = 0
@@ -254,17 +410,38 @@ def _argument_is(ctx: Context, value: cst.BaseExpression, kind: str) -> bool:
         return _uses(ctx, value, apis.WNOHANG)
     if kind == "nowait":
         return isinstance(value, (cst.Name, cst.Attribute)) and ctx.resolve(value) in apis.SPAWN_NOWAIT
+    if kind == "numerichost":
+        return _uses(ctx, value, apis.NUMERIC_HOST_FLAGS)
+    if kind == "numeric-address":
+        if isinstance(value, cst.Name) and value.value == "None":
+            return True
+        literal = _literal(value) if isinstance(value, cst.SimpleString) else None
+        if isinstance(literal, bytes):
+            literal = literal.decode("ascii", "replace")
+        if isinstance(literal, str):
+            try:
+                ipaddress.ip_address(literal)
+            except ValueError:
+                return False
+            return True
     return False
 
 
 def _uses(ctx: Context, value: cst.BaseExpression, names: frozenset) -> bool:
-    stack: List[cst.BaseExpression] = [value]
+    """``value`` is, or ORs together, one of ``names`` (``os.WNOHANG | os.WUNTRACED``),
+    also through a constant (``_NUMERIC_ONLY = AI_NUMERICHOST | AI_NUMERICSERV``)."""
+    stack: List[Tuple[cst.BaseExpression, int]] = [(value, 0)]
     while stack:
-        expr = stack.pop()
+        expr, depth = stack.pop()
         if isinstance(expr, cst.BinaryOperation):
-            stack.extend((expr.left, expr.right))
-        elif isinstance(expr, (cst.Name, cst.Attribute)) and ctx.resolve(expr) in names:
-            return True
+            stack.extend(((expr.left, depth), (expr.right, depth)))
+        elif isinstance(expr, (cst.Name, cst.Attribute)):
+            if ctx.resolve(expr) in names:
+                return True
+            if isinstance(expr, cst.Name) and depth < 3:
+                bindings, _ = ctx.lookup(expr.value)
+                stack.extend((b.node, depth + 1) for b in bindings or ()
+                             if b.kind == ASSIGN and isinstance(b.node, cst.BaseExpression))
     return False
 
 
@@ -339,25 +516,25 @@ def _refers_to_module(ctx: Context, local: str, module: str) -> bool:
 
 
 def _sleep_target(ctx: Context) -> Tuple[str, Optional[str], Optional[cst.SimpleStatementLine]]:
-    """(module to sleep with, local name to call it by or None, import line to add one before)."""
+    """(module to sleep with, local name to call it by or None, import line to add one before).
+
+    The module is the module's async library (``ctx.async_backend``: its imports in any
+    form, its package, the ``async-backend`` setting), asyncio when that is unknown."""
+    module = ctx.async_backend or "asyncio"
     imported, first_import = _top_level_imports(ctx)
-    if ("asyncio" not in imported and _refers_to_module(ctx, "asyncio", "asyncio")
-            and ctx.lookup("asyncio")[1] is ctx.module_scope):
-        return "asyncio", "asyncio", None  # `import asyncio.subprocess` at module level
-    for module in _ASYNC_SLEEP_MODULES:
-        local = imported.get(module)
-        if local is not None:
-            if _refers_to_module(ctx, local, module):
-                return module, local, None
-            return module, None, None  # imported but shadowed here: no fix
-    bindings, _ = ctx.lookup("asyncio")
-    if bindings is None and first_import is not None:
-        return "asyncio", "asyncio", first_import
-    return "asyncio", None, None
+    local = imported.get(module)
+    if local is not None:
+        return module, (local if _refers_to_module(ctx, local, module) else None), None
+    bindings, owner = ctx.lookup(module)
+    if bindings is None:  # `from trio import run`, or the package says: add `import trio`
+        return module, (module if first_import is not None else None), first_import
+    if _refers_to_module(ctx, module, module) and owner is ctx.module_scope:
+        return module, module, None  # `import trio.lowlevel` at module level binds `trio`
+    return module, None, None  # the name is something else here, or imported only locally
 
 
 def _sleep_fix(ctx: Context, node: cst.Call, local: str, module: str,
-               before: Optional[cst.SimpleStatementLine]) -> Optional[Fix]:
+               before: Optional[cst.SimpleStatementLine], safe: bool) -> Optional[Fix]:
     parent = ctx.parent
     if isinstance(parent, cst.Await):
         return None
@@ -386,7 +563,7 @@ def _sleep_fix(ctx: Context, node: cst.Call, local: str, module: str,
         replacements.append((before, cst.FlattenSentinel([added, before.with_changes(leading_lines=())])))
         title = Text(f"Replace with 'await {module}.sleep(...)' and import {module}",
                      f"替换为 'await {module}.sleep(...)' 并导入 {module}")
-    return Fix(title=title, safe=True, replacements=tuple(replacements))
+    return Fix(title=title, safe=safe, replacements=tuple(replacements))
 
 
 # --------------------------------------------------------------------------- rules
@@ -421,9 +598,10 @@ class _BlockingCallRule(Rule):
             self.report(node, self.message(found))
 
     def message(self, found: Blocking) -> Text:
+        advice = found.suggestion.text(self.ctx.async_backend, found.receiver)
         return Text(
-            f"'{found.api}()' blocks the event loop; {found.suggestion.en}",
-            f"'{found.api}()' 会阻塞事件循环;{found.suggestion.zh or found.suggestion.en}")
+            f"'{found.api}()' blocks the event loop; {advice.en}",
+            f"'{found.api}()' 会阻塞事件循环;{advice.zh or advice.en}")
 
 
 class BlockingSleep(_BlockingCallRule):
@@ -431,7 +609,7 @@ class BlockingSleep(_BlockingCallRule):
 
     group = "suspicious"
     name = "blocking-sleep"
-    fix = "safe"
+    fix = "safe/unsafe"
     summary = Text("`time.sleep()` inside an async function", "在 async 函数中调用 `time.sleep()`")
     what = Text(
         "Finds calls of `time.sleep()` (however it was imported: `import time as t`, "
@@ -452,19 +630,26 @@ class BlockingSleep(_BlockingCallRule):
         "import asyncio\n\n\nasync def poll(client):\n"
         "    while not await client.ready():\n        await asyncio.sleep(0.5)\n")
     fix_safety = Text(
-        "Safe: the call becomes `await asyncio.sleep(...)` with the same arguments. The module's "
-        "own import is used (`import asyncio as aio` gives `aio.sleep`); a module that imports "
-        "`anyio` or `trio` but not `asyncio` gets `anyio.sleep`/`trio.sleep`. When nothing "
-        "suitable is imported, the fix also adds an `import asyncio` line above the module's "
-        "first top-level import. No fix is offered when the module has no "
-        "top-level import statement, when the name `asyncio` is bound to something "
-        "else, when the call is already awaited, or inside a generator expression (an `await` "
-        "there would turn it into an async generator).",
-        "安全:调用被替换为参数相同的 `await asyncio.sleep(...)`。沿用模块自己的导入名"
-        "(`import asyncio as aio` 时为 `aio.sleep`);只导入了 `anyio` 或 `trio` 而未导入 "
-        "`asyncio` 的模块使用 `anyio.sleep`/`trio.sleep`。没有合适的导入时,修复还会在模块第一条顶层"
-        "导入语句上方加入一行 `import asyncio`。以下情况不提供修复:模块没有顶层导入语句、"
-        "名字 `asyncio` 已绑定为其他对象、调用已被 await、位于生成器表达式中(在那里加 `await` "
+        "The call becomes `await <library>.sleep(...)` with the same arguments, where the library "
+        "is the module's own async library: the one its imports name in any form (`import trio`, "
+        "`import trio.lowlevel`, `from anyio import ...`; anyio wins over asyncio, since anyio code "
+        "runs on both), else the one its package's other modules import, else the "
+        "`async-backend` setting. The module's own import is used (`import asyncio as aio` gives "
+        "`aio.sleep`); when the library is not imported as a module (`from trio import run`), the "
+        "fix adds an `import trio` line above the module's first top-level import. Safe when the "
+        "library is known; when it is not (no import of asyncio, trio or anyio anywhere, or "
+        "asyncio and trio mixed), the fix uses asyncio and is unsafe (`--unsafe-fixes`): it is a "
+        "guess. No fix is offered when the module has no top-level import statement, when the "
+        "library's name is bound to something else, when the call is already awaited, or inside "
+        "a generator expression (an `await` there would turn it into an async generator).",
+        "调用被替换为参数相同的 `await <库>.sleep(...)`,这里的库是模块自己使用的异步库:其导入以任何形式"
+        "指明的库(`import trio`、`import trio.lowlevel`、`from anyio import ...`;anyio 优先于 asyncio,"
+        "因为 anyio 代码在两者上都能运行),否则是其所在包的其他模块导入的库,再否则是 `async-backend` 配置。"
+        "沿用模块自己的导入名(`import asyncio as aio` 时为 `aio.sleep`);库没有以模块形式导入时"
+        "(`from trio import run`),修复会在模块第一条顶层导入语句上方加入一行 `import trio`。库已知时"
+        "修复是安全的;未知时(任何地方都没有导入 asyncio、trio 或 anyio,或者混用了 asyncio 与 trio),"
+        "修复使用 asyncio,且是不安全的(需要 `--unsafe-fixes`):那只是猜测。以下情况不提供修复:模块没有"
+        "顶层导入语句、库的名字已绑定为其他对象、调用已被 await、位于生成器表达式中(在那里加 `await` "
         "会把它变成异步生成器)。")
     valid = (
         "import asyncio\nimport time\n\nasync def f():\n    await asyncio.sleep(1)\n",
@@ -486,7 +671,8 @@ class BlockingSleep(_BlockingCallRule):
         if found is None or found.code != self.code:
             return
         module, local, before = _sleep_target(self.ctx)
-        fix = _sleep_fix(self.ctx, node, local, module, before) if local is not None else None
+        safe = self.ctx.async_backend is not None  # else asyncio is a guess
+        fix = _sleep_fix(self.ctx, node, local, module, before, safe) if local is not None else None
         self.report(node, Text(
             f"'{found.api}()' blocks the event loop; use 'await {module}.sleep(...)'",
             f"'{found.api}()' 会阻塞事件循环;请改用 'await {module}.sleep(...)'"), fix)
@@ -647,72 +833,292 @@ class BlockingSyncPrimitive(_BlockingCallRule):
                    "在 async 函数中等待线程同步原语")
     what = Text(
         "Finds, inside an `async def`: `acquire()` on a `threading` Lock/RLock/Semaphore/"
-        "BoundedSemaphore/Condition (or a `multiprocessing` one) and a plain `with` on one; "
-        "`Event.wait()`, `Condition.wait()/wait_for()`, `Barrier.wait()`; the blocking "
-        "`get()/put()/join()` of `queue.Queue/LifoQueue/PriorityQueue/SimpleQueue` and "
-        "`multiprocessing.Queue/JoinableQueue`; `Thread.join()`, `Process.join()`; "
+        "BoundedSemaphore/Condition (or a `multiprocessing` one); `Event.wait()`, "
+        "`Condition.wait()/wait_for()`, `Barrier.wait()`; the blocking `get()/join()` of "
+        "`queue.Queue/LifoQueue/PriorityQueue/SimpleQueue` and `multiprocessing.Queue/JoinableQueue`, "
+        "and their `put()` when the queue was made with a positive (or non-literal) `maxsize` "
+        "(only a full queue makes `put()` wait: on a queue made without one, or made where the "
+        "rule cannot see, `put()` returns at once); `Thread.join()`, `Process.join()`; "
         "`multiprocessing.Pool` `apply/map/starmap/join`; `concurrent.futures` "
-        "`Future.result()/exception()`, `wait()` and `as_completed()`. Not flagged: the "
-        "non-blocking forms `get(block=False)`, `get(False)`, `put(x, block=False)`, "
-        "`acquire(blocking=False)`, `acquire(False)`, and any of these waits with a literal "
-        "timeout of `0` (`event.wait(0)`, `t.join(timeout=0)`, `fut.result(timeout=0)`), which "
-        "poll and return at once; `fut.result()` inside `if fut.done():`; `*_nowait()`; "
-        "`Event.is_set()`; `Task.result()` and the "
-        "result of other *asyncio* futures. A positive timeout still blocks (for up to that "
-        "long) and is flagged. `async with threading.Lock()` is reported by CCY106 "
-        "(wrong-with-kind), not here. " + _NOT_FLAGGED_COMMON_EN,
+        "`Future.result()/exception()`, `wait()` and `as_completed()`. A plain `with` on a thread "
+        "lock (or `lock.acquire()` right before `try: ... finally: lock.release()`) is flagged only "
+        "when its body makes a blocking call: a body with no blocking call and no `await` is a "
+        "short critical section guarding state shared with threads, the right tool there, and "
+        "a body with an `await` is CCY210 (await-while-holding-thread-lock), not this rule. Not "
+        "flagged either: the non-blocking forms `get(block=False)`, `get(False)`, "
+        "`put(x, block=False)`, `acquire(blocking=False)`, `acquire(False)`, and any of these "
+        "waits with a literal timeout of `0` (`event.wait(0)`, `t.join(timeout=0)`, "
+        "`fut.result(timeout=0)`), which poll and return at once; waits whose end the code already "
+        "knows: `fut.result()` inside `if fut.done():`, `t.join()` inside `if not t.is_alive():` or "
+        "after a `while t.is_alive(): await ...` polling loop (`while not fut.done():` likewise), "
+        "`q.get()` inside `if not q.empty():` or after `while q.empty(): await ...`, and a "
+        "`join()`/`result()` after the coroutine awaited an event or future that the thread, its "
+        "arguments or the future's done-callback signal (`await done.wait()`, `await finished`, "
+        "`await asyncio.wrap_future(fut)`); `*_nowait()`; `Event.is_set()`; `Task.result()` and the "
+        "result of other *asyncio* futures. A positive timeout still blocks (for up to that long) "
+        "and is flagged. `async with threading.Lock()` is reported by CCY106 (wrong-with-kind), "
+        "not here. The advice names the module's async library (`trio.to_thread.run_sync` in trio "
+        "code) and never proposes an async lock, event or queue for an object that threads share. "
+        "Group: suspicious (on by default). " + _NOT_FLAGGED_COMMON_EN,
         "查找 `async def` 中的:`threading`(或 `multiprocessing`)Lock/RLock/Semaphore/BoundedSemaphore/"
-        "Condition 的 `acquire()` 以及对它们的普通 `with`;`Event.wait()`、`Condition.wait()/wait_for()`、"
-        "`Barrier.wait()`;`queue.Queue/LifoQueue/PriorityQueue/SimpleQueue` 与 `multiprocessing.Queue/"
-        "JoinableQueue` 的阻塞式 `get()/put()/join()`;`Thread.join()`、`Process.join()`;"
-        "`multiprocessing.Pool` 的 `apply/map/starmap/join`;`concurrent.futures` 的 "
-        "`Future.result()/exception()`、`wait()` 和 `as_completed()`。不报告:非阻塞形式 "
-        "`get(block=False)`、`get(False)`、`put(x, block=False)`、`acquire(blocking=False)`、"
+        "Condition 的 `acquire()`;`Event.wait()`、`Condition.wait()/wait_for()`、`Barrier.wait()`;"
+        "`queue.Queue/LifoQueue/PriorityQueue/SimpleQueue` 与 `multiprocessing.Queue/JoinableQueue` 的阻塞式 "
+        "`get()/join()`,以及创建时给出正数(或非字面量)`maxsize` 的队列的 `put()`(只有队列满时 `put()` "
+        "才会等待:对没有上限、或在规则看不到的地方创建的队列,`put()` 会立即返回);`Thread.join()`、"
+        "`Process.join()`;`multiprocessing.Pool` 的 `apply/map/starmap/join`;`concurrent.futures` 的 "
+        "`Future.result()/exception()`、`wait()` 和 `as_completed()`。对线程锁的普通 `with`(或紧跟 "
+        "`try: ... finally: lock.release()` 的 `lock.acquire()`)只有在代码块中有阻塞调用时才报告:"
+        "既没有阻塞调用也没有 `await` 的代码块是保护线程共享状态的短临界区,这正是线程锁的用途;"
+        "代码块中有 `await` 的情况属于 CCY210(await-while-holding-thread-lock),不由本规则报告。同样不报告:"
+        "非阻塞形式 `get(block=False)`、`get(False)`、`put(x, block=False)`、`acquire(blocking=False)`、"
         "`acquire(False)`,以及超时为字面量 `0` 的等待(`event.wait(0)`、`t.join(timeout=0)`、"
-        "`fut.result(timeout=0)`),它们只是轮询并立即返回;`if fut.done():` 内的 `fut.result()`;"
-        "`*_nowait()`;`Event.is_set()`;"
-        "`Task.result()` 及其他 *asyncio* future 的结果。正数超时仍会阻塞(最长到超时),照常报告。"
-        "`async with threading.Lock()` 由 CCY106(wrong-with-kind)报告,这里不报告。" + _NOT_FLAGGED_COMMON_ZH)
+        "`fut.result(timeout=0)`),它们只是轮询并立即返回;代码已经知道已结束的等待:`if fut.done():` 内的 "
+        "`fut.result()`、`if not t.is_alive():` 内或 `while t.is_alive(): await ...` 轮询循环之后的 "
+        "`t.join()`(`while not fut.done():` 同理)、`if not q.empty():` 内或 `while q.empty(): await ...` "
+        "之后的 `q.get()`,以及协程先 await 了由该线程、其参数或 future 的完成回调发出信号的事件或 future "
+        "之后的 `join()`/`result()`(`await done.wait()`、`await finished`、"
+        "`await asyncio.wrap_future(fut)`);`*_nowait()`;`Event.is_set()`;`Task.result()` 及其他 "
+        "*asyncio* future 的结果。正数超时仍会阻塞(最长到超时),照常报告。`async with threading.Lock()` "
+        "由 CCY106(wrong-with-kind)报告,这里不报告。建议会使用模块自己的异步库(trio 代码中为 "
+        "`trio.to_thread.run_sync`),并且从不为线程共用的对象推荐异步锁、事件或队列。分组:suspicious"
+        "(默认开启)。" + _NOT_FLAGGED_COMMON_ZH)
     why = Text(
         "Thread primitives wait by blocking the calling thread. If the thread that will release "
         "the lock, set the event or fill the queue is waiting for the event loop, the program "
-        "deadlocks; otherwise every other task stalls until it does. " + _WHY_EN,
+        "deadlocks; otherwise every other task stalls until it does. An object that threads "
+        "share cannot simply become an `asyncio` one (those are not thread-safe): wait for it in "
+        "a worker thread instead. " + _WHY_EN,
         "线程同步原语通过阻塞调用线程来等待。如果负责释放锁、设置事件或放入队列的一方正在等待事件循环,"
-        "程序就会死锁;否则其他所有任务都要停下来等。" + _WHY_ZH)
+        "程序就会死锁;否则其他所有任务都要停下来等。线程共用的对象不能简单地换成 `asyncio` 对象(它们不是"
+        "线程安全的):请改为在工作线程中等待它。" + _WHY_ZH)
     example = (
-        "import queue\n\njobs = queue.Queue()\n\n\nasync def worker():\n"
-        "    while True:\n        job = jobs.get()\n        await job.run()\n")
+        "import queue\nimport threading\n\nresults = queue.Queue()\n\n\nasync def collect(work):\n"
+        "    threading.Thread(target=work, args=(results,)).start()\n"
+        "    return results.get()\n")
     use_instead = (
-        "import asyncio\n\njobs: asyncio.Queue = asyncio.Queue(maxsize=100)\n\n\nasync def worker():\n"
-        "    while True:\n        job = await jobs.get()\n        await job.run()\n")
+        "import asyncio\nimport queue\nimport threading\n\nresults = queue.Queue()\n\n\n"
+        "async def collect(work):\n"
+        "    threading.Thread(target=work, args=(results,)).start()\n"
+        "    return await asyncio.to_thread(results.get)\n")
     fix_safety = Text("No automatic fix.", "不提供自动修复。")
     valid = (
-        "import queue\n\nq = queue.Queue()\n\nasync def f():\n    return q.get_nowait()\n",
-        "import queue\n\nq = queue.Queue()\n\nasync def f():\n    return q.get(block=False)\n",
+        "import queue\n\nq = queue.Queue(10)\n\nasync def f():\n    return q.get_nowait()\n",
+        "import queue\n\nq = queue.Queue(10)\n\nasync def f():\n    return q.get(block=False)\n",
+        "import queue\n\nq = queue.Queue()\n\nasync def f(item):\n    q.put(item)\n",
         "import threading\n\nev = threading.Event()\n\nasync def f():\n    return ev.is_set() or ev.wait(0)\n",
         "import asyncio\n\nasync def f():\n    t = asyncio.create_task(asyncio.sleep(1))\n    await t\n    return t.result()\n",
         "import asyncio, threading\n\nlock = threading.Lock()\n\nasync def f():\n    await asyncio.to_thread(lock.acquire)\n",
+        "import threading\n\nclass C:\n    def __init__(self):\n        self._lock = threading.RLock()\n"
+        "        self.n = 0\n\n    async def f(self):\n        with self._lock:\n            self.n += 1\n",
+        "import asyncio, threading\n\nasync def f(work):\n    t = threading.Thread(target=work)\n"
+        "    t.start()\n    while t.is_alive():\n        await asyncio.sleep(0.1)\n    t.join()\n",
     )
     invalid = (
         "import threading\n\nlock = threading.Lock()\n\nasync def f():\n    lock.acquire()\n",
-        "import threading\n\nclass C:\n    def __init__(self):\n        self._lock = threading.RLock()\n\n"
-        "    async def f(self):\n        with self._lock:\n            return 1\n",
+        "import threading, time\n\nclass C:\n    def __init__(self):\n        self._lock = threading.RLock()\n\n"
+        "    async def f(self):\n        with self._lock:\n            time.sleep(1)\n",
         "from concurrent.futures import ThreadPoolExecutor\n\nasync def f(ex: ThreadPoolExecutor):\n"
         "    fut = ex.submit(print, 1)\n    return fut.result()\n",
+        "import queue\n\njobs = queue.Queue(maxsize=100)\n\nasync def f(job):\n    jobs.put(job)\n",
+    )
+
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        # `with lock:` and `lock.acquire(); try: ... finally: lock.release()` sections whose
+        # verdict waits for their body (its calls are classified on the way down).
+        self._withs: Dict[int, Tuple[cst.BaseExpression, str]] = {}
+        self._tries: Dict[int, Tuple[cst.Call, Text]] = {}
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.in_async_function:
+            return
+        found = classify(self.ctx, node)
+        if found is None or found.code != self.code:
+            return
+        section = _released_in_finally(self.ctx, node) if found.api.endswith(".acquire") else None
+        if section is not None:
+            self._tries[id(section)] = (node, self.message(found))
+            return
+        self.report(node, self.message(found))
+
+    def leave_Try(self, node: cst.Try) -> None:
+        pending = self._tries.pop(id(node), None)
+        if pending is not None and (_suspends(node.body) is not None
+                                    or _blocking_call(self.ctx, node.body) is not None):
+            self.report(*pending)
+
+    def visit_With(self, node: cst.With) -> None:
+        items = _thread_lock_items(self.ctx, node)
+        if items:
+            self._withs[id(node)] = (items[0][0].item, items[0][1])
+
+    def leave_With(self, node: cst.With) -> None:
+        pending = self._withs.pop(id(node), None)
+        if pending is None or _suspends(node.body) is not None:
+            return  # a short critical section; or an await inside: CCY210
+        blocking = _blocking_call(self.ctx, node.body)
+        if blocking is None:
+            return
+        item, type_name = pending
+        advice = apis.THREAD_LOCK.text(self.ctx.async_backend)
+        self.report(item, Text(
+            f"'with' on a '{type_name}' waits for the lock on the event loop and holds it around "
+            f"the blocking call '{blocking.api}()'; {advice.en}",
+            f"对 '{type_name}' 使用 'with' 会在事件循环上等待该锁,并在阻塞调用 '{blocking.api}()' "
+            f"期间一直持有它;{advice.zh}"))
+
+
+def _thread_lock_items(ctx: Context, node: cst.With) -> List[Tuple[cst.WithItem, str]]:
+    """The items of a plain ``with`` in a coroutine that take a thread lock, with its type."""
+    if node.asynchronous is not None or not ctx.in_async_function:
+        return []
+    found = []
+    for item in node.items:
+        type_name = ctx.type_of(item.item)
+        if type_name is not None and apis.with_entry(type_name) is not None:
+            found.append((item, type_name))
+    return found
+
+
+def _section_nodes(block: cst.CSTNode) -> List[cst.CSTNode]:
+    """The nodes a block runs itself: not the bodies of functions, lambdas or classes it
+    defines, nor generator expressions (they run later, where they are iterated)."""
+    found: List[cst.CSTNode] = []
+    stack: List[cst.CSTNode] = [block]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.GeneratorExp)):
+            continue
+        stack.extend(reversed(iter_children(current)))
+    return found
+
+
+def _suspends(block: cst.CSTNode) -> Optional[cst.CSTNode]:
+    """The first ``await``, ``async with`` or ``async for`` the block itself runs."""
+    for current in _section_nodes(block):
+        if isinstance(current, cst.Await):
+            return current
+        if isinstance(current, (cst.With, cst.For, cst.CompFor)) and current.asynchronous is not None:
+            return current
+    return None
+
+
+def _blocking_call(ctx: Context, block: cst.CSTNode) -> Optional[Blocking]:
+    """The first blocking call the block runs (classified when the walk went through it)."""
+    for current in _section_nodes(block):
+        if isinstance(current, cst.Call):
+            found = classify(ctx, current)
+            if found is not None:
+                return found
+    return None
+
+
+def _released_in_finally(ctx: Context, call: cst.Call) -> Optional[cst.Try]:
+    """``lock.acquire()`` as a statement right before ``try: ... finally: lock.release()``:
+    the ``try`` is a critical section like ``with lock:``."""
+    ancestors = ctx.ancestors
+    if len(ancestors) < 3 or not isinstance(call.func, cst.Attribute):
+        return None
+    expr, line, block = ancestors[-1], ancestors[-2], ancestors[-3]
+    if not (isinstance(expr, cst.Expr) and isinstance(line, cst.SimpleStatementLine)
+            and len(line.body) == 1 and isinstance(block, cst.IndentedBlock)):
+        return None
+    index = next((i for i, stmt in enumerate(block.body) if stmt is line), -1)
+    following = block.body[index + 1] if 0 <= index < len(block.body) - 1 else None
+    wanted = dotted(call.func.value)
+    if not isinstance(following, cst.Try) or following.finalbody is None or wanted is None:
+        return None
+    for sub in walk_body(following.finalbody):
+        if (isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute)
+                and sub.func.attr.value == "release" and dotted(sub.func.value) == wanted):
+            return following
+    return None
+
+
+class AwaitWhileHoldingThreadLock(Rule):
+    code = "CCY210"
+
+    group = "suspicious"
+    name = "await-while-holding-thread-lock"
+    summary = Text("`await` inside `with <threading lock>:` in an async function",
+                   "在 async 函数中持有线程锁(`with <threading 锁>:`)时 `await`")
+    what = Text(
+        "Finds a plain `with` on a `threading` (or `multiprocessing`) Lock, RLock, Semaphore, "
+        "BoundedSemaphore or Condition inside an `async def` whose body runs an `await`, an "
+        "`async with` or an `async for`. The lock is found like every other object "
+        "(`lock = threading.Lock()`, `self._lock` set in `__init__`, module-level locks, annotated "
+        "parameters). It is reported on the `with` statement. Not flagged: an `asyncio` (or trio, "
+        "anyio) lock taken with `async with`; a `with lock:` around code that never suspends (that "
+        "short critical section is CCY205's business, and only when it holds a blocking call); an "
+        "`await` inside a function, lambda or class defined in the `with` body, which does not run "
+        "there. Such a `with` is reported by this rule only, not by CCY205 as well. Group: "
+        "suspicious (on by default): holding a thread lock across a suspension is a latent "
+        "deadlock wherever a second coroutine can take the same lock.",
+        "查找 `async def` 中对 `threading`(或 `multiprocessing`)Lock、RLock、Semaphore、"
+        "BoundedSemaphore、Condition 使用的普通 `with`,且其代码块中执行了 `await`、`async with` 或 "
+        "`async for`。锁对象的识别方式与其他规则相同(`lock = threading.Lock()`、在 `__init__` 中设置的 "
+        "`self._lock`、模块级锁、带注解的参数)。问题报告在 `with` 语句上。不会报告:用 `async with` 获取的 "
+        "`asyncio`(或 trio、anyio)锁;包住从不挂起的代码的 `with lock:`(这种短临界区归 CCY205 管,"
+        "且只有其中有阻塞调用时才报告);在 `with` 代码块中定义、但并不在那里运行的函数、lambda 或类里的 "
+        "`await`。这样的 `with` 只由本规则报告,CCY205 不再重复报告。分组:suspicious(默认开启):"
+        "跨越挂起点持有线程锁,只要另一个协程可能获取同一把锁,就是潜在的死锁。")
+    why = Text(
+        "A thread lock belongs to a thread, and every coroutine of an event loop runs on the same "
+        "thread. While the coroutine is suspended at the `await`, the lock stays held; when "
+        "another coroutine on the loop reaches `with lock:` it blocks the thread waiting for a "
+        "release that can only happen once the loop runs the first coroutine again, which it never "
+        "will: the whole loop hangs for good (an `RLock` is worse: the second coroutine, on the "
+        "same thread, re-enters it and both mutate the state it guards). Threads that need the "
+        "lock wait for the whole suspension too. Keep the critical section free of `await`: copy "
+        "what you need under the lock, release it, then await; a lock that only coroutines use "
+        "should be an async lock.",
+        "线程锁属于线程,而事件循环中的所有协程都运行在同一个线程上。协程在 `await` 处挂起时,锁仍被持有;"
+        "当循环中的另一个协程执行到 `with lock:` 时,它会阻塞线程,等待一次只有在循环重新运行第一个协程后"
+        "才会发生的释放,而这永远不会发生:整个事件循环永久卡死(`RLock` 更糟:同一线程上的第二个协程会"
+        "重入它,两个协程同时修改它保护的状态)。需要这把锁的线程也要等待整个挂起过程。请让临界区内没有 "
+        "`await`:在锁内复制所需数据,释放锁后再 await;只在协程之间使用的锁应当换成异步锁。")
+    example = (
+        "import threading\n\n_lock = threading.Lock()\n_cache = {}\n\n\n"
+        "async def get(key, fetch):\n    with _lock:\n        if key not in _cache:\n"
+        "            _cache[key] = await fetch(key)\n        return _cache[key]\n")
+    use_instead = (
+        "import threading\n\n_lock = threading.Lock()\n_cache = {}\n\n\n"
+        "async def get(key, fetch):\n    with _lock:\n        if key in _cache:\n"
+        "            return _cache[key]\n    value = await fetch(key)\n    with _lock:\n"
+        "        return _cache.setdefault(key, value)\n")
+    fix_safety = Text("No automatic fix: where to release the lock depends on what it guards.",
+                      "不提供自动修复:在哪里释放锁取决于它保护的内容。")
+    valid = (
+        "import asyncio\n\nlock = asyncio.Lock()\n\nasync def f(g):\n    async with lock:\n        await g()\n",
+        "import threading\n\nlock = threading.Lock()\n\nasync def f(state):\n    with lock:\n"
+        "        state['n'] += 1\n",
+        "import threading\n\nlock = threading.Lock()\n\nasync def f(g):\n    with lock:\n"
+        "        async def later():\n            await g()\n    return later\n",
+        "import threading\n\nlock = threading.Lock()\n\nasync def f(g):\n    with lock:\n"
+        "        def helper():\n            return g()\n    await g()\n",
+    )
+    invalid = (
+        "import threading\n\nlock = threading.Lock()\n\nasync def f(g):\n    with lock:\n        await g()\n",
+        "import threading\n\nclass C:\n    def __init__(self):\n        self._lock = threading.RLock()\n\n"
+        "    async def f(self, s):\n        with self._lock:\n            async with s:\n                pass\n",
+        "import threading\n\nasync def f(lock: threading.Condition, items):\n    with lock:\n"
+        "        async for x in items:\n            print(x)\n",
     )
 
     def visit_With(self, node: cst.With) -> None:
-        if node.asynchronous is not None or not self.ctx.in_async_function:
+        items = _thread_lock_items(self.ctx, node)
+        if not items or _suspends(node.body) is None:
             return
-        for item in node.items:
-            type_name = self.ctx.type_of(item.item)
-            entry = apis.with_entry(type_name)
-            if entry is None:
-                continue
-            _code, suggestion = entry
-            self.report(item.item, Text(
-                f"'with' on a '{type_name}' blocks the event loop while it waits; {suggestion.en}",
-                f"对 '{type_name}' 使用 'with' 会在等待时阻塞事件循环;{suggestion.zh}"))
+        item, type_name = items[0]
+        shown = " ".join(self.ctx.module.code_for_node(item.item).split())
+        lock = backend_advice(self.ctx.async_backend, "lock")
+        self.report(node, Text(
+            f"'with {shown}' keeps a thread lock ('{type_name}') held across an await: while this "
+            f"coroutine is suspended, another coroutine that takes the lock blocks the event loop for "
+            f"good; release it before awaiting, or use {lock} if no thread shares it",
+            f"'with {shown}' 在 await 期间一直持有线程锁('{type_name}'):本协程挂起时,另一个获取该锁的"
+            f"协程会永久阻塞事件循环;请在 await 之前释放它,如果没有线程共用它,可改用 {lock}"))
 
 
 class BlockingInput(_BlockingCallRule):
@@ -915,4 +1321,5 @@ RULES = [
     BlockingNetworkCall,
     BlockingDatabaseCall,
     ConfiguredBlockingCall,
+    AwaitWhileHoldingThreadLock,
 ]
