@@ -639,3 +639,12 @@ def test_put_only_waits_on_a_bounded_queue(made: str, blocks: bool) -> None:
         "    async def f(self, item):\n        self.q.put(item)\n"
     )
     assert bool(codes(text)) is blocks
+
+
+def test_nonblocking_socket_at_module_level_and_per_function() -> None:
+    text = (
+        "import socket\n\nshared = socket.socket()\nshared.setblocking(False)\n\n"
+        "async def f(addr):\n    shared.send(b'x')\n    s = socket.socket()\n    s.setblocking(False)\n"
+        "    s.connect_ex(addr)\n\nasync def g(addr):\n    s = socket.socket()\n    s.connect(addr)\n"
+    )
+    assert codes(text) == [(14, "CCY207")]

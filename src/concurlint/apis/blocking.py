@@ -582,12 +582,17 @@ NON_BLOCKING_WHEN_GUARDED: Dict[str, Tuple[Tuple[str, bool], ...]] = {
     "queue.Queue.get": (("empty", True), ("qsize", False)),
     "multiprocessing.Queue.get": (("empty", True),),
 }
-# Waits that are over once an event or future the thread (or the future's done-callback)
-# signals has been awaited earlier in the coroutine (``await done.wait()``; ``await fut``).
-COMPLETION_SIGNALLED = frozenset({
-    "threading.Thread.join", "multiprocessing.Process.join",
-    "concurrent.futures.Future.result", "concurrent.futures.Future.exception",
-})
+# Waits that are over once something the coroutine awaited earlier signalled their end:
+# name -> whether what made the object (a thread's target and arguments, a submitted
+# function) can signal it. ``await done.wait()`` (the thread sets ``done``), ``await fut``,
+# ``await asyncio.wrap_future(fut)``; for a process only an await naming the process itself.
+COMPLETION_SIGNALLED: Dict[str, bool] = {
+    "threading.Thread.join": True, "multiprocessing.Process.join": True,
+    "concurrent.futures.Future.result": True, "concurrent.futures.Future.exception": True,
+    "subprocess.Popen.wait": False, "subprocess.Popen.communicate": False,
+}
+# ``if <proc>.poll() is None: await <exit notification>; proc.wait()``: the wait only reaps.
+REAPS_AFTER_AWAITED_EXIT = frozenset({"subprocess.Popen.wait"})
 
 # ``put()`` only waits on a full queue: on a queue made with a positive (or unknown) maxsize.
 BLOCKS_ONLY_WHEN_BOUNDED = frozenset({"queue.Queue.put", "multiprocessing.Queue.put"})
@@ -621,6 +626,12 @@ BLOCKING_WITH: Dict[str, Entry] = {
 # A `socket.socket` method called on a receiver made non-blocking in the same file
 # (``sock.setblocking(False)`` / ``sock.settimeout(0)``) does not block.
 SOCKET_TYPE = "socket.socket"
+# Calls that switch the socket given as their first argument (or as ``sock=``) to
+# non-blocking mode, or need it so: trio's wrapper, the loop's ``sock_*`` methods.
+NONBLOCKING_SOCKET_TAKERS = frozenset({
+    "from_stdlib_socket", "sock_recv", "sock_recv_into", "sock_recvfrom", "sock_recvfrom_into",
+    "sock_sendall", "sock_sendto", "sock_connect", "sock_accept", "sock_sendfile",
+})
 
 
 def lookup(qualname: str) -> Optional[Entry]:

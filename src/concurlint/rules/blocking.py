@@ -152,15 +152,18 @@ def _does_not_block(ctx: Context, node: cst.Call, qualname: str) -> bool:
         return True
     if isinstance(node.func, cst.Attribute):
         receiver = node.func.value
-        guards = apis.NON_BLOCKING_WHEN_GUARDED.get(normal)
-        if guards and (_guarded(ctx, node, receiver, guards)
-                       or _completed_before(ctx, node, receiver, normal, guards)):
+        guards = apis.NON_BLOCKING_WHEN_GUARDED.get(normal, ())
+        if guards and _guarded(ctx, node, receiver, guards):
+            return True
+        if (guards or normal in apis.COMPLETION_SIGNALLED) and _completed_before(
+                ctx, node, receiver, normal, guards):
+            return True
+        if normal in apis.REAPS_AFTER_AWAITED_EXIT and _reaps_after_awaited_exit(ctx, node):
             return True
         if normal in apis.BLOCKS_ONLY_WHEN_BOUNDED and not _bounded(ctx, receiver):
             return True
     if normal.rpartition(".")[0] == apis.SOCKET_TYPE and isinstance(node.func, cst.Attribute):
-        receiver_name = dotted(node.func.value)
-        if receiver_name is not None and receiver_name in _nonblocking_sockets(ctx):
+        if _nonblocking_socket(ctx, node.func.value):
             return True
         if _expects_would_block(ctx):
             return True
@@ -265,10 +268,40 @@ def _completed_before(ctx: Context, call: cst.Call, receiver: cst.BaseExpression
                 return True
         if isinstance(earlier, cst.Await) and normal in apis.COMPLETION_SIGNALLED:
             if signals is None:
-                signals = _signals(ctx, receiver, wanted)
+                signals = (_signals(ctx, receiver, wanted) if apis.COMPLETION_SIGNALLED[normal]
+                           else {wanted})
             if _awaited_objects(earlier.expression) & signals:
                 return True
     return False
+
+
+def _reaps_after_awaited_exit(ctx: Context, call: cst.Call) -> bool:
+    """Inside ``if <x>.poll() is None:``, after an ``await`` in that block (the coroutine
+    waited for the exit notification): ``proc.wait()`` only reaps the child."""
+    for index in range(len(ctx.ancestors) - 1, -1, -1):
+        ancestor = ctx.ancestors[index]
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+            return False
+        if not (isinstance(ancestor, cst.If) and _is_poll_none(ancestor.test)):
+            continue
+        inside = ctx.ancestors[index + 1] if index + 1 < len(ctx.ancestors) else call
+        if inside is not ancestor.body:
+            continue
+        for current in walk_body(ancestor.body):
+            if current is call:
+                break
+            if isinstance(current, cst.Await):
+                return True
+    return False
+
+
+def _is_poll_none(test: cst.BaseExpression) -> bool:
+    return (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, cst.Is)
+            and isinstance(test.comparisons[0].comparator, cst.Name)
+            and test.comparisons[0].comparator.value == "None"
+            and isinstance(test.left, cst.Call) and isinstance(test.left.func, cst.Attribute)
+            and test.left.func.attr.value == "poll")
 
 
 def _objects(node: cst.CSTNode) -> Set[str]:
@@ -457,26 +490,56 @@ def dotted(expr: cst.BaseExpression) -> Optional[str]:
     return ".".join(reversed(parts))
 
 
-def _nonblocking_sockets(ctx: Context) -> Set[str]:
-    """Receivers switched to non-blocking mode anywhere in the file (computed once)."""
+def _nonblocking_sockets(ctx: Context) -> Set[Tuple[int, str]]:
+    """Receivers switched to non-blocking mode in the file (computed once):
+    ``setblocking(False)``, ``settimeout(0)``, or handed to a wrapper or loop method that
+    needs a non-blocking socket (``trio.socket.from_stdlib_socket(s)``, ``loop.sock_recv(s, n)``,
+    ``create_connection(sock=s)``). Keys are (function, name) for a plain name, which is
+    that function's local, and (0, name) for an attribute chain (``self.sock``) or a
+    name at module level."""
     found = ctx.memo.get(_MEMO_NONBLOCKING_SOCKETS)
     if found is not None:
         return found
     found = set()
-    stack: List[cst.CSTNode] = [ctx.module]
+
+    def add(expr: cst.BaseExpression, function: int) -> None:
+        name = dotted(expr)
+        if name is not None:
+            found.add((function if isinstance(expr, cst.Name) else 0, name))
+
+    stack: List[Tuple[cst.CSTNode, int]] = [(ctx.module, 0)]
     while stack:
-        current = stack.pop()
+        current, function = stack.pop()
+        if isinstance(current, cst.FunctionDef):
+            function = id(current)
         if (isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute)
                 and current.func.attr.value in ("setblocking", "settimeout") and current.args):
             value = current.args[0].value
             if ((isinstance(value, cst.Name) and value.value == "False")
                     or (isinstance(value, (cst.Integer, cst.Float)) and _literal(value) == 0)):
-                receiver = dotted(current.func.value)
-                if receiver is not None:
-                    found.add(receiver)
-        stack.extend(iter_children(current))
+                add(current.func.value, function)
+        elif isinstance(current, cst.Call):
+            taker = current.func.attr.value if isinstance(current.func, cst.Attribute) else (
+                current.func.value if isinstance(current.func, cst.Name) else None)
+            for index, arg in enumerate(current.args):
+                if ((index == 0 and arg.keyword is None and not arg.star
+                     and taker in apis.NONBLOCKING_SOCKET_TAKERS)
+                        or (arg.keyword is not None and arg.keyword.value == "sock")):
+                    add(arg.value, function)
+        stack.extend((child, function) for child in iter_children(current))
     ctx.memo[_MEMO_NONBLOCKING_SOCKETS] = found
     return found
+
+
+def _nonblocking_socket(ctx: Context, receiver: cst.BaseExpression) -> bool:
+    name = dotted(receiver)
+    if name is None:
+        return False
+    found = _nonblocking_sockets(ctx)
+    function = ctx.function
+    if isinstance(receiver, cst.Name) and function is not None and (id(function.node), name) in found:
+        return True
+    return (0, name) in found  # an attribute, or a module-level socket
 
 
 # --------------------------------------------------------------------------- CCY201 fix
