@@ -626,6 +626,14 @@ BLOCKING_WITH: Dict[str, Entry] = {
 # A `socket.socket` method called on a receiver made non-blocking in the same file
 # (``sock.setblocking(False)`` / ``sock.settimeout(0)``) does not block.
 SOCKET_TYPE = "socket.socket"
+# Awaited before a socket call on the same socket, these say it is ready: the call returns
+# at once (``await trio.lowlevel.wait_readable(sock)`` then ``sock.recv(n)``).
+SOCKET_READINESS_WAITS: Dict[str, FrozenSet[str]] = {
+    "wait_readable": frozenset({"recv", "recv_into", "recvfrom", "recvfrom_into", "accept"}),
+    "wait_writable": frozenset({"send", "sendall", "sendto"}),
+}
+SOCKET_READINESS_WAITS["wait_socket_readable"] = SOCKET_READINESS_WAITS["wait_readable"]
+SOCKET_READINESS_WAITS["wait_socket_writable"] = SOCKET_READINESS_WAITS["wait_writable"]
 # Calls that switch the socket given as their first argument (or as ``sock=``) to
 # non-blocking mode, or need it so: trio's wrapper, the loop's ``sock_*`` methods.
 NONBLOCKING_SOCKET_TAKERS = frozenset({

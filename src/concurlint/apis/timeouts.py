@@ -139,3 +139,53 @@ BLOCK_FLAG: Dict[str, Param] = {
 def last_names(*tables: Dict[str, Param]) -> FrozenSet[str]:
     """The last dotted parts of every key (a cheap pre-check before resolving)."""
     return frozenset(key.rsplit(".", 1)[-1] for table in tables for key in table)
+
+
+# CCY501: where a call names its peer (position, keyword): an address or URL built from
+# the code's own listening socket (``srv.getsockname()``, ``server.server_address``) is
+# not a server that can stop answering.
+PEER_ARGUMENT: Dict[str, Param] = {
+    "socket.create_connection": (0, "address"),
+    "urllib.request.urlopen": (0, "url"),
+    "urllib.request.OpenerDirector.open": (0, "fullurl"),
+    **{f"requests.{verb}": (0, "url") for verb in (
+        "get", "options", "head", "post", "put", "patch", "delete")},
+    "requests.request": (1, "url"),
+    **{f"requests.Session.{verb}": (0, "url") for verb in (
+        "get", "options", "head", "post", "put", "patch", "delete")},
+    "requests.Session.request": (1, "url"),
+    "smtplib.SMTP": (0, "host"), "smtplib.SMTP_SSL": (0, "host"), "smtplib.LMTP": (0, "host"),
+    "ftplib.FTP": (0, "host"), "ftplib.FTP_TLS": (0, "host"),
+}
+# How code reads the address of a socket it bound itself.
+OWN_ADDRESS_METHODS: FrozenSet[str] = frozenset({"getsockname"})
+OWN_ADDRESS_ATTRIBUTES: FrozenSet[str] = frozenset({"server_address", "server_port"})
+
+# CCY502: aiohttp request methods; a session all of whose requests pass their own
+# ``timeout=`` never falls back to the session's.
+AIOHTTP_REQUEST_METHODS: FrozenSet[str] = frozenset({
+    "get", "post", "put", "patch", "delete", "head", "options", "request", "ws_connect",
+})
+
+# CCY503: a child that cannot hang once it was sent SIGKILL (``terminate()`` can be ignored).
+KILLS: FrozenSet[str] = frozenset({"kill"})
+# Tools whose own option bounds their run: argv[0] (None: any) -> options that carry a
+# limit (an argument ``--timeout=5`` or ``ConnectTimeout=5`` counts by its prefix).
+SELF_TIMED_TOOLS: Dict[Optional[str], FrozenSet[str]] = {
+    None: frozenset({"--timeout", "--connect-timeout", "--max-time", "--deadline"}),
+    "ping": frozenset({"-W", "-w", "-t"}),
+    "curl": frozenset({"-m"}),
+    "ssh": frozenset({"ConnectTimeout", "ServerAliveInterval"}),
+}
+# argv[0] that is itself a time limit on the rest of the command line.
+TIME_LIMITING_COMMANDS: FrozenSet[str] = frozenset({"timeout", "gtimeout"})
+
+# CCY504: waits whose end another part of the code guarantees.
+# Futures that are done inside the callback that ``add_done_callback`` runs.
+DONE_CALLBACK_REGISTRARS: FrozenSet[str] = frozenset({"add_done_callback"})
+# Iterables whose items are done futures: ``for f in as_completed(fs)``, ``done, _ = wait(fs)``.
+DONE_FUTURE_SOURCES: FrozenSet[str] = frozenset({
+    "concurrent.futures.as_completed", "concurrent.futures.wait",
+})
+# A sync bridge into an event loop: its contract is to wait exactly as long as the coroutine.
+LOOP_BRIDGES: FrozenSet[str] = frozenset({"asyncio.run_coroutine_threadsafe"})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -152,25 +152,34 @@ def _does_not_block(ctx: Context, node: cst.Call, qualname: str) -> bool:
         return True
     if isinstance(node.func, cst.Attribute):
         receiver = node.func.value
-        guards = apis.NON_BLOCKING_WHEN_GUARDED.get(normal, ())
-        if guards and _guarded(ctx, node, receiver, guards):
-            return True
-        if (guards or normal in apis.COMPLETION_SIGNALLED) and _completed_before(
-                ctx, node, receiver, normal, guards):
+        if wait_is_over(ctx, node, qualname):
             return True
         if normal in apis.REAPS_AFTER_AWAITED_EXIT and _reaps_after_awaited_exit(ctx, node):
             return True
         if normal in apis.BLOCKS_ONLY_WHEN_BOUNDED and not _bounded(ctx, receiver):
             return True
     if normal.rpartition(".")[0] == apis.SOCKET_TYPE and isinstance(node.func, cst.Attribute):
-        if _nonblocking_socket(ctx, node.func.value):
+        if _nonblocking_socket(ctx, node.func.value) or _readiness_awaited(ctx, node):
             return True
         if _expects_would_block(ctx):
             return True
     return False
 
 
-def _constructions(ctx: Context, expr: cst.BaseExpression) -> List[cst.Call]:
+def wait_is_over(ctx: Context, call: cst.Call, qualname: str) -> bool:
+    """The code knows this wait has ended (or has something to take) before it is made:
+    a completion guard, a polling loop, an awaited signal (CCY205, and CCY504 in threads)."""
+    if not isinstance(call.func, cst.Attribute):
+        return False
+    normal = apis.normalise(qualname)
+    guards = apis.NON_BLOCKING_WHEN_GUARDED.get(normal, ())
+    if guards and _guarded(ctx, call, call.func.value, guards):
+        return True
+    return bool(guards or normal in apis.COMPLETION_SIGNALLED) and _completed_before(
+        ctx, call, call.func.value, normal, guards)
+
+
+def constructions(ctx: Context, expr: cst.BaseExpression) -> List[cst.Call]:
     """The calls ``expr``'s object was made by: a name's or a ``self.x``'s assignments."""
     bindings = None
     if isinstance(expr, cst.Name):
@@ -186,7 +195,7 @@ def _constructions(ctx: Context, expr: cst.BaseExpression) -> List[cst.Call]:
 def _bounded(ctx: Context, receiver: cst.BaseExpression) -> bool:
     """Can ``put()`` on this queue wait? Only when one of the calls that made it gives a
     positive (or unknown) maxsize: a queue made elsewhere shows no bound to wait on."""
-    for call in _constructions(ctx, receiver):
+    for call in constructions(ctx, receiver):
         maker = ctx.resolve(call.func)
         if maker in apis.PIPE_QUEUES:
             return True
@@ -235,7 +244,7 @@ def _guarded(ctx: Context, call: cst.Call, receiver: cst.BaseExpression,
     return False
 
 
-def _earlier_nodes(ctx: Context, call: cst.Call) -> List[cst.CSTNode]:
+def earlier_nodes(ctx: Context, call: cst.Call) -> List[cst.CSTNode]:
     """The nodes of the enclosing function that come before ``call`` in source order and
     do not contain it (nested functions, lambdas and classes not entered)."""
     function = ctx.function
@@ -261,7 +270,7 @@ def _completed_before(ctx: Context, call: cst.Call, receiver: cst.BaseExpression
     if wanted is None:
         return False
     signals: Optional[Set[str]] = None
-    for earlier in _earlier_nodes(ctx, call):
+    for earlier in earlier_nodes(ctx, call):
         if isinstance(earlier, cst.While) and earlier.orelse is None and any(
                 _test_is(earlier.test, wanted, method, not negated) for method, negated in guards):
             if not any(isinstance(n, cst.Break) for n in walk_body(earlier.body)):
@@ -273,6 +282,24 @@ def _completed_before(ctx: Context, call: cst.Call, receiver: cst.BaseExpression
             if _awaited_objects(earlier.expression) & signals:
                 return True
     return False
+
+
+def _readiness_awaited(ctx: Context, call: cst.Call) -> bool:
+    """The last readiness wait the coroutine awaited on this socket before the call says
+    the call can proceed (``await wait_readable(sock)`` then ``sock.recv(n)``)."""
+    wanted = dotted(call.func.value) if isinstance(call.func, cst.Attribute) else None
+    if wanted is None:
+        return False
+    ready: FrozenSet[str] = frozenset()
+    for earlier in earlier_nodes(ctx, call):
+        if isinstance(earlier, cst.Await) and isinstance(earlier.expression, cst.Call):
+            waited = earlier.expression
+            name = waited.func.attr.value if isinstance(waited.func, cst.Attribute) else (
+                waited.func.value if isinstance(waited.func, cst.Name) else None)
+            if (name in apis.SOCKET_READINESS_WAITS and waited.args
+                    and dotted(waited.args[0].value) == wanted):
+                ready = apis.SOCKET_READINESS_WAITS[name]
+    return call.func.attr.value in ready  # type: ignore[union-attr]
 
 
 def _reaps_after_awaited_exit(ctx: Context, call: cst.Call) -> bool:
@@ -329,7 +356,7 @@ def _signals(ctx: Context, receiver: cst.BaseExpression, wanted: str) -> Set[str
     that made it, those its target function uses, those its done-callbacks use."""
     found = {wanted}
     callables: List[cst.BaseExpression] = []
-    for made in _constructions(ctx, receiver):
+    for made in constructions(ctx, receiver):
         for arg in made.args:
             found |= _objects(arg.value)
             callables.append(arg.value)

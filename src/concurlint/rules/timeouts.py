@@ -1,19 +1,28 @@
 """CCY5: timeouts -- network calls, sessions, subprocesses and waits that can hang forever."""
 from __future__ import annotations
 
-from typing import FrozenSet, Optional, Set
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
 from ..apis.timeouts import (
-    BLOCK_FLAG, CLIENT_SESSION_TIMEOUT, CLIENT_TIMEOUT_LIMITS, CONNECTS_ONLY_WITH_HOST,
-    LATE_CONNECT, NETWORK_TIMEOUT_DEFAULTED, NETWORK_TIMEOUT_REQUIRED, NO_TIMEOUT_OBJECTS,
-    SESSION_CUSTOMISERS, SESSION_TYPES, SUBPROCESS_TIMEOUT, SYNC_WAIT_TIMEOUT, Param, last_names,
+    AIOHTTP_REQUEST_METHODS, BLOCK_FLAG, CLIENT_SESSION_TIMEOUT, CLIENT_TIMEOUT_LIMITS,
+    CONNECTS_ONLY_WITH_HOST, DONE_CALLBACK_REGISTRARS, DONE_FUTURE_SOURCES, KILLS, LATE_CONNECT,
+    LOOP_BRIDGES, NETWORK_TIMEOUT_DEFAULTED, NETWORK_TIMEOUT_REQUIRED, NO_TIMEOUT_OBJECTS,
+    OWN_ADDRESS_ATTRIBUTES, OWN_ADDRESS_METHODS, PEER_ARGUMENT, SELF_TIMED_TOOLS,
+    SESSION_CUSTOMISERS, SESSION_TYPES, SUBPROCESS_TIMEOUT, SYNC_WAIT_TIMEOUT,
+    TIME_LIMITING_COMMANDS, Param, last_names,
 )
 from ..findings import Text
 from ..semantics.callees import GIVEN, MISSING, argument, dotted, is_none, walk_body
 from ..semantics.scopes import ASSIGN, PARAM
+from ..semantics.traversal import iter_children
 from .base import Rule
+from .blocking import constructions, earlier_nodes, wait_is_over
+
+# Servers the standard library binds when it builds them: their ``server_address`` is the
+# code's own listening socket.
+_SERVER_MODULES = ("socketserver.", "http.server.", "wsgiref.simple_server.", "xmlrpc.server.")
 
 
 def _shown(rule: Rule, call: cst.Call) -> str:
@@ -40,6 +49,14 @@ class _TimeoutRule(Rule):
             return None
         return self.ctx.resolve(func)
 
+    def _caller_chooses_timeout(self) -> bool:
+        """The enclosing function takes a timeout parameter: leaving it out is the caller's choice."""
+        function = self.ctx.function
+        if function is None:
+            return False
+        return any("timeout" in name.lower() and any(b.kind == PARAM for b in bindings)
+                   for name, bindings in function.bindings.items())
+
     def _no_timeout(self, value: Optional[cst.BaseExpression], depth: int = 0) -> bool:
         """``None``, ``httpx.Timeout(None)``, or a name bound only to one of those."""
         if value is None or depth > 4:
@@ -56,6 +73,41 @@ class _TimeoutRule(Rule):
                 return False  # httpx.Timeout() needs an argument; leave it to the type checker
             return all(arg.star == "" and is_none(arg.value) for arg in value.args)
         return False
+
+
+def _with_parents(root: cst.CSTNode) -> List[Tuple[cst.CSTNode, cst.CSTNode]]:
+    """(node, parent) for every node under ``root``."""
+    found: List[Tuple[cst.CSTNode, cst.CSTNode]] = []
+    stack: List[cst.CSTNode] = [root]
+    while stack:
+        current = stack.pop()
+        for child in iter_children(current):
+            found.append((child, current))
+            stack.append(child)
+    return found
+
+
+def _target_names(target: cst.BaseExpression) -> Set[str]:
+    """``host, port = ...`` -> {"host", "port"}; ``self.addr = ...`` -> {"self.addr"}."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        found: Set[str] = set()
+        for element in target.elements:
+            found |= _target_names(element.value)
+        return found
+    name = dotted(target)
+    return {name} if name is not None else set()
+
+
+def _function_or_module(rule: Rule) -> cst.CSTNode:
+    function = rule.ctx.function
+    return function.node if function is not None else rule.ctx.module
+
+
+def _enclosing_class(rule: Rule) -> Optional[cst.ClassDef]:
+    for ancestor in reversed(rule.ctx.ancestors):
+        if isinstance(ancestor, cst.ClassDef):
+            return ancestor
+    return None
 
 
 # ----------------------------------------------------------------------------- CCY501
@@ -77,14 +129,21 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         "already defaults to 5 seconds, so only an explicit `timeout=None` on `httpx` calls and "
         "clients is flagged; an `httpx.Client` built with a timeout covers its calls. A call that "
         "leaves the timeout out inside a function that takes a `timeout` parameter itself "
-        "(a pass-through helper) follows the caller's choice and is not flagged.",
+        "(a pass-through helper) follows the caller's choice and is not flagged. Neither is a "
+        "connection to the code's own listening socket: an address or URL built from "
+        "`srv.getsockname()` or from a standard-library server's `server_address`/`server_port` "
+        "(directly or through names assigned earlier in the function), since that peer cannot "
+        "be an unresponsive remote server. Group: suspicious (on by default).",
         "检查没有超时就可能永远等待的网络调用:没有 `timeout=`(或 `timeout=None`)的 `requests` "
         "函数和 `requests.Session` 请求方法;没有超时的 `urllib.request.urlopen`、`OpenerDirector.open`、"
         "`socket.create_connection`;没有超时的 `smtplib.SMTP`/`SMTP_SSL`/`LMTP` 与 `ftplib.FTP`/`FTP_TLS` "
         "连接。超时可以用关键字或位置参数给出(`urlopen(url, data, 10)`、"
         "`socket.create_connection(addr, 5)`)。`httpx` 默认 5 秒超时,因此只检查 `httpx` 调用和客户端上"
         "显式的 `timeout=None`;用 timeout 创建的 `httpx.Client` 覆盖它的所有调用。在自身带有 `timeout` "
-        "参数的函数(转发型辅助函数)中省略超时的调用遵循调用方的选择,不会被标记。")
+        "参数的函数(转发型辅助函数)中省略超时的调用遵循调用方的选择,不会被标记。连接到代码自己监听的 socket "
+        "也不会被标记:地址或 URL 来自 `srv.getsockname()` 或标准库服务器的 `server_address`/`server_port`"
+        "(直接使用,或经由函数中先前赋值的名字),因为这样的对端不可能是无响应的远程服务器。分组:suspicious"
+        "(默认开启)。")
     why = Text(
         "`requests`, `urllib` and the socket-based clients have no timeout by default: if the "
         "server accepts the connection and then stops answering, the call waits forever. The "
@@ -149,6 +208,8 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         state, value = argument(node, *spec)
         if state == MISSING and self._caller_chooses_timeout():
             return  # `def connect(addr, timeout=None): ... if timeout is None: create_connection(addr)`
+        if self._to_own_socket(node, callee):
+            return
         if state == MISSING:
             shown = _shown(self, node)
             self.report(node, Text(
@@ -158,13 +219,44 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         elif state == GIVEN and self._no_timeout(value):
             self._report_disabled(node)
 
-    def _caller_chooses_timeout(self) -> bool:
-        """The enclosing function takes a timeout parameter: leaving it out is the caller's choice."""
-        function = self.ctx.function
-        if function is None:
+    def _to_own_socket(self, node: cst.Call, callee: str) -> bool:
+        """The peer is the code's own listening socket: its address comes from
+        ``srv.getsockname()`` or a stdlib server's ``server_address``/``server_port``,
+        directly or through names assigned earlier in the same function."""
+        peer = PEER_ARGUMENT.get(callee) or ((0, "host") if callee in LATE_CONNECT else None)
+        if peer is None:
             return False
-        return any("timeout" in name.lower() and any(b.kind == PARAM for b in bindings)
-                   for name, bindings in function.bindings.items())
+        state, value = argument(node, *peer)
+        if state != GIVEN or value is None:
+            return False
+        scope = _function_or_module(self)
+        key = ("CCY501.own_addresses", id(scope))
+        names = self.ctx.memo.get(key)
+        if names is None:
+            names = set()
+            for sub in walk_body(scope):
+                if isinstance(sub, cst.Assign) and self._own_address(sub.value, names):
+                    for target in sub.targets:
+                        names.update(_target_names(target.target))
+            self.ctx.memo[key] = names
+        return self._own_address(value, names)
+
+    def _own_address(self, expr: cst.BaseExpression, names: Set[str]) -> bool:
+        stack: List[cst.CSTNode] = [expr]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, (cst.Name, cst.Attribute)) and dotted(current) in names:
+                return True
+            if (isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute)
+                    and current.func.attr.value in OWN_ADDRESS_METHODS):
+                return True
+            if isinstance(current, cst.Attribute) and current.attr.value in OWN_ADDRESS_ATTRIBUTES:
+                maker = self.ctx.made_by(current.value)
+                if maker is not None and maker.startswith(_SERVER_MODULES):
+                    return True
+            if not isinstance(current, cst.Lambda):
+                stack.extend(iter_children(current))
+        return False
 
     def _late_connect(self, node: cst.Call, callee: str) -> None:
         """``FTP().connect(host)`` / ``SMTP().connect(host)``: the timeout comes from the
@@ -175,6 +267,8 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         spec = LATE_CONNECT[callee]
         if spec is not None:
             self._required(node, callee, spec)
+            return
+        if self._to_own_socket(node, callee):
             return
         shown = _shown(self, node)
         self.report(node, Text(
@@ -262,10 +356,18 @@ class ClientSessionWithoutTimeout(_TimeoutRule):
     what = Text(
         "Flags `aiohttp.ClientSession(...)` created without `timeout=`, and "
         "`aiohttp.ClientTimeout()` built with no limit set (every one of `total`, `connect`, "
-        "`sock_read`, `sock_connect` missing or `None`).",
+        "`sock_read`, `sock_connect` missing or `None`). Not flagged: a session bound to a name "
+        "(`async with ... as s`, `s = ...`, `self._s = ...`) every request of which (`get`, `post`, "
+        "`request`, `ws_connect`...) in the same function, or class for `self._s`, passes its own "
+        "`timeout=` (not `None`) and that is not handed to other code: its default never applies. "
+        "Group: advice (off by default): the fallback is a 5-minute bound, not a hang, and a "
+        "long-lived general-purpose session often wants it.",
         "检查创建时没有 `timeout=` 的 `aiohttp.ClientSession(...)`,以及没有设置任何上限"
         "(`total`、`connect`、`sock_read`、`sock_connect` 全部缺省或为 `None`)的 "
-        "`aiohttp.ClientTimeout()`。")
+        "`aiohttp.ClientTimeout()`。不报告:绑定到名字(`async with ... as s`、`s = ...`、`self._s = ...`)、"
+        "并且在同一函数(`self._s` 则为同一个类)中每个请求(`get`、`post`、`request`、`ws_connect` 等)都传入"
+        "了自己的 `timeout=`(不是 `None`)、也没有交给其他代码的会话:它的默认值永远用不上。分组:advice"
+        "(默认关闭):回退值是 5 分钟的上限,而不是无限挂起,长期使用的通用会话往往正需要它。")
     why = Text(
         "Without a timeout an aiohttp session falls back to a 5-minute total per request: a "
         "stalled server holds a task, a connection and a concurrency slot for five minutes "
@@ -310,7 +412,7 @@ class ClientSessionWithoutTimeout(_TimeoutRule):
         spec = CLIENT_SESSION_TIMEOUT.get(callee)
         if spec is not None:
             state, _value = argument(node, *spec)
-            if state == MISSING:
+            if state == MISSING and not self._every_request_times_out(node):
                 self.report(node, Text(
                     f"'{_shown(self, node)}()' has no timeout= and falls back to a 5-minute total; "
                     f"pass timeout=aiohttp.ClientTimeout(total=..., connect=...)",
@@ -333,6 +435,54 @@ class ClientSessionWithoutTimeout(_TimeoutRule):
             f"至少设置 total=<秒数>"))
 
 
+    def _session_name(self, node: cst.Call) -> Tuple[Optional[str], Optional[cst.CSTNode]]:
+        """The name the new session is bound to (``async with ... as s``, ``s = ...``,
+        ``self._s = ...``) and where its uses can all be seen (function or class)."""
+        parent = self.ctx.parent
+        target: Optional[cst.BaseExpression] = None
+        if isinstance(parent, cst.WithItem) and parent.asname is not None:
+            target = parent.asname.name  # type: ignore[assignment]
+        elif isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+            target = parent.targets[0].target
+        elif isinstance(parent, cst.AnnAssign):
+            target = parent.target
+        name = dotted(target) if target is not None else None
+        if name is None:
+            return None, None
+        if isinstance(target, cst.Name):
+            return name, _function_or_module(self)
+        if name.startswith("self.") and name.count(".") == 1:
+            return name, _enclosing_class(self)
+        return None, None
+
+    def _every_request_times_out(self, node: cst.Call) -> bool:
+        """Every request made on the session passes its own ``timeout=`` (not None), and the
+        session is not handed anywhere else: its default is never used."""
+        name, scope = self._session_name(node)
+        if name is None or scope is None:
+            return False
+        requests: List[cst.Call] = []
+        pairs = _with_parents(scope)
+        parents = {id(child): parent for child, parent in pairs}
+        for child, parent in pairs:
+            if not isinstance(child, (cst.Name, cst.Attribute)) or dotted(child) != name:
+                continue
+            if isinstance(parent, cst.Attribute) and parent.value is child:
+                call = parents.get(id(parent))
+                if (isinstance(call, cst.Call) and call.func is parent
+                        and parent.attr.value in AIOHTTP_REQUEST_METHODS):
+                    requests.append(call)
+                continue  # other methods (close) and attributes
+            if isinstance(parent, (cst.Arg, cst.Return, cst.Yield, cst.Element, cst.DictElement,
+                                   cst.Assign, cst.AnnAssign)) and getattr(parent, "value", None) is child:
+                return False  # handed on: its other requests are out of sight
+        for call in requests:
+            state, value = argument(call, None, "timeout")
+            if state != GIVEN or self._no_timeout(value):
+                return False
+        return bool(requests)
+
+
 # ----------------------------------------------------------------------------- CCY503
 
 
@@ -344,9 +494,21 @@ class SubprocessWithoutTimeout(_TimeoutRule):
     summary = Text("subprocess call without a timeout", "子进程调用没有设置超时")
     what = Text(
         "Flags `subprocess.run`, `call`, `check_call` and `check_output`, and "
-        "`Popen.communicate()`/`Popen.wait()`, called without `timeout=` (or with `timeout=None`).",
+        "`Popen.communicate()`/`Popen.wait()`, called without `timeout=` (or with `timeout=None`), "
+        "outside `async def` (inside one the call blocks the event loop: CCY203 reports it). Not "
+        "flagged: `wait()`/`communicate()` after `proc.kill()` on the same process in the function "
+        "(SIGKILL cannot be ignored, the call only reaps the child; `terminate()` does not count); "
+        "a command line that bounds itself (`[\"timeout\", \"60\", ...]`, `--timeout`, "
+        "`--connect-timeout`, `--max-time`, `ping -W`, `curl -m`, `ssh -o ConnectTimeout=...`); a call "
+        "inside a function that takes a `timeout` parameter (it forwards the caller's choice). "
+        "Group: advice (off by default): most waits for a local command are intended.",
         "检查没有 `timeout=`(或 `timeout=None`)的 `subprocess.run`、`call`、`check_call`、"
-        "`check_output` 以及 `Popen.communicate()`/`Popen.wait()`。")
+        "`check_output` 以及 `Popen.communicate()`/`Popen.wait()`,仅限 `async def` 之外(在其中调用会阻塞"
+        "事件循环,由 CCY203 报告)。不报告:函数中对同一进程先调用了 `proc.kill()` 之后的 `wait()`/"
+        "`communicate()`(SIGKILL 无法被忽略,这个调用只是回收子进程;`terminate()` 不算);自带时限的命令行"
+        "(`[\"timeout\", \"60\", ...]`、`--timeout`、`--connect-timeout`、`--max-time`、`ping -W`、"
+        "`curl -m`、`ssh -o ConnectTimeout=...`);位于带有 `timeout` 参数的函数中的调用(它转发调用方的选择)。"
+        "分组:advice(默认关闭):大多数对本地命令的等待都是有意为之。")
     why = Text(
         "These calls wait until the child exits. A child that hangs (waiting for input, a "
         "network share, a lock) hangs the caller with it; with a timeout you get "
@@ -377,17 +539,68 @@ class SubprocessWithoutTimeout(_TimeoutRule):
     _names = frozenset(k.rsplit(".", 1)[-1] for k in SUBPROCESS_TIMEOUT)
 
     def visit_Call(self, node: cst.Call) -> None:
+        if self.ctx.in_async_function:
+            return  # there the wait blocks the event loop: CCY203's finding, not this one
         callee = self._callee(node)
         spec = SUBPROCESS_TIMEOUT.get(callee or "")
         if spec is None:
             return
         state, value = argument(node, *spec)
+        if state == MISSING and (self._caller_chooses_timeout() or self._killed_before(node)
+                                 or self._bounds_itself(node, callee or "")):
+            return
         if state == MISSING or (state == GIVEN and self._no_timeout(value)):
             shown = _shown(self, node)
             self.report(node, Text(
                 f"'{shown}()' waits for the child process with no timeout; pass timeout=<seconds> "
                 f"and handle subprocess.TimeoutExpired",
                 f"'{shown}()' 无超时地等待子进程;请传入 timeout=<秒数> 并处理 subprocess.TimeoutExpired"))
+
+
+    def _killed_before(self, node: cst.Call) -> bool:
+        """``proc.kill()`` earlier in the function: SIGKILL cannot be ignored, so the
+        ``wait()``/``communicate()`` that follows only reaps the child."""
+        if not isinstance(node.func, cst.Attribute):
+            return False
+        wanted = dotted(node.func.value)
+        return wanted is not None and any(
+            isinstance(earlier, cst.Call) and isinstance(earlier.func, cst.Attribute)
+            and earlier.func.attr.value in KILLS and dotted(earlier.func.value) == wanted
+            for earlier in earlier_nodes(self.ctx, node))
+
+    def _bounds_itself(self, node: cst.Call, callee: str) -> bool:
+        """The command line carries its own limit: ``["timeout", "60", ...]``, ``ping -W 1``,
+        ``curl --max-time 5``, ``ssh -o ConnectTimeout=5``."""
+        if callee.startswith("subprocess.Popen."):
+            made = constructions(self.ctx, node.func.value) if isinstance(node.func, cst.Attribute) else []
+            return bool(made) and all(self._bounds_itself(call, "subprocess.Popen") for call in made)
+        state, value = argument(node, 0, "args")
+        words = self._argv(value) if state == GIVEN and value is not None else None
+        if not words:
+            return False
+        tool = words[0].rsplit("/", 1)[-1]
+        if tool in TIME_LIMITING_COMMANDS:
+            return True
+        options = SELF_TIMED_TOOLS[None] | SELF_TIMED_TOOLS.get(tool, frozenset())
+        return any(word in options or word.split("=", 1)[0] in options for word in words[1:])
+
+    def _argv(self, value: cst.BaseExpression, depth: int = 0) -> List[str]:
+        """The literal words of a command (a list display, a string, or a name bound once
+        to one of those); non-literal words are left out."""
+        if isinstance(value, (cst.List, cst.Tuple)):
+            words = []
+            for element in value.elements:
+                text = element.value.evaluated_value if isinstance(element.value, cst.SimpleString) else None
+                words.append(text if isinstance(text, str) else "")
+            return words
+        if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+            return value.evaluated_value.split()
+        if isinstance(value, cst.Name) and depth < 2:
+            bindings, _owner = self.ctx.lookup(value.value)
+            if bindings and len(bindings) == 1 and bindings[0].kind == ASSIGN \
+                    and isinstance(bindings[0].node, cst.BaseExpression):
+                return self._argv(bindings[0].node, depth + 1)  # type: ignore[arg-type]
+        return []
 
 
 # ----------------------------------------------------------------------------- CCY504
@@ -403,10 +616,31 @@ class WaitWithoutTimeout(_TimeoutRule):
         "Flags synchronous waits with no timeout in code that runs in threads or the main "
         "thread (not in `async def`): `Future.result()`/`Future.exception()` of "
         "`concurrent.futures`, `Thread.join()`, `Process.join()`, `Event.wait()`, and the "
-        "blocking `get()` of `queue`/`multiprocessing` queues (`get(block=False)` is fine).",
+        "blocking `get()` of `queue`/`multiprocessing` queues (`get(block=False)` is fine). Not "
+        "flagged, because the wait is known to end: a future read inside its done-callback (the "
+        "callback's parameter, the function passed to `add_done_callback`), an item of "
+        "`as_completed(...)` or of the done set of `wait(...)`, `fut.result()` under `if fut.done():`; "
+        "`q.get()` under `if not q.empty():` or in `while not q.empty():`; `t.join()` after a "
+        "`while t.is_alive():` loop, or after the function wrote the flag (or set the event) that "
+        "the thread's loop condition reads, or stopped the event loop the thread runs "
+        "(`call_soon_threadsafe(loop.stop)`); a future or event that the thread target resolves in "
+        "a `finally` or an `except BaseException`; a worker's wait for its next item in a loop that "
+        "returns or breaks on a sentinel (`if item is None: return`), and `q.get()()`; a sync bridge "
+        "whose body is `return run_coroutine_threadsafe(coro, loop).result()` (its bound belongs in "
+        "the coroutine). Group: advice (off by default): waiting for one's own threads is usually "
+        "intended.",
         "检查在线程或主线程中(不在 `async def` 中)没有超时的同步等待:`concurrent.futures` 的 "
         "`Future.result()`/`Future.exception()`、`Thread.join()`、`Process.join()`、`Event.wait()`,"
-        "以及 `queue`/`multiprocessing` 队列的阻塞 `get()`(`get(block=False)` 没问题)。")
+        "以及 `queue`/`multiprocessing` 队列的阻塞 `get()`(`get(block=False)` 没问题)。以下等待已知一定会"
+        "结束,不报告:在完成回调中读取的 future(回调的参数,即传给 `add_done_callback` 的函数)、"
+        "`as_completed(...)` 的元素或 `wait(...)` 的已完成集合中的元素、`if fut.done():` 之下的 "
+        "`fut.result()`;`if not q.empty():` 之下或 `while not q.empty():` 中的 `q.get()`;在 "
+        "`while t.is_alive():` 循环之后、或在函数写入了线程循环条件读取的标志(或设置了该事件)、或停止了线程"
+        "运行的事件循环(`call_soon_threadsafe(loop.stop)`)之后的 `t.join()`;线程目标函数在 `finally` 或 "
+        "`except BaseException` 中完成的 future 或设置的事件;工作线程在遇到哨兵值就返回或退出的循环中等待下一项"
+        "(`if item is None: return`),以及 `q.get()()`;函数体就是 "
+        "`return run_coroutine_threadsafe(coro, loop).result()` 的同步桥接(时限应放在协程内部)。分组:"
+        "advice(默认关闭):等待自己的线程通常是有意为之。")
     why = Text(
         "If the thread, process or producer on the other side dies or deadlocks, a wait with no "
         "timeout never returns: the classic \"the program never exits\". With a timeout the "
@@ -456,7 +690,8 @@ class WaitWithoutTimeout(_TimeoutRule):
             if state != MISSING and not (state == GIVEN and self._is_true(value)):
                 return  # get(False) / get(block=flag): not (necessarily) blocking
         state, value = argument(node, *spec)
-        if state == MISSING or (state == GIVEN and self._no_timeout(value)):
+        if (state == MISSING or (state == GIVEN and self._no_timeout(value))) and not self._ends(
+                node, callee or ""):
             shown = _shown(self, node)
             self.report(node, Text(
                 f"'{shown}()' waits with no timeout and never returns if the other side hangs; "
@@ -467,6 +702,232 @@ class WaitWithoutTimeout(_TimeoutRule):
     def _is_true(value: Optional[cst.BaseExpression]) -> bool:
         return isinstance(value, cst.Name) and value.value == "True" or (
             isinstance(value, cst.Integer) and value.value != "0")
+
+    def _ends(self, node: cst.Call, callee: str) -> bool:
+        """The code guarantees this wait an end (or has chosen to wait as long as another
+        piece of work does): then a timeout adds nothing."""
+        if not isinstance(node.func, cst.Attribute):
+            return False
+        receiver = node.func.value
+        return (wait_is_over(self.ctx, node, callee)
+                or self._done_future(receiver)
+                or self._resolved_on_every_path(node, receiver)
+                or self._stopped_before(node, receiver)
+                or self._loop_bridge(node, receiver)
+                or self._idle_wait(node))
+
+    def _done_future(self, receiver: cst.BaseExpression) -> bool:
+        """A future that is done where it is read: the parameter of a done-callback
+        (``fut.add_done_callback(on_done)``), an item of ``as_completed(...)`` or of the
+        ``done`` set of ``wait(...)``."""
+        if not isinstance(receiver, cst.Name):
+            return False
+        name = receiver.value
+        function = self.ctx.function
+        if function is not None and isinstance(function.node, (cst.FunctionDef, cst.Lambda)):
+            params = function.node.params.params
+            if params and params[0].name.value == name and self._registered_as_done_callback(function.node):
+                return True
+        for ancestor in reversed(self.ctx.ancestors):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+                break
+            if (isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name)
+                    and ancestor.target.value == name and self._done_futures(ancestor.iter)):
+                return True
+        return False
+
+    def _registered_as_done_callback(self, function: cst.CSTNode) -> bool:
+        if isinstance(function, cst.Lambda):
+            ancestors = self.ctx.ancestors
+            index = next((i for i, a in enumerate(ancestors) if a is function), -1)
+            call = ancestors[index - 2] if index >= 2 else None
+            return (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+                    and call.func.attr.value in DONE_CALLBACK_REGISTRARS)
+        name = function.name.value if isinstance(function, cst.FunctionDef) else None
+        key = "CCY504.done_callbacks"
+        registered = self.ctx.memo.get(key)
+        if registered is None:
+            registered = set()
+            for sub in walk_body(self.ctx.module, into_scopes=True):
+                if (isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute)
+                        and sub.func.attr.value in DONE_CALLBACK_REGISTRARS):
+                    for arg in sub.args:
+                        text = dotted(arg.value)
+                        if text is not None:
+                            registered.add(text.rpartition(".")[2])
+            self.ctx.memo[key] = registered
+        return name in registered
+
+    def _done_futures(self, iterable: cst.BaseExpression) -> bool:
+        if isinstance(iterable, cst.Call):
+            return self.ctx.resolve(iterable.func) == "concurrent.futures.as_completed"
+        if isinstance(iterable, cst.Attribute) and iterable.attr.value == "done" \
+                and isinstance(iterable.value, cst.Call):
+            return self.ctx.resolve(iterable.value.func) in DONE_FUTURE_SOURCES
+        if isinstance(iterable, cst.Name):
+            bindings, _owner = self.ctx.lookup(iterable.value)
+            for binding in bindings or ():
+                made = binding.unpacked_from
+                if (isinstance(made, cst.Call) and binding.unpack_index == 0
+                        and self.ctx.resolve(made.func) == "concurrent.futures.wait"):
+                    return True
+        return False
+
+    def _thread_targets(self, node: cst.Call, everywhere: bool) -> List[cst.FunctionDef]:
+        """The bodies a thread runs: the ``target=`` of the calls that made the receiver
+        (or, ``everywhere``, of every ``Thread(...)`` in this function), or the ``run``
+        of a same-module ``Thread`` subclass."""
+        calls = list(constructions(self.ctx, node.func.value)) if isinstance(node.func, cst.Attribute) else []
+        if everywhere:
+            calls += [sub for sub in walk_body(_function_or_module(self))
+                      if isinstance(sub, cst.Call) and self.ctx.resolve(sub.func) in _THREAD_MAKERS]
+        found: List[cst.FunctionDef] = []
+        for call in calls:
+            maker = self.ctx.resolve(call.func)
+            state, target = argument(call, 1, "function" if maker == "threading.Timer" else "target")
+            if maker in _THREAD_MAKERS and state == GIVEN and target is not None:
+                defined = self.ctx.is_local_function(target)
+                if defined is not None:
+                    found.append(defined)
+            elif self.ctx.is_local_function(call.func) is None:
+                cls = self.ctx.resolve(call.func)
+                run = self._method_of_local_class(cls, "run")
+                if run is not None:
+                    found.append(run)
+        return found
+
+    def _method_of_local_class(self, qualname: Optional[str], method: str) -> Optional[cst.FunctionDef]:
+        prefix = self.ctx.local_qualname("")
+        if not qualname or not qualname.startswith(prefix):
+            return None
+        bindings = self.ctx.module_scope.bindings.get(qualname[len(prefix):])
+        classdef = bindings[0].node if bindings and len(bindings) == 1 else None
+        if not isinstance(classdef, cst.ClassDef) or not isinstance(classdef.body, cst.IndentedBlock):
+            return None
+        for stmt in classdef.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == method:
+                return stmt
+        return None
+
+    def _resolved_on_every_path(self, node: cst.Call, receiver: cst.BaseExpression) -> bool:
+        """``fut.result()`` / ``ev.wait()`` where a thread target of this function resolves
+        ``fut`` (sets ``ev``) in a ``finally`` or in an ``except BaseException`` handler:
+        every way the target ends signals the waiter."""
+        wanted = dotted(receiver)
+        if wanted is None or not isinstance(receiver, cst.Name):
+            return False
+        for target in self._thread_targets(node, everywhere=True):
+            for sub in walk_body(target.body):
+                if not isinstance(sub, cst.Try):
+                    continue
+                blocks: List[cst.CSTNode] = [sub.finalbody] if sub.finalbody is not None else []
+                blocks += [h.body for h in sub.handlers if h.type is None
+                           or self.ctx.resolve(h.type) == "builtins.BaseException"]
+                if any(self._signals(block, wanted) for block in blocks):
+                    return True
+        return False
+
+    @staticmethod
+    def _signals(block: cst.CSTNode, wanted: str) -> bool:
+        return any(isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute)
+                   and sub.func.attr.value.startswith("set") and dotted(sub.func.value) == wanted
+                   for sub in walk_body(block))
+
+    def _stopped_before(self, node: cst.Call, receiver: cst.BaseExpression) -> bool:
+        """``t.join()`` after this function told the thread to stop: it wrote a flag (or set
+        an event) that the thread's loop condition reads, or stopped the loop it runs."""
+        if self.ctx.resolve(node.func) not in _JOINS:
+            return False
+        conditions: Set[str] = set()
+        runs_loop = False
+        for target in self._thread_targets(node, everywhere=False):
+            for sub in walk_body(target.body):
+                if isinstance(sub, cst.While):
+                    conditions |= _chains(sub.test)
+                elif (isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute)
+                      and sub.func.attr.value == "run_forever"):
+                    runs_loop = True
+        if not conditions and not runs_loop:
+            return False
+        for earlier in earlier_nodes(self.ctx, node):
+            if isinstance(earlier, (cst.Assign, cst.AugAssign)):
+                targets = earlier.targets if isinstance(earlier, cst.Assign) else [earlier]
+                if any(dotted(t.target) in conditions for t in targets):
+                    return True
+            elif isinstance(earlier, cst.Call) and isinstance(earlier.func, cst.Attribute):
+                if earlier.func.attr.value == "set" and dotted(earlier.func.value) in conditions:
+                    return True
+                if runs_loop and earlier.func.attr.value == "call_soon_threadsafe" and earlier.args \
+                        and isinstance(earlier.args[0].value, cst.Attribute) \
+                        and earlier.args[0].value.attr.value == "stop":
+                    return True
+        return False
+
+    def _loop_bridge(self, node: cst.Call, receiver: cst.BaseExpression) -> bool:
+        """``return run_coroutine_threadsafe(coro, loop).result()`` as (nearly) the whole body of
+        a function: a sync twin of a coroutine, whose contract is to wait as long as it does;
+        its bound belongs inside the coroutine."""
+        made = receiver if isinstance(receiver, cst.Call) else None
+        if made is None:
+            calls = constructions(self.ctx, receiver)
+            made = calls[0] if len(calls) == 1 else None
+        if made is None or self.ctx.resolve(made.func) not in LOOP_BRIDGES:
+            return False
+        function = self.ctx.function
+        body = function.node.body if function is not None and isinstance(function.node, cst.FunctionDef) else None
+        if not isinstance(body, cst.IndentedBlock) or len(body.body) > 3:
+            return False
+        last = body.body[-1]
+        return isinstance(last, cst.SimpleStatementLine) and any(
+            any(sub is node for sub in walk_body(small)) or small is node for small in last.body)
+
+    def _idle_wait(self, node: cst.Call) -> bool:
+        """A worker's or a loop driver's wait for its next item: ``q.get()()`` (the item is
+        called at once), or ``item = q.get()`` in a loop that returns or breaks when the item
+        is a sentinel (``if item is None: return``)."""
+        parent = self.ctx.parent
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return True
+        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1
+                and isinstance(parent.targets[0].target, cst.Name)):
+            return False
+        item = parent.targets[0].target.value
+        for ancestor in reversed(self.ctx.ancestors):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(ancestor, (cst.While, cst.For)):
+                return any(isinstance(sub, cst.If) and _compares(sub.test, item)
+                           and any(isinstance(x, (cst.Return, cst.Break)) for x in walk_body(sub.body))
+                           for sub in walk_body(ancestor.body))
+        return False
+
+
+_THREAD_MAKERS = frozenset({"threading.Thread", "threading.Timer", "multiprocessing.Process"})
+_JOINS = frozenset({"threading.Thread.join", "threading.Timer.join", "multiprocessing.Process.join"})
+
+
+def _chains(expr: cst.CSTNode) -> Set[str]:
+    """Names and attribute chains in ``expr`` with their prefixes (``self._stop.is_set`` ->
+    also ``self._stop``), not a bare ``self``."""
+    found: Set[str] = set()
+    for sub in [expr, *walk_body(expr)]:
+        chain = sub
+        while isinstance(chain, (cst.Name, cst.Attribute)):
+            text = dotted(chain)
+            if text is not None and text not in ("self", "cls"):
+                found.add(text)
+            chain = chain.value if isinstance(chain, cst.Attribute) else None
+    return found
+
+
+def _compares(test: cst.BaseExpression, name: str) -> bool:
+    """``name is None`` / ``name == SENTINEL`` / ``name is self._stop`` (either side)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    operator = test.comparisons[0].operator
+    sides = (test.left, test.comparisons[0].comparator)
+    return (isinstance(operator, (cst.Is, cst.Equal))
+            and any(isinstance(side, cst.Name) and side.value == name for side in sides))
 
 
 RULES = [NetworkCallWithoutTimeout, ClientSessionWithoutTimeout, SubprocessWithoutTimeout,
