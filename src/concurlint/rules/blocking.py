@@ -661,11 +661,20 @@ _NOT_FLAGGED_COMMON_EN = (
     "Not flagged: the same call in a nested plain `def`, a `lambda` or a class body inside the "
     "`async def`; the callable passed (not called) to `asyncio.to_thread`, `loop.run_in_executor`, "
     "`anyio.to_thread.run_sync` or `trio.to_thread.run_sync`; a local function or variable that "
-    "merely shares the API's name; sync functions.")
+    "merely shares the API's name; sync functions. The advice names the module's own async "
+    "library, as its imports (in any form), its package's other modules or the `async-backend` "
+    "setting say: `trio.to_thread.run_sync`, `trio.Path`, `trio.run_process` in trio code, their "
+    "anyio twins in anyio code, asyncio's APIs otherwise; libraries that only run on asyncio "
+    "(aiohttp, aiosqlite, asyncpg, aiosmtplib, motor...) are only proposed to asyncio code. "
+    "Group: suspicious (on by default).")
 _NOT_FLAGGED_COMMON_ZH = (
     "不会报告:`async def` 内嵌套的普通 `def`、`lambda` 或类体中的同样调用;作为可调用对象传给"
     "(而非直接调用)`asyncio.to_thread`、`loop.run_in_executor`、`anyio.to_thread.run_sync`、"
-    "`trio.to_thread.run_sync` 的函数;仅与 API 同名的局部函数或变量;同步函数。")
+    "`trio.to_thread.run_sync` 的函数;仅与 API 同名的局部函数或变量;同步函数。建议会使用模块自己的"
+    "异步库(由其任意形式的导入、所在包的其他模块或 `async-backend` 配置决定):trio 代码中为 "
+    "`trio.to_thread.run_sync`、`trio.Path`、`trio.run_process`,anyio 代码中为对应的 anyio API,"
+    "其他情况为 asyncio 的 API;只能在 asyncio 上运行的库(aiohttp、aiosqlite、asyncpg、aiosmtplib、"
+    "motor 等)只向 asyncio 代码推荐。分组:suspicious(默认开启)。")
 _WHY_EN = (
     "An event loop runs every coroutine of the program on one thread. While a coroutine is "
     "inside a blocking call, no other task runs: requests queue up, timeouts fire late, "
@@ -827,11 +836,16 @@ class BlockingSubprocess(_BlockingCallRule):
         "`Popen.wait()/communicate()`, `os.system`, `os.popen`, `os.spawn*` and `os.wait*` "
         "inside an `async def`. Creating a `subprocess.Popen(...)` is not flagged (it returns "
         "at once); `os.waitpid(pid, os.WNOHANG)`, `os.spawn*(os.P_NOWAIT, ...)` and "
-        "`wait(timeout=0)` do not wait and are not flagged either. " + _NOT_FLAGGED_COMMON_EN,
+        "`wait(timeout=0)` do not wait and are not flagged either, nor is `proc.wait()` inside "
+        "`if <proc>.poll() is None:` after the coroutine awaited the exit notification there (it "
+        "only reaps the child), or after an `await` that names the process itself. "
+        + _NOT_FLAGGED_COMMON_EN,
         "查找 `async def` 中的 `subprocess.run/call/check_call/check_output/getoutput/getstatusoutput`、"
         "`Popen.wait()/communicate()`、`os.system`、`os.popen`、`os.spawn*` 和 `os.wait*`。"
         "仅创建 `subprocess.Popen(...)` 不会报告(它立即返回);`os.waitpid(pid, os.WNOHANG)`、"
-        "`os.spawn*(os.P_NOWAIT, ...)` 和 `wait(timeout=0)` 不等待,也不报告。" + _NOT_FLAGGED_COMMON_ZH)
+        "`os.spawn*(os.P_NOWAIT, ...)` 和 `wait(timeout=0)` 不等待,也不报告;在 `if <proc>.poll() is None:` "
+        "中协程已经 await 了退出通知之后的 `proc.wait()`(它只是回收子进程),或在 await 了进程本身之后的 "
+        "`proc.wait()`,同样不报告。" + _NOT_FLAGGED_COMMON_ZH)
     why = Text(
         "These calls wait until the child process exits, which can take seconds or minutes. "
         "`asyncio.create_subprocess_exec()` starts the process and lets you `await` its end "
@@ -879,7 +893,10 @@ class BlockingFileIo(_BlockingCallRule):
         "are not flagged. The generators `Path.iterdir/glob/rglob/walk`, `os.walk` and "
         "`glob.iglob` do their I/O when iterated: they are flagged where the coroutine iterates "
         "them (a `for` loop, `list(...)`, `sorted(...)`), not when the generator is handed to "
-        "another call such as `asyncio.to_thread(list, path.iterdir())`. " + _NOT_FLAGGED_COMMON_EN,
+        "another call such as `asyncio.to_thread(list, path.iterdir())`. For whole-tree and copy "
+        "operations (`shutil.rmtree/copytree/move/copy*`, archives, `os.walk`, `glob`, "
+        "`Path.glob/rglob/walk`) the advice is a worker thread only: aiofiles, `trio.Path` and "
+        "`anyio.Path` have no such operations. " + _NOT_FLAGGED_COMMON_EN,
         "查找 `async def` 中的 `open()`、`io.open`、`codecs.open`、`os.fdopen`、`gzip/bz2/lzma.open`,"
         "`pathlib.Path` 的 `read_text/read_bytes/write_text/write_bytes/open/iterdir/glob/rglob/walk/"
         "mkdir/touch/unlink/rmdir/rename/replace` 方法,`shutil` 的复制/移动/删除/归档函数,"
@@ -888,7 +905,9 @@ class BlockingFileIo(_BlockingCallRule):
         "那一条问题。只读元数据的调用(`os.path.exists/isfile/getsize`、`Path.exists/is_file/stat`)"
         "不报告。生成器 `Path.iterdir/glob/rglob/walk`、`os.walk` 和 `glob.iglob` 在被迭代时才做 I/O:"
         "在协程自己迭代它们的地方报告(`for` 循环、`list(...)`、`sorted(...)`),交给其他调用时不报告,"
-        "例如 `asyncio.to_thread(list, path.iterdir())`。" + _NOT_FLAGGED_COMMON_ZH)
+        "例如 `asyncio.to_thread(list, path.iterdir())`。对整棵目录树和复制类操作(`shutil.rmtree/copytree/"
+        "move/copy*`、归档、`os.walk`、`glob`、`Path.glob/rglob/walk`),建议只有放到工作线程:aiofiles、"
+        "`trio.Path` 和 `anyio.Path` 都没有这些操作。" + _NOT_FLAGGED_COMMON_ZH)
     why = Text(
         "Disk and network file systems can stall for a long time (cold caches, NFS, large "
         "files, directory trees). Python's file API is synchronous, so the loop waits. " + _WHY_EN,
@@ -949,7 +968,7 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         "and is flagged. `async with threading.Lock()` is reported by CCY106 (wrong-with-kind), "
         "not here. The advice names the module's async library (`trio.to_thread.run_sync` in trio "
         "code) and never proposes an async lock, event or queue for an object that threads share. "
-        "Group: suspicious (on by default). " + _NOT_FLAGGED_COMMON_EN,
+        + _NOT_FLAGGED_COMMON_EN,
         "查找 `async def` 中的:`threading`(或 `multiprocessing`)Lock/RLock/Semaphore/BoundedSemaphore/"
         "Condition 的 `acquire()`;`Event.wait()`、`Condition.wait()/wait_for()`、`Barrier.wait()`;"
         "`queue.Queue/LifoQueue/PriorityQueue/SimpleQueue` 与 `multiprocessing.Queue/JoinableQueue` 的阻塞式 "
@@ -970,8 +989,8 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         "`await asyncio.wrap_future(fut)`);`*_nowait()`;`Event.is_set()`;`Task.result()` 及其他 "
         "*asyncio* future 的结果。正数超时仍会阻塞(最长到超时),照常报告。`async with threading.Lock()` "
         "由 CCY106(wrong-with-kind)报告,这里不报告。建议会使用模块自己的异步库(trio 代码中为 "
-        "`trio.to_thread.run_sync`),并且从不为线程共用的对象推荐异步锁、事件或队列。分组:suspicious"
-        "(默认开启)。" + _NOT_FLAGGED_COMMON_ZH)
+        "`trio.to_thread.run_sync`),并且从不为线程共用的对象推荐异步锁、事件或队列。"
+        + _NOT_FLAGGED_COMMON_ZH)
     why = Text(
         "Thread primitives wait by blocking the calling thread. If the thread that will release "
         "the lock, set the event or fill the queue is waiting for the event loop, the program "
@@ -1262,7 +1281,13 @@ class BlockingNetworkCall(_BlockingCallRule):
         "`starttls`, `quit`, `retrbinary`, `storbinary`, `read_until`, ...). Not flagged: "
         "`socket.gethostname()`, constructors without a host, and socket methods on a socket "
         "switched to non-blocking mode in the file (`sock.setblocking(False)`) or called inside a "
-        "`try` that handles `BlockingIOError` (the code expects a non-blocking socket). "
+        "`try` that handles `BlockingIOError` (the code expects a non-blocking socket), a socket "
+        "handed in the same function to a wrapper or loop method that makes it non-blocking "
+        "(`trio.socket.from_stdlib_socket(s)`, `loop.sock_recv(s, n)`, `sock=s`), a "
+        "`recv`/`accept` (`send`) right after the coroutine awaited the socket's readiness "
+        "(`await wait_readable(s)` / `wait_writable(s)`), and lookups that cannot touch the network: "
+        "`getaddrinfo`/`getnameinfo` with `AI_NUMERICHOST`/`NI_NUMERICHOST` in their flags (in any "
+        "spelling, also through a module constant), and a literal IP address or `None` as the host. "
         + _NOT_FLAGGED_COMMON_EN,
         "查找 `async def` 中的:`socket.create_connection`、`getaddrinfo`、`gethostbyname(_ex)`、"
         "`gethostbyaddr`、`getnameinfo`、`getfqdn`;在作用域内创建(或保存在 `self`、模块级、带注解参数)"
@@ -1271,7 +1296,11 @@ class BlockingNetworkCall(_BlockingCallRule):
         "及其协议方法(`sendmail`、`send_message`、`login`、`starttls`、`quit`、`retrbinary`、"
         "`storbinary`、`read_until` 等)。不报告:`socket.gethostname()`、不带主机名的构造、以及在本文件中"
         "被设为非阻塞(`sock.setblocking(False)`)的 socket 上的方法,或在处理 `BlockingIOError` 的 "
-        "`try` 中的调用(代码预期 socket 为非阻塞)。" + _NOT_FLAGGED_COMMON_ZH)
+        "`try` 中的调用(代码预期 socket 为非阻塞);在同一函数中交给了会把它设为非阻塞的包装或事件循环方法"
+        "(`trio.socket.from_stdlib_socket(s)`、`loop.sock_recv(s, n)`、`sock=s`)的 socket;协程刚刚 await 了 "
+        "socket 就绪(`await wait_readable(s)` / `wait_writable(s)`)之后的 `recv`/`accept`(`send`);以及不会"
+        "访问网络的查询:flags 中带有 `AI_NUMERICHOST`/`NI_NUMERICHOST`(任意写法,包括经由模块常量)的 "
+        "`getaddrinfo`/`getnameinfo`,以及主机为字面 IP 地址或 `None` 的查询。" + _NOT_FLAGGED_COMMON_ZH)
     why = Text(
         "Connecting, resolving a name and waiting for bytes all depend on the network and the "
         "peer; a blocking socket holds the event loop for the whole wait. " + _WHY_EN,
