@@ -137,7 +137,8 @@ def test_line_scan_nesting_strings_and_decorators(tmp_path: Path) -> None:
         "if True:\n    async def guarded():\n        pass\n"
         "class A:\n"
         "    @functools.cached_property\n    async def prop(self):\n        return 1\n"
-        "    @some.decorator(\n        1,\n    )\n    async def decorated(self):\n        pass\n"
+        "    @typing_extensions.deprecated(\n        'use other',\n    )\n    async def decorated(self):\n        pass\n"
+        "    @some.decorator(\n        1,\n    )\n    async def unknown(self):\n        pass\n"
         "    async def gen(self):\n        x = yield 1\n"
         "    async def outer(self):\n        async def inner():\n            yield 1\n        return inner\n"
         "    class Inner:\n        async def deep(self):\n            pass\n"
@@ -148,7 +149,8 @@ def test_line_scan_nesting_strings_and_decorators(tmp_path: Path) -> None:
     index = build_project_index([str(tmp_path / "pkg" / "m.py"), str(tmp_path / "pkg" / "__init__.py")])
     assert index.is_coroutine_function("pkg.m.guarded") is True
     assert index.is_coroutine_function("pkg.m.A.prop") is False
-    assert index.is_coroutine_function("pkg.m.A.decorated") is True
+    assert index.is_coroutine_function("pkg.m.A.decorated") is True  # a decorator known to keep it
+    assert index.is_coroutine_function("pkg.m.A.unknown") is False  # may return anything (revision 2)
     assert index.is_coroutine_function("pkg.m.A.gen") is False
     assert index.is_coroutine_function("pkg.m.A.outer") is True
     assert index.is_coroutine_function("pkg.m.A.inner") is None

@@ -37,7 +37,7 @@ def fixed(text: str, code: str, unsafe: bool = False) -> str:
 def test_family_is_complete() -> None:
     assert [r.code for r in RULES] == [f"CCY1{i:02d}" for i in range(1, 11)]
     off = {r.code for r in RULES if not r.default_on}
-    assert off == {"CCY108", "CCY109"}
+    assert off == {"CCY107", "CCY108", "CCY109"}
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
@@ -55,9 +55,68 @@ def test_unawaited_message_names_the_function_and_the_fix() -> None:
     assert (finding.start.line, finding.start.column, finding.end.column) == (4, 5, 18)
 
 
-def test_unawaited_in_sync_code_suggests_asyncio_run() -> None:
-    [finding] = findings("async def main():\n    pass\ndef cli():\n    main()\n")
-    assert "asyncio.run" in finding.message.en
+def test_unawaited_in_a_sync_function_never_suggests_asyncio_run() -> None:
+    # the function may itself be called on a running loop: asyncio.run() would raise there
+    [finding] = findings("import asyncio\nasync def main():\n    pass\ndef cli():\n    main()\n")
+    assert "asyncio.run" not in finding.message.en and "await" in finding.message.en
+    assert finding.fix is None
+
+
+@pytest.mark.parametrize("library, message, fixed_line", [
+    ("asyncio", "asyncio.run(main(...))", "asyncio.run(main(1, 2))"),
+    ("trio", "trio.run(main, ...)", "trio.run(main, 1, 2)"),
+    ("anyio", "anyio.run(main, ...)", "anyio.run(main, 1, 2)"),
+])
+def test_module_level_runner_follows_the_library(library: str, message: str, fixed_line: str) -> None:
+    text = f"import {library}\nasync def main(a, b):\n    pass\nmain(1, 2)\n"
+    [finding] = findings(text)
+    assert message in finding.message.en
+    assert finding.fix is not None and not finding.fix.safe
+    assert fixed(text, "CCY101", unsafe=True).endswith(fixed_line + "\n")
+
+
+def test_module_level_trio_call_with_keywords_has_no_fix() -> None:
+    [finding] = findings("import trio\nasync def main(a, b=1):\n    pass\nmain(1, b=2)\n")
+    assert "trio.run(functools.partial(main, ...))" in finding.message.en
+    assert finding.fix is None
+
+
+def test_module_level_unknown_library_has_no_fix() -> None:
+    [finding] = findings("import asyncio\nimport trio\nasync def main():\n    pass\nmain()\n")
+    assert "asyncio.run(main())" in finding.message.en and "trio.run(main)" in finding.message.en
+    assert finding.fix is None
+
+
+def test_task_advice_follows_the_library() -> None:
+    [finding] = findings("import trio\nasync def g():\n    pass\nasync def f():\n    g()\n")
+    assert "nursery.start_soon" in finding.message.en
+
+
+DECORATORS = (
+    "import functools\nimport pytest\nfrom abc import abstractmethod\nfrom framework import work\n"
+    "def traced(fn):\n    @functools.wraps(fn)\n    async def wrapper(*a):\n        return await fn(*a)\n"
+    "    return wrapper\n"
+    "def retry(times):\n    def deco(fn):\n        @functools.wraps(fn)\n        async def wrapper(*a):\n"
+    "            return await fn(*a)\n        return wrapper\n    return deco\n"
+    "def blocking(fn):\n    def wrapper(*a):\n        return None\n    return wrapper\n"
+)
+
+
+@pytest.mark.parametrize("decorator, flagged", [
+    ("@traced", True),
+    ("@retry(3)", True),
+    ("@functools.wraps(print)", True),
+    ("@pytest.mark.slow", True),
+    ("@abstractmethod", True),
+    ("@work", False),  # a framework decorator: may return anything
+    ("@work(exclusive=True)", False),
+    ("@blocking", False),  # returns a sync wrapper
+    ("@functools.lru_cache", False),  # the cached coroutine can be awaited only once
+    ("@unknown.decorator", False),
+])
+def test_decorated_async_def_is_a_coroutine_function_only_when_kept(decorator: str, flagged: bool) -> None:
+    text = DECORATORS + f"{decorator}\nasync def job():\n    pass\nasync def caller():\n    job()\n"
+    assert bool(codes(text)) is flagged
 
 
 def test_bound_but_never_read_is_flagged_read_later_is_not() -> None:
@@ -203,3 +262,31 @@ def test_overloaded_coroutine_function() -> None:
             "async def get(x):\n    return x\n"
             "async def main():\n    get(1)\n")
     assert codes(text) == [(9, "CCY101")]
+
+
+# --------------------------------------------------------------------------- CCY103 (revision 2)
+def test_thrown_away_gather_is_a_missing_await() -> None:
+    [finding] = findings("import asyncio\nasync def f(a, b):\n    asyncio.gather(a, b)\n")
+    assert finding.code == "CCY103" and "missing 'await'" in finding.message.en
+    assert "缺少 'await'" in finding.message.zh
+
+
+def test_task_of_a_self_guarding_coroutine_keeps_only_the_gc_point() -> None:
+    text = ("import asyncio\nasync def safe(c):\n    try:\n        await c\n    except Exception:\n"
+            "        print('failed')\ndef go(c):\n    asyncio.create_task(safe(c))\n")
+    [finding] = findings(text)
+    assert "exception is lost" not in finding.message.en and "garbage-collected" in finding.message.en
+
+
+def test_task_started_in_a_finalizer_is_not_reported() -> None:
+    text = ("import asyncio\nclass C:\n    async def close(self):\n        pass\n"
+            "    def __del__(self):\n        asyncio.ensure_future(self.close())\n")
+    assert codes(text) == []
+
+
+# --------------------------------------------------------------------------- CCY107 (revision 2)
+def test_get_event_loop_message_is_a_style_point() -> None:
+    [finding] = findings("import asyncio\nasync def f():\n    return asyncio.get_event_loop()\n",
+                         ["CCY107"])
+    assert finding.message.en.startswith("style:") and "same behaviour" in finding.message.en
+    assert coroutines.GetEventLoopInCoroutine.group == "advice"

@@ -50,7 +50,11 @@ _HELPER_TABLES = frozenset({
     ("backpressure", "DICT_VIEWS"), ("backpressure", "TEARDOWN_NAMES"),
     ("backpressure", "DRAINING_METHODS"),
     ("coroutines", "NORETURN_CALLS"), ("coroutines", "REPORTING_METHODS"),
-    ("coroutines", "NOT_INSPECTING_CALLS"), ("coroutines", "NON_COROUTINE_DECORATORS"),
+    ("coroutines", "NOT_INSPECTING_CALLS"), ("coroutines", "COROUTINE_KEEPING_DECORATORS"),
+    ("coroutines", "COROUTINE_KEEPING_DECORATOR_NAMES"), ("coroutines", "PROCESS_EXIT_EXCEPTIONS"),
+    ("coroutines", "SELF_STOPPED_WAITS"), ("coroutines", "CLOSE_WAITS"),
+    ("coroutines", "CORO_TASK_STARTERS"), ("coroutines", "FUNCTION_TASK_STARTERS"),
+    ("coroutines", "SHIELDING_SCOPES"),
     ("resources", "RETRY_LOOP_NAMES"), ("resources", "NON_OWNING_CALLS"),
     ("threads", "NON_CALLABLE_RESULTS"), ("threads", "CALLABLE_FACTORIES"),
 })

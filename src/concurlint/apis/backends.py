@@ -32,6 +32,8 @@ ADVICE: Dict[str, Dict[str, str]] = {
     "async_file": {"asyncio": "aiofiles or 'await asyncio.to_thread(...)'",
                    "trio": "trio.Path / trio.open_file or 'await trio.to_thread.run_sync(...)'",
                    "anyio": "anyio.Path / anyio.open_file or 'await anyio.to_thread.run_sync(...)'"},
+    "start_task": {"asyncio": "asyncio.create_task(...)", "trio": "nursery.start_soon(...)",
+                   "anyio": "task_group.start_soon(...)"},
     "subprocess": {"asyncio": "asyncio.create_subprocess_exec(...)", "trio": "trio.run_process(...)",
                    "anyio": "anyio.run_process(...)"},
 }

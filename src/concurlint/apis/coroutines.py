@@ -144,11 +144,35 @@ SYNC_ONLY_CONTEXT_MANAGERS: FrozenSet[str] = frozenset({
     "requests.Session", "httpx.Client", "io.TextIOWrapper",
 })
 
-# Exceptions whose handler catches task cancellation (CCY602).
-CANCELLATION_CATCHERS: FrozenSet[str] = frozenset({
-    "asyncio.CancelledError", "asyncio.exceptions.CancelledError", "builtins.BaseException",
-    "trio.Cancelled",
+# Exceptions whose handler catches task cancellation (CCY602): the libraries' own
+# cancellation classes (anyio's is returned by a call: `except get_cancelled_exc_class():`) ...
+CANCELLATION_EXCEPTIONS: FrozenSet[str] = frozenset({
+    "asyncio.CancelledError", "asyncio.exceptions.CancelledError", "trio.Cancelled",
+    "anyio.get_cancelled_exc_class",
 })
+# ... and the catch-alls, which also hide KeyboardInterrupt and SystemExit.
+CATCH_ALL_EXCEPTIONS: FrozenSet[str] = frozenset({"builtins.BaseException"})
+# Naming one of these beside the cancellation marks a deliberate "contain everything" clause.
+PROCESS_EXIT_EXCEPTIONS: FrozenSet[str] = frozenset({"builtins.SystemExit", "builtins.KeyboardInterrupt"})
+# Context managers (trio, anyio: by name, as the libraries' own modules import them
+# relatively) that keep outer cancellation out when given `shield=True`.
+SHIELDING_SCOPES: FrozenSet[str] = frozenset({
+    "CancelScope", "move_on_after", "move_on_at", "fail_after", "fail_at",
+})
+# Awaited methods a cancellation handler around them may come from the code's own stop call:
+# `serve_forever()` raises CancelledError when the same code calls `server.close()`.
+SELF_STOPPED_WAITS: Dict[str, str] = {"serve_forever": "close"}
+# Awaits that only wait for a close already requested (`w.close(); await w.wait_closed()`).
+CLOSE_WAITS: FrozenSet[str] = frozenset({"wait_closed"})
+# Calls that run a coroutine object as a task of its own (by the callee's last name), and calls
+# that take the coroutine *function* and run it as a task (trio/anyio style); CCY602 uses them
+# to see that a coroutine is only ever started as a task (its handlers are task boundaries).
+CORO_TASK_STARTERS: FrozenSet[str] = frozenset({
+    "create_task", "ensure_future", "async_create_task", "async_create_background_task",
+    "create_background_task", "create_eager_task", "run_coroutine_threadsafe",
+    "run_until_complete", "run", "fromCoroutine", "ensureDeferred",
+})
+FUNCTION_TASK_STARTERS: FrozenSet[str] = frozenset({"start_soon", "start", "spawn_system_task", "run"})
 # Calls that never return (they raise): a handler calling one does not swallow anything.
 NORETURN_CALLS: FrozenSet[str] = frozenset({
     "pytest.fail", "pytest.skip", "pytest.xfail", "pytest.exit", "sys.exit", "os._exit",
@@ -182,14 +206,23 @@ FUTURE_HANDLING_METHODS: FrozenSet[str] = frozenset({
 # Calls that look at gathered results (CCY601): any call except these.
 NOT_INSPECTING_CALLS: FrozenSet[str] = frozenset({"len"})
 
-# Decorators that turn an `async def` into something that is not a coroutine function.
-NON_COROUTINE_DECORATORS: FrozenSet[str] = frozenset({
-    "asynccontextmanager", "async_to_sync", "property", "cached_property", "overload",
-    "fixture", "command", "group", "hybrid_command", "hybrid_group", "loop", "task",
-    "shared_task", "unsync", "syncify", "sync", "to_sync", "async_generator",
-    "abstractproperty", "setter", "getter", "deleter", "listener", "slash_command",
-    "reify", "lazy_property", "async_property", "async_cached_property", "alru_cache_property",
+# Decorators known to keep an `async def` a coroutine function (CCY101, the project
+# index): they return the function itself or a wrapper that returns its coroutine. Any
+# other decorator (a framework's `@work`/`@gen_test`, `@fixture`, `@functools.cache`,
+# whose cached coroutine can be awaited only once) may turn it into something else, so
+# a decorated `async def` is a coroutine function only when every decorator is listed
+# here, is a `pytest.mark.*` mark, or is a decorator of the same module whose every
+# `return` hands back a nested `async def` (the `functools.wraps` wrapper idiom).
+COROUTINE_KEEPING_DECORATORS: FrozenSet[str] = frozenset({
+    "builtins.staticmethod", "builtins.classmethod", "functools.wraps", "abc.abstractmethod",
+    "typing.override", "typing_extensions.override", "typing.final", "typing_extensions.final",
+    "typing.no_type_check", "warnings.deprecated", "typing_extensions.deprecated",
+    "trio.lowlevel.enable_ki_protection",
 })
+COROUTINE_KEEPING_DECORATOR_PREFIXES: Tuple[str, ...] = ("pytest.mark.",)
+# The last names of those decorators, for the project index (a text scan: no imports).
+COROUTINE_KEEPING_DECORATOR_NAMES: FrozenSet[str] = frozenset(
+    q.rsplit(".", 1)[-1] for q in COROUTINE_KEEPING_DECORATORS)
 
 # Event-loop receivers we accept by name when their type is unknown (`self.loop`, `loop`).
 LOOP_NAME_PATTERN = r"^_*(event_?)?loop$"

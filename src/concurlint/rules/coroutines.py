@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterator, List, Optional
+from typing import Callable, Dict, Iterator, List, Optional
 
 import libcst as cst
 
+from ..apis.backends import advice
 from ..apis.coroutines import (
     ASYNC_ONLY_CONTEXT_MANAGERS, COROUTINE_CONSUMERS, COROUTINE_FUNCTIONS,
-    COROUTINE_ITERABLE_CONSUMERS, GET_EVENT_LOOP, UNPACKED_TYPES,
-    LOOP_FACTORIES, LOOP_NAME_PATTERN, LOOP_RUNNER_METHODS, LOOP_RUNNERS,
-    NON_COROUTINE_DECORATORS, OWNED_TASK_FACTORIES, SYNC_ONLY_CONTEXT_MANAGERS, TASK_FACTORIES,
+    COROUTINE_ITERABLE_CONSUMERS, COROUTINE_KEEPING_DECORATOR_PREFIXES, COROUTINE_KEEPING_DECORATORS,
+    GET_EVENT_LOOP, LOOP_FACTORIES, LOOP_NAME_PATTERN, LOOP_RUNNER_METHODS, LOOP_RUNNERS,
+    OWNED_TASK_FACTORIES, SYNC_ONLY_CONTEXT_MANAGERS, TASK_FACTORIES, UNPACKED_TYPES,
 )
 from ..findings import Fix, Text
 from ..semantics.context import Context
@@ -50,18 +51,80 @@ def _is_overload(func: cst.FunctionDef) -> bool:
     return any(_decorator_name(d) == "overload" for d in func.decorators)
 
 
-def is_coroutine_def(ctx: Context, func: cst.FunctionDef) -> bool:
-    """``async def`` whose call returns a coroutine (not an async generator, not re-wrapped)."""
+def is_coroutine_def(ctx: Context, func: cst.FunctionDef, _depth: int = 0) -> bool:
+    """``async def`` whose call returns a coroutine: not an async generator, and every
+    decorator known to keep it a coroutine function (``_keeps_coroutine``)."""
     if func.asynchronous is None:
         return False
     key = ("coroutines.is_coroutine_def", id(func))
     found = ctx.memo.get(key)
     if found is None:
-        found = not any(_decorator_name(d) in NON_COROUTINE_DECORATORS for d in func.decorators)
+        if _depth > _MAX_DECORATOR_DEPTH:
+            return False
+        found = all(_keeps_coroutine(ctx, d.decorator, _depth) for d in func.decorators)
         if found:
             found = not any(isinstance(n, cst.Yield) for n in walk_body(func.body))
         ctx.memo[key] = found
     return found
+
+
+_MAX_DECORATOR_DEPTH = 4
+
+
+def _keeps_coroutine(ctx: Context, expr: cst.BaseExpression, depth: int) -> bool:
+    """The decorator ``expr`` returns a coroutine function when given one: a known keeper
+    (``staticmethod``, ``functools.wraps(f)``, a ``pytest.mark``), or a decorator (or a
+    decorator factory, when called) of this module that returns a nested ``async def``.
+    Anything else -- a framework's ``@work``, ``@fixture``, ``@functools.cache`` -- may
+    return something that is not a coroutine function: precision first."""
+    target = expr.func if isinstance(expr, cst.Call) else expr
+    qualname = ctx.resolve(target, ctx.module_scope)
+    if qualname is None:
+        return False
+    if qualname in COROUTINE_KEEPING_DECORATORS or qualname.startswith(COROUTINE_KEEPING_DECORATOR_PREFIXES):
+        return True
+    definition = _module_function(ctx, qualname)
+    if definition is None:
+        return False
+    if isinstance(expr, cst.Call):  # a factory: it returns the decorator
+        return _returns_only(ctx, definition, lambda inner: _is_keeping_decorator(ctx, inner, depth + 1))
+    return _is_keeping_decorator(ctx, definition, depth + 1)
+
+
+def _is_keeping_decorator(ctx: Context, func: cst.FunctionDef, depth: int) -> bool:
+    return func.asynchronous is None and _returns_only(
+        ctx, func, lambda inner: is_coroutine_def(ctx, inner, depth + 1))
+
+
+def _returns_only(ctx: Context, func: cst.FunctionDef, accept: Callable[[cst.FunctionDef], bool]) -> bool:
+    """Every ``return`` of ``func`` hands back a function defined in its body that ``accept``s."""
+    nested: Dict[str, cst.FunctionDef] = {}
+    returns: List[cst.Return] = []
+    for node in walk_body(func.body):
+        if isinstance(node, cst.FunctionDef):
+            nested[node.name.value] = node
+        elif isinstance(node, cst.Return):
+            returns.append(node)
+    if not returns:
+        return False
+    for node in returns:
+        value = node.value
+        inner = nested.get(value.value) if isinstance(value, cst.Name) else None
+        if inner is None or not accept(inner):
+            return False
+    return True
+
+
+def _module_function(ctx: Context, qualname: str) -> Optional[cst.FunctionDef]:
+    """The module-level ``def`` of this module that ``qualname`` names, if it is one."""
+    prefix = ctx.local_qualname("")
+    if not qualname.startswith(prefix):
+        return None
+    bindings = ctx.module_scope.bindings.get(qualname[len(prefix):])
+    if bindings and len(bindings) == 1 and bindings[0].kind == DEF:
+        node = bindings[0].node
+        return node if isinstance(node, cst.FunctionDef) else None
+    return None
 
 
 def _same_module_coroutine(ctx: Context, qualname: str) -> Optional[bool]:
@@ -185,20 +248,43 @@ def _add_await(node: cst.BaseExpression) -> Fix:
     return Fix(Text("Add 'await'", "添加 'await'"), True, replacements=((node, cst.Await(node)),))
 
 
-def _asyncio_run_fix(ctx: Context, node: cst.Call) -> Optional[Fix]:
-    """``f()`` -> ``asyncio.run(f())`` using the module's own import of asyncio."""
+def _runner(ctx: Context, library: str) -> Optional[cst.BaseExpression]:
+    """``<library>.run`` spelled through the module's own import (``aio.run``, ``run``)."""
     for name, bindings in ctx.module_scope.bindings.items():
         if len(bindings) != 1 or bindings[0].kind != IMPORT:
             continue
-        if bindings[0].qualname == "asyncio":
-            func: cst.BaseExpression = cst.Attribute(cst.Name(name), cst.Name("run"))
-        elif bindings[0].qualname == "asyncio.run":
-            func = cst.Name(name)
-        else:
-            continue
-        return Fix(Text("Run it with 'asyncio.run(...)'", "用 'asyncio.run(...)' 运行它"), False,
-                   replacements=((node, cst.Call(func, [cst.Arg(node)])),))
+        if bindings[0].qualname == library:
+            return cst.Attribute(cst.Name(name), cst.Name("run"))
+        if bindings[0].qualname == f"{library}.run":
+            return cst.Name(name)
     return None
+
+
+def _module_run_fix(ctx: Context, node: cst.Call) -> Optional[Fix]:
+    """At module level: ``f(a)`` -> ``asyncio.run(f(a))``, or ``trio.run(f, a)`` /
+    ``anyio.run(f, a)`` (they take the function and its positional arguments). Only
+    when the module's library is known and imported; starting a loop is never safe."""
+    library = ctx.async_backend
+    runner = _runner(ctx, library) if library is not None else None
+    if runner is None:
+        return None
+    if library == "asyncio":
+        call = cst.Call(runner, [cst.Arg(node)])
+    elif any(arg.keyword is not None or arg.star == "**" for arg in node.args):
+        return None  # keyword arguments need functools.partial: left to the author
+    else:
+        call = cst.Call(runner, [cst.Arg(node.func), *node.args])
+    shown = _run_form(library, dotted_text(node.func) or "main", node)
+    return Fix(Text(f"Run it with '{shown}'", f"用 '{shown}' 运行它"), False, replacements=((node, call),))
+
+
+def _run_form(library: Optional[str], name: str, call: Optional[cst.Call] = None) -> str:
+    args = ", ..." if call is not None and call.args else ""
+    if library in ("trio", "anyio"):
+        if call is not None and any(arg.keyword is not None or arg.star == "**" for arg in call.args):
+            return f"{library}.run(functools.partial({name}{args}))"
+        return f"{library}.run({name}{args})"
+    return f"asyncio.run({name}({args[2:]}))"
 
 
 # --------------------------------------------------------------------------- rules
@@ -212,9 +298,27 @@ class UnawaitedCoroutine(Rule):
     what = Text(
         "Finds calls of coroutine functions (an `async def` of this module or of another module "
         "of the project, or a library coroutine such as `asyncio.sleep`) whose coroutine object is "
-        "thrown away or bound to a name that is never read.",
+        "thrown away or bound to a name that is never read.\n\n"
+        "A decorated `async def` is a coroutine function only when every decorator is known to keep "
+        "it one: `staticmethod`, `classmethod`, `abc.abstractmethod`, `typing.override`/`final`, "
+        "`warnings.deprecated`, `functools.wraps(f)`, a `pytest.mark.*` mark, or a decorator (or "
+        "decorator factory) of the same module whose every `return` hands back a nested `async def` "
+        "(the `functools.wraps` wrapper idiom). Any other decorator may return something else and "
+        "the call is not reported: a framework's `@work` or `@gen_test`, `@pytest.fixture`, a "
+        "project decorator returning a sync wrapper, and `functools.cache`/`lru_cache` (the call "
+        "returns a cached coroutine that can be awaited only once, so which call is meant to run it "
+        "cannot be told). Decorators of other modules are not looked into: unknown, not reported.\n\n"
+        "Group `correctness`: a coroutine that is never awaited never runs.",
         "查找对协程函数的调用(本模块或项目中其他模块的 `async def`,或 `asyncio.sleep` 等库协程),"
-        "其返回的协程对象被丢弃,或赋给了一个之后从未被读取的变量。")
+        "其返回的协程对象被丢弃,或赋给了一个之后从未被读取的变量。\n\n"
+        "带装饰器的 `async def` 只有在每个装饰器都已知会保持其协程函数身份时才算协程函数:"
+        "`staticmethod`、`classmethod`、`abc.abstractmethod`、`typing.override`/`final`、"
+        "`warnings.deprecated`、`functools.wraps(f)`、`pytest.mark.*` 标记,或同一模块中每个 `return` "
+        "都返回一个嵌套 `async def` 的装饰器(或装饰器工厂)(即 `functools.wraps` 包装惯用法)。"
+        "其他装饰器可能返回别的东西,调用不会被报告:框架的 `@work` 或 `@gen_test`、`@pytest.fixture`、"
+        "返回同步包装函数的项目装饰器,以及 `functools.cache`/`lru_cache`(调用返回一个被缓存的协程,"
+        "只能 await 一次,无法判断应由哪次调用来运行它)。其他模块中的装饰器不做分析:视为未知,不报告。\n\n"
+        "分组 `correctness`:从未被 await 的协程根本不会运行。")
     why = Text(
         "Calling a coroutine function does not run it: it only creates a coroutine object. If that "
         "object is never awaited or scheduled, the body never executes and Python only prints "
@@ -230,10 +334,22 @@ class UnawaitedCoroutine(Rule):
         "async def handler(user):\n    await save(user)\n"
     )
     fix_safety = Text(
-        "Inside an async function adding `await` is safe. In sync code the fix wraps the call in "
-        "`asyncio.run(...)`, which starts an event loop: unsafe, review it.",
-        "在 async 函数内添加 `await` 是安全的。在同步代码中,修复会把调用包进 `asyncio.run(...)`,"
-        "这会启动一个事件循环:不安全,请人工检查。")
+        "Inside an async function adding `await` is safe. At module level the fix runs the call "
+        "with the module's library, through its own import: `asyncio.run(f(...))`, or "
+        "`trio.run(f, ...)` / `anyio.run(f, ...)` (they take the function and its positional "
+        "arguments; with keyword arguments there is no fix). Starting an event loop is unsafe: "
+        "review it. When the library is unknown (no import, or both asyncio and trio) there is no "
+        "fix. Inside a sync function there is never a fix and the message never suggests "
+        "`asyncio.run(...)`: that code may itself be called on a running loop, where it raises.",
+        "在 async 函数内添加 `await` 是安全的。在模块顶层,修复通过模块自己的导入、用模块所用的库运行该调用:"
+        "`asyncio.run(f(...))`,或 `trio.run(f, ...)` / `anyio.run(f, ...)`(它们接受函数及其位置参数;"
+        "有关键字参数时不提供修复)。启动事件循环是不安全的:请人工检查。库未知时(没有导入,或同时导入了 "
+        "asyncio 和 trio)不提供修复。在同步函数内部从不提供修复,提示也从不建议 `asyncio.run(...)`:"
+        "这段代码本身可能在运行中的事件循环里被调用,在那里它会抛出异常。")
+    options = Text(
+        "The library named in messages and fixes is the module's (its imports, its package, or "
+        "the `async-backend` setting).",
+        "提示和修复中使用的库是模块所用的库(由其导入、所在包或 `async-backend` 设置决定)。")
     valid = (
         "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
         "async def g():\n    pass\nasync def f():\n    t = g()\n    await t\n",
@@ -266,18 +382,30 @@ class UnawaitedCoroutine(Rule):
             usage = usage_of(self.ctx, fate.name)
             if usage is None or usage.used:
                 return
+        library = self.ctx.async_backend
         if self.ctx.in_async_function:
+            start = advice(library, "start_task")
             self.report(node, Text(
-                f"coroutine '{name}' is never awaited; add 'await' or schedule it with asyncio.create_task()",
-                f"协程 '{name}' 从未被 await;请添加 'await' 或用 asyncio.create_task() 调度它"),
+                f"coroutine '{name}' is never awaited; add 'await' or start it as a task with {start}",
+                f"协程 '{name}' 从未被 await;请添加 'await',或用 {start} 把它作为任务启动"),
                 fix=_add_await(node))
-        else:
-            fix = _asyncio_run_fix(self.ctx, node) if (
-                fate.kind == "discarded" and self.ctx.scope is self.ctx.module_scope) else None
+        elif self.ctx.scope is self.ctx.module_scope:
+            if library is None:
+                runner = (f"your library's runner ({_run_form('asyncio', name, node)}, "
+                          f"{_run_form('trio', name, node)})")
+            else:
+                runner = _run_form(library, name, node)
+            fix = _module_run_fix(self.ctx, node) if fate.kind == "discarded" else None
             self.report(node, Text(
-                f"coroutine '{name}' is never awaited; outside async code run it with asyncio.run({name}(...))",
-                f"协程 '{name}' 从未被 await;在同步代码中请用 asyncio.run({name}(...)) 运行它"),
-                fix=fix)
+                f"coroutine '{name}' is never awaited, so it never runs; run it with {runner}",
+                f"协程 '{name}' 从未被 await,因此根本不会运行;请用 {runner} 运行它"), fix=fix)
+        else:
+            # Never 'asyncio.run(...)' here: this code may itself be called on a running loop.
+            self.report(node, Text(
+                f"coroutine '{name}' is never awaited, so it never runs: calling it in sync code only "
+                "creates a coroutine object; await it from async code or hand it to something that runs it",
+                f"协程 '{name}' 从未被 await,因此根本不会运行:在同步代码中调用它只会创建一个协程对象;"
+                "请在异步代码中 await 它,或把它交给能运行它的对象"))
 
 
 class CoroutineFunctionNotCalled(Rule):
@@ -373,9 +501,18 @@ class DanglingTask(Rule):
     summary = Text("Task created and thrown away", "创建的 Task 被直接丢弃")
     what = Text(
         "Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)`, `loop.create_task(...)` "
-        "and un-awaited `asyncio.gather(...)` whose Task/Future is not kept anywhere.",
+        "and un-awaited `asyncio.gather(...)` whose Task/Future is not kept anywhere.\n\n"
+        "A thrown-away `gather(...)` inside an async function is reported as what it is, a missing "
+        "`await` (a thrown-away `asyncio.wait(...)` is an unawaited coroutine, CCY101). When the "
+        "started coroutine is a function of this module whose whole body handles its own errors "
+        "(`try: ... except Exception: log...`), the message keeps only the garbage-collection point. "
+        "Tasks started in `__del__` are not reported: nothing can own a task started by a finalizer.",
         "查找 `asyncio.create_task(...)`、`asyncio.ensure_future(...)`、`loop.create_task(...)` "
-        "以及未 await 的 `asyncio.gather(...)`,其返回的 Task/Future 没有被保存。")
+        "以及未 await 的 `asyncio.gather(...)`,其返回的 Task/Future 没有被保存。\n\n"
+        "在 async 函数中被丢弃的 `gather(...)` 会按其本质报告为缺少 `await`(被丢弃的 `asyncio.wait(...)` "
+        "是未被 await 的协程,即 CCY101)。如果启动的协程是本模块中整个函数体都自行处理错误的函数"
+        "(`try: ... except Exception: log...`),提示只保留可能被垃圾回收这一点。在 `__del__` 中启动的任务"
+        "不报告:终结器启动的任务没有任何对象可以持有。")
     why = Text(
         "The event loop keeps only a weak reference to running tasks: a task nobody references can be "
         "garbage-collected before it finishes, and if it fails its exception is never seen.",
@@ -408,17 +545,83 @@ class DanglingTask(Rule):
         qualname = callee_name(self.ctx, node.func)
         if qualname not in TASK_FACTORIES or qualname in OWNED_TASK_FACTORIES:
             return
+        if qualname == "asyncio.gather":
+            self._missing_await(node)
+            return
         first = _first_positional(node)
-        if first is not None and qualname != "asyncio.gather" and coroutine_function(self.ctx, first):
+        if first is not None and coroutine_function(self.ctx, first):
             return  # CCY102: the function is passed, not a coroutine (one root cause, one finding)
-        what = _describe_work(first) if qualname != "asyncio.gather" else "the gathered coroutines"
+        function = self.ctx.function
+        if function is not None and function.name == "__del__":
+            return  # a finalizer: nothing can own or await a task started there
+        what = _describe_work(first)
         short = qualname.rsplit(".", 1)[-1]
+        if self._guards_own_errors(first):
+            self.report(node, Text(
+                f"the task from {short}() running {what} is thrown away: it can be garbage-collected "
+                "mid-flight (its errors are handled inside it); keep a reference (e.g. a set with "
+                "add_done_callback(tasks.discard))",
+                f"{short}() 创建的运行 {what} 的任务被丢弃:它可能在运行中被垃圾回收(其错误已在内部处理);"
+                "请保存引用(例如放入集合并 add_done_callback(tasks.discard))"))
+            return
         self.report(node, Text(
             f"the task from {short}() running {what} is thrown away: it can be garbage-collected "
             "mid-flight and its exception is lost; keep a reference (e.g. a set with "
             "add_done_callback(tasks.discard)) or await it",
             f"{short}() 创建的运行 {what} 的任务被丢弃:它可能在运行中被垃圾回收,异常也会丢失;"
             "请保存引用(例如放入集合并 add_done_callback(tasks.discard))或 await 它"))
+
+    def _missing_await(self, node: cst.Call) -> None:
+        if self.ctx.in_async_function:
+            self.report(node, Text(
+                "asyncio.gather(...) is never awaited: a missing 'await' -- nothing waits for the "
+                "gathered work and its exceptions are lost; add 'await'",
+                "asyncio.gather(...) 从未被 await:缺少 'await'——没有任何代码等待被收集的工作,"
+                "其异常也会丢失;请添加 'await'"))
+            return
+        self.report(node, Text(
+            "asyncio.gather(...) is thrown away: nothing waits for the gathered work and its exceptions "
+            "are lost; await it from async code, or keep the future and check its result",
+            "asyncio.gather(...) 的结果被丢弃:没有任何代码等待被收集的工作,其异常也会丢失;"
+            "请在异步代码中 await 它,或保存该 future 并检查其结果"))
+
+    def _guards_own_errors(self, work: Optional[cst.BaseExpression]) -> bool:
+        if not isinstance(work, cst.Call):
+            return False
+        definition = self.ctx.is_local_function(work.func)
+        return definition is not None and guards_own_errors(self.ctx, definition)
+
+
+def guards_own_errors(ctx: Context, func: cst.FunctionDef) -> bool:
+    """The whole body of ``func`` (after a docstring) is one ``try`` -- or one loop around
+    one ``try`` -- with an ``except Exception``/``BaseException``/bare handler that does not
+    re-raise: whatever fails inside is handled there (logged, reported), never lost."""
+    statements = list(func.body.body) if isinstance(func.body, cst.IndentedBlock) else []
+    if statements and _is_docstring(statements[0]):
+        statements = statements[1:]
+    if len(statements) != 1:
+        return False
+    only = statements[0]
+    if isinstance(only, (cst.While, cst.For)) and isinstance(only.body, cst.IndentedBlock) \
+            and len(only.body.body) == 1:
+        only = only.body.body[0]
+    if not isinstance(only, cst.Try):
+        return False
+    for handler in only.handlers:
+        if handler.type is not None and ctx.resolve(handler.type) not in _BROAD_EXCEPTIONS:
+            continue
+        if not any(isinstance(n, cst.Raise) for n in walk_body(handler.body)):
+            return True
+    return False
+
+
+_BROAD_EXCEPTIONS = frozenset({"builtins.Exception", "builtins.BaseException"})
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr)
+            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
 
 
 def _describe_work(expr: Optional[cst.BaseExpression]) -> str:
@@ -604,14 +807,25 @@ class GetEventLoopInCoroutine(Rule):
     group = "advice"
     name = "get-event-loop-in-coroutine"
     fix = "safe"
-    summary = Text("`asyncio.get_event_loop()` inside a coroutine", "在协程中调用 `asyncio.get_event_loop()`")
-    what = Text("Finds `asyncio.get_event_loop()` called inside an async function.",
-                "查找在 async 函数内部调用的 `asyncio.get_event_loop()`。")
+    summary = Text("`asyncio.get_event_loop()` inside a coroutine (style)",
+                   "在协程中调用 `asyncio.get_event_loop()`(风格)")
+    what = Text(
+        "Finds `asyncio.get_event_loop()` called inside an async function.\n\n"
+        "Group `advice`: inside a coroutine `get_event_loop()` returns the running loop, exactly "
+        "what `get_running_loop()` returns, so the code behaves the same; the finding is a style "
+        "point (every reviewed finding on real projects was harmless) and the message says so.",
+        "查找在 async 函数内部调用的 `asyncio.get_event_loop()`。\n\n"
+        "分组 `advice`:在协程内部 `get_event_loop()` 返回的就是正在运行的事件循环,与 "
+        "`get_running_loop()` 的结果完全相同,代码行为不变;这只是风格问题(真实项目中复审过的结果"
+        "全部无害),提示信息也如此说明。")
     why = Text(
-        "Inside a coroutine the running loop is what you want, and `asyncio.get_running_loop()` "
-        "says so; `get_event_loop()` has policy-dependent behaviour and is deprecated for this use.",
-        "在协程内部需要的就是正在运行的事件循环,`asyncio.get_running_loop()` 能准确表达这一点;"
-        "`get_event_loop()` 的行为依赖策略,这种用法已被弃用。")
+        "`asyncio.get_running_loop()` says what the code means -- the loop this coroutine runs on -- "
+        "and fails loudly when called without one. `get_event_loop()` is the API whose behaviour "
+        "outside a running loop depends on the policy and is deprecated there; using the explicit "
+        "form everywhere keeps that question from coming up when code moves.",
+        "`asyncio.get_running_loop()` 准确表达代码的意思——当前协程所在的事件循环——并且在没有运行中的"
+        "循环时会明确报错。`get_event_loop()` 在没有运行中的循环时行为取决于策略,并且这种用法已被弃用;"
+        "处处使用明确的写法,代码移动时就不会遇到这个问题。")
     example = "import asyncio\n\nasync def main():\n    loop = asyncio.get_event_loop()\n"
     use_instead = "import asyncio\n\nasync def main():\n    loop = asyncio.get_running_loop()\n"
     fix_safety = Text("Safe: inside a coroutine both return the running loop.",
@@ -633,8 +847,10 @@ class GetEventLoopInCoroutine(Rule):
             fix = Fix(Text("Use 'asyncio.get_running_loop()'", "改用 'asyncio.get_running_loop()'"), True,
                       replacements=((node.func.attr, cst.Name("get_running_loop")),))
         self.report(node, Text(
-            "'asyncio.get_event_loop()' inside a coroutine; use 'asyncio.get_running_loop()'",
-            "在协程中调用了 'asyncio.get_event_loop()';请使用 'asyncio.get_running_loop()'"), fix=fix)
+            "style: inside a coroutine 'asyncio.get_event_loop()' returns the running loop; "
+            "'asyncio.get_running_loop()' says so explicitly (same behaviour)",
+            "风格:在协程中 'asyncio.get_event_loop()' 返回的就是正在运行的事件循环;"
+            "'asyncio.get_running_loop()' 更明确(行为相同)"), fix=fix)
 
 
 class LegacyEventLoopManagement(Rule):

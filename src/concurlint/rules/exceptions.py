@@ -1,17 +1,24 @@
 """CCY6: exceptions and cancellation (swallowed errors, lost task exceptions)."""
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Set
+import re
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
+from ..apis.backends import advice
 from ..apis.coroutines import (
-    AWAIT_WRAPPERS, CANCELLATION_CATCHERS, EXECUTOR_MAP, EXECUTOR_SUBMIT,
-    FUTURE_HANDLING_METHODS, NORETURN_CALLS, NOT_INSPECTING_CALLS, REPORTING_METHODS, TASK_CREATORS,
+    AWAIT_WRAPPERS, CANCELLATION_EXCEPTIONS, CATCH_ALL_EXCEPTIONS, CLOSE_WAITS, CORO_TASK_STARTERS,
+    EXECUTOR_MAP, EXECUTOR_SUBMIT, FUNCTION_TASK_STARTERS, FUTURE_HANDLING_METHODS, NORETURN_CALLS,
+    NOT_INSPECTING_CALLS, PROCESS_EXIT_EXCEPTIONS, REPORTING_METHODS, SELF_STOPPED_WAITS,
+    SHIELDING_SCOPES, TASK_CREATORS,
 )
 from ..findings import Text
+from ..semantics.callees import walk_body as _walk_scopes
 from ..semantics.context import Context
-from ..semantics.lifetime import NameUsage, dotted_text, follow, value_fate
+from ..semantics.lifetime import NameUsage, dotted_text, follow, function_usage, value_fate
+from ..semantics.scopes import IMPORT
+from ..semantics.traversal import iter_children
 from .base import Rule
 from .coroutines import callee_name, coroutine_function, walk_body
 
@@ -36,6 +43,7 @@ def _cancelled_in(ctx: Context, function: cst.CSTNode) -> Set[str]:
         return found
     found = set()
     loops: Dict[str, List[str]] = {}  # loop target -> iterables it runs over
+    waited: Dict[str, List[str]] = {}  # `done, pending = await asyncio.wait([a, b])`: pending -> a, b
     body = function.body if isinstance(function, (cst.FunctionDef, cst.Lambda)) else function
     for node in walk_body(body):
         if isinstance(node, (cst.For, cst.CompFor)) and isinstance(node.target, cst.Name):
@@ -43,11 +51,31 @@ def _cancelled_in(ctx: Context, function: cst.CSTNode) -> Set[str]:
         elif (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
               and node.func.attr.value == "cancel"):
             found.add(_text(node.func.value))
+        elif isinstance(node, cst.Assign) and len(node.targets) == 1:
+            _record_wait(node, waited)
     for target, iterables in loops.items():
         if target in found:
             found.update(iterables)
+    for target, elements in waited.items():
+        if target in found:
+            found.update(elements)
     ctx.memo[key] = found
     return found
+
+
+def _record_wait(node: cst.Assign, waited: Dict[str, List[str]]) -> None:
+    target = node.targets[0].target
+    value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+    if not (isinstance(target, cst.Tuple) and isinstance(value, cst.Call)
+            and _last(value.func) == "wait" and value.args):
+        return
+    waited_on = value.args[0].value
+    if not isinstance(waited_on, (cst.List, cst.Tuple, cst.Set)):
+        return
+    elements = [_text(e.value) for e in waited_on.elements if not isinstance(e, cst.StarredElement)]
+    for element in target.elements:
+        if isinstance(element.value, cst.Name):
+            waited[element.value.value] = elements
 
 
 # --------------------------------------------------------------------------- CCY601
@@ -142,36 +170,74 @@ class GatherExceptionsSwallowed(Rule):
 
 
 # --------------------------------------------------------------------------- CCY602
-def _catches_cancellation(ctx: Context, handler: cst.ExceptHandler) -> Optional[str]:
+class _Caught:
+    """What an ``except`` clause catches of a task's cancellation."""
+
+    def __init__(self, label: str, catch_all: bool, names_exit: bool):
+        self.label = label
+        self.catch_all = catch_all  # bare `except:` / BaseException: also KeyboardInterrupt, SystemExit
+        self.names_exit = names_exit  # SystemExit/KeyboardInterrupt listed beside the cancellation
+
+
+def _caught(ctx: Context, handler: cst.ExceptHandler) -> Optional[_Caught]:
     if handler.type is None:
-        return "bare 'except:'"
-    candidates = handler.type.elements if isinstance(handler.type, cst.Tuple) else None
-    exprs = [e.value for e in candidates] if candidates is not None else [handler.type]
+        return _Caught("bare 'except:'", True, False)
+    elements = handler.type.elements if isinstance(handler.type, cst.Tuple) else None
+    exprs = [e.value for e in elements] if elements is not None else [handler.type]
+    names = set()
     for expr in exprs:
-        qualname = ctx.resolve(expr)
-        if qualname in CANCELLATION_CATCHERS:
-            return f"'except {dotted_text(expr) or qualname}'"
-    return None
+        target = expr.func if isinstance(expr, cst.Call) else expr  # anyio: get_cancelled_exc_class()
+        qualname = ctx.resolve(target)
+        if qualname is not None:
+            names.add(qualname)
+    catch_all = bool(names & CATCH_ALL_EXCEPTIONS)
+    if not catch_all and not names & CANCELLATION_EXCEPTIONS:
+        return None
+    text = " ".join(_text(handler.type).split())
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return _Caught(f"'except {text}'", catch_all, bool(names & PROCESS_EXIT_EXCEPTIONS))
 
 
 def _reraises(ctx: Context, handler: cst.ExceptHandler) -> bool:
     """The handler raises, calls something that never returns, or hands the caught
     exception on (stores it, returns it, passes it to a call that is not just logging)."""
-    bound = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) else None
+    bound = _exception_names(ctx, handler)
     for node in walk_body(handler.body):
         if isinstance(node, cst.Raise):
             return True
         if isinstance(node, cst.Call):
             if ctx.resolve(node.func) in NORETURN_CALLS:
                 return True
-            if bound is not None and _last(node.func) not in REPORTING_METHODS and any(
-                    _mentions(arg.value, bound) for arg in node.args):
+            if bound and _last(node.func) not in REPORTING_METHODS and any(
+                    _mentions(arg.value, name) for arg in node.args for name in bound):
                 return True
-        elif bound is not None and isinstance(node, (cst.Return, cst.Assign)):
+        elif bound and isinstance(node, (cst.Return, cst.Assign)):
             value = node.value
-            if value is not None and _mentions(value, bound):
+            if value is not None and any(_mentions(value, name) for name in bound):
                 return True
     return _deferred_reraise(ctx, handler)
+
+
+def _exception_names(ctx: Context, handler: cst.ExceptHandler) -> Set[str]:
+    """The names the caught exception is bound to: ``except ... as e``, and names taken
+    from ``sys.exc_info()`` / ``sys.exception()`` in the handler (``exc, tb = sys.exc_info()[1:]``)."""
+    names: Set[str] = set()
+    if handler.name is not None and isinstance(handler.name.name, cst.Name):
+        names.add(handler.name.name.value)
+    for node in walk_body(handler.body):
+        if not isinstance(node, cst.Assign) or len(node.targets) != 1:
+            continue
+        value = node.value.value if isinstance(node.value, cst.Subscript) else node.value
+        if not isinstance(value, cst.Call) or ctx.resolve(value.func) not in ("sys.exc_info", "sys.exception"):
+            continue
+        target = node.targets[0].target
+        for element in (target.elements if isinstance(target, (cst.Tuple, cst.List)) else ()):
+            if isinstance(element.value, cst.Name):
+                names.add(element.value.value)
+        if isinstance(target, cst.Name):
+            names.add(target.value)
+    return names
 
 
 def _deferred_reraise(ctx: Context, handler: cst.ExceptHandler) -> bool:
@@ -213,31 +279,327 @@ def _mentions(expr: cst.BaseExpression, name: str) -> bool:
     return False
 
 
-def _awaited_objects(body: cst.BaseSuite) -> Set[str]:
-    """Texts of the existing tasks/futures awaited in ``body`` (``await t``, ``await gather(*ts)``)."""
-    found: Set[str] = set()
-    for node in walk_body(body):
-        if not isinstance(node, cst.Await):
+def _awaits(ctx: Context, body: cst.BaseSuite) -> List[cst.CSTNode]:
+    """The points in ``body`` where a cancellation can be delivered: awaits, ``async for``
+    and ``async with``, except inside a shielded trio/anyio cancel scope (outer
+    cancellation cannot get in, and the scope absorbs its own)."""
+    found: List[cst.CSTNode] = []
+    stack = list(iter_children(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        expr = node.expression
-        if isinstance(expr, (cst.Name, cst.Attribute, cst.Subscript)):
-            found.add(_text(expr))
-        elif isinstance(expr, cst.Call) and dotted_text(expr.func).rsplit(".", 1)[-1] in _WRAPPER_NAMES:
-            for arg in expr.args:
-                found.add(_text(arg.value))
+        if isinstance(node, cst.Await):
+            found.append(node)
+        elif isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None:
+            found.append(node)
+        if isinstance(node, cst.With) and any(_shields(ctx, item.item) for item in node.items):
+            stack.extend(item.item for item in node.items)
+            continue
+        stack.extend(iter_children(node))
     return found
 
 
-def _has_await(body: cst.BaseSuite) -> bool:
-    for node in walk_body(body):
-        if isinstance(node, cst.Await):
-            return True
-        if isinstance(node, (cst.For, cst.With, cst.CompFor)) and node.asynchronous is not None:
-            return True
-    return False
+def _shields(ctx: Context, expr: cst.BaseExpression) -> bool:
+    if not isinstance(expr, cst.Call) or _last(expr.func) not in SHIELDING_SCOPES:
+        return False
+    return any(arg.keyword is not None and arg.keyword.value == "shield"
+               and isinstance(arg.value, cst.Name) and arg.value.value == "True" for arg in expr.args)
+
+
+def _awaited_targets(awaits: List[cst.CSTNode]) -> List[Tuple[str, str]]:
+    """What the awaits wait on: ``(text, "")`` for an existing task/future (``await t``,
+    ``await gather(*ts)``), ``(receiver, method)`` for an awaited method call."""
+    found: List[Tuple[str, str]] = []
+    for node in awaits:
+        if not isinstance(node, cst.Await):
+            continue  # `async with`/`async for` around the awaits (a timeout, a stream)
+        expr = node.expression
+        if isinstance(expr, (cst.Name, cst.Attribute, cst.Subscript)):
+            found.append((_text(expr), ""))
+        elif isinstance(expr, cst.Call) and dotted_text(expr.func).rsplit(".", 1)[-1] in _WRAPPER_NAMES:
+            for arg in expr.args:
+                found.append((_text(arg.value), ""))
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            found.append((_text(expr.func.value), expr.func.attr.value))
+        else:
+            found.append(("", "?"))
+    return found
 
 
 _WRAPPER_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in AWAIT_WRAPPERS)
+
+
+def _receivers(ctx: Context, root: cst.CSTNode, method: str) -> Set[str]:
+    """Texts of ``x`` wherever ``x.<method>`` appears under ``root`` (called or handed on
+    as a callback), nested scopes included; memoised per root."""
+    key = ("exceptions.receivers", id(root), method)
+    found = ctx.memo.get(key)
+    if found is None:
+        found = set()
+        for node in _walk_scopes(root, into_scopes=True):
+            if isinstance(node, cst.Attribute) and node.attr.value == method:
+                found.add(_text(node.value))
+        ctx.memo[key] = found
+    return found
+
+
+def _owner_stops(ctx: Context, text: str, method: str) -> bool:
+    """``text.<method>`` is called in this function, or -- for ``self.x`` -- anywhere in
+    the class, or -- for a module-level name -- anywhere in the module: the code owns the
+    child it awaits and stops it itself."""
+    function = ctx.function
+    if function is None:
+        return False
+    if text in _receivers(ctx, function.node, method):
+        return True
+    head, dot, rest = text.partition(".")
+    cls = function.enclosing_class
+    if dot and cls is not None and head == function.first_param:
+        return any(r.partition(".")[2] == rest for r in _receivers(ctx, cls.node, method)
+                   if r.partition(".")[0] in ("self", "cls", head))
+    if not dot and head.isidentifier():
+        _, owner = ctx.lookup(head)
+        if owner is ctx.module_scope:
+            return text in _receivers(ctx, ctx.module, method)
+    return False
+
+
+def _owned_child(ctx: Context, awaits: List[cst.CSTNode]) -> bool:
+    """Every await of the ``try`` waits on something this code stops itself: a task it
+    cancels (``t.cancel(); await t``, ``self._t`` that the class cancels elsewhere, the
+    pending set of an ``asyncio.wait`` it cancels) or a server it closes (``serve_forever()``)."""
+    targets = _awaited_targets(awaits)
+    function = _function_node(ctx)
+    if not targets or function is None:
+        return False
+    cancelled = _cancelled_in(ctx, function)
+    for text, method in targets:
+        if method == "":
+            if text in cancelled or _owner_stops(ctx, text, "cancel"):
+                continue
+            return False
+        stop = SELF_STOPPED_WAITS.get(method)
+        if stop is None or not _owner_stops(ctx, text, stop):
+            return False
+    return True
+
+
+def _only_closing(awaits: List[cst.CSTNode]) -> bool:
+    """The ``try`` only waits for a close it requested (``w.close(); await w.wait_closed()``)."""
+    targets = _awaited_targets(awaits)
+    return len(targets) == len(awaits) and all(method in CLOSE_WAITS for _, method in targets)
+
+
+def _inside_reraising_handler(ctx: Context) -> bool:
+    """The ``try`` sits in a handler of the cancellation that re-raises unconditionally
+    (a top-level ``raise`` in its body): an inner swallow does not end the cancellation."""
+    for node in reversed(ctx.ancestors):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            return False
+        if isinstance(node, cst.ExceptHandler) and _caught(ctx, node) is not None:
+            body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
+            for stmt in body:
+                if isinstance(stmt, cst.SimpleStatementLine) and any(
+                        isinstance(small, cst.Raise) for small in stmt.body):
+                    return True
+    return False
+
+
+def _ends_function(handler: cst.ExceptHandler, try_node: cst.Try, ancestors: Sequence[cst.CSTNode]) -> bool:
+    """After the handler the coroutine ends: it returns, or control reaches the end of the
+    function without looping again (``break`` out of the loop around it; no ``while``
+    after it -- the cleanup that follows may still await)."""
+    last = _last_statement(handler.body)
+    if isinstance(last, (cst.Return, cst.Raise)):
+        return True
+    if isinstance(last, cst.Continue):
+        return False
+    broke = isinstance(last, cst.Break)
+    child: cst.CSTNode = try_node
+    for node in reversed(ancestors):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            return True
+        if isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            body = list(node.body)
+            index = next((i for i, stmt in enumerate(body) if stmt is child), len(body))
+            after = body[index + 1:]
+            if any(isinstance(n, cst.While) for stmt in after for n in (stmt, *walk_body(stmt))):
+                return False
+        elif isinstance(node, (cst.For, cst.While)) and child is node.body:
+            if not broke:
+                return False  # falls through into the next iteration
+            broke = False
+        child = node
+    return False
+
+
+def _last_statement(body: cst.BaseSuite) -> Optional[cst.CSTNode]:
+    statements = body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else ()
+    if not statements:
+        return None
+    last = statements[-1]
+    if isinstance(last, cst.SimpleStatementLine) and last.body:
+        return last.body[-1]
+    return last
+
+
+def _task_boundary(ctx: Context) -> bool:
+    """The coroutine is the body of a task: the code we can see only ever starts it as
+    one (``create_task(f())``, ``ensure_future``, a ``*_create_task`` helper,
+    ``nursery.start_soon(f)``, ``asyncio.run(f())``...), it handles one request of a
+    web server (a ``request`` parameter: the server runs each request as a task and
+    cancels it when the client goes away), or it is a wrapper its enclosing function
+    returns (a decorator's ``wrapped``: whoever starts it is out of sight)."""
+    function = ctx.function
+    if function is None or not isinstance(function.node, cst.FunctionDef):
+        return False
+    node = function.node
+    key = ("exceptions.task_boundary", id(node))
+    found = ctx.memo.get(key)
+    if found is not None:
+        return found
+    params = node.params
+    names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    parent = function.parent
+    name = node.name.value
+    if "request" in names:
+        found = True
+    elif parent is not None and parent.kind == "function" and any(
+            isinstance(n, cst.Return) and isinstance(n.value, cst.Name) and n.value.value == name
+            for n in walk_body(parent.node)):
+        found = True
+    elif parent is not None:
+        method = parent.kind == "class"
+        root = parent.node if parent.kind == "function" else ctx.module
+        references = 0
+        found = True
+        for ref, path in _references(root, name, method):
+            if method and _through_import(ctx, ref):
+                continue  # `other_module.name`: a function of another module, not this method
+            references += 1
+            if not _starts_task(ctx, ref, path):
+                found = False
+                break
+        found = found and references > 0
+    else:
+        found = False
+    ctx.memo[key] = found
+    return found
+
+
+def _through_import(ctx: Context, ref: cst.CSTNode) -> bool:
+    receiver = ref.value if isinstance(ref, cst.Attribute) else None
+    if not isinstance(receiver, cst.Name):
+        return False
+    bindings = ctx.module_scope.bindings.get(receiver.value)
+    return bool(bindings) and all(b.kind == IMPORT for b in bindings)
+
+
+_STARTING_VERB = re.compile(r"(^|_)(create|spawn|start|schedule)(_|$)")
+
+
+def _is_starter(call: cst.Call, arg: cst.Arg, function_passed: bool) -> bool:
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    first = arg is positional[0] if positional else False
+    if not first and not (arg.keyword is not None and arg.keyword.value == "coro"):
+        return False
+    last = _last(call.func)
+    if function_passed:
+        return last in FUNCTION_TASK_STARTERS
+    if last in CORO_TASK_STARTERS:
+        return True
+    return "task" in dotted_text(call.func).lower() and bool(_STARTING_VERB.search(last))
+
+
+def _starts_task(ctx: Context, ref: cst.CSTNode, path: List[cst.CSTNode], alias: bool = False) -> bool:
+    if len(path) < 2:
+        return False
+    parent, grand = path[-1], path[-2]
+    if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
+        return _is_starter(grand, parent, function_passed=True)
+    if not (isinstance(parent, cst.Call) and parent.func is ref) or len(path) < 3:
+        return not alias and _started_through_alias(ctx, ref, path)
+    outer = path[-3]
+    if isinstance(grand, cst.Arg) and isinstance(outer, cst.Call):
+        return _is_starter(outer, grand, function_passed=False)
+    if (isinstance(grand, cst.Assign) and len(grand.targets) == 1
+            and isinstance(grand.targets[0].target, cst.Name)):
+        # `coro = self._run(...)` then `loop.create_task(coro)`: follow the name
+        owner = next((n for n in reversed(path) if isinstance(n, cst.FunctionDef)), None)
+        if owner is None:
+            return False
+        usage = function_usage(ctx, owner).get(grand.targets[0].target.value)
+        if usage is None or not usage.passed_to or len(usage.loads) != len(usage.passed_to):
+            return False
+        for _, call in usage.passed_to:
+            arg = next((a for a in call.args if _holds(a, usage.name)), None)
+            if arg is None or not _is_starter(call, arg, function_passed=False):
+                return False
+        return True
+    return False
+
+
+def _started_through_alias(ctx: Context, ref: cst.CSTNode, path: List[cst.CSTNode]) -> bool:
+    """``run = self._loop if forever else self._once`` (the function itself bound to a
+    local name), then every use of that name starts a task."""
+    index = len(path) - 1
+    current: cst.CSTNode = ref
+    while index >= 0 and isinstance(path[index], cst.IfExp) and current is not path[index].test:
+        current = path[index]
+        index -= 1
+    assign = path[index] if index >= 0 else None
+    if not (isinstance(assign, cst.Assign) and assign.value is current and len(assign.targets) == 1
+            and isinstance(assign.targets[0].target, cst.Name)):
+        return False
+    owner = next((n for n in reversed(path) if isinstance(n, cst.FunctionDef)), None)
+    if owner is None:
+        return False
+    uses = 0
+    for use, use_path in _references(owner.body, assign.targets[0].target.value, method=False):
+        if any(n is assign for n in use_path):
+            continue
+        uses += 1
+        if not _starts_task(ctx, use, [owner, *use_path], alias=True):
+            return False
+    return uses > 0
+
+
+def _holds(arg: cst.Arg, name: str) -> bool:
+    return isinstance(arg.value, cst.Name) and arg.value.value == name
+
+
+def _references(root: cst.CSTNode, name: str, method: bool) -> Iterator[Tuple[cst.CSTNode, List[cst.CSTNode]]]:
+    """Every read of ``name`` under ``root`` (``obj.name`` for a method), with its ancestors."""
+    path: List[cst.CSTNode] = []
+    stack: List[Tuple[Optional[cst.CSTNode], bool]] = [(root, False)]
+    while stack:
+        node, leave = stack.pop()
+        if leave:
+            path.pop()
+            continue
+        assert node is not None
+        if method and isinstance(node, cst.Attribute) and node.attr.value == name:
+            yield node, path
+        elif not method and isinstance(node, cst.Name) and node.value == name:
+            yield node, path
+            continue
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            continue
+        path.append(node)
+        stack.append((None, True))
+        if isinstance(node, cst.Attribute):
+            children: Sequence[cst.CSTNode] = (node.value,)
+        elif isinstance(node, cst.Arg):
+            children = (node.value,)
+        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            children = [c for c in iter_children(node) if c is not node.name]
+        elif isinstance(node, cst.Param):
+            children = [c for c in (node.default, node.annotation) if c is not None]
+        else:
+            children = iter_children(node)
+        for child in reversed(list(children)):
+            stack.append((child, False))
 
 
 class CancellationSwallowed(Rule):
@@ -247,26 +609,79 @@ class CancellationSwallowed(Rule):
     name = "cancellation-swallowed"
     summary = Text("Cancellation caught and not re-raised", "捕获了取消异常但没有重新抛出")
     what = Text(
-        "In an async function, finds `except asyncio.CancelledError`, `except BaseException` and bare "
-        "`except:` handlers (alone or in a tuple) that do not re-raise.",
-        "在 async 函数中,查找不重新抛出异常的 `except asyncio.CancelledError`、`except BaseException` "
-        "和裸 `except:` 处理器(单独或在元组中)。")
+        "In an async function, finds handlers of the task's cancellation -- `except "
+        "asyncio.CancelledError`, `except trio.Cancelled`, `except anyio.get_cancelled_exc_class()` -- "
+        "and catch-alls (`except BaseException`, bare `except:`), alone or in a tuple, that do not "
+        "re-raise, around code that can be cancelled (an `await`, `async for` or `async with` outside "
+        "a shielded cancel scope).\n\n"
+        "Not reported, because no cancellation is lost there: awaiting a child this code stops itself "
+        "(`t.cancel(); await t`, a `self._task` the same class cancels, a module task the module "
+        "cancels, the pending set of an `asyncio.wait` it cancels, `serve_forever()` of a server it "
+        "closes); a catch-all after an earlier clause of the same `try` that already takes the "
+        "cancellation; a swallow nested in a cancellation handler that re-raises unconditionally; a "
+        "clause that lists `SystemExit`/`KeyboardInterrupt` beside the cancellation (a deliberate "
+        "\"contain everything\" boundary); a `try` that only waits for a close it requested "
+        "(`await w.wait_closed()`).\n\n"
+        "Task boundaries are not reported in any preset: a handler naming the cancellation that returns "
+        "or lets the coroutine end (a `break` out of its loop, cleanup after it) in a coroutine that is "
+        "only ever started as a task by the code in the module (`create_task(f())`, `ensure_future`, a "
+        "`*_create_task`/`background_tasks.create` helper, `nursery.start_soon(f)`, "
+        "`spawn_system_task`, `asyncio.run(f())`), that handles one web request (a `request` "
+        "parameter: servers run each request as a task and cancel it when the client leaves), or that "
+        "is a wrapper its enclosing function returns. Cancelling such a task is how its owner stops "
+        "it, and ending quietly is the intended outcome. Catch-alls are never exempt as boundaries: "
+        "they also hide `KeyboardInterrupt` and `SystemExit`, so their message asks for `except "
+        "Exception`.\n\n"
+        "Group `suspicious`: on the reviewed findings of real projects the swallows left after these "
+        "exemptions are lost cancellations of a caller (an inline-awaited method that returns when "
+        "cancelled, an async generator that ends its stream, a catch-all in a public coroutine).",
+        "在 async 函数中,查找不重新抛出的任务取消处理器——`except asyncio.CancelledError`、"
+        "`except trio.Cancelled`、`except anyio.get_cancelled_exc_class()`——以及兜底处理器"
+        "(`except BaseException`、裸 `except:`),无论单独出现还是在元组中,且其 `try` 中有可被取消的代码"
+        "(屏蔽的取消作用域之外的 `await`、`async for` 或 `async with`)。\n\n"
+        "以下情况不会报告,因为没有丢失取消:等待本代码自己停止的子任务(`t.cancel(); await t`、"
+        "同一个类会取消的 `self._task`、模块会取消的模块级任务、被取消的 `asyncio.wait` 挂起集合、"
+        "自己关闭的服务器的 `serve_forever()`);同一 `try` 中前面的子句已经处理了取消时后面的兜底子句;"
+        "嵌套在无条件重新抛出的取消处理器中的吞掉;在取消旁边同时列出 `SystemExit`/`KeyboardInterrupt` "
+        "的子句(有意的\"全部拦住\"边界);只等待自己发起的关闭的 `try`(`await w.wait_closed()`)。\n\n"
+        "任务边界在任何预设中都不报告:处理器明确捕获取消并返回或让协程结束(跳出循环、之后做清理),"
+        "而该协程在模块中只会被作为任务启动(`create_task(f())`、`ensure_future`、`*_create_task`/"
+        "`background_tasks.create` 之类的辅助函数、`nursery.start_soon(f)`、`spawn_system_task`、"
+        "`asyncio.run(f())`),或者它处理一次 Web 请求(有 `request` 参数:服务器为每个请求运行一个任务,"
+        "客户端离开时取消它),或者它是外层函数返回的包装函数。取消这样的任务正是其所有者停止它的方式,"
+        "安静地结束就是预期结果。兜底处理器永远不算边界:它们还会隐藏 `KeyboardInterrupt` 和 "
+        "`SystemExit`,因此提示要求改用 `except Exception`。\n\n"
+        "分组 `suspicious`:在真实项目的复审结果中,排除上述情况后剩下的吞掉都是调用方的取消被丢失"
+        "(内联 await 的方法在被取消时直接返回、异步生成器提前结束数据流、公共协程中的兜底处理器)。")
     why = Text(
-        "Cancellation is delivered as `CancelledError` inside the task. Swallowing it makes the task "
-        "ignore `task.cancel()`, timeouts (`asyncio.timeout`, `wait_for`) and `TaskGroup` shutdown: "
-        "the program hangs on exit or keeps working after it was told to stop. Clean up, then `raise`. "
-        "Catching the cancellation of a task you cancelled yourself (`t.cancel(); await t`) is fine.",
-        "取消是以 `CancelledError` 的形式传入任务内部的。吞掉它会让任务无视 `task.cancel()`、超时"
-        "(`asyncio.timeout`、`wait_for`)和 `TaskGroup` 的关闭:程序退出时挂起,或在被要求停止后继续工作。"
-        "请先清理,再 `raise`。捕获自己取消的任务的取消(`t.cancel(); await t`)是可以的。")
+        "Cancellation is delivered as an exception inside the task (`CancelledError` in asyncio, "
+        "`trio.Cancelled` in trio). Swallowing it makes the task ignore `task.cancel()`, timeouts "
+        "(`asyncio.timeout`, `wait_for`, `fail_after`) and task-group shutdown: the program hangs on "
+        "exit, or the caller keeps working after it was told to stop. Clean up, then `raise`. A "
+        "catch-all also swallows `KeyboardInterrupt` and `SystemExit`: catch `Exception` instead.",
+        "取消是以异常的形式传入任务内部的(asyncio 中是 `CancelledError`,trio 中是 `trio.Cancelled`)。"
+        "吞掉它会让任务无视 `task.cancel()`、超时(`asyncio.timeout`、`wait_for`、`fail_after`)和任务组的"
+        "关闭:程序退出时挂起,或调用方在被要求停止后继续工作。请先清理,再 `raise`。兜底处理器还会吞掉 "
+        "`KeyboardInterrupt` 和 `SystemExit`:请改为捕获 `Exception`。")
     example = (
         "import asyncio\n\n"
-        "async def worker(queue):\n    try:\n        while True:\n            await handle(await queue.get())\n"
-        "    except asyncio.CancelledError:\n        log.info('stopping')\n")
+        "class Shard:\n    async def reconnect(self):\n        try:\n"
+        "            self.ws = await asyncio.wait_for(open_ws(), 60)\n"
+        "        except asyncio.CancelledError:\n            return\n\n"
+        "async def main_loop(queue, shard):\n    while True:\n        await queue.get()\n"
+        "        await shard.reconnect()\n")
     use_instead = (
         "import asyncio\n\n"
-        "async def worker(queue):\n    try:\n        while True:\n            await handle(await queue.get())\n"
-        "    except asyncio.CancelledError:\n        log.info('stopping')\n        raise\n")
+        "class Shard:\n    async def reconnect(self):\n        try:\n"
+        "            self.ws = await asyncio.wait_for(open_ws(), 60)\n"
+        "        except asyncio.CancelledError:\n            self.ws = None\n            raise\n\n"
+        "async def main_loop(queue, shard):\n    while True:\n        await queue.get()\n"
+        "        await shard.reconnect()\n")
+    options = Text(
+        "Messages name the module's async library (its imports, its package, or the `async-backend` "
+        "setting): `asyncio.CancelledError`, `trio.Cancelled` or `anyio.get_cancelled_exc_class()`.",
+        "提示中使用模块所用异步库的名称(由其导入、所在包或 `async-backend` 设置决定):"
+        "`asyncio.CancelledError`、`trio.Cancelled` 或 `anyio.get_cancelled_exc_class()`。")
     valid = (
         "import asyncio\nasync def f(t):\n    t.cancel()\n    try:\n        await t\n"
         "    except asyncio.CancelledError:\n        pass\n",
@@ -274,34 +689,58 @@ class CancellationSwallowed(Rule):
         "    except asyncio.CancelledError:\n        print('bye')\n        raise\n",
         "def f():\n    try:\n        pass\n    except BaseException:\n        pass\n",
         "import asyncio\nasync def f():\n    try:\n        await asyncio.sleep(1)\n    except Exception:\n        pass\n",
+        "import asyncio\nasync def poll():\n    try:\n        while True:\n            await asyncio.sleep(1)\n"
+        "    except asyncio.CancelledError:\n        return\n"
+        "def start():\n    return asyncio.create_task(poll())\n",
     )
     invalid = (
         "import asyncio\nasync def f():\n    try:\n        await asyncio.sleep(1)\n"
         "    except asyncio.CancelledError:\n        pass\n",
         "async def f(g):\n    try:\n        await g()\n    except:\n        return None\n",
+        "import asyncio\nasync def poll():\n    try:\n        await asyncio.sleep(1)\n"
+        "    except BaseException:\n        return\n"
+        "def start():\n    return asyncio.create_task(poll())\n",
     )
 
     def visit_Try(self, node: cst.Try) -> None:
-        if not self.ctx.in_async_function:
+        ctx = self.ctx
+        if not ctx.in_async_function:
             return
-        if not _has_await(node.body):
+        awaits = _awaits(ctx, node.body)
+        if not awaits:
             return  # cancellation is delivered at an await: a try without one cannot catch it
-        own: Optional[Set[str]] = None
+        taken = False  # an earlier clause of this try already catches the cancellation
         for handler in node.handlers:
-            caught = _catches_cancellation(self.ctx, handler)
-            if caught is None or _reraises(self.ctx, handler):
+            caught = _caught(ctx, handler)
+            if caught is None:
                 continue
-            if own is None:
-                function = _function_node(self.ctx)
-                cancelled = _cancelled_in(self.ctx, function) if function is not None else set()
-                own = _awaited_objects(node.body) & cancelled
-            if own:
-                continue  # awaiting a task this function cancelled itself: the expected outcome
-            function_name = self.ctx.function.name if self.ctx.function is not None else "?"
+            if taken:
+                continue  # shadowed: the cancellation never reaches this clause
+            taken = True
+            if _reraises(ctx, handler) or caught.names_exit:
+                continue
+            if _inside_reraising_handler(ctx) or _owned_child(ctx, awaits) or _only_closing(awaits):
+                continue
+            if not caught.catch_all and _ends_function(handler, node, ctx.ancestors) and _task_boundary(ctx):
+                continue  # the task's own body ends when it is cancelled: its owner's way to stop it
+            self._report(handler, caught)
+
+    def _report(self, handler: cst.ExceptHandler, caught: _Caught) -> None:
+        function = self.ctx.function.name if self.ctx.function is not None else "?"
+        cancelled = advice(self.ctx.async_backend, "cancelled")
+        if caught.catch_all:
             self.report(handler, Text(
-                f"{caught} in async function '{function_name}' swallows cancellation; "
-                "re-raise it ('raise') after cleaning up",
-                f"async 函数 '{function_name}' 中的 {caught} 吞掉了取消;请在清理后重新抛出('raise')"))
+                f"{caught.label} in async function '{function}' also catches the task's cancellation "
+                f"({cancelled}), KeyboardInterrupt and SystemExit, and does not re-raise them; "
+                "catch 'Exception' instead",
+                f"async 函数 '{function}' 中的 {caught.label} 也会捕获任务的取消({cancelled})、"
+                "KeyboardInterrupt 和 SystemExit,且没有重新抛出;请改为捕获 'Exception'"))
+            return
+        self.report(handler, Text(
+            f"{caught.label} in async function '{function}' swallows the cancellation of its task "
+            f"({cancelled}); re-raise it ('raise') after cleaning up",
+            f"async 函数 '{function}' 中的 {caught.label} 吞掉了任务的取消({cancelled});"
+            "请在清理后重新抛出('raise')"))
 
 
 # --------------------------------------------------------------------------- CCY603 / CCY604

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
-from ..apis.coroutines import NON_COROUTINE_DECORATORS
+from ..apis.coroutines import COROUTINE_KEEPING_DECORATOR_NAMES
 
 _MAX_FOLLOWED_FILES = 200
 _FOLLOW_DEPTH = 3
@@ -406,7 +406,8 @@ class _LineScan:
                 decorators = _decorators(text, line_start)
                 if "overload" in decorators:
                     qualname = ""  # a typing stub, not the runtime definition
-                coroutine = is_async and not any(d in NON_COROUTINE_DECORATORS for d in decorators)
+                # a decorator not known to keep it a coroutine function may return anything
+                coroutine = is_async and all(d in COROUTINE_KEEPING_DECORATOR_NAMES for d in decorators)
                 defs.append([indent, qualname, coroutine])
             else:  # class
                 qualname = f"{prefix}.{match.group(1)}" if prefix else ""
