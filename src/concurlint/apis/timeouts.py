@@ -189,3 +189,6 @@ DONE_FUTURE_SOURCES: FrozenSet[str] = frozenset({
 })
 # A sync bridge into an event loop: its contract is to wait exactly as long as the coroutine.
 LOOP_BRIDGES: FrozenSet[str] = frozenset({"asyncio.run_coroutine_threadsafe"})
+# ``self.shutdown()``, ``super().shutdown()``, ``shutdown_loop(loop)``, ``server.stop()``
+# right before ``t.join()``: the function asked the thread's work to end first.
+STOP_CALL_PREFIXES: Tuple[str, ...] = ("shutdown", "stop")

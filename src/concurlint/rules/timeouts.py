@@ -10,11 +10,11 @@ from ..apis.timeouts import (
     CONNECTS_ONLY_WITH_HOST, DONE_CALLBACK_REGISTRARS, DONE_FUTURE_SOURCES, KILLS, LATE_CONNECT,
     LOOP_BRIDGES, NETWORK_TIMEOUT_DEFAULTED, NETWORK_TIMEOUT_REQUIRED, NO_TIMEOUT_OBJECTS,
     OWN_ADDRESS_ATTRIBUTES, OWN_ADDRESS_METHODS, PEER_ARGUMENT, SELF_TIMED_TOOLS,
-    SESSION_CUSTOMISERS, SESSION_TYPES, SUBPROCESS_TIMEOUT, SYNC_WAIT_TIMEOUT,
+    SESSION_CUSTOMISERS, SESSION_TYPES, STOP_CALL_PREFIXES, SUBPROCESS_TIMEOUT, SYNC_WAIT_TIMEOUT,
     TIME_LIMITING_COMMANDS, Param, last_names,
 )
 from ..findings import Text
-from ..semantics.callees import GIVEN, MISSING, argument, dotted, is_none, walk_body
+from ..semantics.callees import GIVEN, MISSING, argument, dotted, is_none, last_name, walk_body
 from ..semantics.scopes import ASSIGN, PARAM
 from ..semantics.traversal import iter_children
 from .base import Rule
@@ -621,25 +621,27 @@ class WaitWithoutTimeout(_TimeoutRule):
         "callback's parameter, the function passed to `add_done_callback`), an item of "
         "`as_completed(...)` or of the done set of `wait(...)`, `fut.result()` under `if fut.done():`; "
         "`q.get()` under `if not q.empty():` or in `while not q.empty():`; `t.join()` after a "
-        "`while t.is_alive():` loop, or after the function wrote the flag (or set the event) that "
-        "the thread's loop condition reads, or stopped the event loop the thread runs "
-        "(`call_soon_threadsafe(loop.stop)`); a future or event that the thread target resolves in "
-        "a `finally` or an `except BaseException`; a worker's wait for its next item in a loop that "
-        "returns or breaks on a sentinel (`if item is None: return`), and `q.get()()`; a sync bridge "
-        "whose body is `return run_coroutine_threadsafe(coro, loop).result()` (its bound belongs in "
-        "the coroutine). Group: advice (off by default): waiting for one's own threads is usually "
-        "intended.",
+        "`while t.is_alive():` loop, or after the function called a `shutdown*`/`stop*` function "
+        "or method, wrote the flag (or set the event) that the thread's loop condition reads, or "
+        "stopped the event loop the thread runs (`call_soon_threadsafe(loop.stop)`); a future or "
+        "event that the thread target resolves in a `finally` or an `except BaseException`; a "
+        "worker's wait for its next item in a loop that returns or breaks on a sentinel "
+        "(`if item is None: return`, also `if (item := q.get()) is None:`), and `q.get()()`; a sync "
+        "bridge whose body is `run_coroutine_threadsafe(coro, loop).result()` and at most one more "
+        "statement (its bound belongs in the coroutine). Group: advice (off by default): waiting "
+        "for one's own threads is usually intended.",
         "检查在线程或主线程中(不在 `async def` 中)没有超时的同步等待:`concurrent.futures` 的 "
         "`Future.result()`/`Future.exception()`、`Thread.join()`、`Process.join()`、`Event.wait()`,"
         "以及 `queue`/`multiprocessing` 队列的阻塞 `get()`(`get(block=False)` 没问题)。以下等待已知一定会"
         "结束,不报告:在完成回调中读取的 future(回调的参数,即传给 `add_done_callback` 的函数)、"
         "`as_completed(...)` 的元素或 `wait(...)` 的已完成集合中的元素、`if fut.done():` 之下的 "
         "`fut.result()`;`if not q.empty():` 之下或 `while not q.empty():` 中的 `q.get()`;在 "
-        "`while t.is_alive():` 循环之后、或在函数写入了线程循环条件读取的标志(或设置了该事件)、或停止了线程"
-        "运行的事件循环(`call_soon_threadsafe(loop.stop)`)之后的 `t.join()`;线程目标函数在 `finally` 或 "
-        "`except BaseException` 中完成的 future 或设置的事件;工作线程在遇到哨兵值就返回或退出的循环中等待下一项"
-        "(`if item is None: return`),以及 `q.get()()`;函数体就是 "
-        "`return run_coroutine_threadsafe(coro, loop).result()` 的同步桥接(时限应放在协程内部)。分组:"
+        "`while t.is_alive():` 循环之后、或在函数调用了 `shutdown*`/`stop*` 函数或方法、写入了线程循环条件读取的"
+        "标志(或设置了该事件)、或停止了线程运行的事件循环(`call_soon_threadsafe(loop.stop)`)之后的 "
+        "`t.join()`;线程目标函数在 `finally` 或 `except BaseException` 中完成的 future 或设置的事件;工作线程在"
+        "遇到哨兵值就返回或退出的循环中等待下一项(`if item is None: return`,以及 "
+        "`if (item := q.get()) is None:`),以及 `q.get()()`;函数体只有 "
+        "`run_coroutine_threadsafe(coro, loop).result()` 和至多一条其他语句的同步桥接(时限应放在协程内部)。分组:"
         "advice(默认关闭):等待自己的线程通常是有意为之。")
     why = Text(
         "If the thread, process or producer on the other side dies or deadlocks, a wait with no "
@@ -834,10 +836,14 @@ class WaitWithoutTimeout(_TimeoutRule):
                    for sub in walk_body(block))
 
     def _stopped_before(self, node: cst.Call, receiver: cst.BaseExpression) -> bool:
-        """``t.join()`` after this function told the thread to stop: it wrote a flag (or set
-        an event) that the thread's loop condition reads, or stopped the loop it runs."""
+        """``t.join()`` after this function told the thread to stop: it called a ``shutdown``/
+        ``stop`` function or method, wrote a flag (or set an event) that the thread's loop
+        condition reads, or stopped the event loop the thread runs."""
         if self.ctx.resolve(node.func) not in _JOINS:
             return False
+        earlier_calls = [n for n in earlier_nodes(self.ctx, node) if isinstance(n, cst.Call)]
+        if any((last_name(call.func) or "").startswith(STOP_CALL_PREFIXES) for call in earlier_calls):
+            return True
         conditions: Set[str] = set()
         runs_loop = False
         for target in self._thread_targets(node, everywhere=False):
@@ -875,11 +881,14 @@ class WaitWithoutTimeout(_TimeoutRule):
             return False
         function = self.ctx.function
         body = function.node.body if function is not None and isinstance(function.node, cst.FunctionDef) else None
-        if not isinstance(body, cst.IndentedBlock) or len(body.body) > 3:
+        if not isinstance(body, cst.IndentedBlock):
             return False
-        last = body.body[-1]
-        return isinstance(last, cst.SimpleStatementLine) and any(
-            any(sub is node for sub in walk_body(small)) or small is node for small in last.body)
+        statements = list(body.body)
+        if statements and _is_docstring(statements[0]):
+            statements = statements[1:]
+        # the bridge and at most one more statement (``return self.session.token``)
+        return len(statements) <= 2 and any(
+            sub is node for statement in statements for sub in walk_body(statement))
 
     def _idle_wait(self, node: cst.Call) -> bool:
         """A worker's or a loop driver's wait for its next item: ``q.get()()`` (the item is
@@ -888,10 +897,13 @@ class WaitWithoutTimeout(_TimeoutRule):
         parent = self.ctx.parent
         if isinstance(parent, cst.Call) and parent.func is node:
             return True
-        if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1
-                and isinstance(parent.targets[0].target, cst.Name)):
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 \
+                and isinstance(parent.targets[0].target, cst.Name):
+            item = parent.targets[0].target.value
+        elif isinstance(parent, cst.NamedExpr) and isinstance(parent.target, cst.Name):
+            item = parent.target.value  # `if (item := q.get()) is None: return`
+        else:
             return False
-        item = parent.targets[0].target.value
         for ancestor in reversed(self.ctx.ancestors):
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
                 return False
@@ -925,9 +937,16 @@ def _compares(test: cst.BaseExpression, name: str) -> bool:
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
         return False
     operator = test.comparisons[0].operator
-    sides = (test.left, test.comparisons[0].comparator)
+    sides = [side.target if isinstance(side, cst.NamedExpr) else side
+             for side in (test.left, test.comparisons[0].comparator)]
     return (isinstance(operator, (cst.Is, cst.Equal))
             and any(isinstance(side, cst.Name) and side.value == name for side in sides))
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], cst.Expr)
+            and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString)))
 
 
 RULES = [NetworkCallWithoutTimeout, ClientSessionWithoutTimeout, SubprocessWithoutTimeout,
