@@ -24,7 +24,19 @@ def codes(text: str, select: Sequence[str] = ("CCY4",)) -> List[Tuple[int, str]]
 
 def test_family_is_complete() -> None:
     assert [r.code for r in RULES] == ["CCY401", "CCY402"]
-    assert all(r.default_on for r in RULES)
+    # catalog revision 2: the round-1 breadth is best practice, not a default-set bug finder
+    assert [r.group for r in RULES] == ["advice", "advice"]
+    assert not any(r.default_on for r in RULES)
+
+
+def test_advice_rules_run_in_strict_and_learn_only() -> None:
+    text = "import asyncio\nasync def crawl(urls):\n    q = asyncio.Queue()\n" \
+           "    await asyncio.gather(*(fetch(u) for u in urls))\n    return q\n"
+    for preset, expected in (("default", []), ("strict", [(3, "CCY401"), (4, "CCY402")]),
+                             ("learn", [(3, "CCY401"), (4, "CCY402")])):
+        settings = load_settings(isolated=True, overrides={"preset": preset})
+        result = check_source(decode_source(text.encode(), "example.py"), settings)
+        assert sorted((f.line, f.code) for f in result.findings if f.code.startswith("CCY4")) == expected
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])

@@ -101,6 +101,19 @@ POOLED_AWAITABLES: FrozenSet[str] = frozenset({
 # The same, recognised by method name when the receiver's type is unknown
 # (``loop.run_in_executor(...)`` on a loop passed in as a parameter).
 POOLED_METHODS: FrozenSet[str] = frozenset({"run_in_executor", "to_thread", "run_sync"})
+# ... and by a word in the method name: framework wrappers of ``run_in_executor``
+# (``hass.async_add_executor_job(fn, x)``, ``runner.run_in_executor_job``) share its pool.
+POOLED_METHOD_PATTERN = r"(?i)executor"
+
+# Calls that make a future to be resolved by a callback: a list of them starts nothing.
+NON_STARTING_CALLS: FrozenSet[str] = frozenset({
+    "asyncio.Future", "asyncio.AbstractEventLoop.create_future",
+})
+NON_STARTING_METHODS: FrozenSet[str] = frozenset({"create_future"})
+
+# Clients whose requests share a connection pool of fixed size: ``async with
+# session.create_client("sns") as client`` (aiobotocore, ``max_pool_connections``).
+POOLED_CLIENT_FACTORIES: FrozenSet[str] = frozenset({"create_client"})
 
 # Wrappers whose first argument is the awaitable that actually does the work.
 AWAITABLE_WRAPPERS: FrozenSet[str] = frozenset({
@@ -138,6 +151,13 @@ TEARDOWN_NAMES: FrozenSet[str] = frozenset({
     "release", "finish", "join", "wait", "kill", "drain", "flush", "unsubscribe",
     "async_shutdown", "async_stop", "async_close", "async_remove", "async_reset",
 })
+
+# Method names that wind down an object wherever the verb stands in the name
+# (``async_client_disconnect``, ``websocket_disconnect``, ``async_shutdown_all``).
+TEARDOWN_PATTERN = r"(?i)(^|_)(a?close|disconnect|shutdown|teardown|unload|unsubscribe|terminate)(_|$)"
+# Verbs that wind down an object when the loop walks objects this instance holds
+# (``for b in self.browsers: self.remove_browser(b)``), not data that came in.
+OWNED_TEARDOWN_PATTERN = r"(?i)^_*(async_)?(remove|cancel|stop|release|kill|destroy|dispose|delete)"
 
 # Awaited methods that make each loop iteration wait (a handshake, a batch, a drain).
 DRAINING_METHODS: FrozenSet[str] = frozenset({"join", "wait"})

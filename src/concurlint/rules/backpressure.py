@@ -2,21 +2,28 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
+from ..apis.backends import advice
 from ..apis.backpressure import (
     ALWAYS_UNBOUNDED_QUEUES, AWAITABLE_WRAPPERS, QUEUE_FACTORY_TAKERS, DICT_VIEWS, DRAINING_CALLS, FAN_IN_CALLS,
-    MAX_KNOWN_FAN_OUT, POOLED_AWAITABLES, QUEUE_CALL_NAMES, QUEUE_MAXSIZE, SEMAPHORE_TYPES,
-    SIZE_PRESERVING, TASK_SCOPES, TASK_STARTERS, TEARDOWN_NAMES, DRAINING_METHODS, POOLED_METHODS,
+    MAX_KNOWN_FAN_OUT, NON_STARTING_CALLS, NON_STARTING_METHODS, OWNED_TEARDOWN_PATTERN,
+    POOLED_AWAITABLES, POOLED_CLIENT_FACTORIES, POOLED_METHOD_PATTERN, QUEUE_CALL_NAMES, QUEUE_MAXSIZE,
+    SEMAPHORE_TYPES, SIZE_PRESERVING, TASK_SCOPES, TASK_STARTERS, TEARDOWN_NAMES, TEARDOWN_PATTERN,
+    DRAINING_METHODS, POOLED_METHODS,
 )
 from ..findings import Text
 from ..semantics.callees import (
     GIVEN, argument, definition_of, function_scope, last_name, number_value, walk_body,
 )
 from ..semantics.scopes import ASSIGN, Scope
+from ..semantics.traversal import iter_children
 from .base import Rule
+
+if TYPE_CHECKING:
+    from ..semantics.context import Context
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -43,6 +50,13 @@ _SEMAPHORE_NAME = re.compile(
     r"(?i)(^|_)(sem|sema|semaphore|semaphores|limiter|limit|throttle|throttler|concurrency|"
     r"capacity|slots?|bounded)$|semaphore")
 _TASK_OWNER_NAME = re.compile(r"(?i)(loop|^tg$|_tg$|task_?group|group|nursery)$")
+# Names people give locks (as CCY301's default lock-name-pattern): a lock handed to the
+# code that does the work serialises it.
+_LOCK_NAME = re.compile(r"(?i)(^|_)(r?lock|mutex)$")
+_LOCK_TYPES = frozenset({"asyncio.Lock", "trio.Lock", "anyio.Lock", "trio.StrictFIFOLock"})
+_POOLED_METHOD = re.compile(POOLED_METHOD_PATTERN)
+_TEARDOWN = re.compile(TEARDOWN_PATTERN)
+_OWNED_TEARDOWN = re.compile(OWNED_TEARDOWN_PATTERN)
 _WORKER_SOURCE = re.compile(r"(?i)(queue|^q$|_q$|channel|inbox|jobs|work)")
 
 
@@ -77,6 +91,49 @@ def _target_names(construct: Optional[cst.CSTNode]) -> Set[str]:
     return names
 
 
+_ROOT_THROUGH = frozenset({"getattr", "list", "tuple", "set", "frozenset", "sorted", "reversed",
+                           "enumerate", "iter"})
+
+
+def _root(expr: cst.BaseExpression) -> Optional[str]:
+    """``a.b[c].d()`` -> ``a``: the name an expression is reached from."""
+    for _ in range(12):
+        if isinstance(expr, cst.Call):
+            name = expr.func.value if isinstance(expr.func, cst.Name) else None
+            if name in _ROOT_THROUGH and expr.args and not expr.args[0].star:
+                expr = expr.args[0].value  # getattr(item, m), list(self.items): the object itself
+            else:
+                expr = expr.func
+        elif isinstance(expr, (cst.Attribute, cst.Subscript)):
+            expr = expr.value
+        else:
+            break
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _is_stub(function: cst.FunctionDef) -> bool:
+    """An abstract method or a body left to subclasses: docstring, ``pass``, ``...``, ``raise``."""
+    if any(last_name(d.decorator) in ("abstractmethod", "overload") for d in function.decorators):
+        return True
+    body = function.body.body if isinstance(function.body, cst.IndentedBlock) else function.body.body
+    for statement in body:
+        smalls = statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement]
+        for small in smalls:
+            if isinstance(small, (cst.Pass, cst.Raise)):
+                continue
+            if isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.Ellipsis,
+                                                                         cst.ConcatenatedString)):
+                continue
+            return False
+    return True
+
+
+def _is_task_helper(call: cst.Call) -> bool:
+    """A project helper that schedules what it is given (``spawn(x)``, ``create_eager_task(coro)``)."""
+    return "task" in (last_name(call.func) or "").lower() and bool(call.args) \
+        and call.args[0].keyword is None and not call.args[0].star
+
+
 def _is_wrapper(name: Optional[str], call: cst.Call) -> bool:
     """``wait_for(f(x), 5)``, ``create_eager_task(f(x))``: the first argument does the work."""
     if not call.args or not isinstance(call.args[0].value, cst.Call) or call.args[0].keyword is not None:
@@ -102,10 +159,326 @@ def _describe(ctx_rule: Rule, expr: cst.CSTNode, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _callee_text(rule: Rule, started: cst.BaseExpression) -> str:
+    """``self._zha.devices[m.ieee].async_add_to_group`` -> ``...async_add_to_group``."""
+    text = _describe(rule, started, 1000)
+    if len(text) <= 32:
+        return text
+    name = last_name(started)
+    return f"...{name}" if name else _describe(rule, started, 32)
+
+
+# ----------------------------------------------------------------------------- queue usage
+
+_LOOPS = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_FUNCTIONS = (cst.FunctionDef, cst.Lambda)
+# Methods that hand a pooled object back (the queue then holds what the pool made).
+_RELEASE = re.compile(r"(?i)^_*(release|put|put_?back|give_?back|check_?in|return\w*|recycle|reuse)$")
+# Calls that make something a producer can wait on for its own item.
+_COMPLETION_MAKERS = frozenset({"create_future", "Future", "Event"})
+# Calls that look at a queue without taking it over.
+_HARMLESS_CALLS = frozenset({"builtins.isinstance", "builtins.len", "builtins.id", "builtins.print",
+                             "builtins.repr", "builtins.str", "builtins.type"})
+# logging's queue handler enqueues with put_nowait; its listener is the consumer.
+_LOG_QUEUE_USERS = frozenset({"QueueHandler", "QueueListener"})
+
+
+class _Put:
+    def __init__(self, call: cst.Call, nowait: bool, loop: Optional[cst.CSTNode],
+                 function: Optional[cst.CSTNode], value: Optional[cst.BaseExpression]) -> None:
+        self.call = call
+        self.nowait = nowait
+        self.loop = loop  # the innermost loop repeating the put, if any
+        self.function = function  # the innermost def/lambda around it
+        self.value = value  # the item put
+
+
+class _QueueUse:
+    """How the code that can see a queue uses it (its function, class or module)."""
+
+    def __init__(self) -> None:
+        self.puts: List[_Put] = []
+        self.get_loops: List[cst.CSTNode] = []  # the loops around gets (one per get in a loop)
+        self.gets = 0
+        self.flow_control = False  # qsize()/full() checks, join() in a producing loop
+        self.escapes = False  # handed on: other code may put into it
+        self.put_callback = False  # `q.put`/`q.put_nowait` handed on as a callback
+        self.log_handler = False  # given to logging's QueueHandler/QueueListener
+        self.joins_in_loops: List[cst.CSTNode] = []
+
+
+def _is_literal(expr: Optional[cst.BaseExpression]) -> bool:
+    """A constant item: ``None``, ``{"type": "startup"}``, ``("stop", 0)``, ``SENTINEL``."""
+    if expr is None:
+        return True
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+        return True
+    if isinstance(expr, cst.Name):
+        return expr.value in ("None", "True", "False") or expr.value.isupper()
+    if isinstance(expr, cst.Attribute):  # an enum member or a module constant
+        return expr.attr.value.isupper()
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return all(not isinstance(e, cst.StarredElement) and _is_literal(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and _is_literal(e.key) and _is_literal(e.value)
+                   for e in expr.elements)
+    if isinstance(expr, cst.UnaryOperation):
+        return _is_literal(expr.expression)
+    return False
+
+
+def _put_is_nowait(call: cst.Call, method: str) -> bool:
+    if method == "put_nowait":
+        return True
+    state, value = argument(call, 1, "block")
+    return state == GIVEN and isinstance(value, cst.Name) and value.value == "False"
+
+
+def _queue_use(rule: Rule, region: cst.CSTNode, is_ref) -> _QueueUse:  # type: ignore[no-untyped-def]
+    """Walk ``region`` (with parents) and classify every reference ``is_ref`` accepts."""
+    use = _QueueUse()
+    stack: List[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]] = [(region, ())]
+    while stack:
+        node, path = stack.pop()
+        if is_ref(node):
+            _classify(rule, use, node, path)
+            continue
+        below = path + (node,)
+        for child in iter_children(node):
+            stack.append((child, below))
+    return use
+
+
+def _classify(rule: Rule, use: _QueueUse, node: cst.CSTNode, path: Tuple[cst.CSTNode, ...]) -> None:
+    parent = path[-1] if path else None
+    if (isinstance(parent, cst.Attribute) and parent.attr is node) or \
+            (isinstance(parent, cst.Arg) and parent.keyword is node) or \
+            isinstance(parent, (cst.Param, cst.FunctionDef, cst.ClassDef, cst.ImportAlias, cst.AsName)):
+        return  # a name that merely looks the same
+    if isinstance(parent, (cst.AssignTarget, cst.AugAssign, cst.Del)) or \
+            (isinstance(parent, (cst.AnnAssign, cst.For)) and parent.target is node):
+        return  # (re)binding it, not using it
+    if isinstance(parent, cst.Attribute) and parent.value is node and parent.attr.value in ("sync_q", "async_q"):
+        _classify(rule, use, parent, path[:-1])  # janus: the two ends of one queue
+        return
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        method = parent.attr.value
+        call = path[-2] if len(path) > 1 else None
+        if not (isinstance(call, cst.Call) and call.func is parent):
+            if method in ("put", "put_nowait"):
+                use.put_callback = True  # the bound method is someone's callback
+            elif method == "queue" and isinstance(call, cst.Arg):
+                use.flow_control = True  # len(q.queue): a size check
+            return
+        loop, function = _loop_and_function(path[:-2])
+        if method in ("put", "put_nowait"):
+            value = call.args[0].value if call.args and not call.args[0].star else None
+            use.puts.append(_Put(call, _put_is_nowait(call, method), loop, function, value))
+        elif method in ("get", "get_nowait"):
+            use.gets += 1
+            if loop is not None:
+                use.get_loops.append(loop)
+        elif method in ("qsize", "full"):
+            use.flow_control = True
+        elif method == "join" and loop is not None:
+            use.joins_in_loops.append(loop)
+        return
+    if isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.If, cst.While, cst.BooleanOperation,
+                           cst.UnaryOperation, cst.IfExp)):
+        return  # `if q is None`, `if not q`: a test
+    if isinstance(parent, cst.Arg) and len(path) > 1 and isinstance(path[-2], cst.Call):
+        callee = path[-2].func
+        if last_name(callee) in _LOG_QUEUE_USERS:
+            use.log_handler = True
+            return
+        if rule.ctx.resolve(callee) in _HARMLESS_CALLS:
+            return
+    use.escapes = True
+
+
+def _loop_and_function(path: Sequence[cst.CSTNode]) -> Tuple[Optional[cst.CSTNode], Optional[cst.CSTNode]]:
+    loop: Optional[cst.CSTNode] = None
+    function: Optional[cst.CSTNode] = None
+    for ancestor in reversed(path):
+        if loop is None and isinstance(ancestor, _LOOPS):
+            loop = ancestor
+        if function is None and isinstance(ancestor, _FUNCTIONS):
+            function = ancestor
+    return loop, function
+
+
+def _awaits_completion(put: _Put) -> bool:
+    """``fut = loop.create_future(); q.put_nowait((fut, job)); return await fut``: the
+    producer waits for its own item, so the queue holds at most one item per caller."""
+    if put.function is None or not isinstance(put.value, (cst.Tuple, cst.List)):
+        return False
+    names = {e.value.value for e in put.value.elements if isinstance(e.value, cst.Name)}
+    made: Set[str] = set()
+    waited: Set[str] = set()
+    for sub in walk_body(put.function):
+        if isinstance(sub, cst.Assign) and len(sub.targets) == 1 and isinstance(sub.targets[0].target, cst.Name) \
+                and isinstance(sub.value, cst.Call) and last_name(sub.value.func) in _COMPLETION_MAKERS:
+            made.add(sub.targets[0].target.value)
+        elif isinstance(sub, cst.Await):
+            waited.update(walk_names(sub.expression))
+        elif isinstance(sub, cst.Return) and sub.value is not None:
+            waited.update(walk_names(sub.value))
+    return bool(names & made & waited)
+
+
+def walk_names(expr: Optional[cst.CSTNode]) -> Iterator[str]:
+    if expr is None:
+        return
+    if isinstance(expr, cst.Name):
+        yield expr.value
+    for sub in walk_body(expr):
+        if isinstance(sub, cst.Name):
+            yield sub.value
+
+
+# ----------------------------------------------------------------------------- sizes
+
+
+class _Sizes:
+    """Known and unknown collection sizes (catalog: CCY402 "unknown size"), shared by both rules."""
+
+    ctx: "Context"
+
+    def _batch_names(self) -> Set[str]:
+        """Names bound by enclosing ``for`` loops of this function (their items are batches)."""
+        names: Set[str] = set()
+        for ancestor in reversed(self.ctx.ancestors):
+            if isinstance(ancestor, _SCOPE_BOUNDARIES):
+                break
+            if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name):
+                names.add(ancestor.target.value)
+        return names
+
+    def _bounded(self, expr: cst.BaseExpression, depth: int) -> bool:
+        """Is ``expr`` an iterable of known, small size (per the catalog)?"""
+        if depth > 6:
+            return False
+        if _CALLABLE_REGISTRY.search(last_name(expr) or ""):
+            return True  # registered receivers/handlers: sized by the program, not by its input
+        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+            return all(not isinstance(e, cst.StarredElement) or self._bounded(e.value, depth + 1)
+                       for e in expr.elements)
+        if isinstance(expr, cst.Dict):
+            return all(not isinstance(e, cst.StarredDictElement) for e in expr.elements)
+        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+            return True
+        if isinstance(expr, _COMPREHENSIONS):
+            return all(f.asynchronous is None and self._bounded(f.iter, depth + 1)
+                       for f in _comp_fors(expr))  # type: ignore[arg-type]
+        if isinstance(expr, cst.Call):
+            return self._bounded_call(expr, depth)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply):
+            for seq, times in ((expr.left, expr.right), (expr.right, expr.left)):
+                count = number_value(times)
+                if count is not None and isinstance(seq, (cst.List, cst.Tuple, cst.SimpleString)):
+                    size = len(seq.elements) if isinstance(seq, (cst.List, cst.Tuple)) else 1
+                    return size * count <= MAX_KNOWN_FAN_OUT
+            return False
+        if isinstance(expr, cst.Subscript):
+            return self._bounded_slice(expr)
+        if isinstance(expr, cst.Name):
+            if expr.value in self._batch_names():
+                return True
+            bindings, owner = self.ctx.lookup(expr.value)
+            if not bindings or owner is None or len(bindings) != 1:
+                return False
+            binding = bindings[0]
+            if binding.kind != ASSIGN or binding.with_item or not isinstance(binding.node, cst.BaseExpression):
+                return False
+            if owner is self.ctx.function:
+                return self._bounded(binding.node, depth + 1)
+            if owner is self.ctx.module_scope:  # a module constant: only a literal counts
+                return isinstance(binding.node, (cst.List, cst.Tuple, cst.Set, cst.Dict)) and \
+                    self._bounded(binding.node, depth + 1)
+        return False
+
+    def _bounded_call(self, call: cst.Call, depth: int) -> bool:
+        name = self.ctx.resolve(call.func)
+        positional, _keywords, unknown = _call_args(call)
+        if name == "builtins.range":
+            if unknown or not positional:
+                return False
+            values = [number_value(a.value) for a in positional]
+            if any(v is None for v in values):
+                return True  # range(n): a worker count, not a collection
+            ints = [int(v) for v in values]  # type: ignore[arg-type]
+            try:
+                return len(range(*ints)) <= MAX_KNOWN_FAN_OUT
+            except (ValueError, TypeError, OverflowError):
+                return False
+        if name in SIZE_PRESERVING:
+            index = SIZE_PRESERVING[name]
+            return len(positional) > index and not unknown and self._bounded(positional[index].value, depth + 1)
+        if name == "builtins.zip":
+            return any(self._bounded(a.value, depth + 1) for a in positional)
+        if name == "itertools.islice" and len(positional) >= 2:
+            stop = number_value(positional[-2].value if len(positional) == 3 else positional[1].value)
+            return stop is not None and stop <= MAX_KNOWN_FAN_OUT
+        if (isinstance(call.func, cst.Attribute) and call.func.attr.value in DICT_VIEWS
+                and not call.args):
+            return self._bounded(call.func.value, depth + 1)
+        return False
+
+    def _bounded_slice(self, expr: cst.Subscript) -> bool:
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Slice):
+            return False
+        piece = expr.slice[0].slice
+        lower = number_value(piece.lower) if piece.lower is not None else None
+        upper = number_value(piece.upper) if piece.upper is not None else None
+        if piece.upper is not None and upper is not None and upper >= 0:
+            start = lower if (lower is not None and lower >= 0) else 0
+            if piece.lower is None or lower is not None:
+                return upper - start <= MAX_KNOWN_FAN_OUT
+        if piece.upper is None and lower is not None and lower < 0:
+            return -lower <= MAX_KNOWN_FAN_OUT
+        if piece.lower is not None and piece.upper is not None and (lower is None or upper is None):
+            return True  # xs[i:i + size]: one batch of a batching loop
+        return False
+
+    # ------------------------------------------------------------- messages
+    def _is_stream(self, iterable: cst.CSTNode) -> bool:
+        """Is ``iterable`` what an ``async for`` walks (items arrive, no collection)?"""
+        for ancestor in reversed(self.ctx.ancestors):
+            if isinstance(ancestor, cst.For) and ancestor.iter is iterable:
+                return ancestor.asynchronous is not None
+        return False
+
+    def _remedy(self, started: cst.BaseExpression, callee: str) -> Text:
+        """Where to put the limit, in the code's own async library."""
+        backend = self.ctx.async_backend
+        if backend is None and callee.split(".")[0] in ("trio", "anyio"):
+            backend = callee.split(".")[0]
+        limiter = advice(backend, "limiter")
+        if self._own_coroutine(started):
+            name = last_name(started)
+            article = "an" if limiter[:1] in "aeiou" else "a"
+            return Text(f"acquire {article} {limiter} in '{name}' or use a fixed pool of workers",
+                        f"请在 '{name}' 中获取 {limiter},或改用固定数量的 worker")
+        # not a coroutine of this project: the limit goes around each call
+        text = _callee_text(self, started)
+        return Text(f"wrap each '{text}' call in 'async with <{limiter}>' or use a fixed pool of workers",
+                    f"请用 'async with <{limiter}>' 包住每次 '{text}' 调用,或改用固定数量的 worker")
+
+    def _own_coroutine(self, started: cst.BaseExpression) -> bool:
+        if not isinstance(started, (cst.Name, cst.Attribute)):
+            return False
+        if definition_of(self.ctx, started) is not None:
+            return True
+        qualname = self.ctx.resolve(started)
+        project = self.ctx.project
+        return bool(qualname) and project is not None and \
+            project.is_coroutine_function(qualname) is not None  # type: ignore[arg-type]
+
+
 # ----------------------------------------------------------------------------- CCY401
 
 
-class UnboundedQueue(Rule):
+class UnboundedQueue(_Sizes, Rule):
     code = "CCY401"
 
     group = "advice"
@@ -173,11 +546,7 @@ class UnboundedQueue(Rule):
             self._check_factory(node, factory)
             return
         if callee in ALWAYS_UNBOUNDED_QUEUES:
-            self.report(node, Text(
-                f"'{callee}()' is always unbounded; use a queue with a positive maxsize "
-                f"(e.g. queue.Queue(maxsize=...)) so producers wait when consumers fall behind",
-                f"'{callee}()' 总是无界的;请改用带正数 maxsize 的队列(如 queue.Queue(maxsize=...)),"
-                f"让生产者在消费者跟不上时等待"))
+            self._check_use(node, callee)
             return
         spec = QUEUE_MAXSIZE.get(callee)
         if spec is None:
@@ -196,10 +565,139 @@ class UnboundedQueue(Rule):
             number = number_value(value)
             if number is None or number > 0:
                 return  # a positive constant, or a variable/expression we trust
-        self.report(node, Text(
-            f"'{callee}()' has no positive maxsize, so it grows without limit when producers "
-            f"outrun consumers; pass maxsize=<bound>",
-            f"'{callee}()' 没有正数 maxsize,生产快于消费时会无限增长;请传入 maxsize=<上限>"))
+        self._check_use(node, callee)
+
+    # ------------------------------------------------------------- how the queue is used
+    def _check_use(self, node: cst.Call, callee: str) -> None:
+        found = self._use_of(node)
+        if found is not None and self._stays_small(*found):
+            return
+        use = found[0] if found is not None else None
+        how = None
+        if use is not None and not any(not p.nowait for p in use.puts):
+            if use.log_handler:
+                how = Text("is filled by logging's QueueHandler, which never waits",
+                           "由 logging 的 QueueHandler 填充,它从不等待")
+            elif use.put_callback:
+                how = Text("its put method is handed out as a callback (the caller sets the pace)",
+                           "它的 put 方法被作为回调交了出去(节奏由调用方决定)")
+            elif use.puts:
+                how = Text("is filled with put_nowait(), which never waits",
+                           "通过从不等待的 put_nowait() 填充")
+        if callee in ALWAYS_UNBOUNDED_QUEUES:
+            message = Text(
+                f"'{callee}()' has no size limit, so it grows without bound when producers outrun the "
+                f"consumer; if producers may wait, use queue.Queue(maxsize=<bound>), else (signal handlers, "
+                f"logging and event-loop callbacks must never block) decide what to drop when it grows",
+                f"'{callee}()' 没有容量上限,生产快于消费时会无限增长;如果生产者可以等待,请改用 "
+                f"queue.Queue(maxsize=<上限>),否则(信号处理器、日志和事件循环回调都不能阻塞)"
+                f"请决定队列过长时丢弃什么")
+        elif how is not None:
+            message = Text(
+                f"'{callee}()' has no positive maxsize and {how.en}, so it grows without limit when "
+                f"producers outrun consumers; a maxsize alone would only make that producer fail with "
+                f"QueueFull (or block its caller): decide what to drop when it is full, or let the "
+                f"producer wait on put()",
+                f"'{callee}()' 没有正数 maxsize,且{how.zh},生产快于消费时会无限增长;单纯设置 maxsize "
+                f"只会让该生产者抛出 QueueFull(或阻塞其调用方):请决定队列满时丢弃什么,"
+                f"或让生产者等待 put()")
+        else:
+            backend = self.ctx.async_backend
+            if callee.startswith("asyncio.") and backend in ("trio", "anyio"):
+                remedy = Text(f"use {advice(backend, 'bounded_channel')} (or pass maxsize=<bound>)",
+                              f"请改用 {advice(backend, 'bounded_channel')}(或传入 maxsize=<上限>)")
+            else:
+                remedy = Text("pass maxsize=<bound>", "请传入 maxsize=<上限>")
+            message = Text(
+                f"'{callee}()' has no positive maxsize, so it grows without limit when producers "
+                f"outrun consumers; {remedy.en} so that put() waits for the consumer",
+                f"'{callee}()' 没有正数 maxsize,生产快于消费时会无限增长;{remedy.zh},"
+                f"让 put() 等待消费者")
+        self.report(node, message)
+
+    def _use_of(self, node: cst.Call) -> Optional[Tuple[_QueueUse, str, str]]:
+        """How the queue made by ``node`` is used, where it is bound (kind, name)."""
+        parent = self.ctx.parent
+        target: Optional[cst.BaseExpression] = None
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and parent.value is node:
+            target = parent.targets[0].target
+        elif isinstance(parent, cst.AnnAssign) and parent.value is node:
+            target = parent.target
+        elif isinstance(parent, cst.Arg) and len(self.ctx.ancestors) > 1:
+            call = self.ctx.ancestors[-2]
+            if isinstance(call, cst.Call) and (last_name(call.func) in _LOG_QUEUE_USERS
+                                               or self._log_handler_init(call)):
+                use = _QueueUse()
+                use.log_handler = True
+                return use, "argument", ""
+            return None
+        function = self.ctx.function
+        if isinstance(target, cst.Name):
+            name = target.value
+            if function is not None:
+                region: cst.CSTNode = function.node
+                kind = "local"
+            elif self.ctx.scope.kind == "module":
+                region, kind = self.ctx.module, "module"
+            else:
+                return None
+            return _queue_use(self, region, lambda n: isinstance(n, cst.Name) and n.value == name), kind, name
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and \
+                target.value.value in ("self", "cls") and function is not None:
+            cls = function.enclosing_class
+            if cls is None:
+                return None
+            attr = target.attr.value
+            return _queue_use(self, cls.node, lambda n: isinstance(n, cst.Attribute) and n.attr.value == attr
+                              and isinstance(n.value, cst.Name) and n.value.value in ("self", "cls")), \
+                "attribute", attr
+        return None
+
+    def _loop_bounded(self, loop: cst.CSTNode) -> bool:
+        """Does ``loop`` run a known number of times (``for _ in range(5)``)?"""
+        if isinstance(loop, cst.For):
+            return loop.asynchronous is None and self._bounded(loop.iter, 0)
+        if isinstance(loop, _COMPREHENSIONS):
+            return all(f.asynchronous is None and self._bounded(f.iter, 0)
+                       for f in _comp_fors(loop))  # type: ignore[arg-type]
+        return False
+
+    def _log_handler_init(self, call: cst.Call) -> bool:
+        """``super().__init__(Queue(-1))`` in a subclass of logging's QueueHandler."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"
+                and isinstance(func.value, cst.Call) and last_name(func.value.func) == "super"):
+            return False
+        function = self.ctx.function
+        cls = function.enclosing_class if function is not None else None
+        return isinstance(getattr(cls, "node", None), cst.ClassDef) and any(
+            last_name(base.value) in _LOG_QUEUE_USERS for base in cls.node.bases)  # type: ignore[union-attr]
+
+    def _stays_small(self, use: _QueueUse, kind: str, name: str) -> bool:
+        """Does the visible code keep this queue small (so an unbounded queue is no risk)?"""
+        if use.flow_control:
+            return True  # its size is checked: flow control exists
+        if any(p.loop is loop for loop in use.joins_in_loops for p in use.puts):
+            return True  # the producing loop waits for the queue to drain
+        if use.gets and any(self._puts_back(p) for p in use.puts):
+            return True  # a pool: it holds objects the pool made, handed back on release
+        if use.escapes or use.put_callback or use.log_handler:
+            return False  # other code fills it: we cannot see how much
+        if not use.puts:
+            return kind == "local" or name.startswith("_")  # nothing is ever put into it
+        if all(_is_literal(p.value) for p in use.puts):
+            return True  # only control signals (startup/shutdown, a sentinel), not data
+        if kind == "local" and use.gets and all(self._loop_bounded(loop) for loop in use.get_loops):
+            return True  # a fixed number of items is taken out: a result/handshake channel
+        return all(_is_literal(p.value) or _awaits_completion(p) for p in use.puts)
+
+    @staticmethod
+    def _puts_back(put: _Put) -> bool:
+        function = put.function
+        if not isinstance(function, cst.FunctionDef) or not _RELEASE.match(function.name.value):
+            return False
+        params = {p.name.value for p in function.params.params}
+        return isinstance(put.value, cst.Name) and put.value.value in params
 
     def _check_factory(self, node: cst.Call, spec: Tuple[Optional[int], str]) -> None:
         """``field(default_factory=asyncio.Queue)``: every instance gets an unbounded queue."""
@@ -207,7 +705,14 @@ class UnboundedQueue(Rule):
         if state != GIVEN or not isinstance(value, (cst.Name, cst.Attribute)):
             return
         queue = self.ctx.resolve(value)
-        if queue in QUEUE_MAXSIZE or queue in ALWAYS_UNBOUNDED_QUEUES:
+        if queue in ALWAYS_UNBOUNDED_QUEUES:
+            self.report(value, Text(
+                f"'{queue}' used as a factory makes queues with no size limit ({queue} takes no maxsize); "
+                f"if producers can outrun the consumer, use a factory that makes a bounded queue, "
+                f"e.g. lambda: queue.Queue(maxsize=<bound>)",
+                f"把 '{queue}' 用作工厂会创建没有容量上限的队列({queue} 不接受 maxsize);如果生产可能快于"
+                f"消费,请使用创建有界队列的工厂,例如 lambda: queue.Queue(maxsize=<上限>)"))
+        elif queue in QUEUE_MAXSIZE:
             self.report(value, Text(
                 f"'{queue}' used as a factory makes queues with no maxsize; use a factory that passes "
                 f"one, e.g. lambda: {queue}(maxsize=<bound>)",
@@ -218,7 +723,7 @@ class UnboundedQueue(Rule):
 # ----------------------------------------------------------------------------- CCY402
 
 
-class UnboundedFanOut(Rule):
+class UnboundedFanOut(_Sizes, Rule):
     code = "CCY402"
 
     group = "advice"
@@ -369,14 +874,21 @@ class UnboundedFanOut(Rule):
         targets: Set[str] = set()
         for loop, _inner in loops:
             targets |= _target_names(loop)
-        if self._broadcast(started, targets) or self._limited(started, started_args):
+        if mode == "callable" and not isinstance(started, cst.Attribute) and \
+                self._from_item(started, targets, 0):
+            return  # `start_soon(task) for task in tasks`: running the callables it was given
+        if self._exempt(started, started_args, targets, unknown):
             return
-        what = last_name(started) or "the coroutine"
+        what = _callee_text(self, started)
+        it = _describe(self, unknown)
+        stream = self._is_stream(unknown)
+        remedy = self._remedy(started, callee)
         self.report(node, Text(
-            f"a task running '{what}' is started for every item of '{_describe(self, unknown)}' with no "
-            f"concurrency limit; acquire an asyncio.Semaphore in '{what}' or use a fixed pool of workers",
-            f"对 '{_describe(self, unknown)}' 的每一项都启动一个运行 '{what}' 的任务,且没有并发上限;"
-            f"请在 '{what}' 中获取 asyncio.Semaphore,或改用固定数量的 worker"))
+            f"a task running '{what}' is started for every item "
+            f"{'received from' if stream else 'of'} '{it}', and nothing in this code limits how many "
+            f"run at once; {remedy.en}",
+            f"对{'从' if stream else ''} '{it}' {'收到' if stream else ''}的每一项都启动一个运行 '{what}' 的任务,"
+            f"而这段代码中没有任何东西限制同时运行的数量;{remedy.zh}"))
 
     def _started(self, first: cst.BaseExpression, mode: str, positional: Sequence[cst.Arg],
                  ) -> Tuple[Optional[cst.BaseExpression], Sequence[cst.Arg]]:
@@ -386,7 +898,7 @@ class UnboundedFanOut(Rule):
         depth = 0
         while isinstance(first, cst.Call) and depth < 4:
             name = self.ctx.resolve(first.func)
-            if name in POOLED_AWAITABLES or last_name(first.func) in POOLED_METHODS:
+            if self._pooled(name, first.func) or self._non_starting(name, first.func):
                 return None, ()
             if _is_wrapper(name, first):
                 first = first.args[0].value
@@ -494,15 +1006,18 @@ class UnboundedFanOut(Rule):
             if found is None:
                 continue
             started, started_args, iterable, construct = found
-            if self._broadcast(started, _target_names(construct)) or self._limited(started, started_args):
+            if self._exempt(started, started_args, _target_names(construct), iterable):
                 continue
-            what = last_name(started) or "the coroutine"
+            what = _callee_text(self, started)
+            it = _describe(self, iterable)
+            stream = self._is_stream(iterable)
             short = callee.rsplit(".", 1)[-1]
+            remedy = self._remedy(started, callee)
             self.report(node, Text(
-                f"{short}() runs '{what}' for every item of '{_describe(self, iterable)}' at once with no "
-                f"concurrency limit; acquire an asyncio.Semaphore in '{what}' or use a fixed pool of workers",
-                f"{short}() 对 '{_describe(self, iterable)}' 的每一项同时运行 '{what}',且没有并发上限;"
-                f"请在 '{what}' 中获取 asyncio.Semaphore,或改用固定数量的 worker"))
+                f"{short}() runs '{what}' for every item {'received from' if stream else 'of'} '{it}' "
+                f"at once, and nothing in this code limits how many run together; {remedy.en}",
+                f"{short}() 对{'从' if stream else ''} '{it}' {'收到' if stream else ''}的每一项同时运行 '{what}',"
+                f"而这段代码中没有任何东西限制同时运行的数量;{remedy.zh}"))
             return
 
     def _fan_out_source(self, node: cst.Call, source: cst.BaseExpression, depth: int = 0,
@@ -543,18 +1058,26 @@ class UnboundedFanOut(Rule):
 
     def _started_element(self, elt: cst.BaseExpression, iterable: cst.CSTNode, construct: cst.CSTNode,
                          ) -> Optional[_Source]:
-        if isinstance(elt, cst.Call) and isinstance(elt.func, cst.Name) \
-                and elt.func.value in _target_names(construct):
-            return None  # `receiver(...) for receiver in receivers`: calling each registered callable
+        targets = _target_names(construct)
+        if isinstance(elt, cst.Call) and not isinstance(elt.func, cst.Attribute) and _root(elt.func) in targets:
+            # `receiver(...) for receiver in receivers`, `item["on_fail"]()`, `getattr(item, m)()`:
+            # calling a callable each item holds (dispatch), not new work made from data
+            return None
         depth = 0
         while isinstance(elt, cst.Call) and depth < 4:
             name = self.ctx.resolve(elt.func)
-            if name in TASK_STARTERS or name in POOLED_AWAITABLES or last_name(elt.func) in POOLED_METHODS:
-                return None  # a started task is judged where it is started
+            if name in TASK_STARTERS or self._pooled(name, elt.func) or self._non_starting(name, elt.func):
+                return None  # a started task is judged where it is started; pooled or no work
             if _is_wrapper(name, elt):
                 elt = elt.args[0].value
                 depth += 1
                 continue
+            if _is_task_helper(elt) and not isinstance(elt.args[0].value, cst.Call):
+                given = elt.args[0].value
+                if _root(given) in targets:
+                    # `spawn(coro) for coro in coros` (made elsewhere, judged there) or
+                    # `spawn(item.close)` (winding down what each item is)
+                    return None
             definition = definition_of(self.ctx, elt.func)
             if definition is not None and definition[0].asynchronous is None:
                 return None  # a plain function: we cannot tell what it returns
@@ -597,120 +1120,85 @@ class UnboundedFanOut(Rule):
         self.ctx.memo[key] = result
         return result
 
-    # ------------------------------------------------------------- sizes
-    def _batch_names(self) -> Set[str]:
-        """Names bound by enclosing ``for`` loops of this function (their items are batches)."""
-        names: Set[str] = set()
-        for ancestor in reversed(self.ctx.ancestors):
-            if isinstance(ancestor, _SCOPE_BOUNDARIES):
-                break
-            if isinstance(ancestor, cst.For) and isinstance(ancestor.target, cst.Name):
-                names.add(ancestor.target.value)
-        return names
-
-    def _bounded(self, expr: cst.BaseExpression, depth: int) -> bool:
-        """Is ``expr`` an iterable of known, small size (per the catalog)?"""
-        if depth > 6:
-            return False
-        if _CALLABLE_REGISTRY.search(last_name(expr) or ""):
-            return True  # registered receivers/handlers: sized by the program, not by its input
-        if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
-            return all(not isinstance(e, cst.StarredElement) or self._bounded(e.value, depth + 1)
-                       for e in expr.elements)
-        if isinstance(expr, cst.Dict):
-            return all(not isinstance(e, cst.StarredDictElement) for e in expr.elements)
-        if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
-            return True
-        if isinstance(expr, _COMPREHENSIONS):
-            return all(f.asynchronous is None and self._bounded(f.iter, depth + 1)
-                       for f in _comp_fors(expr))  # type: ignore[arg-type]
-        if isinstance(expr, cst.Call):
-            return self._bounded_call(expr, depth)
-        if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply):
-            for seq, times in ((expr.left, expr.right), (expr.right, expr.left)):
-                count = number_value(times)
-                if count is not None and isinstance(seq, (cst.List, cst.Tuple, cst.SimpleString)):
-                    size = len(seq.elements) if isinstance(seq, (cst.List, cst.Tuple)) else 1
-                    return size * count <= MAX_KNOWN_FAN_OUT
-            return False
-        if isinstance(expr, cst.Subscript):
-            return self._bounded_slice(expr)
-        if isinstance(expr, cst.Name):
-            if expr.value in self._batch_names():
-                return True
-            bindings, owner = self.ctx.lookup(expr.value)
-            if not bindings or owner is None or len(bindings) != 1:
-                return False
-            binding = bindings[0]
-            if binding.kind != ASSIGN or binding.with_item or not isinstance(binding.node, cst.BaseExpression):
-                return False
-            if owner is self.ctx.function:
-                return self._bounded(binding.node, depth + 1)
-            if owner is self.ctx.module_scope:  # a module constant: only a literal counts
-                return isinstance(binding.node, (cst.List, cst.Tuple, cst.Set, cst.Dict)) and \
-                    self._bounded(binding.node, depth + 1)
-        return False
-
-    def _bounded_call(self, call: cst.Call, depth: int) -> bool:
-        name = self.ctx.resolve(call.func)
-        positional, _keywords, unknown = _call_args(call)
-        if name == "builtins.range":
-            if unknown or not positional:
-                return False
-            values = [number_value(a.value) for a in positional]
-            if any(v is None for v in values):
-                return True  # range(n): a worker count, not a collection
-            ints = [int(v) for v in values]  # type: ignore[arg-type]
-            try:
-                return len(range(*ints)) <= MAX_KNOWN_FAN_OUT
-            except (ValueError, TypeError, OverflowError):
-                return False
-        if name in SIZE_PRESERVING:
-            index = SIZE_PRESERVING[name]
-            return len(positional) > index and not unknown and self._bounded(positional[index].value, depth + 1)
-        if name == "builtins.zip":
-            return any(self._bounded(a.value, depth + 1) for a in positional)
-        if name == "itertools.islice" and len(positional) >= 2:
-            stop = number_value(positional[-2].value if len(positional) == 3 else positional[1].value)
-            return stop is not None and stop <= MAX_KNOWN_FAN_OUT
-        if (isinstance(call.func, cst.Attribute) and call.func.attr.value in DICT_VIEWS
-                and not call.args):
-            return self._bounded(call.func.value, depth + 1)
-        return False
-
-    def _bounded_slice(self, expr: cst.Subscript) -> bool:
-        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Slice):
-            return False
-        piece = expr.slice[0].slice
-        lower = number_value(piece.lower) if piece.lower is not None else None
-        upper = number_value(piece.upper) if piece.upper is not None else None
-        if piece.upper is not None and upper is not None and upper >= 0:
-            start = lower if (lower is not None and lower >= 0) else 0
-            if piece.lower is None or lower is not None:
-                return upper - start <= MAX_KNOWN_FAN_OUT
-        if piece.upper is None and lower is not None and lower < 0:
-            return -lower <= MAX_KNOWN_FAN_OUT
-        if piece.lower is not None and piece.upper is not None and (lower is None or upper is None):
-            return True  # xs[i:i + size]: one batch of a batching loop
-        return False
-
     # ------------------------------------------------------------- limits
-    def _broadcast(self, started: cst.BaseExpression, targets: Set[str]) -> bool:
-        """``conn.shutdown()`` for each connection, ``item.close()`` for each item: work on
-        objects the program already holds (one each), not new work fanned out over data."""
-        if last_name(started) in TEARDOWN_NAMES:
+    def _exempt(self, started: cst.BaseExpression, started_args: Sequence[cst.Arg], targets: Set[str],
+                iterable: cst.CSTNode) -> bool:
+        return self._broadcast(started, targets, iterable) or self._pooled_client(started) \
+            or self._runs_at_once(started) or self._limited(started, started_args)
+
+    def _pooled(self, name: Optional[str], func: cst.BaseExpression) -> bool:
+        """Work handed to a bounded executor (``run_in_executor``, ``to_thread``, framework
+        wrappers such as ``async_add_executor_job``)."""
+        method = last_name(func) or ""
+        return name in POOLED_AWAITABLES or method in POOLED_METHODS or bool(_POOLED_METHOD.search(method))
+
+    def _non_starting(self, name: Optional[str], func: cst.BaseExpression) -> bool:
+        """``loop.create_future()``: a future some callback resolves; nothing runs."""
+        return name in NON_STARTING_CALLS or last_name(func) in NON_STARTING_METHODS
+
+    def _from_item(self, expr: cst.BaseExpression, targets: Set[str], depth: int) -> bool:
+        """Is ``expr`` (a callable) taken from the loop's item: the item itself, unpacked from
+        it, ``partial(item, ...)``, or made from it by a call (``self._wrap(gen)``)?"""
+        if depth > 4:
+            return False
+        if isinstance(expr, (cst.Attribute, cst.Subscript)):
+            return _root(expr) in targets
+        if isinstance(expr, cst.Call):
+            return any(not a.star and self._from_item(a.value, targets, depth + 1) for a in expr.args)
+        if not isinstance(expr, cst.Name):
+            return False
+        if expr.value in targets:
             return True
-        root: cst.BaseExpression = started
-        while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
-            root = root.func if isinstance(root, cst.Call) else root.value
-        return isinstance(started, cst.Attribute) and isinstance(root, cst.Name) and root.value in targets
+        bindings, owner = self.ctx.lookup(expr.value)
+        if not bindings or owner is None or owner is not self.ctx.function:
+            return False
+        for binding in bindings:
+            value = binding.unpacked_from if binding.unpacked_from is not None else binding.node
+            if binding.kind == ASSIGN or binding.unpacked_from is not None:
+                if isinstance(value, cst.BaseExpression) and self._from_item(value, targets, depth + 1):
+                    return True
+        return False
+
+    def _broadcast(self, started: cst.BaseExpression, targets: Set[str], iterable: cst.CSTNode) -> bool:
+        """``conn.shutdown()`` for each connection, ``item.close()`` for each item,
+        ``self.remove_listener(l) for l in self._listeners``: work on objects the program
+        already holds (one each), not new work fanned out over data."""
+        name = last_name(started) or ""
+        if name in TEARDOWN_NAMES or _TEARDOWN.search(name):
+            return True
+        if _OWNED_TEARDOWN.search(name) and _root(iterable) in ("self", "cls"):  # type: ignore[arg-type]
+            return True
+        return isinstance(started, cst.Attribute) and _root(started) in targets
+
+    def _pooled_client(self, started: cst.BaseExpression) -> bool:
+        """``client.publish(...)`` on a client from ``async with session.create_client(...)``:
+        its requests share a connection pool of fixed size."""
+        if not isinstance(started, cst.Attribute) or not isinstance(started.value, cst.Name):
+            return False
+        bindings, _owner = self.ctx.lookup(started.value.value)
+        return bool(bindings) and all(
+            b.with_item and isinstance(b.node, cst.Call) and last_name(b.node.func) in POOLED_CLIENT_FACTORIES
+            for b in bindings)  # type: ignore[union-attr]
+
+    def _runs_at_once(self, started: cst.BaseExpression) -> bool:
+        """A same-module coroutine that never awaits runs to its end as soon as it starts:
+        the items are handled one after another, never together."""
+        definition = definition_of(self.ctx, started)
+        if definition is None or definition[0].asynchronous is None or _is_stub(definition[0]):
+            return False
+        for sub in walk_body(definition[0].body):
+            if isinstance(sub, cst.Await) or (isinstance(sub, (cst.For, cst.With)) and sub.asynchronous):
+                return False
+            if isinstance(sub, (cst.CompFor,)) and sub.asynchronous is not None:
+                return False
+        return True
 
     def _limited(self, started: cst.BaseExpression, started_args: Sequence[cst.Arg]) -> bool:
         """Is the concurrency of the started work limited by a semaphore or a worker pool?"""
         scope = self.ctx.scope
         for arg in started_args:
-            if self._is_semaphore(arg.value, scope):
-                return True  # the coroutine is handed a semaphore/limiter
+            if self._is_semaphore(arg.value, scope) or self._is_lock(arg.value, scope):
+                return True  # the coroutine is handed a semaphore/limiter/lock
         if self._function_limits(self.ctx.function.node if self.ctx.function else None, scope):
             return True
         definition = definition_of(self.ctx, started)
@@ -742,6 +1230,11 @@ class UnboundedFanOut(Rule):
         result = self._acquires_semaphore(node, scope, into_scopes=False) or self._is_worker(node)
         if not result:
             for sub in walk_body(node.body):
+                if isinstance(sub, cst.Call) and any(
+                        not a.star and (self._is_lock(a.value, scope) or self._is_semaphore(a.value, scope))
+                        for a in sub.args):
+                    result = True  # hands a lock/limiter to the code that does the work
+                    break
                 if isinstance(sub, cst.Call) and isinstance(sub.func, (cst.Name, cst.Attribute)):
                     inner = definition_of(self.ctx, sub.func, scope)
                     if inner is not None and inner[0] is not node and \
@@ -774,6 +1267,13 @@ class UnboundedFanOut(Rule):
                 return True
             name = last_name(expr)
         return bool(name) and _SEMAPHORE_NAME.search(name) is not None  # type: ignore[arg-type]
+
+    def _is_lock(self, expr: cst.BaseExpression, scope: Scope) -> bool:
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            if self.ctx.type_of(expr, scope) in _LOCK_TYPES:
+                return True
+            return bool(_LOCK_NAME.search(last_name(expr) or ""))
+        return False
 
     def _is_worker(self, node: cst.FunctionDef) -> bool:
         """A coroutine that loops taking items from a queue: N of them form a worker pool."""
