@@ -54,7 +54,8 @@ _HELPER_TABLES = frozenset({
     ("coroutines", "COROUTINE_KEEPING_DECORATOR_NAMES"), ("coroutines", "PROCESS_EXIT_EXCEPTIONS"),
     ("coroutines", "SELF_STOPPED_WAITS"), ("coroutines", "CLOSE_WAITS"),
     ("coroutines", "CORO_TASK_STARTERS"), ("coroutines", "FUNCTION_TASK_STARTERS"),
-    ("coroutines", "SHIELDING_SCOPES"),
+    ("coroutines", "SHIELDING_SCOPES"), ("coroutines", "TEARDOWN_METHODS"),
+    ("coroutines", "FUTURE_FACTORIES"), ("coroutines", "FUTURE_FACTORY_METHODS"),
     ("resources", "RETRY_LOOP_NAMES"), ("resources", "NON_OWNING_CALLS"),
     ("threads", "NON_CALLABLE_RESULTS"), ("threads", "CALLABLE_FACTORIES"),
 })

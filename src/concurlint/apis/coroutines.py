@@ -201,7 +201,20 @@ EXECUTOR_MAP: FrozenSet[str] = frozenset({
 
 # Calls that look at a Task/Future (its exception is retrieved, CCY603/CCY604).
 FUTURE_HANDLING_METHODS: FrozenSet[str] = frozenset({
-    "result", "exception", "add_done_callback", "cancel",
+    "result", "exception", "add_done_callback", "cancel", "done",
+})
+# Calls returning a future, not a coroutine: `ensure_future()` of one makes no new task (CCY603).
+FUTURE_FACTORIES: FrozenSet[str] = frozenset({
+    "asyncio.gather", "asyncio.shield", "asyncio.wrap_future", "asyncio.ensure_future",
+    "asyncio.create_task", "asyncio.run_coroutine_threadsafe",
+})
+FUTURE_FACTORY_METHODS: FrozenSet[str] = frozenset({
+    "run_in_executor", "create_future", "create_task", "ensure_future", "submit",
+})
+# Teardown calls: a gather of only these collects failures of a best-effort shutdown (CCY601).
+TEARDOWN_METHODS: FrozenSet[str] = frozenset({
+    "close", "aclose", "async_close", "stop", "async_stop", "shutdown", "async_shutdown",
+    "disconnect", "async_disconnect", "terminate", "wait_closed", "cleanup",
 })
 # Calls that look at gathered results (CCY601): any call except these.
 NOT_INSPECTING_CALLS: FrozenSet[str] = frozenset({"len"})

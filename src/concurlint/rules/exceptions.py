@@ -9,9 +9,10 @@ import libcst as cst
 from ..apis.backends import advice
 from ..apis.coroutines import (
     AWAIT_WRAPPERS, CANCELLATION_EXCEPTIONS, CATCH_ALL_EXCEPTIONS, CLOSE_WAITS, CORO_TASK_STARTERS,
-    EXECUTOR_MAP, EXECUTOR_SUBMIT, FUNCTION_TASK_STARTERS, FUTURE_HANDLING_METHODS, NORETURN_CALLS,
+    EXECUTOR_MAP, EXECUTOR_SUBMIT, FUNCTION_TASK_STARTERS, FUTURE_FACTORIES, FUTURE_FACTORY_METHODS,
+    FUTURE_HANDLING_METHODS, NORETURN_CALLS,
     NOT_INSPECTING_CALLS, PROCESS_EXIT_EXCEPTIONS, REPORTING_METHODS, SELF_STOPPED_WAITS,
-    SHIELDING_SCOPES, TASK_CREATORS,
+    SHIELDING_SCOPES, TASK_CREATORS, TEARDOWN_METHODS,
 )
 from ..findings import Text
 from ..semantics.callees import walk_body as _walk_scopes
@@ -20,7 +21,7 @@ from ..semantics.lifetime import NameUsage, dotted_text, follow, function_usage,
 from ..semantics.scopes import IMPORT
 from ..semantics.traversal import iter_children
 from .base import Rule
-from .coroutines import callee_name, coroutine_function, walk_body
+from .coroutines import callee_name, coroutine_function, guards_own_errors, walk_body
 
 _CODE = cst.Module(body=[])
 
@@ -106,9 +107,20 @@ class GatherExceptionsSwallowed(Rule):
     what = Text(
         "Finds `asyncio.gather(..., return_exceptions=True)` whose result is thrown away, or bound to "
         "a name whose items are never tested with `isinstance(r, Exception)`, re-raised, returned, "
-        "stored or passed on.",
+        "stored or passed on.\n\n"
+        "Not reported when the failures are dealt with, or deliberately dropped, elsewhere: gathering "
+        "tasks the function just cancelled, or tasks of a container whose items the module cancels "
+        "while this function tears their owners down first (`c.close()` for each); a best-effort "
+        "teardown that only gathers `close()`/`stop()`/`shutdown()`-like calls; a gather on an error "
+        "path whose handler re-raises the original error; tasks of a container whose tasks get a "
+        "done-callback where they are stored; coroutines of this module whose whole body catches and "
+        "logs every `Exception` (nothing reaches the result list).",
         "查找 `asyncio.gather(..., return_exceptions=True)`:其结果被丢弃,或赋给的变量中的元素从未用 "
-        "`isinstance(r, Exception)` 检查、重新抛出、返回、保存或传递出去。")
+        "`isinstance(r, Exception)` 检查、重新抛出、返回、保存或传递出去。\n\n"
+        "如果失败已在别处处理或被有意丢弃,则不报告:收集本函数刚取消的任务,或收集模块会取消其元素的容器中"
+        "的任务且本函数先关闭了它们的所有者(逐个 `c.close()`);只收集 `close()`/`stop()`/`shutdown()` "
+        "之类调用的尽力而为的清理;在重新抛出原始错误的异常处理器中的 gather;存入容器时就添加了完成回调的"
+        "任务;整个函数体都捕获并记录所有 `Exception` 的本模块协程(结果列表中不会出现异常)。")
     why = Text(
         "With `return_exceptions=True` failures come back as ordinary values in the result list. "
         "Nobody looks at them, so errors disappear silently and the program carries on with "
@@ -151,7 +163,8 @@ class GatherExceptionsSwallowed(Rule):
             function = _function_node(self.ctx)
             if function is not None and _cancelled_in(self.ctx, function):
                 return  # the shutdown idiom: gathering tasks this function just cancelled
-            self._report(node, "its result is thrown away")
+            if not self._handled_elsewhere(node):
+                self._report(node, "its result is thrown away")
             return
         if fate.kind != "name" or not fate.awaited:
             return
@@ -159,7 +172,25 @@ class GatherExceptionsSwallowed(Rule):
         chain = follow(self.ctx, fate.name)
         if not chain or any(_inspected(usage) for usage in chain):
             return
-        self._report(node, f"'{fate.name}' is never checked for exceptions")
+        if not self._handled_elsewhere(node):
+            self._report(node, f"'{fate.name}' is never checked for exceptions")
+
+    def _handled_elsewhere(self, node: cst.Call) -> bool:
+        """The failures this gather collects are dealt with, or deliberately dropped, elsewhere:
+        on an error path that re-raises the original error; a teardown of close/stop calls;
+        tasks whose done-callbacks see them; coroutines that handle their own errors; tasks
+        the module cancels (the cancel-then-gather idiom, one call away)."""
+        ctx = self.ctx
+        if _inside_reraising_handler(ctx, any_exception=True):
+            return True
+        items = _gathered(ctx, node)
+        if items and all(_is_teardown(item) for item in items):
+            return True
+        if items and all(_self_guarding(ctx, item) for item in items):
+            return True
+        containers = [_text(arg.value) for arg in node.args if arg.star == "*"]
+        return bool(containers) and all(
+            _callbacked_container(ctx, text) or _cancelled_container(ctx, text) for text in containers)
 
     def _report(self, node: cst.Call, detail: str) -> None:
         self.report(node, Text(
@@ -167,6 +198,156 @@ class GatherExceptionsSwallowed(Rule):
             "check each result with isinstance(r, Exception)",
             f"asyncio.gather(..., return_exceptions=True):{detail},失败会被悄悄吞掉;"
             "请用 isinstance(r, Exception) 检查每个结果"))
+
+
+def _gathered(ctx: Context, node: cst.Call) -> List[cst.BaseExpression]:
+    """The awaitables a gather receives, looking through ``*(f(x) for x in xs)``,
+    ``create_task(f())`` and ``*items`` where ``items`` is a local list filled by
+    ``items.append(...)`` / a list display; empty when any is unknown."""
+    found: List[cst.BaseExpression] = []
+    for arg in node.args:
+        if arg.keyword is not None:
+            continue
+        value = arg.value
+        if arg.star == "*":
+            if isinstance(value, (cst.GeneratorExp, cst.ListComp, cst.SetComp)):
+                found.append(value.elt)
+                continue
+            if isinstance(value, cst.Name):
+                filled = _filled_with(ctx, value.value)
+                if not filled:
+                    return []
+                found.extend(filled)
+                continue
+            return []
+        found.append(value)
+    return [_unwrap_task(ctx, item) for item in found]
+
+
+def _unwrap_task(ctx: Context, item: cst.BaseExpression) -> cst.BaseExpression:
+    if (isinstance(item, cst.Call) and item.args and item.args[0].keyword is None
+            and _last(item.func) in CORO_TASK_STARTERS):
+        return item.args[0].value
+    return item
+
+
+def _filled_with(ctx: Context, name: str) -> List[cst.BaseExpression]:
+    function = _function_node(ctx)
+    if function is None:
+        return []
+    values: List[cst.BaseExpression] = []
+    for node in walk_body(getattr(function, "body", function)):
+        if (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+                and node.func.attr.value in ("append", "add") and isinstance(node.func.value, cst.Name)
+                and node.func.value.value == name and len(node.args) == 1):
+            values.append(node.args[0].value)
+        elif (isinstance(node, cst.Assign) and len(node.targets) == 1
+              and isinstance(node.targets[0].target, cst.Name) and node.targets[0].target.value == name):
+            if isinstance(node.value, (cst.List, cst.Tuple)):
+                values.extend(e.value for e in node.value.elements if not isinstance(e, cst.StarredElement))
+            elif isinstance(node.value, (cst.ListComp, cst.GeneratorExp)):
+                values.append(node.value.elt)
+            else:
+                return []
+    return values
+
+
+def _is_teardown(item: cst.BaseExpression) -> bool:
+    """``x.close()`` / ``x.stop()`` (or the bound method itself, for a helper that calls it)."""
+    target = item.func if isinstance(item, cst.Call) else item
+    return isinstance(target, cst.Attribute) and target.attr.value in TEARDOWN_METHODS
+
+
+def _self_guarding(ctx: Context, item: cst.BaseExpression) -> bool:
+    if not isinstance(item, cst.Call):
+        return False
+    definition = ctx.is_local_function(item.func)
+    return definition is not None and guards_own_errors(ctx, definition)
+
+
+def _container_key(text: str) -> str:
+    """``self._tasks`` and ``cls._tasks`` -> ``._tasks`` (one container across the methods)."""
+    head, dot, rest = text.partition(".")
+    return f".{rest}" if dot and head.isidentifier() else text
+
+
+def _container_facts(ctx: Context) -> Tuple[Set[str], Set[str]]:
+    """Per file: containers whose tasks get a done-callback where they are stored
+    (``tasks.add(t); t.add_done_callback(...)``), and containers whose items the code
+    cancels (``self.c[k].cancel()``, ``t = self.c.get(k); t.cancel()``)."""
+    found = ctx.memo.get("exceptions.container_facts")
+    if found is not None:
+        return found
+    callbacked: Set[str] = set()
+    cancelled: Set[str] = set()
+    for function in _walk_scopes(ctx.module, into_scopes=True):
+        if not isinstance(function, cst.FunctionDef):
+            continue
+        stored: List[Tuple[str, str]] = []
+        values: Dict[str, cst.BaseExpression] = {}
+        callbacks: Set[str] = set()
+        cancels: List[cst.BaseExpression] = []
+        for node in walk_body(function.body):
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                method = node.func.attr.value
+                if method in ("add", "append") and len(node.args) == 1:
+                    stored.append((_container_key(_text(node.func.value)), _text(node.args[0].value)))
+                elif method == "add_done_callback":
+                    callbacks.add(_text(node.func.value))
+                elif method == "cancel":
+                    cancels.append(node.func.value)
+            elif isinstance(node, cst.Assign) and len(node.targets) == 1:
+                target = node.targets[0].target
+                if isinstance(target, cst.Subscript):
+                    stored.append((_container_key(_text(target.value)), _text(node.value)))
+                elif isinstance(target, cst.Name):
+                    values[target.value] = node.value
+        callbacked.update(container for container, value in stored if value in callbacks)
+        for receiver in cancels:
+            if isinstance(receiver, cst.Name) and receiver.value in values:
+                receiver = values[receiver.value]
+            if isinstance(receiver, cst.Subscript):
+                cancelled.add(_container_key(_text(receiver.value)))
+            elif (isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Attribute)
+                  and receiver.func.attr.value in ("get", "pop")):
+                cancelled.add(_container_key(_text(receiver.func.value)))
+    found = (callbacked, cancelled)
+    ctx.memo["exceptions.container_facts"] = found
+    return found
+
+
+def _source_container(ctx: Context, text: str) -> str:
+    """``tasks`` bound to ``list(self.c.values())`` / ``self.c.values()`` -> ``.c``."""
+    function = _function_node(ctx)
+    if function is not None and text.isidentifier():
+        for node in walk_body(getattr(function, "body", function)):
+            if (isinstance(node, cst.Assign) and len(node.targets) == 1
+                    and isinstance(node.targets[0].target, cst.Name) and node.targets[0].target.value == text):
+                value = node.value
+                if isinstance(value, cst.Call) and _last(value.func) in ("list", "tuple", "set") and value.args:
+                    value = value.args[0].value
+                if (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                        and value.func.attr.value == "values"):
+                    return _container_key(_text(value.func.value))
+                return _container_key(text)
+    if text.endswith(".values()"):
+        return _container_key(text[: -len(".values()")])
+    return _container_key(text)
+
+
+def _callbacked_container(ctx: Context, text: str) -> bool:
+    return _source_container(ctx, text) in _container_facts(ctx)[0]
+
+
+def _cancelled_container(ctx: Context, text: str) -> bool:
+    """The gathered tasks come from a container whose items the module cancels, and this
+    function tears their owners down (``c.close()``) before gathering."""
+    if _source_container(ctx, text) not in _container_facts(ctx)[1]:
+        return False
+    function = _function_node(ctx)
+    return function is not None and any(
+        isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in TEARDOWN_METHODS
+        for n in walk_body(getattr(function, "body", function)))
 
 
 # --------------------------------------------------------------------------- CCY602
@@ -391,13 +572,14 @@ def _only_closing(awaits: List[cst.CSTNode]) -> bool:
     return len(targets) == len(awaits) and all(method in CLOSE_WAITS for _, method in targets)
 
 
-def _inside_reraising_handler(ctx: Context) -> bool:
-    """The ``try`` sits in a handler of the cancellation that re-raises unconditionally
-    (a top-level ``raise`` in its body): an inner swallow does not end the cancellation."""
+def _inside_reraising_handler(ctx: Context, any_exception: bool = False) -> bool:
+    """The node sits in a handler (of the cancellation, unless ``any_exception``) that
+    re-raises unconditionally (a top-level ``raise`` in its body): a swallow inside it does
+    not end the cancellation, and errors dropped there are secondary to the one re-raised."""
     for node in reversed(ctx.ancestors):
         if isinstance(node, (cst.FunctionDef, cst.Lambda)):
             return False
-        if isinstance(node, cst.ExceptHandler) and _caught(ctx, node) is not None:
+        if isinstance(node, cst.ExceptHandler) and (any_exception or _caught(ctx, node) is not None):
             body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
             for stmt in body:
                 if isinstance(stmt, cst.SimpleStatementLine) and any(
@@ -756,6 +938,14 @@ def _future_handled(usages: List[NameUsage]) -> bool:
     return False
 
 
+def _makes_coroutine(ctx: Context, expr: Optional[cst.BaseExpression]) -> bool:
+    """``expr`` creates a coroutine: a call that is not one of the APIs returning a future."""
+    if not isinstance(expr, cst.Call):
+        return False  # a name may hold a future or a task: ensure_future would return it as is
+    callee = callee_name(ctx, expr.func) or ""
+    return callee not in FUTURE_FACTORIES and _last(expr.func) not in FUTURE_FACTORY_METHODS
+
+
 class TaskExceptionNeverRetrieved(Rule):
     code = "CCY603"
 
@@ -765,10 +955,15 @@ class TaskExceptionNeverRetrieved(Rule):
                    "赋给变量的 Task 从未被 await 或检查")
     what = Text(
         "Finds a Task from `create_task`/`ensure_future` bound to a local name that is never awaited, "
-        "gathered, waited, `.result()`/`.exception()`/`.add_done_callback()`/`.cancel()`-ed, returned "
-        "or stored elsewhere.",
+        "gathered, waited, `.done()`/`.result()`/`.exception()`/`.add_done_callback()`/`.cancel()`-ed, "
+        "returned or stored elsewhere. Only a coroutine handed to them makes a new task: "
+        "`ensure_future(x)` of a name (which may hold a future or a task) or of a call returning a "
+        "future (`run_in_executor`, `gather`, `create_future`...) returns that future, and is not "
+        "reported.",
         "查找由 `create_task`/`ensure_future` 创建并赋给局部变量的 Task:它从未被 await、gather、wait、"
-        "`.result()`/`.exception()`/`.add_done_callback()`/`.cancel()`,也没有被返回或保存到别处。")
+        "`.done()`/`.result()`/`.exception()`/`.add_done_callback()`/`.cancel()`,也没有被返回或保存到别处。"
+        "只有传入协程才会创建新任务:对一个变量(可能保存的是 future 或任务)或返回 future 的调用"
+        "(`run_in_executor`、`gather`、`create_future`……)调用 `ensure_future(x)` 只会返回那个 future,不报告。")
     why = Text(
         "If the task fails, its exception is stored on the Task and only logged as 'Task exception was "
         "never retrieved' when the Task is garbage-collected — often much later, or never. The local name "
@@ -779,12 +974,14 @@ class TaskExceptionNeverRetrieved(Rule):
     use_instead = "import asyncio\n\nasync def handle(msg):\n    task = asyncio.create_task(store(msg))\n    log.info('queued')\n    await task\n"
     valid = (
         "import asyncio\nasync def f(c):\n    t = asyncio.create_task(c)\n    await t\n",
+        "import asyncio\nasync def f(job):\n    t = asyncio.ensure_future(job.run())\n    print(t.done())\n",
+        "import asyncio\nasync def f(fut):\n    t = asyncio.ensure_future(fut)\n",
         "import asyncio\nasync def f(c, bg):\n    t = asyncio.create_task(c)\n    bg.add(t)\n"
         "    t.add_done_callback(bg.discard)\n",
     )
     invalid = (
         "import asyncio\nasync def f(c):\n    t = asyncio.create_task(c)\n",
-        "import asyncio\nasync def f(c):\n    t = asyncio.ensure_future(c)\n    print(t.done())\n",
+        "import asyncio\nasync def f(job):\n    t = asyncio.ensure_future(job.run())\n    print(t.get_name())\n",
     )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -803,6 +1000,8 @@ class TaskExceptionNeverRetrieved(Rule):
         first = node.args[0].value if node.args and node.args[0].keyword is None else None
         if first is not None and coroutine_function(self.ctx, first):
             return  # CCY102
+        if _last(node.func) == "ensure_future" and not _makes_coroutine(self.ctx, first):
+            return  # ensure_future of an existing future/task returns it: no new task
         assert fate.name is not None
         if _future_handled(follow(self.ctx, fate.name)):
             return
@@ -822,9 +1021,13 @@ class ExecutorFutureDiscarded(Rule):
     what = Text(
         "Finds `executor.submit(...)` whose Future is thrown away or bound to a name that is never "
         "`.result()`/`.exception()`/`as_completed`/`wait`/`add_done_callback`-ed, returned or stored, "
-        "and `executor.map(...)` whose result iterator is thrown away.",
+        "and `executor.map(...)` whose result iterator is thrown away. A worker of this module whose "
+        "whole body is `try: ... except Exception:` (logging or reporting the error) handles its own "
+        "errors: nothing reaches its future, so it is not reported.",
         "查找 `executor.submit(...)`:其 Future 被丢弃,或赋给的变量从未被 `.result()`/`.exception()`/"
-        "`as_completed`/`wait`/`add_done_callback`,也没有被返回或保存;以及结果迭代器被丢弃的 `executor.map(...)`。")
+        "`as_completed`/`wait`/`add_done_callback`,也没有被返回或保存;以及结果迭代器被丢弃的 `executor.map(...)`。"
+        "如果本模块中的工作函数整个函数体都是 `try: ... except Exception:`(记录或报告错误),它会自行处理错误:"
+        "不会有异常进入它的 future,因此不报告。")
     why = Text(
         "An exception raised in a worker is stored in its Future and re-raised only by `result()` (or "
         "when iterating `map`'s results). A dropped Future means the failure is never reported.",
@@ -858,6 +1061,10 @@ class ExecutorFutureDiscarded(Rule):
         is_submit = qualname in EXECUTOR_SUBMIT
         if not is_submit and qualname not in EXECUTOR_MAP:
             return
+        worker = node.args[0].value if node.args and node.args[0].keyword is None else None
+        definition = self.ctx.is_local_function(worker) if worker is not None else None
+        if definition is not None and guards_own_errors(self.ctx, definition):
+            return  # the worker handles its own errors: nothing reaches the future
         fate = value_fate(self.ctx, node, through_comprehension=is_submit)
         if fate.kind == "discarded":
             what = "Future" if is_submit else "result iterator"

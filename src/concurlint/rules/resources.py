@@ -404,10 +404,15 @@ class EventLoopNotClosed(_LifetimeRule):
                    "绑定到局部变量的 `asyncio.new_event_loop()` 从未关闭")
     what = Text(
         "Flags `asyncio.new_event_loop()` bound to a local name that is never `.close()`d, not "
-        "returned, not stored and not handed to another call (`asyncio.set_event_loop(loop)` does "
-        "not take ownership, so it does not count).",
-        "检查绑定到局部变量、从未 `.close()`、没有返回、没有保存、也没有交给其他调用的 "
-        "`asyncio.new_event_loop()`(`asyncio.set_event_loop(loop)` 不接管所有权,因此不算)。")
+        "returned, not stored (on `self`, an object, a container, a global) and not handed to an "
+        "owner (another call that receives the loop). `asyncio.set_event_loop(loop)` alone does not "
+        "take ownership, so it does not count; a loop both set and stored, returned or handed on is "
+        "handed off, and not reported. A loop whose `run_forever` is given to a thread that nobody "
+        "stops is still leaked.",
+        "检查绑定到局部变量、从未 `.close()`、没有返回、没有保存(到 `self`、某个对象、容器或全局变量)、"
+        "也没有交给所有者(接收该循环的其他调用)的 `asyncio.new_event_loop()`。仅仅 `asyncio.set_event_loop(loop)` "
+        "不接管所有权,因此不算;既被设置又被保存、返回或交出的循环视为已移交,不报告。把 `run_forever` "
+        "交给一个没人停止的线程,循环仍然泄漏。")
     why = Text(
         "An event loop owns a selector, a self-pipe and often a default executor. An unclosed "
         "loop leaks these file descriptors and threads (`ResourceWarning: unclosed event loop`), "
@@ -434,6 +439,8 @@ class EventLoopNotClosed(_LifetimeRule):
         "import asyncio\nimport threading\ndef start():\n    loop = asyncio.new_event_loop()\n"
         "    threading.Thread(target=run, args=(loop,)).start()\n",
         "import asyncio\ndef make():\n    loop = asyncio.new_event_loop()\n    return loop\n",
+        "import asyncio\nclass R:\n    def start(self):\n        loop = asyncio.new_event_loop()\n"
+        "        asyncio.set_event_loop(loop)\n        self.loop = loop\n",
     )
     invalid = (
         "import asyncio\ndef main():\n    loop = asyncio.new_event_loop()\n    asyncio.set_event_loop(loop)\n"
