@@ -235,3 +235,74 @@ def test_definition_of_ignores_shadowed_and_rebound_names() -> None:
             "h = wrap(h)\n"
             "h()\n")
     assert _probe_definitions(text) == []
+
+
+# --------------------------------------------------------------------------- revision 2 messages
+def messages(text: str, select: Sequence[str] = ("CCY4",)) -> List[str]:
+    settings = load_settings(isolated=True, overrides={"select": list(select)})
+    result = check_source(decode_source(text.encode(), "example.py"), settings)
+    return [f.message.en if hasattr(f.message, "en") else str(f.message) for f in result.findings]
+
+
+@pytest.mark.parametrize("header,starter,limiter", [
+    ("import trio", "async with trio.open_nursery() as n:", "trio.CapacityLimiter"),
+    ("import anyio", "async with anyio.create_task_group() as n:", "anyio.CapacityLimiter"),
+    ("import asyncio", "async with asyncio.TaskGroup() as n:", "asyncio.Semaphore"),
+])
+def test_limiter_advice_follows_the_async_library(header: str, starter: str, limiter: str) -> None:
+    start = "n.start_soon(fetch, u)" if "asyncio" not in header else "n.create_task(fetch(u))"
+    text = (f"{header}\nasync def fetch(u):\n    await other(u)\n"
+            f"async def crawl(urls):\n    {starter}\n        for u in urls:\n            {start}\n")
+    (message,) = messages(text)
+    assert limiter in message and "in 'fetch'" in message
+    if "asyncio" not in header:
+        assert "asyncio" not in message
+
+
+def test_callee_outside_the_project_is_wrapped_not_edited() -> None:
+    text = ("import asyncio\nasync def sync_all(hass, ids):\n"
+            "    await asyncio.gather(*(hass.services.async_call('d', 's', {'id': i}) for i in ids))\n")
+    (message,) = messages(text)
+    assert "wrap each 'hass.services.async_call' call in 'async with <asyncio.Semaphore>'" in message
+    assert "acquire" not in message
+
+
+def test_stream_is_described_as_received_items() -> None:
+    text = ("import asyncio\nasync def serve(conns, handle):\n"
+            "    async for c in conns:\n        asyncio.create_task(handle(c))\n")
+    (message,) = messages(text)
+    assert "every item received from 'conns'" in message
+
+
+def test_simple_queue_advice_never_names_a_missing_maxsize() -> None:
+    text = ("import queue, attr\nq = queue.SimpleQueue()\n"
+            "@attr.s\nclass Job:\n    reply = attr.ib(factory=queue.SimpleQueue)\n")
+    found = messages(text, select=["CCY401"])
+    assert len(found) == 2
+    assert not any("SimpleQueue(maxsize" in m for m in found)
+    assert all("queue.Queue(maxsize=<bound>)" in m for m in found)
+
+
+def test_put_nowait_producers_are_not_told_put_waits() -> None:
+    text = ("import asyncio\nclass P(asyncio.Protocol):\n    def __init__(self):\n"
+            "        self.q = asyncio.Queue()\n    def data_received(self, data):\n"
+            "        self.q.put_nowait(data)\n")
+    (message,) = messages(text, select=["CCY401"])
+    assert "put_nowait()" in message and "QueueFull" in message and "so that put() waits" not in message
+
+
+def test_asyncio_queue_in_anyio_code_names_a_memory_object_stream() -> None:
+    text = ("import anyio, asyncio\nasync def pump(receive):\n    q = asyncio.Queue()\n"
+            "    while True:\n        await q.put(await receive())\n    return q\n")
+    (message,) = messages(text, select=["CCY401"])
+    assert "anyio.create_memory_object_stream(max_buffer_size)" in message
+
+
+def test_constant_sizes_of_project_modules() -> None:
+    from concurlint.semantics.project import _constant_sizes
+
+    text = ("PLATFORMS = [\n    'a',  # ] not the end\n    'b]',\n]\nMAP: dict = {'x': 1}\n"
+            "ALL = frozenset({'a', 'b', 'c'})\nGROWN = ['a']\nGROWN.append('b')\nEMPTY = []\n"
+            "STARRED = [*PLATFORMS, 'c']\nTWICE = (1,)\nTWICE = (1, 2)\nlower = [1, 2]\n")
+    assert _constant_sizes(text, "pkg.const") == {"pkg.const.PLATFORMS": 2, "pkg.const.MAP": 1,
+                                                  "pkg.const.ALL": 3}

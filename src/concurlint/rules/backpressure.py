@@ -18,7 +18,7 @@ from ..findings import Text
 from ..semantics.callees import (
     GIVEN, argument, definition_of, function_scope, last_name, number_value, walk_body,
 )
-from ..semantics.scopes import ASSIGN, Scope
+from ..semantics.scopes import ASSIGN, IMPORT, Scope
 from ..semantics.traversal import iter_children
 from .base import Rule
 
@@ -388,6 +388,8 @@ class _Sizes:
             if not bindings or owner is None or len(bindings) != 1:
                 return False
             binding = bindings[0]
+            if binding.kind == IMPORT and binding.qualname:
+                return self._project_constant(binding.qualname)
             if binding.kind != ASSIGN or binding.with_item or not isinstance(binding.node, cst.BaseExpression):
                 return False
             if owner is self.ctx.function:
@@ -395,7 +397,16 @@ class _Sizes:
             if owner is self.ctx.module_scope:  # a module constant: only a literal counts
                 return isinstance(binding.node, (cst.List, cst.Tuple, cst.Set, cst.Dict)) and \
                     self._bounded(binding.node, depth + 1)
+        if isinstance(expr, cst.Attribute) and expr.attr.value.isupper():
+            qualname = self.ctx.resolve(expr)  # const.PLATFORMS
+            return qualname is not None and self._project_constant(qualname)
         return False
+
+    def _project_constant(self, qualname: str) -> bool:
+        """An UPPER_CASE literal collection of another project module (``from .const import PLATFORMS``)."""
+        project = self.ctx.project
+        size = project.constant_size(qualname) if project is not None else None
+        return size is not None and size <= MAX_KNOWN_FAN_OUT
 
     def _bounded_call(self, call: cst.Call, depth: int) -> bool:
         name = self.ctx.resolve(call.func)

@@ -25,6 +25,7 @@ bounded in number.
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,9 @@ class ProjectIndex:
     classes: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     # modules already scanned (by module name)
     modules: Set[str] = field(default_factory=set)
+    # module-level UPPER_CASE names bound once to a literal list/tuple/set/dict and never
+    # mutated in their module: "pkg.const.PLATFORMS" -> number of items (known-size collections)
+    constant_sizes: Dict[str, int] = field(default_factory=dict)
     # top-level names no project directory holds (stdlib, third-party): not searched again
     _missing_roots: Set[str] = field(default_factory=set, repr=False)
 
@@ -95,6 +99,10 @@ class ProjectIndex:
                 if found is not None:
                     return found
         return None
+
+    def constant_size(self, qualname: str) -> Optional[int]:
+        """How many items the project's constant collection ``qualname`` holds, if known."""
+        return self.constant_sizes.get(self.canonical(qualname))
 
     def is_class(self, qualname: str) -> bool:
         return self.canonical(qualname) in self.classes
@@ -192,6 +200,7 @@ class ProjectIndex:
             previous = self.functions.get(name)
             self.functions[name] = coroutine if previous is None else (previous and coroutine)
         self.classes.update(own.classes)
+        self.constant_sizes.update(own.constant_sizes)
         for alias, target in own.aliases.items():
             self.aliases.setdefault(alias, target)
         return list(imported)
@@ -210,6 +219,8 @@ class ProjectIndex:
         imported = own._scan_imports(text, module_name, is_package) if imports else []
         if parse and (b"async def" in data or b"async\tdef" in data or is_package):
             _LineScan(own, module_name, is_package).scan(text)
+        if parse:
+            own.constant_sizes.update(_constant_sizes(text, module_name))
         return own, tuple(imported)
 
     def _scan_imports(self, text: str, module_name: str, is_package: bool) -> List[str]:
@@ -476,6 +487,73 @@ class _LineScan:
         head, _, rest = text.partition(".")
         base = self.names.get(head, f"{self.module}.{head}")
         return f"{base}.{rest}" if rest else base
+
+
+_CONSTANT_AT = re.compile(
+    r"^([A-Z][A-Z0-9_]*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:(?:frozenset|set|tuple|list)\([ \t]*)?([\[({])", re.M)
+_MAX_CONSTANT_CHARS = 20_000
+
+
+def _constant_sizes(text: str, module_name: str) -> Dict[str, int]:
+    """``PLATFORMS = [Platform.A, Platform.B]`` at column 0 -> {"<module>.PLATFORMS": 2}: the
+    display is cut out by bracket matching and parsed alone (no parse of the whole file)."""
+    found: Dict[str, int] = {}
+    seen: Set[str] = set()
+    for match in _CONSTANT_AT.finditer(text):
+        name = match.group(1)
+        if name in seen:
+            found.pop(f"{module_name}.{name}", None)  # bound twice: not a constant
+            continue
+        seen.add(name)
+        start = match.start(2)
+        end = _closing_bracket(text, start)
+        if end is None:
+            continue
+        try:
+            node = ast.parse(text[start:end + 1], mode="eval").body
+        except (SyntaxError, ValueError, RecursionError):
+            continue
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)) and \
+                not any(isinstance(e, ast.Starred) for e in node.elts):
+            size = len(node.elts)
+        elif isinstance(node, ast.Dict) and None not in node.keys:
+            size = len(node.keys)
+        else:
+            continue
+        if size and not re.search(
+                rf"\b{name}[ \t]*(?:\.(?:append|extend|add|update|insert|setdefault)\(|\+=|\|=|\[[^\]\n]*\][ \t]*=[^=])",
+                text):
+            found[f"{module_name}.{name}"] = size
+    return found
+
+
+def _closing_bracket(text: str, start: int) -> Optional[int]:
+    """Index of the bracket closing ``text[start]`` (strings and comments skipped)."""
+    depth = 0
+    index = start
+    limit = min(len(text), start + _MAX_CONSTANT_CHARS)
+    while index < limit:
+        char = text[index]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+            if depth == 0:
+                return index
+        elif char == "#":
+            index = text.find("\n", index)
+            if index == -1:
+                return None
+            continue
+        elif char in "'\"":
+            quote = char * 3 if text.startswith(char * 3, index) else char
+            index += len(quote)
+            while index < limit and not text.startswith(quote, index):
+                index += 2 if text[index] == "\\" else 1
+            index += len(quote)
+            continue
+        index += 1
+    return None
 
 
 def build_index(files: Sequence[str]) -> ProjectIndex:
