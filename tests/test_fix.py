@@ -452,14 +452,15 @@ def test_json_fix_summary_keeps_stdout_parseable(fake_rules: Settings, tmp_path:
 
 
 def test_real_rules_fix_that_would_add_a_finding_is_dropped() -> None:
-    """`async with threading.Lock()` -> `with` would block the loop (CCY205): kept as is."""
+    """`async with threading.Lock()` -> `with` around an await would hold the thread lock
+    across it (CCY210): kept as is."""
     text = ("import asyncio\nimport threading\n\nstate_lock = threading.Lock()\n\n\n"
-            "async def update():\n    async with state_lock:\n        pass\n"
+            "async def update():\n    async with state_lock:\n        await asyncio.sleep(0)\n"
             "    with asyncio.Lock():\n        pass\n")
     out = fix_source(decode_source(text.encode(), "svc.py"), load_settings(isolated=True))
     assert out.text == text.replace("    with asyncio.Lock()", "    async with asyncio.Lock()")
     assert len(out.dropped) == 1 and out.dropped[0].startswith(
-        "fix for CCY106 at svc.py:8:16 dropped: it would introduce CCY205")
+        "fix for CCY106 at svc.py:8:16 dropped: it would introduce CCY210")
 
 
 def test_symlinked_file_is_fixed_through_the_link(fake_rules: Settings, tmp_path: Path) -> None:
