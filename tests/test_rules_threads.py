@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 
+from concurlint.catalog import CODES, DEFAULT_GROUPS
 from concurlint.config import load_settings
 from concurlint.engine import check_source
 from concurlint.rules.threads import RULES
@@ -33,10 +34,13 @@ def test_every_rule_is_documented_in_both_languages():
             assert rule.fix_safety.en and rule.fix_safety.zh
 
 
-def test_default_on_matches_catalog():
-    off = {rule.code for rule in RULES if not rule.default_on}
-    assert off == {"CCY304"}
+def test_groups_match_catalog():
     assert [rule.code for rule in RULES] == [f"CCY3{n:02d}" for n in range(1, 11)]
+    for rule in RULES:
+        assert CODES[rule.code] == (rule.name, rule.group), rule.code
+        assert rule.default_on == (rule.group in DEFAULT_GROUPS), rule.code
+    assert {rule.code for rule in RULES if rule.group == "advice"} == {"CCY304"}
+    assert {rule.code for rule in RULES if not rule.default_on} == {"CCY304"}
 
 
 def _fixed(text: str, code: str) -> str:
@@ -125,3 +129,39 @@ def test_ccy302_fix_apply_async_and_run_in_executor():
     src = ("import asyncio\ndef load(path):\n    return path\n"
            "async def main(loop):\n    await loop.run_in_executor(None, load('x'))\n")
     assert _fixed(src, "CCY302").endswith("    await loop.run_in_executor(None, load, 'x')\n")
+
+
+def test_ccy306_message_names_the_second_writer_and_the_module_lock():
+    src = ("import trio\nclass C:\n    async def add(self):\n        self.total += await g()\n"
+           "    def reset(self):\n        self.total = 0\n")
+    [finding] = findings(src, ["CCY306"])
+    assert "'reset' also writes it" in finding.message.en and "trio.Lock" in finding.message.en
+    assert "asyncio" not in finding.message.en
+    assert "trio.Lock" in finding.message.zh
+
+
+def test_ccy306_message_says_how_the_coroutine_runs_concurrently():
+    src = ("import anyio\nclass C:\n    async def handle(self, conn):\n        self.n += await conn.read()\n"
+           "    async def serve(self, conns):\n        async with anyio.create_task_group() as tg:\n"
+           "            for conn in conns:\n                tg.start_soon(self.handle, conn)\n")
+    [finding] = findings(src, ["CCY306"])
+    assert "'handle' can run in several tasks at once" in finding.message.en
+    assert "line 8" in finding.message.en and "anyio.Lock" in finding.message.en
+
+
+def test_ccy306_needs_a_second_writer():
+    once = ("import asyncio\nclass C:\n    async def run(self):\n        self.n += await g()\n"
+            "    async def start(self):\n        self.task = asyncio.create_task(self.run())\n")
+    assert codes(once, "CCY306") == []
+    per_item = once.replace("self.task = asyncio.create_task(self.run())",
+                            "self.tasks = [asyncio.create_task(self.run()) for _ in range(3)]")
+    assert codes(per_item, "CCY306") == [(4, "CCY306")]
+    gathered = once.replace("self.task = asyncio.create_task(self.run())",
+                            "await asyncio.gather(self.run(), self.run())")
+    assert codes(gathered, "CCY306") == [(4, "CCY306")]
+    routed = ("from web import app\nstats = {}\n@app.get('/')\nasync def hit(key):\n"
+              "    stats[key] = stats.get(key, 0) + await weight(key)\n")
+    assert codes(routed, "CCY306") == [(5, "CCY306")]
+    sequential = once.replace("self.task = asyncio.create_task(self.run())",
+                              "for _ in range(3):\n            await self.run()")
+    assert codes(sequential, "CCY306") == []

@@ -107,6 +107,12 @@ LOCK_TYPES: FrozenSet[str] = frozenset({
     "multiprocessing.Semaphore", "multiprocessing.BoundedSemaphore",
     "asyncio.Lock", "asyncio.Condition", "asyncio.Semaphore", "asyncio.BoundedSemaphore",
 })
+# trio's and anyio's locks (under any module path of theirs: ``trio.Lock``, ``trio._sync.Lock``)
+# guard what runs inside ``async with obj:`` as asyncio's do.
+ASYNC_LIBRARY_LOCK_MODULES: FrozenSet[str] = frozenset({"trio", "anyio"})
+ASYNC_LIBRARY_LOCK_NAMES: FrozenSet[str] = frozenset({
+    "Lock", "StrictFIFOLock", "Semaphore", "CapacityLimiter", "Condition",
+})
 # Mutual-exclusion locks for CCY305 (semaphores are often released elsewhere by design).
 MUTEX_TYPES: FrozenSet[str] = frozenset({
     "threading.Lock", "threading.RLock", "threading.Condition",
@@ -149,6 +155,10 @@ ASYNCIO_UNSAFE_CALLS: Dict[str, str] = {
 }
 # Calls that give a thread its own event loop (then call_soon on it is fine).
 OWN_LOOP_FACTORIES: FrozenSet[str] = frozenset({"asyncio.new_event_loop"})
+# Loop methods that run the loop in the calling thread: a function that calls one owns the loop.
+LOOP_RUNNERS: FrozenSet[str] = frozenset({"run_forever", "run_until_complete"})
+# asyncio functions that act on the calling thread's current loop (set by set_event_loop).
+LOOP_BOUND_CALLS: FrozenSet[str] = frozenset({"asyncio.ensure_future"})
 
 # Calls that return a callable (never CCY302).
 CALLABLE_FACTORIES: FrozenSet[str] = frozenset({

@@ -11,9 +11,11 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
+from ..apis.backends import advice
 from ..apis.threads import (
     ASYNCIO_UNSAFE_CALLS, BY_EXECUTOR, CALLABLE_FACTORIES, JOINABLE_QUEUES, NON_CALLABLE_RESULTS,
-    LOOP_TYPES, LOOP_UNSAFE_METHODS, MUTEX_TYPES, OWN_LOOP_FACTORIES, PROCESS, PROCESS_EXECUTORS,
+    LOOP_BOUND_CALLS, LOOP_RUNNERS, LOOP_TYPES, LOOP_UNSAFE_METHODS, MUTEX_TYPES, OWN_LOOP_FACTORIES,
+    PROCESS, PROCESS_EXECUTORS,
     PROCESS_SPAWNERS, QUEUE_GET_METHODS, RUNNABLE_TYPES, STARTER_NAMES, STARTERS, THREAD,
     UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
 )
@@ -24,10 +26,11 @@ from ..semantics.scopes import (
     add_parameters,
 )
 from ..semantics.threads import (
-    FunctionNode, Origin, ThreadTargets, callable_arg_node, callable_argument, describe_origin,
+    FunctionNode, Origin, ThreadTargets, callable_arg_node, callable_argument, coroutine_facts, describe_origin,
     function_name, is_lock, is_protected, keyword, last_name, lock_name_matches, positional,
-    may_start_threads, thread_targets, thread_targets_with_sites, walk_expression,
+    may_start_threads, state_key, thread_targets, thread_targets_with_sites, walk_expression,
 )
+from ..semantics.traversal import iter_children
 from .base import Rule
 
 _SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
@@ -129,7 +132,6 @@ def _self_attr_thread_local(ctx: Context, cls: Scope, attr: str) -> bool:
 def _value_nodes(value: cst.CSTNode):
     """Nodes of an expression in evaluation-ish order, without attribute names and keyword
     names (``x.count`` / ``f(count=1)`` do not read a variable ``count``) or nested scopes."""
-    from ..semantics.traversal import iter_children
 
     stack: List[cst.CSTNode] = [value]
     while stack:
@@ -991,10 +993,15 @@ class DaemonThreadNotJoined(Rule):
     summary = Text("a daemon thread is started and never joined", "守护线程启动后从未被 join")
     what = Text(
         "Finds `threading.Thread(..., daemon=True)` (and `Timer`) whose thread is never joined in "
-        "the same module (no `.join()` on the name it is stored in, or on a loop over the list it is "
-        "added to).",
-        "查找 `threading.Thread(..., daemon=True)`(以及 `Timer`)创建的线程,在同一模块中从未被 join"
-        "(保存它的名字或加入的列表上都没有 `.join()`)。")
+        "the same module: no `.join()` on the name it is stored in or on a loop over the list it is "
+        "added to, no `t.join` handed to a call (`run_in_executor(None, t.join)`, `to_thread(t.join)`), "
+        "and no `while t.is_alive():` loop waiting for it. Group `advice`: daemon threads are often "
+        "the right choice (pumps, monitors, watchdogs, idle workers); a review of its findings on "
+        "released projects judged most of them intended.",
+        "查找 `threading.Thread(..., daemon=True)`(以及 `Timer`)创建的线程,在同一模块中从未被 join:"
+        "保存它的名字或加入的列表上都没有 `.join()`,没有把 `t.join` 交给某个调用(`run_in_executor(None, t.join)`、"
+        "`to_thread(t.join)`),也没有等待它的 `while t.is_alive():` 循环。分组 `advice`:守护线程往往就是正确的"
+        "选择(管道泵、监视器、看门狗、空闲工作线程);对已发布项目上其结果的审查认为大多数是有意为之。")
     why = Text(
         "Daemon threads are killed abruptly when the interpreter exits: files half written, "
         "messages half sent, no `finally` blocks. That is fine for a heartbeat, not for work that "
@@ -1007,6 +1014,8 @@ class DaemonThreadNotJoined(Rule):
         "import threading\nt = threading.Thread(target=print, daemon=True)\nt.start()\nt.join()\n",
         "import threading\nthreads = [threading.Thread(target=print, daemon=True) for _ in range(2)]\n"
         "for t in threads:\n    t.start()\nfor t in threads:\n    t.join()\n",
+        "import asyncio, threading\nasync def stop():\n    t = threading.Thread(target=print, daemon=True)\n"
+        "    t.start()\n    await asyncio.get_running_loop().run_in_executor(None, t.join)\n",
     )
     invalid = (
         "import threading\nt = threading.Thread(target=print, daemon=True)\nt.start()\n",
@@ -1068,7 +1077,30 @@ def _joined_names(ctx: Context) -> Set[str]:
                 iter_name = last_name(call.loop_iter)
                 if iter_name:
                     found.add(iter_name)
+        found |= _waited_names(ctx.module)
         ctx.memo[key] = found
+    return found
+
+
+def _waited_names(module: cst.Module) -> Set[str]:
+    """Threads waited for without calling ``.join()`` here: ``t.join`` handed to an executor
+    (``run_in_executor(None, t.join)``), or a ``while t.is_alive():`` polling loop."""
+    found: Set[str] = set()
+    stack: List[Tuple[cst.CSTNode, Optional[cst.CSTNode]]] = [(module, None)]
+    while stack:
+        node, parent = stack.pop()
+        if isinstance(node, cst.Attribute) and node.attr.value == "join" and isinstance(parent, cst.Arg):
+            name = last_name(node.value)
+            if name:
+                found.add(name)
+        elif isinstance(node, cst.While):
+            for inner in walk_expression(node.test):
+                if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Attribute) \
+                        and inner.func.attr.value == "is_alive" and not inner.args:
+                    name = last_name(inner.func.value)
+                    if name:
+                        found.add(name)
+        stack.extend((child, node) for child in iter_children(node))
     return found
 
 
@@ -1083,9 +1115,18 @@ class LockAcquireWithoutRelease(Rule):
     what = Text(
         "Finds `lock.acquire()` / `await lock.acquire()` on a lock (a `threading`, `asyncio` or "
         "`multiprocessing` Lock/RLock/Condition, or a lock-named object) that is not followed by a "
-        "`try:` whose `finally:` releases the same lock.",
+        "`try:` whose `finally:` releases the same lock. Balanced forms are not reported: an acquire "
+        "that is the whole body of a `try` whose every handler leaves the function, or that ends an "
+        "`if` body (a conditional acquire), followed by a `try` whose `finally` releases the lock "
+        "(under the same condition); an acquire in a retry loop that either breaks out into a "
+        "`try/finally` that releases it or releases it at once, with only tests that cannot raise "
+        "(names, comparisons, `event.is_set()`) in between.",
         "查找在锁(`threading`、`asyncio` 或 `multiprocessing` 的 Lock/RLock/Condition,或名称像锁的对象)"
-        "上调用的 `lock.acquire()` / `await lock.acquire()`,其后没有在 `try:` 的 `finally:` 中释放同一把锁。")
+        "上调用的 `lock.acquire()` / `await lock.acquire()`,其后没有在 `try:` 的 `finally:` 中释放同一把锁。"
+        "以下成对的写法不报告:`acquire()` 单独构成一个 `try` 的主体且每个 except 分支都离开函数,或位于 `if` "
+        "主体末尾(条件加锁),其后跟着在 `finally` 中(在相同条件下)释放该锁的 `try`;重试循环中的 `acquire()`,"
+        "要么 break 进入释放该锁的 `try/finally`,要么立即释放,中间只有不会抛出异常的判断(名字、比较、"
+        "`event.is_set()`)。")
     why = Text(
         "If anything between `acquire()` and `release()` raises, the lock stays held forever and "
         "every other thread or task that needs it hangs. `with lock:` releases it on every path.",
@@ -1098,6 +1139,8 @@ class LockAcquireWithoutRelease(Rule):
         "        pass\n    finally:\n        lock.release()\n",
         "import threading\nlock = threading.Lock()\ndef f():\n    if lock.acquire(timeout=1):\n"
         "        try:\n            pass\n        finally:\n            lock.release()\n",
+        "import threading\nlock = threading.Lock()\ndef f(locking):\n    if locking:\n        lock.acquire()\n"
+        "    try:\n        pass\n    finally:\n        if locking:\n            lock.release()\n",
     )
     invalid = (
         "import threading\nlock = threading.Lock()\ndef f(items):\n    lock.acquire()\n"
@@ -1126,6 +1169,10 @@ class LockAcquireWithoutRelease(Rule):
             return
         if _next_statement_releases(receiver, statement, ancestors[: index - 1]):
             return  # acquire(); release(): nothing in between can raise (a 'wait for it' idiom)
+        if _released_after_enclosing(receiver, statement, ancestors[: index - 1]):
+            return  # `if c: lock.acquire()` / `try: lock.acquire() except: return`, then try/finally
+        if _held_past_loop(receiver, statement, ancestors[: index - 1]):
+            return  # acquire; `if ready: break`; release -- and the loop is followed by try/finally
         function = _enclosing_function(ancestors)
         scope_body: cst.CSTNode = function.body if function is not None else ctx.module
         releases = _release_calls(scope_body, receiver, node)
@@ -1211,7 +1258,6 @@ def _release_calls(body: cst.CSTNode, receiver: cst.BaseExpression, acquire: cst
     """"nested" if a nested function/lambda releases ``receiver``, "before" if this code
     releases it before ``acquire`` (a re-acquire), "direct" if it releases it after,
     "none" otherwise."""
-    from ..semantics.traversal import iter_children
 
     found = "none"
     seen_acquire = False
@@ -1230,6 +1276,95 @@ def _release_calls(body: cst.CSTNode, receiver: cst.BaseExpression, acquire: cst
         for child in reversed(iter_children(node)):
             stack.append((child, inner))
     return found
+
+
+def _released_after_enclosing(receiver: cst.BaseExpression, child: cst.CSTNode,
+                              ancestors: Sequence[cst.CSTNode]) -> bool:
+    """The acquire ends an ``if`` body (a conditional acquire), or is the whole body of a
+    ``try`` whose every handler leaves the function, and a later statement around it is a
+    ``try`` whose ``finally`` releases the lock (under the same condition or not)."""
+    position = len(ancestors) - 1
+    while position >= 2:
+        block, owner = ancestors[position], ancestors[position - 1]
+        if not (isinstance(block, cst.IndentedBlock) and block.body and block.body[-1] is child):
+            return False  # something after the acquire in the same block could raise
+        statement: Optional[cst.CSTNode] = None
+        if isinstance(owner, cst.If) and block is owner.body:
+            statement = owner
+        elif isinstance(owner, cst.Try) and block is owner.body and len(block.body) == 1 and owner.handlers and all(
+                _leaves_function(handler.body) for handler in owner.handlers):
+            statement = owner
+        if statement is None:
+            return False
+        container = ancestors[position - 2]
+        body = container.body if isinstance(container, (cst.IndentedBlock, cst.Module)) else None
+        if body is None:
+            return False
+        after = list(body)[list(body).index(statement) + 1:] if statement in body else []
+        if any(isinstance(stmt, cst.Try) and _finally_releases(stmt, receiver) for stmt in after):
+            return True
+        child = statement
+        position -= 2
+    return False
+
+
+def _leaves_function(block: cst.BaseSuite) -> bool:
+    body = block.body if isinstance(block, cst.IndentedBlock) else ()
+    last = body[-1] if body else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Raise))
+
+
+# Tests that cannot raise: names, attributes, comparisons, and state queries of primitives.
+_QUERY_METHODS = frozenset({"is_set", "is_alive", "locked", "done", "cancelled", "empty", "full"})
+
+
+def _cannot_raise(test: cst.BaseExpression) -> bool:
+    if isinstance(test, (cst.Name, cst.Integer, cst.SimpleString)):
+        return True
+    if isinstance(test, cst.Attribute):
+        return _cannot_raise(test.value)
+    if isinstance(test, cst.UnaryOperation):
+        return _cannot_raise(test.expression)
+    if isinstance(test, cst.BooleanOperation):
+        return _cannot_raise(test.left) and _cannot_raise(test.right)
+    if isinstance(test, cst.Comparison):
+        return _cannot_raise(test.left) and all(_cannot_raise(c.comparator) for c in test.comparisons)
+    if isinstance(test, cst.Call):
+        return (not test.args and isinstance(test.func, cst.Attribute)
+                and test.func.attr.value in _QUERY_METHODS and _cannot_raise(test.func.value))
+    return False
+
+
+def _held_past_loop(receiver: cst.BaseExpression, statement: cst.CSTNode,
+                    ancestors: Sequence[cst.CSTNode]) -> bool:
+    """``while True: lock.acquire(); if ready: break; lock.release()`` then
+    ``try: ... finally: lock.release()``: every path either releases at once (with only
+    tests that cannot raise in between) or breaks out into the try/finally."""
+    if len(ancestors) < 3:
+        return False
+    block, loop, container = ancestors[-1], ancestors[-2], ancestors[-3]
+    if not (isinstance(loop, (cst.While, cst.For)) and block is loop.body and isinstance(block, cst.IndentedBlock)):
+        return False
+    body = list(block.body)
+    breaks = False
+    for stmt in body[body.index(statement) + 1:]:
+        if isinstance(stmt, cst.If) and stmt.orelse is None and _cannot_raise(stmt.test) \
+                and isinstance(stmt.body, cst.IndentedBlock) and len(stmt.body.body) == 1 \
+                and isinstance(stmt.body.body[0], cst.SimpleStatementLine) \
+                and [type(s) for s in stmt.body.body[0].body] == [cst.Break]:
+            breaks = True
+            continue
+        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 \
+                and isinstance(stmt.body[0], cst.Expr) and _is_release_of(stmt.body[0].value, receiver):
+            break
+        return False
+    else:
+        return False
+    outer = container.body if isinstance(container, (cst.IndentedBlock, cst.Module)) else None
+    if not breaks or outer is None or loop not in outer:
+        return False
+    following = list(outer)[list(outer).index(loop) + 1:]
+    return bool(following) and isinstance(following[0], cst.Try) and _finally_releases(following[0], receiver)
 
 
 def _next_statement_releases(receiver: cst.BaseExpression, statement: cst.CSTNode,
@@ -1256,51 +1391,93 @@ class ReadModifyWriteAcrossAwait(Rule):
 
     group = "suspicious"
     name = "read-modify-write-across-await"
-    summary = Text("shared state read before an `await` and written from that read after it",
-                   "共享状态在 `await` 之前读取、之后基于该读取写回")
+    summary = Text("shared state read before an `await` and written from that read after it, "
+                   "while something else can write it",
+                   "共享状态在 `await` 之前读取、之后基于该读取写回,而期间别的代码也可能写它")
     what = Text(
         "In an async function, finds shared state (`self.x`, a `global`, a module-level object) "
         "that is read, then an `await` happens, then the state is written from the value read: "
         "`self.total += await f()`, `n = self.n; await g(); self.n = n + 1`, "
-        "`if k not in self.cache: self.cache[k] = await load(k)`. Code inside "
-        "`async with <asyncio.Lock>` is not reported.",
+        "`if k not in self.cache: self.cache[k] = await load(k)` -- when something else can write "
+        "the same state while the coroutine waits: another function or method of the module writes "
+        "it, or the coroutine itself can run more than once at a time (started per item of a loop, "
+        "gathered with itself, or registered as a handler or callback). Not reported: a coroutine "
+        "started once (one background task is not concurrent with itself); a refresh, where the "
+        "old value is only the receiver, an argument or a key of the awaited call "
+        "(`self.x = await self.x.update()`, `self.x = await fetch(self.x)`); an in-place union of a "
+        "set or dict attribute (`self.seen |= await f()`); an awaited same-module coroutine that "
+        "only suspends while a cancellation is pending (so it returns without suspending); code "
+        "inside `async with` on a lock of asyncio, trio or anyio (or a lock-named object). "
+        "Group `suspicious`: an independent review of this rule's findings on 22 released projects "
+        "found 26 of 27 wrong, nearly all refreshes and sequential code; the narrowed form reports "
+        "only when the module shows a second writer.",
         "在 async 函数中,查找共享状态(`self.x`、`global`、模块级对象)先被读取,然后发生 `await`,"
         "之后又根据读取的值写回的情况:`self.total += await f()`、`n = self.n; await g(); self.n = n + 1`、"
-        "`if k not in self.cache: self.cache[k] = await load(k)`。位于 `async with <asyncio.Lock>` 内的代码不报告。")
+        "`if k not in self.cache: self.cache[k] = await load(k)`——并且在协程等待期间有别的代码可能写同一状态:"
+        "模块中另一个函数或方法写它,或者该协程本身可能同时运行多份(在循环中按条目启动、与自身一起 gather,"
+        "或注册为处理器/回调)。不报告:只启动一次的协程(一个后台任务不会与自身并发);刷新——旧值只是被 await "
+        "调用的接收者、参数或键(`self.x = await self.x.update()`、`self.x = await fetch(self.x)`);"
+        "对 set 或 dict 属性的原地合并(`self.seen |= await f()`);被 await 的同模块协程只在有待处理的取消时"
+        "才挂起(因此正常返回时从未挂起);位于 asyncio、trio 或 anyio 的锁(或名称像锁的对象)的 `async with` "
+        "之内的代码。分组 `suspicious`:对 22 个已发布项目上该规则结果的独立审查发现 27 条中 26 条是误报,"
+        "几乎都是刷新和顺序执行的代码;收窄后只有在模块中能看到第二个写入者时才报告。")
     why = Text(
         "Tasks only switch at `await`, which makes single statements safe -- but not a read and a "
         "write separated by an `await`. While this task waits, another task reads the same old "
-        "value; both write, and one update is lost (or the same value is loaded twice).",
+        "value; both write, and one update is lost (or the same value is loaded twice). That needs "
+        "a second writer: a coroutine that only ever runs once, with nothing else writing the state, "
+        "cannot lose an update this way.",
         "任务只会在 `await` 处切换,因此单条语句是安全的——但被 `await` 隔开的读和写并不安全。当前任务等待时,"
-        "另一个任务读到了同一个旧值;两者都写回,其中一次更新丢失(或同一个值被加载两次)。")
+        "另一个任务读到了同一个旧值;两者都写回,其中一次更新丢失(或同一个值被加载两次)。这需要第二个写入者:"
+        "一个只运行一次、且没有别的代码写该状态的协程,不会以这种方式丢失更新。")
     example = (
-        "class Wallet:\n    async def deposit(self, amount):\n        balance = self.balance\n"
-        "        await audit(amount)\n        self.balance = balance + amount\n")
+        "import asyncio\n\nclass Wallet:\n    async def deposit(self, amount):\n        balance = self.balance\n"
+        "        await audit(amount)\n        self.balance = balance + amount\n\n"
+        "async def main(wallet):\n    await asyncio.gather(*(wallet.deposit(n) for n in (1, 2, 3)))\n")
     use_instead = (
-        "class Wallet:\n    def __init__(self):\n        self._lock = asyncio.Lock()\n\n"
+        "import asyncio\n\nclass Wallet:\n    def __init__(self):\n        self._lock = asyncio.Lock()\n\n"
         "    async def deposit(self, amount):\n        async with self._lock:\n"
         "            balance = self.balance\n            await audit(amount)\n"
-        "            self.balance = balance + amount\n")
+        "            self.balance = balance + amount\n\n"
+        "async def main(wallet):\n    await asyncio.gather(*(wallet.deposit(n) for n in (1, 2, 3)))\n")
+    options = Text(
+        "`lock-name-pattern` (default `(?i)(^|_)(r?lock|mutex)$`): objects whose name matches count "
+        "as locks in `async with` even when their type is unknown. Messages name the module's own "
+        "library lock (`asyncio.Lock`, `trio.Lock`, `anyio.Lock`; `async-backend` when the imports "
+        "do not say).",
+        "`lock-name-pattern`(默认 `(?i)(^|_)(r?lock|mutex)$`):名称匹配的对象在 `async with` 中即使类型未知"
+        "也视为锁。消息中给出模块自身所用库的锁(`asyncio.Lock`、`trio.Lock`、`anyio.Lock`;导入无法判断时"
+        "按 `async-backend` 设置)。")
     valid = (
-        "import asyncio\nclass C:\n    async def f(self):\n        n = await g()\n        self.total += n\n",
+        "import asyncio\nclass C:\n    async def f(self):\n        n = await g()\n        self.total += n\n"
+        "    def reset(self):\n        self.total = 0\n",
         "import asyncio\nclass C:\n    def __init__(self):\n        self.lock = asyncio.Lock()\n"
-        "    async def f(self):\n        async with self.lock:\n            self.total += await g()\n",
+        "    async def f(self):\n        async with self.lock:\n            self.total += await g()\n"
+        "    def reset(self):\n        self.total = 0\n",
         "async def f():\n    total = 0\n    total += await g()\n    return total\n",
+        "class C:\n    async def refresh(self):\n        self.state = await self.api.fetch(self.state)\n"
+        "    def reset(self):\n        self.state = None\n",
+        "import asyncio\nclass C:\n    async def run(self):\n        self.total += await g()\n"
+        "    def start(self):\n        self.task = asyncio.create_task(self.run())\n",
     )
     invalid = (
-        "class C:\n    async def f(self):\n        self.total += await g()\n",
-        "class C:\n    async def f(self):\n        n = self.n\n        await g()\n        self.n = n + 1\n",
-        "cache = {}\nasync def get(k):\n    if k not in cache:\n        cache[k] = await load(k)\n    return cache[k]\n",
+        "class C:\n    async def f(self):\n        self.total += await g()\n"
+        "    def reset(self):\n        self.total = 0\n",
+        "import asyncio\nclass C:\n    async def f(self):\n        n = self.n\n        await g()\n"
+        "        self.n = n + 1\n    async def main(self):\n        await asyncio.gather(self.f(), self.f())\n",
+        "import asyncio\ncache = {}\nasync def get(k):\n    if k not in cache:\n        cache[k] = await load(k)\n"
+        "    return cache[k]\nasync def main(keys):\n    await asyncio.gather(*(get(k) for k in keys))\n",
     )
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         if not self.ctx.in_async_function:
             return
         if _contains_await(node.value):
-            self._check(node, node.target)
+            if not _in_place_update(self.ctx, node):
+                self._check(node, node.target)
             return
         guard = _guarding_comparison(node.target, self.ctx.ancestors)
-        if guard is not None and _await_between(guard, node, self.ctx.ancestors):
+        if guard is not None and _await_between(self.ctx, guard, node, self.ctx.ancestors):
             self._check(node, node.target, "cta")
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -1312,15 +1489,16 @@ class ReadModifyWriteAcrossAwait(Rule):
         shared = shared_kind(self.ctx, target, params=False)
         if shared is None or shared[0] == "closure":
             return
-        if _read_before_await(node.value, target) and not _sticky_flag(node.value, target):
+        refresh = _refresh(node.value)
+        if not refresh and _read_before_await(node.value, target) and not _sticky_flag(node.value, target):
             self._check(node, target)
             return
         guard = check_then_act(self.ctx, target, self.ctx.ancestors) if isinstance(target, cst.Subscript) else None
-        if guard is None and _reads(node.value, target):
+        if guard is None and not refresh and _reads(node.value, target):
             # `if self.n > 0: await ...; self.n = self.n - 1` (a plain store such as
             # `self.state = ON` after `if self.state != ON: await ...` is not an update)
             guard = _guarding_comparison(target, self.ctx.ancestors)
-        if guard is not None and _await_between(guard, node, self.ctx.ancestors):
+        if guard is not None and _await_between(self.ctx, guard, node, self.ctx.ancestors):
             self._check(node, target, "cta")
             return
         self._check_through_local(node, target, node.value)
@@ -1343,21 +1521,117 @@ class ReadModifyWriteAcrossAwait(Rule):
         if is_protected(ctx, ctx.ancestors, node):
             return
         function = ctx.function
-        name = function.name if function is not None else "?"
+        if function is None:
+            return
+        meanwhile = _second_writer(ctx, target, function.node)
+        if meanwhile is None:
+            return  # nothing else can write it while this coroutine waits
+        name = function.name
         what = _code(ctx, target)
+        lock = advice(ctx.async_backend, "lock")
+        because_en, because_zh = meanwhile
         if pattern == "cta":
-            en = (f"'{what}' is checked, then written after an 'await' in '{name}'; another task can "
-                  f"change it in between, so the check no longer holds: guard both with "
-                  f"'async with <asyncio.Lock>:'")
-            zh = (f"'{what}' 在 '{name}' 中先检查、经过 'await' 后才写入;期间其他任务可能已改变它,检查结果不再成立:"
-                  f"请用 'async with <asyncio.Lock>:' 同时保护检查和写入")
+            en = (f"'{what}' is checked, then written after an 'await' in '{name}'; {because_en}, so "
+                  f"the check may no longer hold: guard both with one {lock} ('async with lock:')")
+            zh = (f"'{what}' 在 '{name}' 中先检查、经过 'await' 后才写入;{because_zh},检查结果可能不再成立:"
+                  f"请用同一个 {lock} 同时保护检查和写入('async with lock:')")
         else:
             en = (f"'{what}' is read before an 'await' and written from that value after it in "
-                  f"'{name}'; another task can update it meanwhile and that update is lost: hold an "
-                  f"asyncio.Lock across both ('async with lock:') or re-read after the await")
-            zh = (f"'{what}' 在 '{name}' 中于 'await' 之前读取、之后又基于该值写回;期间其他任务的更新会丢失:"
-                  f"请用 asyncio.Lock 同时保护读和写('async with lock:'),或在 await 之后重新读取")
+                  f"'{name}'; {because_en}, and an update made meanwhile is lost: hold one {lock} "
+                  f"across both ('async with lock:') or compute the new value after the await")
+            zh = (f"'{what}' 在 '{name}' 中于 'await' 之前读取、之后又基于该值写回;{because_zh},期间的更新会丢失:"
+                  f"请用 {lock} 同时保护读和写('async with lock:'),或在 await 之后再计算新值")
         self.report(node, Text(en, zh))
+
+
+def _second_writer(ctx: Context, target: cst.BaseExpression,
+                   function: cst.CSTNode) -> Optional[Tuple[str, str]]:
+    """What else can write ``target`` while ``function`` waits, as message text (en, zh)."""
+    key = state_key(ctx, target)
+    if key is None:
+        return None
+    facts = coroutine_facts(ctx)
+    others = facts.other_writers(key, function)
+    if others:
+        first = min(others, key=lambda f: ctx.line_of(f) or 0)
+        other = function_name(first)
+        return (f"'{other}' also writes it", f"'{other}' 也会写它")
+    started = facts.concurrent.get(function)  # type: ignore[arg-type]
+    if started is None:
+        return None
+    line = ctx.line_of(started.node)
+    where = f" on line {line}" if line is not None else ""
+    where_zh = f"(第 {line} 行)" if line is not None else ""
+    how_en, how_zh = {
+        "loop": ("started for each item of a loop or comprehension", "在循环或推导式中按条目启动"),
+        "gather": ("gathered with itself", "与自身一起 gather"),
+        "callback": ("registered as a handler or callback", "被注册为处理器或回调"),
+    }[started.how]
+    name = function_name(function)
+    return (f"'{name}' can run in several tasks at once ({how_en}{where})",
+            f"'{name}' 可能同时在多个任务中运行({how_zh}{where_zh})")
+
+
+def _refresh(value: cst.BaseExpression) -> bool:
+    """``await fetch(self.x)``, ``await self.x.update()``, ``(await f(self.x)).data``: the new
+    value is the awaited result; the old one was only its receiver, argument or key."""
+    node = value
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return isinstance(node, cst.Await)
+
+
+# Constructors and annotations that make an attribute a mutable container, and the
+# augmented operators that update each kind in place.
+_CONTAINER_CALLS = {"set": "set", "dict": "dict", "list": "list", "defaultdict": "dict",
+                    "OrderedDict": "dict", "deque": "list"}
+_CONTAINER_ANNOTATIONS = {"set": "set", "Set": "set", "MutableSet": "set", "dict": "dict", "Dict": "dict",
+                          "MutableMapping": "dict", "defaultdict": "dict", "DefaultDict": "dict",
+                          "OrderedDict": "dict", "list": "list", "List": "list", "MutableSequence": "list",
+                          "deque": "list", "Deque": "list"}
+_IN_PLACE_OPERATORS = {"set": (cst.BitOrAssign, cst.BitAndAssign, cst.SubtractAssign, cst.BitXorAssign),
+                       "dict": (cst.BitOrAssign,), "list": (cst.AddAssign,)}
+
+
+def _container_kind(binding_value: Optional[cst.CSTNode], annotation: Optional[cst.BaseExpression]) -> Optional[str]:
+    if isinstance(binding_value, cst.Set):
+        return "set"
+    if isinstance(binding_value, cst.Dict) or isinstance(binding_value, cst.DictComp):
+        return "dict"
+    if isinstance(binding_value, (cst.List, cst.ListComp)):
+        return "list"
+    if isinstance(binding_value, cst.SetComp):
+        return "set"
+    if isinstance(binding_value, cst.Call):
+        kind = _CONTAINER_CALLS.get(last_name(binding_value.func) or "")
+        if kind is not None:
+            return kind
+    if annotation is not None:
+        base = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+        return _CONTAINER_ANNOTATIONS.get(last_name(base) or "")  # type: ignore[arg-type]
+    return None
+
+
+def _in_place_update(ctx: Context, node: cst.AugAssign) -> bool:
+    """``self.seen |= await f()`` on a set/dict (``+=`` on a list) that is never bound anew
+    outside the constructor: the operator updates the one shared object, nothing is lost."""
+    key = state_key(ctx, node.target)
+    if key is None or not isinstance(node.target, (cst.Attribute, cst.Name)):
+        return False
+    if isinstance(node.target, cst.Attribute) and not isinstance(node.target.value, cst.Name):
+        return False
+    if coroutine_facts(ctx).rebinds.get(key):
+        return False
+    if key[0] == "self":
+        cls = ctx._class_of_self(node.target.value.value, ctx.scope)  # type: ignore[union-attr]  # noqa: SLF001
+        bindings = cls.attributes.get(node.target.attr.value, []) if cls is not None else []  # type: ignore[union-attr]
+    else:
+        bindings = ctx.module_scope.bindings.get(str(key[1]), [])
+    kinds = {_container_kind(b.node, b.annotation) for b in bindings}
+    if len(kinds) != 1:
+        return False
+    kind = kinds.pop()
+    return kind is not None and isinstance(node.operator, _IN_PLACE_OPERATORS[kind])
 
 
 def _guarding_comparison(target: cst.BaseExpression, ancestors: Sequence[cst.CSTNode]) -> Optional[cst.If]:
@@ -1414,7 +1688,7 @@ def _read_before_await(value: cst.BaseExpression, target: cst.BaseExpression) ->
     return False
 
 
-def _await_between(guard: cst.If, write: cst.CSTNode, ancestors: Sequence[cst.CSTNode]) -> bool:
+def _await_between(ctx: Context, guard: cst.If, write: cst.CSTNode, ancestors: Sequence[cst.CSTNode]) -> bool:
     if isinstance(write, cst.Assign) and _contains_await(write.value):
         return True
     # statements of the guarded body before the write
@@ -1430,9 +1704,112 @@ def _await_between(guard: cst.If, write: cst.CSTNode, ancestors: Sequence[cst.CS
             for stmt in block.body:
                 if stmt is child:
                     break
-                if _contains_await(stmt):
+                if _contains_await(stmt) and not _returns_without_suspending(ctx, stmt):
                     return True
     return False
+
+
+def _returns_without_suspending(ctx: Context, stmt: cst.CSTNode) -> bool:
+    """``await checkpoint_if_cancelled()``: a statement whose only suspension points are
+    awaits of same-module coroutines that suspend only while a cancellation is pending and
+    loop until it is delivered -- when they return, they never suspended."""
+    found = False
+    for node in walk_expression(stmt):
+        if isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None:
+            return False
+        if isinstance(node, cst.Await):
+            callee = _same_module_coroutine(ctx, node.expression)
+            if callee is None or not _suspends_only_to_raise(callee):
+                return False
+            found = True
+    return found
+
+
+def _same_module_coroutine(ctx: Context, expr: cst.BaseExpression) -> Optional[cst.FunctionDef]:
+    if not isinstance(expr, cst.Call):
+        return None
+    func = expr.func
+    if isinstance(func, cst.Name):
+        bindings, _owner = ctx.lookup(func.value)
+        defs = [b.node for b in bindings or () if b.kind == ASYNC_DEF]
+        return defs[0] if len(defs) == 1 and len(bindings or ()) == 1 else None  # type: ignore[return-value]
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return None
+    owner = ctx._class_of_self(func.value.value, ctx.scope)  # noqa: SLF001 - same package
+    cls_node: Optional[cst.CSTNode] = owner.node if owner is not None else None
+    if cls_node is None:
+        bindings, _scope = ctx.lookup(func.value.value)
+        if bindings and len(bindings) == 1 and bindings[0].kind == CLASS:
+            cls_node = bindings[0].node
+    if not isinstance(cls_node, cst.ClassDef) or not isinstance(cls_node.body, cst.IndentedBlock):
+        return None
+    for stmt in cls_node.body.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == func.attr.value:
+            return stmt if stmt.asynchronous is not None else None
+    return None
+
+
+def _suspends_only_to_raise(function: cst.FunctionDef) -> bool:
+    """Every suspension of ``function`` sits in a branch of a ``while`` loop, taken while a
+    cancellation is pending (the branch's test names one), that neither leaves the loop nor
+    changes the names its tests read: the loop comes back to it until the cancellation raises."""
+    awaits: List[List[cst.CSTNode]] = []
+    stack: List[Tuple[cst.CSTNode, Tuple[cst.CSTNode, ...]]] = [(function.body, ())]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            continue
+        if isinstance(node, (cst.For, cst.With)) and node.asynchronous is not None:
+            return False
+        if isinstance(node, cst.Await):
+            awaits.append(list(path))
+            continue
+        for child in iter_children(node):
+            stack.append((child, path + (node,)))
+    return bool(awaits) and all(_trapped(path) for path in awaits)
+
+
+_CANCEL_PENDING = re.compile(r"(?i)cancel(l?ed|ling|_called|_requested|_pending)")
+
+
+def _trapped(path: List[cst.CSTNode]) -> bool:
+    tests: List[cst.BaseExpression] = []
+    checked: List[cst.CSTNode] = []
+    cancel_test = False
+    for index in range(len(path) - 1, -1, -1):
+        node = path[index]
+        child = path[index + 1] if index + 1 < len(path) else None
+        if isinstance(node, cst.While):
+            if child is not node.body or node.orelse is not None:
+                return False
+            tests.append(node.test)
+            written = set()
+            for stmt in checked:
+                for inner in walk_expression(stmt):
+                    if isinstance(inner, (cst.Break, cst.Return)):
+                        return False
+                    if isinstance(inner, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+                        targets = inner.targets if isinstance(inner, cst.Assign) else [inner]
+                        for target in targets:
+                            written |= _target_names_of(target.target)
+            read = {n.value for test in tests for n in walk_expression(test) if isinstance(n, cst.Name)}
+            return cancel_test and not (read & written)
+        if isinstance(node, cst.If):
+            if child is node.test:
+                return False
+            tests.append(node.test)
+            if child is node.body and any(isinstance(n, cst.Name) and _CANCEL_PENDING.search(n.value)
+                                          for n in walk_expression(node.test)):
+                cancel_test = True
+        elif isinstance(node, cst.IndentedBlock):
+            checked.extend(stmt for stmt in node.body if stmt is not child)
+        elif not isinstance(node, (cst.SimpleStatementLine, cst.Expr, cst.Else)):
+            return False
+    return False
+
+
+def _target_names_of(target: cst.BaseExpression) -> Set[str]:
+    return {n.value for n in walk_expression(target) if isinstance(n, cst.Name)}
 
 
 def _local_read_then_await(target: cst.BaseExpression, names: Set[str], write: cst.CSTNode,
@@ -1730,12 +2107,18 @@ class AsyncioCallFromThread(Rule):
                    "在工作线程中调用了非线程安全的 asyncio API")
     what = Text(
         "Inside a sync function that runs in another thread (and the same-module functions it "
-        "calls), finds `loop.call_soon/call_later/call_at/create_task` on a loop the thread did not "
-        "create, `asyncio.create_task/ensure_future`, `put_nowait` on an `asyncio.Queue` and "
-        "`set_result/set_exception` on an asyncio future.",
-        "在另一个线程中运行的同步函数(及其调用的同模块函数)里,查找在非本线程创建的事件循环上调用的 "
+        "calls), finds `loop.call_soon/call_later/call_at/create_task` on a loop the thread does not "
+        "own, `asyncio.create_task/ensure_future`, `put_nowait` on an `asyncio.Queue` and "
+        "`set_result/set_exception` on an asyncio future. The thread owns a loop it created "
+        "(`asyncio.new_event_loop()`) or that the same function runs (`asyncio.set_event_loop(loop)`, "
+        "`loop.run_forever()`, `loop.run_until_complete(...)`); `asyncio.ensure_future(...)` in a "
+        "function that sets its own loop uses that loop.",
+        "在另一个线程中运行的同步函数(及其调用的同模块函数)里,查找在非本线程拥有的事件循环上调用的 "
         "`loop.call_soon/call_later/call_at/create_task`、`asyncio.create_task/ensure_future`、"
-        "`asyncio.Queue` 的 `put_nowait`,以及 asyncio future 的 `set_result/set_exception`。")
+        "`asyncio.Queue` 的 `put_nowait`,以及 asyncio future 的 `set_result/set_exception`。线程拥有的事件循环"
+        "是它自己创建的(`asyncio.new_event_loop()`),或由同一函数运行的(`asyncio.set_event_loop(loop)`、"
+        "`loop.run_forever()`、`loop.run_until_complete(...)`);在设置了自身事件循环的函数中,"
+        "`asyncio.ensure_future(...)` 使用的就是该循环。")
     why = Text(
         "The event loop and its objects are not thread-safe. Called from another thread, these "
         "APIs corrupt the loop's state or leave the callback waiting until something else wakes the "
@@ -1753,6 +2136,9 @@ class AsyncioCallFromThread(Rule):
         "threading.Thread(target=worker, args=(None,)).start()\n",
         "import asyncio, threading\ndef worker():\n    loop = asyncio.new_event_loop()\n"
         "    loop.call_soon(print, 1)\n    loop.run_forever()\nthreading.Thread(target=worker).start()\n",
+        "import asyncio, threading\ndef worker(loop):\n    asyncio.set_event_loop(loop)\n"
+        "    loop.call_soon(print, 1)\n    loop.run_forever()\n"
+        "threading.Thread(target=worker, args=(asyncio.new_event_loop(),)).start()\n",
     )
     invalid = (
         "import threading\ndef worker(loop):\n    loop.call_soon(print, 1)\n"
@@ -1778,6 +2164,8 @@ class AsyncioCallFromThread(Rule):
             return
         qualname = ctx.resolve(func)
         suggestion = ASYNCIO_UNSAFE_CALLS.get(qualname or "")
+        if qualname in LOOP_BOUND_CALLS and _runs_loop(ctx, function, None):
+            return  # the thread's own loop: set_event_loop(loop) ... ensure_future(coro)
         if suggestion is None and isinstance(func, cst.Attribute) and name in LOOP_UNSAFE_METHODS:
             receiver = func.value
             loop_type = ctx.type_of(receiver)
@@ -1808,7 +2196,11 @@ def _made_by_create_future(ctx: Context, receiver: Optional[cst.BaseExpression])
 
 
 def _own_loop(ctx: Context, receiver: cst.BaseExpression, function: Scope) -> bool:
-    """A loop this function created itself (``loop = asyncio.new_event_loop()``)."""
+    """A loop this function created itself (``loop = asyncio.new_event_loop()``), or one it
+    runs itself (``set_event_loop(loop)``, ``loop.run_forever()``,
+    ``loop.run_until_complete(...)``): either way the calling thread owns it."""
+    if _runs_loop(ctx, function, receiver):
+        return True
     if isinstance(receiver, cst.Name):
         for binding in function.bindings.get(receiver.value, ()):
             if binding.kind == ASSIGN and isinstance(binding.node, cst.Call) \
@@ -1820,6 +2212,25 @@ def _own_loop(ctx: Context, receiver: cst.BaseExpression, function: Scope) -> bo
             if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call) \
                     and ctx.resolve(node.value.func) in OWN_LOOP_FACTORIES \
                     and any(t.target.deep_equals(receiver) for t in node.targets):
+                return True
+    return False
+
+
+def _runs_loop(ctx: Context, function: Scope, receiver: Optional[cst.BaseExpression]) -> bool:
+    """Does ``function`` make ``receiver`` (any loop when None) its thread's loop or run it?"""
+    if not isinstance(function.node, cst.FunctionDef):
+        return False
+    for node in walk_expression(function.node.body):
+        if not isinstance(node, cst.Call):
+            continue
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in LOOP_RUNNERS:
+            if receiver is None or func.value.deep_equals(receiver):
+                return True
+        elif last_name(func) == "set_event_loop" and ctx.resolve(func) == "asyncio.set_event_loop":
+            loop = positional(node, 0)
+            if loop is not None and not (isinstance(loop, cst.Name) and loop.value == "None") and (
+                    receiver is None or loop.deep_equals(receiver)):
                 return True
     return False
 
