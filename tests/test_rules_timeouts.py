@@ -116,3 +116,41 @@ def test_ccy504_only_outside_async_code() -> None:
             "async def f():\n    t.join()\n"
             "def g():\n    t.join()\n")
     assert codes(text, select=["CCY504"]) == [(6, "CCY504")]
+
+
+COMMAND_LINE = {
+    "guarded.py": ("import requests\n\n\ndef fetch(url):\n    return requests.get(url, timeout=5)\n\n\n"
+                   "if __name__ == '__main__':\n    print(requests.get('https://example.com').text)\n"),
+    "tool.py": ("import argparse\nimport urllib.request\n\n\ndef main(argv=None):\n"
+                "    args = argparse.ArgumentParser().parse_args(argv)\n"
+                "    return urllib.request.urlopen(args.url).read()\n"),
+    "__main__.py": "import requests\nrequests.post('https://example.com/hook', json={})\n",
+    "download.py": ("import requests\nfrom django.core.management.base import BaseCommand\n\n\n"
+                    "class Command(BaseCommand):\n    def handle(self, *args, **options):\n"
+                    "        requests.get(options['url'])\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMMAND_LINE))
+def test_default_form_of_ccy501_leaves_command_line_code_out(name: str) -> None:
+    text = COMMAND_LINE[name]
+
+    def found(**overrides: Any) -> List[str]:
+        settings = load_settings(isolated=True, overrides=overrides)
+        return [f.code for f in check_source(decode_source(text.encode(), name), settings).findings
+                if f.code == "CCY501"]
+
+    assert found() == []
+    assert found(preset="strict") == ["CCY501"]
+    assert found(preset="learn") == ["CCY501"]
+    assert found(select=["CCY501"]) == ["CCY501"]
+
+
+def test_default_form_of_ccy501_keeps_services_and_look_alike_guards() -> None:
+    text = ("import requests\n\n\ndef status(url):\n    return requests.get(url).status_code\n\n\n"
+            "if __name__ != '__main__':\n    requests.get('https://example.com/warmup')\n\n\n"
+            "class Command:  # not a management command\n    def handle(self, url):\n"
+            "        return requests.get(url)\n")
+    settings = load_settings(isolated=True)
+    found = [(f.line, f.code) for f in check_source(decode_source(text.encode(), "svc.py"), settings).findings]
+    assert found == [(5, "CCY501"), (9, "CCY501"), (14, "CCY501")]

@@ -77,10 +77,11 @@ class Settings:
         """Enabled codes for one file, after ``per-file-ignores`` (and, in the default
         preset, without the rules whose default form skips test code)."""
         enabled = self.enabled_codes()
-        if self.preset == "default" and QUIET_IN_TESTS and not enabled.isdisjoint(QUIET_IN_TESTS):
+        quiet = [c for c in QUIET_IN_TESTS if c in enabled and self.default_form(c)]
+        if quiet:
             rel = _relative(path, self.root)
             if is_test_path("/".join(p for p in rel.split("/") if p not in ("", ".", ".."))):
-                enabled = enabled - QUIET_IN_TESTS
+                enabled = enabled.difference(quiet)
         if not self.per_file_ignores:
             return enabled
         rel = _relative(path, self.root)
@@ -91,6 +92,13 @@ class Settings:
         if not ignored:
             return enabled
         return frozenset(c for c in enabled if not _matches(c, ignored))
+
+    def default_form(self, code: str) -> bool:
+        """Whether ``code`` runs in its default (narrowed) form: it is enabled by the
+        default preset alone. A rule selected by code (``select``, ``extend-select``), or
+        any rule under ``strict``/``learn``, reports its full breadth."""
+        return (self.preset == "default" and self.select is None
+                and not _matches(code, self.extend_select))
 
     def _selection_key(self) -> Tuple[Any, ...]:
         return (self.select, self.extend_select, self.ignore, self.preset)
