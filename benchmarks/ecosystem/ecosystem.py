@@ -11,9 +11,10 @@ reviewed findings.
 
 The projects (``projects.toml``) are released wheels fetched with ``pip download --no-deps``
 into ``.cache/`` beside this file (ignored by git; never needed by ``.ci/run``).
-Every run checks each project with every rule (``--preset all``, the alias of ``strict``
-that every revision knows); a finding belongs to the default set when its rule is on by
-default in the revision that produced it (``concurlint rules --output-format json``).
+Every run checks each project twice: with every rule (``--preset all``, the alias of
+``strict`` that every revision knows) and with the default preset. A finding belongs to
+the default set when the default run reports it too (a rule's default form may leave
+test or command-line code out).
 
 The ledger (``ledger.jsonl``) holds one reviewed finding per line: project, version, path,
 line, column, code, ``hash`` (of the flagged source line, so a verdict follows its line
@@ -167,7 +168,6 @@ class Revision:
             self.src = Path(self._tmp) / "src"
             self.label = f"{rev} ({commit[:10]})"
         self.fingerprint = _tree_fingerprint(self.src / "concurlint")
-        self._default_codes: Optional[frozenset] = None
 
     def close(self) -> None:
         if self._tmp is not None:
@@ -198,18 +198,13 @@ class Revision:
             raise EcosystemError(f"'concurlint rules' failed at {self.label}: {done.stderr.strip()[-300:]}")
         return json.loads(done.stdout)
 
-    def default_codes(self) -> frozenset:
-        if self._default_codes is None:
-            self._default_codes = frozenset(r["code"] for r in self.rules() if r.get("default_on"))
-        return self._default_codes
-
-    def check(self, project: Project, jobs: Optional[int]) -> List[dict]:
-        """Every finding of every rule on one project (cached by revision content)."""
-        cached = CACHE / "results" / self.fingerprint / f"{project.name}-{project.version}.json"
+    def check(self, project: Project, jobs: Optional[int], preset: str = "all") -> List[dict]:
+        """The findings of ``preset`` on one project (cached by revision content)."""
+        cached = CACHE / "results" / self.fingerprint / f"{project.name}-{project.version}-{preset}.json"
         if cached.exists():
             return json.loads(cached.read_text(encoding="utf-8"))
         source = fetch(project)
-        args = ["check", "--isolated", "--no-cache", "--exit-zero", "--preset", "all",
+        args = ["check", "--isolated", "--no-cache", "--exit-zero", "--preset", preset,
                 "--output-format", "json"]
         if jobs:
             args += ["--jobs", str(jobs)]
@@ -354,11 +349,16 @@ def run_all(revision: Revision, projects: Sequence[Project], jobs: Optional[int]
     for project in projects:
         if not quiet:
             print(f"  {revision.label}: {project.name} {project.version}", file=sys.stderr)
-        findings.extend(revision.check(project, jobs))
-    defaults = revision.default_codes()
-    for finding in findings:
-        finding["default"] = finding["code"] in defaults
+        default = collections.Counter(_place(f) for f in revision.check(project, jobs, "default"))
+        for finding in revision.check(project, jobs):
+            finding["default"] = default[_place(finding)] > 0
+            default[_place(finding)] -= 1
+            findings.append(finding)
     return findings
+
+
+def _place(finding: dict) -> Tuple:
+    return (finding["project"], finding["path"], finding["line"], finding["column"], finding["code"])
 
 
 @dataclass
@@ -487,8 +487,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         before = run_all(base, projects, args.jobs, args.quiet)
     with Revision(args.head) as head:
         after = run_all(head, projects, args.jobs, args.quiet)
-    def key(f: dict) -> Tuple:
-        return (f["project"], f["path"], f["line"], f["column"], f["code"])
+    key = _place
     old = collections.Counter(key(f) for f in before)
     new = collections.Counter(key(f) for f in after)
     removed = [f for f in before if _take(old, new, key(f))]
