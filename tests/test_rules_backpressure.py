@@ -23,10 +23,11 @@ def codes(text: str, select: Sequence[str] = ("CCY4",)) -> List[Tuple[int, str]]
 
 
 def test_family_is_complete() -> None:
-    assert [r.code for r in RULES] == ["CCY401", "CCY402"]
-    # catalog revision 2: the round-1 breadth is best practice, not a default-set bug finder
-    assert [r.group for r in RULES] == ["advice", "advice"]
-    assert not any(r.default_on for r in RULES)
+    assert [r.code for r in RULES] == ["CCY401", "CCY402", "CCY403"]
+    # catalog revision 2: the round-1 breadth is best practice (advice, strict/learn only);
+    # the narrowed form of unbounded queues passed admission and is in the default set
+    assert [r.group for r in RULES] == ["advice", "advice", "suspicious"]
+    assert [r.default_on for r in RULES] == [False, False, True]
 
 
 def test_advice_rules_run_in_strict_and_learn_only() -> None:
@@ -291,11 +292,14 @@ def test_put_nowait_producers_are_not_told_put_waits() -> None:
     assert "put_nowait()" in message and "QueueFull" in message and "so that put() waits" not in message
 
 
-def test_asyncio_queue_in_anyio_code_names_a_memory_object_stream() -> None:
-    text = ("import anyio, asyncio\nasync def pump(receive):\n    q = asyncio.Queue()\n"
-            "    while True:\n        await q.put(await receive())\n    return q\n")
-    (message,) = messages(text, select=["CCY401"])
-    assert "anyio.create_memory_object_stream(max_buffer_size)" in message
+def test_limiter_follows_the_api_that_starts_the_work() -> None:
+    # a module importing several libraries: asyncio.gather takes asyncio's semaphore, a task
+    # group of unknown type the module's library
+    text = ("import asyncio, anyio\nasync def a(urls, fetch):\n"
+            "    await asyncio.gather(*(fetch(u) for u in urls))\n"
+            "async def b(urls, fetch, tg):\n    for u in urls:\n        tg.start_soon(fetch, u)\n")
+    first, second = messages(text)
+    assert "asyncio.Semaphore" in first and "anyio.CapacityLimiter" in second
 
 
 def test_constant_sizes_of_project_modules() -> None:
@@ -306,3 +310,42 @@ def test_constant_sizes_of_project_modules() -> None:
             "STARRED = [*PLATFORMS, 'c']\nTWICE = (1,)\nTWICE = (1, 2)\nlower = [1, 2]\n")
     assert _constant_sizes(text, "pkg.const") == {"pkg.const.PLATFORMS": 2, "pkg.const.MAP": 1,
                                                   "pkg.const.ALL": 3}
+
+
+# --------------------------------------------------------------------------- CCY403
+PUMP = ("import asyncio\nclass Conn:\n    def __init__(self):\n        self.inbox = asyncio.Queue()\n"
+        "    async def pump(self, receive):\n        while True:\n            event = await receive()\n"
+        "            await self.inbox.put(event)\n")
+
+
+@pytest.mark.parametrize("preset,expected", [
+    ("default", [(4, "CCY403")]),
+    ("strict", [(4, "CCY403")]),  # one root cause, one finding: not CCY401 as well
+    ("learn", [(4, "CCY403")]),
+])
+def test_queue_fed_by_input_is_one_default_finding(preset: str, expected: List[Tuple[int, str]]) -> None:
+    settings = load_settings(isolated=True, overrides={"preset": preset})
+    result = check_source(decode_source(PUMP.encode(), "example.py"), settings)
+    assert [(f.line, f.code) for f in result.findings] == expected
+    assert "fills it from a loop that waits for input" in result.findings[0].message.en
+
+
+def test_queue_fed_by_input_falls_back_to_ccy401_when_ignored() -> None:
+    assert codes(PUMP, select=["CCY401"]) == [(4, "CCY401")]
+    assert codes(PUMP, select=["CCY403"]) == [(4, "CCY403")]
+
+
+@pytest.mark.parametrize("loop,flagged", [
+    ("async for event in stream:\n            await self.inbox.put(event)", True),
+    ("while True:\n            await self.inbox.put(await stream.receive())", True),
+    ("while True:\n            self.inbox.put_nowait(await stream.receive())", False),
+    ("for event in stream:\n            await self.inbox.put(event)", False),
+    ("while True:\n            await self.inbox.put(make())\n            await asyncio.sleep(1)", False),
+    ("async for event in stream:\n            await self.inbox.put(None)", False),
+    ("async for event in stream:\n            await self.inbox.put(event)\n"
+     "            while self.inbox.full():\n                await asyncio.sleep(0.1)", False),
+])
+def test_queue_fed_by_input_shapes(loop: str, flagged: bool) -> None:
+    text = ("import asyncio\nclass Conn:\n    def __init__(self):\n        self.inbox = asyncio.Queue()\n"
+            f"    async def pump(self, stream, make):\n        {loop}\n")
+    assert (codes(text, select=["CCY403"]) == [(4, "CCY403")]) is flagged

@@ -179,14 +179,18 @@ _COMPLETION_MAKERS = frozenset({"create_future", "Future", "Event"})
 # Calls that look at a queue without taking it over.
 _HARMLESS_CALLS = frozenset({"builtins.isinstance", "builtins.len", "builtins.id", "builtins.print",
                              "builtins.repr", "builtins.str", "builtins.type"})
+# Calls that read input (a socket, a stream, a file, another queue).
+_READ_CALL = re.compile(r"(?i)^(a?recv\w*|read\w*|receive\w*|get|next|accept|fetch\w*|poll\w*)$")
 # logging's queue handler enqueues with put_nowait; its listener is the consumer.
 _LOG_QUEUE_USERS = frozenset({"QueueHandler", "QueueListener"})
 
 
 class _Put:
     def __init__(self, call: cst.Call, nowait: bool, loop: Optional[cst.CSTNode],
-                 function: Optional[cst.CSTNode], value: Optional[cst.BaseExpression]) -> None:
+                 function: Optional[cst.CSTNode], value: Optional[cst.BaseExpression],
+                 path: Tuple[cst.CSTNode, ...] = ()) -> None:
         self.call = call
+        self.path = path  # its ancestors, outermost first
         self.nowait = nowait
         self.loop = loop  # the innermost loop repeating the put, if any
         self.function = function  # the innermost def/lambda around it
@@ -273,7 +277,7 @@ def _classify(rule: Rule, use: _QueueUse, node: cst.CSTNode, path: Tuple[cst.CST
         loop, function = _loop_and_function(path[:-2])
         if method in ("put", "put_nowait"):
             value = call.args[0].value if call.args and not call.args[0].star else None
-            use.puts.append(_Put(call, _put_is_nowait(call, method), loop, function, value))
+            use.puts.append(_Put(call, _put_is_nowait(call, method), loop, function, value, path[:-2]))
         elif method in ("get", "get_nowait"):
             use.gets += 1
             if loop is not None:
@@ -451,39 +455,6 @@ class _Sizes:
             return True  # xs[i:i + size]: one batch of a batching loop
         return False
 
-    # ------------------------------------------------------------- messages
-    def _is_stream(self, iterable: cst.CSTNode) -> bool:
-        """Is ``iterable`` what an ``async for`` walks (items arrive, no collection)?"""
-        for ancestor in reversed(self.ctx.ancestors):
-            if isinstance(ancestor, cst.For) and ancestor.iter is iterable:
-                return ancestor.asynchronous is not None
-        return False
-
-    def _remedy(self, started: cst.BaseExpression, callee: str) -> Text:
-        """Where to put the limit, in the code's own async library."""
-        backend = self.ctx.async_backend
-        if backend is None and callee.split(".")[0] in ("trio", "anyio"):
-            backend = callee.split(".")[0]
-        limiter = advice(backend, "limiter")
-        if self._own_coroutine(started):
-            name = last_name(started)
-            article = "an" if limiter[:1] in "aeiou" else "a"
-            return Text(f"acquire {article} {limiter} in '{name}' or use a fixed pool of workers",
-                        f"请在 '{name}' 中获取 {limiter},或改用固定数量的 worker")
-        # not a coroutine of this project: the limit goes around each call
-        text = _callee_text(self, started)
-        return Text(f"wrap each '{text}' call in 'async with <{limiter}>' or use a fixed pool of workers",
-                    f"请用 'async with <{limiter}>' 包住每次 '{text}' 调用,或改用固定数量的 worker")
-
-    def _own_coroutine(self, started: cst.BaseExpression) -> bool:
-        if not isinstance(started, (cst.Name, cst.Attribute)):
-            return False
-        if definition_of(self.ctx, started) is not None:
-            return True
-        qualname = self.ctx.resolve(started)
-        project = self.ctx.project
-        return bool(qualname) and project is not None and \
-            project.is_coroutine_function(qualname) is not None  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------------------- CCY401
@@ -501,19 +472,58 @@ class UnboundedQueue(_Sizes, Rule):
         "`queue.LifoQueue()`, `queue.PriorityQueue()`, `multiprocessing.Queue()` and "
         "`multiprocessing.JoinableQueue()` created without a positive `maxsize` (missing, `0` or "
         "negative), and every `queue.SimpleQueue()`, which has no size limit at all. A `maxsize` "
-        "given by a variable or an expression is trusted.",
+        "given by a variable or an expression is trusted.\n\n"
+        "Not flagged when the code that can see the queue (its function; its class for `self.x`; "
+        "its module) keeps it small: its size is checked (`qsize()`, `full()`), the producing loop "
+        "waits for it to drain (`join()`), only constant signals go in (`{\"type\": \"startup\"}`, "
+        "`None`), a fixed number of items is taken out of a local queue (a result or handshake "
+        "channel), it is a pool whose `release()` puts back what it handed out, every producer "
+        "waits for its own item (`put_nowait((future, job))`, then `await future`), or nothing is "
+        "ever put in it.\n\n"
+        "The message says what would help. Where producers can wait, `maxsize` makes `put()` wait. "
+        "Where they never wait (`put_nowait()`, logging's `QueueHandler`, a `put` handed out as a "
+        "callback) a maxsize alone only turns growth into `QueueFull`, so the message asks for a "
+        "drop policy instead. `SimpleQueue` has no `maxsize`: it is never told to take one "
+        "(it is the right type where a put must never block: signal handlers, logging, hand-offs "
+        "from an event loop). A queue filled by a loop that reads "
+        "input is CCY403's finding (the default-set form), not this rule's as well.",
         "检查创建时没有正数 `maxsize`(缺省、`0` 或负数)的 `asyncio.Queue()`、`asyncio.LifoQueue()`、"
         "`asyncio.PriorityQueue()`、`queue.Queue()`、`queue.LifoQueue()`、`queue.PriorityQueue()`、"
         "`multiprocessing.Queue()` 和 `multiprocessing.JoinableQueue()`,以及所有 `queue.SimpleQueue()`"
-        "(它根本没有容量上限)。`maxsize` 由变量或表达式给出时视为已设置。")
+        "(它根本没有容量上限)。`maxsize` 由变量或表达式给出时视为已设置。\n\n"
+        "当能看到该队列的代码(它所在的函数;`self.x` 所在的类;它所在的模块)能让它保持很小时不报告:"
+        "检查了它的大小(`qsize()`、`full()`),生产循环会等待它清空(`join()`),放入的只有常量信号"
+        "(`{\"type\": \"startup\"}`、`None`),从局部队列中只取出固定数量的项(结果或握手通道),"
+        "它是一个对象池、由 `release()` 放回借出的对象,每个生产者都等待自己那一项完成"
+        "(`put_nowait((future, job))` 后 `await future`),或者从未向其中放入任何东西。\n\n"
+        "消息会说明什么才有帮助。生产者可以等待时,`maxsize` 会让 `put()` 等待。生产者从不等待时"
+        "(`put_nowait()`、logging 的 `QueueHandler`、被作为回调交出去的 `put`),单纯设置 maxsize 只会"
+        "把增长变成 `QueueFull`,因此消息会要求制定丢弃策略。`SimpleQueue` 没有 `maxsize`:消息从不"
+        "建议给它传入该参数(在 put 绝不能阻塞的地方它正是合适的类型:信号处理器、日志、从事件循环"
+        "交给线程)。由读取输入的循环填充的队列由 CCY403"
+        "(默认规则集中的形式)报告,本规则不再重复报告。")
     why = Text(
         "A queue is where a fast producer meets a slow consumer. Without a bound, `put()` never "
         "waits: when producers outrun consumers the queue grows until the process runs out of "
         "memory, latency grows with it, and nothing pushes back on the producer. A bounded queue "
-        "makes `put()` wait (backpressure), so the producer slows down to the consumer's pace.",
+        "makes `put()` wait (backpressure), so the producer slows down to the consumer's pace.\n\n"
+        "Group: advice (the `strict` and `learn` presets; not the default set). Reviewed on 28 "
+        "released projects, the round-1 form of this rule flagged 70 queues: 4 real, 31 wrong, "
+        "35 intended (6 % real, 44 % wrong; the bar of the default set is at most 5 % wrong and "
+        "at least 75 % real). Libraries keep unbounded queues on purpose: logging and signal "
+        "handlers that must never block, event-loop-to-thread hand-offs, one-shot result "
+        "channels, broker stores, test helpers. The exemptions above remove 19 of the 31 wrong "
+        "findings; what remains is a best practice to weigh, not a bug. The one shape that did "
+        "pass admission (a loop that reads input and waits on `put()`) is CCY403.",
         "队列是快速生产者与慢速消费者相遇的地方。没有上限时 `put()` 永远不会等待:生产快于消费时,"
         "队列会一直增长直到内存耗尽,延迟也随之增长,而生产者完全感受不到压力。有界队列会让 `put()` "
-        "等待(背压),使生产者放慢到消费者的速度。")
+        "等待(背压),使生产者放慢到消费者的速度。\n\n"
+        "分组:advice(`strict` 和 `learn` 预设;不在默认规则集中)。在 28 个已发布项目上审查,本规则"
+        "第 1 轮的形式报告了 70 个队列:4 个真实,31 个错误,35 个有意为之(真实 6 %,错误 44 %;"
+        "默认规则集的门槛是错误不超过 5 %、真实至少 75 %)。库会有意使用无界队列:绝不能阻塞的日志和"
+        "信号处理器、从事件循环交给线程、一次性的结果通道、消息代理的存储、测试辅助代码。上面的豁免"
+        "去掉了 31 个错误报告中的 19 个;剩下的是值得权衡的最佳实践,而不是缺陷。唯一通过准入的形式"
+        "(读取输入、并在 `put()` 上等待的循环)是 CCY403。")
     example = (
         "import asyncio\n\n"
         "async def main(urls):\n"
@@ -580,10 +590,23 @@ class UnboundedQueue(_Sizes, Rule):
 
     # ------------------------------------------------------------- how the queue is used
     def _check_use(self, node: cst.Call, callee: str) -> None:
-        found = self._use_of(node)
-        if found is not None and self._stays_small(*found):
-            return
-        use = found[0] if found is not None else None
+        key = ("CCY4.queue_use", id(node))  # shared by CCY401 and CCY403
+        cached = self.ctx.memo.get(key)
+        if cached is None:
+            found = self._use_of(node)
+            small = found is not None and self._stays_small(*found)
+            use = found[0] if found is not None else None
+            fed = None if small or use is None or callee in ALWAYS_UNBOUNDED_QUEUES else self._fed_by_input(use)
+            cached = (small, use, fed)
+            self.ctx.memo[key] = cached
+        small, use, fed = cached
+        if not small:
+            self._report_queue(node, callee, use, fed)
+
+    def _report_queue(self, node: cst.Call, callee: str, use: Optional[_QueueUse],
+                      fed: Optional[Tuple["_Put", cst.CSTNode]]) -> None:
+        if fed is not None and self.ctx.is_enabled("CCY403"):
+            return  # one root cause, one finding: the narrower rule says more
         how = None
         if use is not None and not any(not p.nowait for p in use.puts):
             if use.log_handler:
@@ -613,16 +636,10 @@ class UnboundedQueue(_Sizes, Rule):
                 f"只会让该生产者抛出 QueueFull(或阻塞其调用方):请决定队列满时丢弃什么,"
                 f"或让生产者等待 put()")
         else:
-            backend = self.ctx.async_backend
-            if callee.startswith("asyncio.") and backend in ("trio", "anyio"):
-                remedy = Text(f"use {advice(backend, 'bounded_channel')} (or pass maxsize=<bound>)",
-                              f"请改用 {advice(backend, 'bounded_channel')}(或传入 maxsize=<上限>)")
-            else:
-                remedy = Text("pass maxsize=<bound>", "请传入 maxsize=<上限>")
             message = Text(
                 f"'{callee}()' has no positive maxsize, so it grows without limit when producers "
-                f"outrun consumers; {remedy.en} so that put() waits for the consumer",
-                f"'{callee}()' 没有正数 maxsize,生产快于消费时会无限增长;{remedy.zh},"
+                f"outrun consumers; pass maxsize=<bound> so that put() waits for the consumer",
+                f"'{callee}()' 没有正数 maxsize,生产快于消费时会无限增长;请传入 maxsize=<上限>,"
                 f"让 put() 等待消费者")
         self.report(node, message)
 
@@ -663,6 +680,38 @@ class UnboundedQueue(_Sizes, Rule):
                               and isinstance(n.value, cst.Name) and n.value.value in ("self", "cls")), \
                 "attribute", attr
         return None
+
+    def _fed_by_input(self, use: _QueueUse) -> Optional[Tuple[_Put, cst.CSTNode]]:
+        """A put that waits (``await q.put(x)``, a blocking ``q.put(x)``) of data, repeated by a
+        loop over input of unknown size (an ``async for``, a ``while`` that reads): the producer
+        a maxsize would slow down."""
+        for put in use.puts:
+            if put.nowait or _is_literal(put.value):
+                continue
+            for ancestor in reversed(put.path):
+                if isinstance(ancestor, (*_FUNCTIONS, *_COMPREHENSIONS)):
+                    break
+                if isinstance(ancestor, cst.For):
+                    # an `async for` walks a stream; a plain `for` walks data already in memory
+                    if ancestor.asynchronous is not None and ancestor not in use.get_loops:
+                        return put, ancestor
+                    break
+                if isinstance(ancestor, cst.While):
+                    if ancestor not in use.get_loops and self._reads(ancestor, put.call):
+                        return put, ancestor
+                    break
+        return None
+
+    @staticmethod
+    def _reads(loop: cst.While, put: cst.Call) -> bool:
+        """Does each iteration of ``loop`` wait for input (an await other than the put, a read)?"""
+        for sub in walk_body(loop.body):
+            if isinstance(sub, cst.Await) and sub.expression is not put and \
+                    last_name(sub.expression) not in ("sleep", "checkpoint"):
+                return True  # (a producer paced by a timer is not reading input)
+            if isinstance(sub, cst.Call) and sub is not put and _READ_CALL.match(last_name(sub.func) or ""):
+                return True
+        return False
 
     def _loop_bounded(self, loop: cst.CSTNode) -> bool:
         """Does ``loop`` run a known number of times (``for _ in range(5)``)?"""
@@ -731,6 +780,118 @@ class UnboundedQueue(_Sizes, Rule):
                 f"例如 lambda: {queue}(maxsize=<上限>)"))
 
 
+# ----------------------------------------------------------------------------- CCY403
+
+
+class UnboundedQueueFedByInput(UnboundedQueue):
+    code = "CCY403"
+
+    group = "suspicious"
+    name = "unbounded-queue-fed-by-input"
+    summary = Text("a loop that reads input fills a queue that has no `maxsize`",
+                   "读取输入的循环不断填充一个没有 `maxsize` 的队列")
+    what = Text(
+        "The narrowed default form of CCY401 (catalog revision 2). Flags a queue made without a "
+        "positive `maxsize` (`asyncio.Queue()`, `queue.Queue()`, `multiprocessing.Queue()`, janus...) "
+        "when a loop that waits for input of unknown size fills it with a put that would wait on a "
+        "full queue: `await q.put(x)` or a blocking `q.put(x)` of data (not a constant signal) inside "
+        "an `async for`, or inside a `while` loop whose iterations await or read something "
+        "(`await receive()`, `sock.recv()`, `reader.readline()`, another queue's `get()`), when "
+        "nothing else controls the flow: no `qsize()`/`full()` check, no `join()` in the producing "
+        "loop, no producer waiting for its own item, not a pool. Puts with `put_nowait()`, from "
+        "callbacks, timer-paced loops (`sleep`) and `for` loops over collections already in memory "
+        "are left to CCY401 (advice): a maxsize would not slow those producers, or the data is "
+        "already held. The finding is reported on the queue's creation, once; CCY401 then stays "
+        "silent for it.\n\n"
+        "Measured on 28 released projects (reviewed findings): the rule reports 1 finding, judged "
+        "real (a websocket receive loop feeding a handler's unbounded inbox), 0 wrong. The round-1 "
+        "CCY401 matched 70 queues there: 4 real, 31 wrong, 35 intended.",
+        "CCY401 在默认规则集中的收窄形式(规则目录第 2 版)。当一个没有正数 `maxsize` 的队列"
+        "(`asyncio.Queue()`、`queue.Queue()`、`multiprocessing.Queue()`、janus……)由一个等待未知数量"
+        "输入的循环,以在队列满时会等待的方式填充时报告:在 `async for` 中,或在每次迭代都 await 或读取"
+        "某些东西(`await receive()`、`sock.recv()`、`reader.readline()`、另一个队列的 `get()`)的 "
+        "`while` 循环中,对数据(而非常量信号)调用 `await q.put(x)` 或阻塞的 `q.put(x)`,并且没有其他"
+        "流量控制:没有 `qsize()`/`full()` 检查,生产循环中没有 `join()`,生产者不等待自己那一项完成,"
+        "也不是对象池。使用 `put_nowait()` 的生产者、回调、按定时器(`sleep`)节奏运行的循环,以及遍历"
+        "已在内存中的集合的 `for` 循环,留给 CCY401(建议):maxsize 无法让这些生产者慢下来,或者数据"
+        "已经在内存里了。问题报告在队列创建处,只报告一次;此时 CCY401 不再重复报告。\n\n"
+        "在 28 个已发布项目上的测量(经审查):本规则报告 1 处,判定为真实问题(websocket 接收循环填充"
+        "处理器的无界收件队列),0 处错误。第 1 轮的 CCY401 在这些项目中匹配了 70 个队列:4 个真实,"
+        "31 个错误,35 个有意为之。")
+    why = Text(
+        "The loop reads as fast as input arrives and never waits, so when the consumer is slower "
+        "(a slow handler, a stalled client, an outage downstream) every item that arrives is kept "
+        "in memory: latency grows, and so does the process until it is killed. With a `maxsize`, "
+        "`put()` waits while the queue is full, the loop stops reading, and the pressure reaches "
+        "the source (TCP windows, the ASGI server, the sender).",
+        "循环在输入到达时全速读取、从不等待,因此当消费者较慢(处理器慢、客户端卡住、下游故障)时,"
+        "到达的每一项都会留在内存中:延迟不断增加,进程内存也不断增长直到被杀死。设置 `maxsize` 后,"
+        "队列满时 `put()` 会等待,循环停止读取,压力就会传回源头(TCP 窗口、ASGI 服务器、发送方)。")
+    example = (
+        "import asyncio\n\n"
+        "class Connection:\n"
+        "    def __init__(self):\n"
+        "        self.inbox = asyncio.Queue()\n\n"
+        "    async def pump(self, receive):\n"
+        "        while True:\n"
+        "            event = await receive()\n"
+        "            await self.inbox.put(event)\n")
+    use_instead = (
+        "import asyncio\n\n"
+        "class Connection:\n"
+        "    def __init__(self):\n"
+        "        self.inbox = asyncio.Queue(maxsize=100)\n\n"
+        "    async def pump(self, receive):\n"
+        "        while True:\n"
+        "            event = await receive()\n"
+        "            await self.inbox.put(event)  # waits while the handler is behind\n")
+    fix_safety = Text("No automatic fix: the right bound depends on the workload.",
+                      "没有自动修复:合适的上限取决于具体负载。")
+    valid = (
+        "import asyncio\nasync def pump(receive, q):\n    while True:\n        await q.put(await receive())\n",
+        "import asyncio\nasync def pump(receive):\n    q = asyncio.Queue(maxsize=10)\n"
+        "    while True:\n        await q.put(await receive())\n    return q\n",
+        "import asyncio\nasync def feed(items):\n    q = asyncio.Queue()\n    for item in items:\n"
+        "        await q.put(item)\n    return q\n",
+        "import asyncio\nasync def tick():\n    q = asyncio.Queue()\n    while True:\n"
+        "        await q.put(1)\n        await asyncio.sleep(1)\n    return q\n",
+        "import asyncio\nclass P(asyncio.Protocol):\n    def __init__(self):\n        self.q = asyncio.Queue()\n"
+        "    def data_received(self, data):\n        self.q.put_nowait(data)\n",
+        "import asyncio\nasync def pump(stream):\n    q = asyncio.Queue()\n    async for chunk in stream:\n"
+        "        await q.put(chunk)\n        if q.qsize() > 10:\n            await q.join()\n    return q\n",
+    )
+    invalid = (
+        "import asyncio\nasync def pump(stream):\n    q = asyncio.Queue()\n    async for chunk in stream:\n"
+        "        await q.put(chunk)\n    return q\n",
+        "import queue\ndef reader(sock):\n    lines = queue.Queue()\n    while True:\n"
+        "        data = sock.recv(4096)\n        lines.put(data)\n    return lines\n",
+        "import asyncio\nclass Relay:\n    def __init__(self):\n        self.out = asyncio.Queue()\n"
+        "    async def run(self, inbox):\n        while True:\n            item = await inbox.get()\n"
+        "            await self.out.put(item)\n",
+    )
+
+    def _check_factory(self, node: cst.Call, spec: Tuple[Optional[int], str]) -> None:
+        return  # a factory's queues are filled elsewhere: CCY401
+
+    def _report_queue(self, node: cst.Call, callee: str, use: Optional[_QueueUse],
+                      fed: Optional[Tuple[_Put, cst.CSTNode]]) -> None:
+        if fed is None:
+            return
+        put, loop = fed
+        text = _describe(self, put.call, 40)
+        if isinstance(loop, cst.For):
+            source = Text(f"an 'async for' over '{_describe(self, loop.iter)}'",
+                          f"对 '{_describe(self, loop.iter)}' 的 async for 循环")
+        else:
+            source = Text("a loop that waits for input", "等待输入的循环")
+        self.report(node, Text(
+            f"'{callee}()' has no positive maxsize and '{text}' fills it from {source.en}: when the consumer "
+            f"falls behind, everything that arrives piles up in memory; pass maxsize=<bound> so that put() "
+            f"waits and the loop stops reading until there is room (backpressure)",
+            f"'{callee}()' 没有正数 maxsize,而 '{text}' 在{source.zh}中不断填充它:消费者跟不上时,收到的"
+            f"所有数据都会堆积在内存中;请传入 maxsize=<上限>,让 put() 等待、循环在有空位之前暂停读取(背压)"))
+
+
 # ----------------------------------------------------------------------------- CCY402
 
 
@@ -757,7 +918,24 @@ class UnboundedFanOut(_Sizes, Rule):
         "nor dispatch to registered callables: calling each item of the loop "
         "(`receiver(event) for receiver in receivers`) or iterating a collection named like a "
         "registry of code (`*receivers`, `*handlers`, `*callbacks`, `*hooks`, `*plugins`, "
-        "`*middleware`), whose size the program sets, not its input.",
+        "`*middleware`), whose size the program sets, not its input.\n\n"
+        "Also counted as limits or as no fan-out (revision 2): executor work inside a gather "
+        "(`run_in_executor`, `to_thread`, `run_sync` and framework wrappers whose name says "
+        "executor, such as `add_executor_job`); requests of a client from `async with "
+        "session.create_client(...)` (a connection pool of fixed size); a lock or semaphore the "
+        "started coroutine hands to the code it calls; a same-module coroutine that never awaits "
+        "(it runs to its end as soon as it starts); futures from `create_future()` (nothing is "
+        "started); teardown (a callee named with close, disconnect, shutdown, unload, teardown, "
+        "unsubscribe or terminate, or with remove, cancel, stop, release, delete over a "
+        "collection the instance holds, `self.x`); calling what each item holds "
+        "(`item[\"on_fail\"]()`, `getattr(item, name)()`, `start_soon(task) for task in tasks`, a "
+        "callable unpacked from each item of a stream, `spawn(coro) for coro in coros`); and "
+        "UPPER_CASE literal collections imported from another module of the project "
+        "(`from .const import PLATFORMS`). The message names the limiter of the code's own "
+        "library (`asyncio.Semaphore`, `trio.CapacityLimiter`, `anyio.CapacityLimiter`); it says "
+        "to acquire it inside the started coroutine only when that coroutine is the project's "
+        "own, and otherwise to wrap each call in `async with`. Items received by an `async for` "
+        "are called items received from the stream, not items of a collection.",
         "检查对大小在代码中未知的集合的每一项都启动一个协程或任务的写法:"
         "`asyncio.gather(*(f(x) for x in xs))`、`gather(*[f(x) for x in xs])`、对这类列表调用 "
         "`as_completed(...)`/`wait(...)`、`[create_task(f(x)) for x in xs]`、在 `for` 循环中调用 "
@@ -770,16 +948,49 @@ class UnboundedFanOut(_Sizes, Rule):
         "属于广播,同样不会被标记;分发给已注册的可调用对象也不会:逐个调用循环中的每一项"
         "(`receiver(event) for receiver in receivers`),或遍历名字表明是代码注册表的集合"
         "(`*receivers`、`*handlers`、`*callbacks`、`*hooks`、`*plugins`、`*middleware`),"
-        "其大小由程序决定,而不是由输入决定。")
+        "其大小由程序决定,而不是由输入决定。\n\n"
+        "以下情况也算作限制或并非扇出(第 2 版):gather 中交给线程池的工作(`run_in_executor`、"
+        "`to_thread`、`run_sync`,以及名字表明是 executor 的框架包装,如 `add_executor_job`);"
+        "来自 `async with session.create_client(...)` 的客户端发出的请求(固定大小的连接池);被启动的"
+        "协程把锁或信号量交给它调用的代码;从不 await 的同模块协程(一启动就运行到结束);"
+        "`create_future()` 创建的 future(没有启动任何东西);收尾操作(被调用者名字中带有 close、"
+        "disconnect、shutdown、unload、teardown、unsubscribe 或 terminate,或者在实例持有的集合 "
+        "`self.x` 上带有 remove、cancel、stop、release、delete);调用每一项所持有的东西"
+        "(`item[\"on_fail\"]()`、`getattr(item, name)()`、`start_soon(task) for task in tasks`、"
+        "从流中每一项解包出的可调用对象、`spawn(coro) for coro in coros`);以及从项目其他模块导入的"
+        "大写字面量集合(`from .const import PLATFORMS`)。消息会给出代码所用库的限流器"
+        "(`asyncio.Semaphore`、`trio.CapacityLimiter`、`anyio.CapacityLimiter`);只有当被启动的协程"
+        "属于本项目时,才建议在其中获取它,否则建议用 `async with` 包住每次调用。由 `async for` 收到的"
+        "项会被描述为从流中收到的项,而不是某个集合的项。")
     why = Text(
         "The number of concurrent operations then equals the size of the input. With ten URLs "
         "that is fine; with a hundred thousand it opens a hundred thousand sockets at once, "
         "exhausts file descriptors and memory, and floods the downstream service until it "
         "rate-limits or falls over. Concurrency should be a number you chose, not the length of "
-        "whatever list arrived.",
+        "whatever list arrived.\n\n"
+        "Group: advice (the `strict` and `learn` presets; not the default set). Reviewed on 28 "
+        "released projects, the round-1 form flagged 145 fan-outs: 1 real, 18 wrong, 126 intended "
+        "(0.7 % real, 12 % wrong; the default set needs at most 5 % wrong and at least 75 % real). "
+        "In released code most fan-outs run over collections that are small by nature (the "
+        "devices of one account, an integration's platforms, configured entries) or over calls "
+        "that a library already bounds (connection pools, a radio's request semaphore, a "
+        "crawler's download slots), which no check of one module can see; the revision-2 "
+        "exemptions remove 12 of the wrong findings, and the message now says only that nothing "
+        "in this code limits the fan-out. A narrowed default form (a collection from outside the "
+        "function, network or database I/O per item, no limiter reachable) was measured on the "
+        "reviewers' notes and not created: 32 of the 145 findings match it, 1 of them is real "
+        "and 5 are wrong.",
         "这样同时进行的操作数就等于输入的大小。10 个 URL 没问题;十万个 URL 就会同时打开十万个连接,"
         "耗尽文件描述符和内存,并压垮下游服务直到被限流或宕机。并发度应该是你选定的数字,"
-        "而不是碰巧传进来的列表长度。")
+        "而不是碰巧传进来的列表长度。\n\n"
+        "分组:advice(`strict` 和 `learn` 预设;不在默认规则集中)。在 28 个已发布项目上审查,本规则"
+        "第 1 轮的形式报告了 145 处扇出:1 处真实,18 处错误,126 处有意为之(真实 0.7 %,错误 12 %;"
+        "默认规则集要求错误不超过 5 %、真实至少 75 %)。在已发布的代码中,大多数扇出遍历的集合天然"
+        "很小(一个账号下的设备、一个集成的平台、配置的条目),或者调用本身已被库限制(连接池、无线电"
+        "请求信号量、爬虫的下载槽位),这些都无法在单个模块中看出;第 2 版的豁免去掉了 12 个错误报告,"
+        "消息也只说明这段代码中没有任何东西限制扇出。收窄的默认形式(来自函数外部的集合、每一项都有"
+        "网络或数据库 I/O、没有可达的限流器)按审查者的记录做了测量,没有创建:145 处中有 32 处符合,"
+        "其中 1 处真实,5 处错误。")
     example = (
         "import asyncio\n\n"
         "async def crawl(session, urls):\n"
@@ -824,12 +1035,13 @@ class UnboundedFanOut(_Sizes, Rule):
         if isinstance(node.func, cst.Attribute) and node.func.attr.value not in self._STARTER_NAMES:
             return  # cheap pre-check (a bare name may be an alias: resolve it)
         callee = self.ctx.resolve(node.func)
+        guessed = callee is None
         if callee is None:
             callee = self._untyped_starter(node)
             if callee is None:
                 return
         if callee in TASK_STARTERS:
-            self._check_starter(node, callee)
+            self._check_starter(node, callee, guessed)
         elif callee in FAN_IN_CALLS:
             self._check_fan_in(node, callee)
 
@@ -854,7 +1066,7 @@ class UnboundedFanOut(_Sizes, Rule):
         return None
 
     # ------------------------------------------------------------- task starters
-    def _check_starter(self, node: cst.Call, callee: str) -> None:
+    def _check_starter(self, node: cst.Call, callee: str, guessed: bool = False) -> None:
         parent = self.ctx.parent
         if isinstance(parent, cst.Await):
             return  # awaited right away: one at a time
@@ -893,7 +1105,7 @@ class UnboundedFanOut(_Sizes, Rule):
         what = _callee_text(self, started)
         it = _describe(self, unknown)
         stream = self._is_stream(unknown)
-        remedy = self._remedy(started, callee)
+        remedy = self._remedy(started, callee, guessed)
         self.report(node, Text(
             f"a task running '{what}' is started for every item "
             f"{'received from' if stream else 'of'} '{it}', and nothing in this code limits how many "
@@ -1131,6 +1343,41 @@ class UnboundedFanOut(_Sizes, Rule):
         self.ctx.memo[key] = result
         return result
 
+    # ------------------------------------------------------------- messages
+    def _is_stream(self, iterable: cst.CSTNode) -> bool:
+        """Is ``iterable`` what an ``async for`` walks (items arrive, no collection)?"""
+        for ancestor in reversed(self.ctx.ancestors):
+            if isinstance(ancestor, cst.For) and ancestor.iter is iterable:
+                return ancestor.asynchronous is not None
+        return False
+
+    def _remedy(self, started: cst.BaseExpression, callee: str, guessed: bool = False) -> Text:
+        """Where to put the limit, in the library of the call that starts the work (a task
+        group of unknown type: the module's library)."""
+        backend: Optional[str] = callee.split(".")[0]
+        if guessed and self.ctx.async_backend is not None:
+            backend = self.ctx.async_backend
+        limiter = advice(backend, "limiter")
+        if self._own_coroutine(started):
+            name = last_name(started)
+            article = "an" if limiter[:1] in "aeiou" else "a"
+            return Text(f"acquire {article} {limiter} in '{name}' or use a fixed pool of workers",
+                        f"请在 '{name}' 中获取 {limiter},或改用固定数量的 worker")
+        # not a coroutine of this project: the limit goes around each call
+        text = _callee_text(self, started)
+        return Text(f"wrap each '{text}' call in 'async with <{limiter}>' or use a fixed pool of workers",
+                    f"请用 'async with <{limiter}>' 包住每次 '{text}' 调用,或改用固定数量的 worker")
+
+    def _own_coroutine(self, started: cst.BaseExpression) -> bool:
+        if not isinstance(started, (cst.Name, cst.Attribute)):
+            return False
+        if definition_of(self.ctx, started) is not None:
+            return True
+        qualname = self.ctx.resolve(started)
+        project = self.ctx.project
+        return bool(qualname) and project is not None and \
+            project.is_coroutine_function(qualname) is not None  # type: ignore[arg-type]
+
     # ------------------------------------------------------------- limits
     def _exempt(self, started: cst.BaseExpression, started_args: Sequence[cst.Arg], targets: Set[str],
                 iterable: cst.CSTNode) -> bool:
@@ -1302,4 +1549,4 @@ class UnboundedFanOut(_Sizes, Rule):
         return False
 
 
-RULES = [UnboundedQueue, UnboundedFanOut]
+RULES = [UnboundedQueue, UnboundedFanOut, UnboundedQueueFedByInput]
