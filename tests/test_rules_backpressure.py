@@ -349,3 +349,15 @@ def test_queue_fed_by_input_shapes(loop: str, flagged: bool) -> None:
     text = ("import asyncio\nclass Conn:\n    def __init__(self):\n        self.inbox = asyncio.Queue()\n"
             f"    async def pump(self, stream, make):\n        {loop}\n")
     assert (codes(text, select=["CCY403"]) == [(4, "CCY403")]) is flagged
+
+
+def test_queue_fed_by_input_default_form_leaves_tests_out(tmp_path: Any) -> None:
+    from concurlint.runner import run
+
+    path = tmp_path / "tests" / "test_pump.py"
+    path.parent.mkdir()
+    path.write_text(PUMP)
+    for preset, expected in (("default", []), ("strict", ["CCY403"])):
+        settings = load_settings(isolated=True, overrides={"preset": preset, "cache-dir": str(tmp_path / "c")})
+        result = run([str(tmp_path)], settings)
+        assert [f.code for f in result.findings] == expected
