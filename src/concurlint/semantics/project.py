@@ -492,6 +492,10 @@ class _LineScan:
 _CONSTANT_AT = re.compile(
     r"^([A-Z][A-Z0-9_]*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:(?:frozenset|set|tuple|list)\([ \t]*)?([\[({])", re.M)
 _MAX_CONSTANT_CHARS = 20_000
+# NAME.append(...), NAME += ..., NAME[k] = ...: the collection grows after it is bound
+_CONSTANT_MUTATED = re.compile(
+    r"\b([A-Z][A-Z0-9_]*)[ \t]*(?:\.(?:append|extend|add|update|insert|setdefault)\(|\+=|\|=|"
+    r"\[[^\]\n]*\][ \t]*=[^=])")
 
 
 def _constant_sizes(text: str, module_name: str) -> Dict[str, int]:
@@ -520,10 +524,11 @@ def _constant_sizes(text: str, module_name: str) -> Dict[str, int]:
             size = len(node.keys)
         else:
             continue
-        if size and not re.search(
-                rf"\b{name}[ \t]*(?:\.(?:append|extend|add|update|insert|setdefault)\(|\+=|\|=|\[[^\]\n]*\][ \t]*=[^=])",
-                text):
+        if size:
             found[f"{module_name}.{name}"] = size
+    if found:
+        for mutated in _CONSTANT_MUTATED.finditer(text):
+            found.pop(f"{module_name}.{mutated.group(1)}", None)
     return found
 
 
