@@ -1502,8 +1502,45 @@ class UnboundedFanOut(_Sizes, Rule):
                             self._callee_limits(inner[0], inner[1], depth + 1, seen):
                         result = True
                         break
+                    if inner is None and isinstance(sub.func, cst.Attribute) and \
+                            self._other_class_limits(sub.func, scope):
+                        result = True  # `await self.api.get(u)`: Api.get acquires Api's semaphore
+                        break
         self.ctx.memo[key] = result
         return result
+
+    def _other_class_limits(self, func: cst.Attribute, scope: Scope) -> bool:
+        """Does ``obj.method`` -- ``obj`` an instance of a class of this module -- acquire a
+        semaphore the class holds (``self._sem = asyncio.Semaphore(n)``; ``async with self._sem``)?"""
+        kind = self.ctx.type_of(func.value, scope)
+        if kind is None or not self.ctx._is_local_class(kind):  # noqa: SLF001 - same package
+            return False
+        bindings = self.ctx.module_scope.bindings.get(kind.rsplit(".", 1)[-1]) or []
+        classdef = bindings[0].node if bindings else None
+        if not isinstance(classdef, cst.ClassDef):
+            return False
+        method = next((d for d in classdef.body.body if isinstance(d, cst.FunctionDef)
+                       and d.name.value == func.attr.value), None)
+        if method is None:
+            return False
+        held: Set[str] = set()
+        for sub in walk_body(classdef, into_scopes=True):
+            if isinstance(sub, (cst.Assign, cst.AnnAssign)) and isinstance(sub.value, cst.Call) and \
+                    self.ctx.resolve(sub.value.func, self.ctx.module_scope) in SEMAPHORE_TYPES:
+                targets = [t.target for t in sub.targets] if isinstance(sub, cst.Assign) else [sub.target]
+                held.update(t.attr.value for t in targets if isinstance(t, cst.Attribute))
+        for sub in walk_body(method):
+            items: List[cst.BaseExpression] = []
+            if isinstance(sub, cst.With) and sub.asynchronous is not None:
+                items = [item.item for item in sub.items]
+            elif isinstance(sub, cst.Await) and isinstance(sub.expression, cst.Call) and \
+                    isinstance(sub.expression.func, cst.Attribute) and sub.expression.func.attr.value == "acquire":
+                items = [sub.expression.func.value]
+            for item in items:
+                name = last_name(item) or ""
+                if isinstance(item, cst.Attribute) and (name in held or _SEMAPHORE_NAME.search(name)):
+                    return True
+        return False
 
     def _acquires_semaphore(self, function: cst.CSTNode, scope: Scope, into_scopes: bool) -> bool:
         for sub in walk_body(function, into_scopes=into_scopes):
@@ -1515,6 +1552,8 @@ class UnboundedFanOut(_Sizes, Rule):
                 if isinstance(func, cst.Attribute) and func.attr.value == "acquire" and \
                         self._is_semaphore(func.value, scope):
                     return True
+                if isinstance(func, cst.Attribute) and func.attr.value == "acquire_on_behalf_of":
+                    return True  # only trio's/anyio's CapacityLimiter has it
         return False
 
     def _is_semaphore(self, expr: cst.BaseExpression, scope: Scope) -> bool:
