@@ -390,6 +390,8 @@ def _reraises(ctx: Context, handler: cst.ExceptHandler) -> bool:
         if isinstance(node, cst.Call):
             if ctx.resolve(node.func) in NORETURN_CALLS:
                 return True
+            if _cancels_parameter(ctx, node):
+                return True  # the cancellation is forwarded to the future the caller waits on
             if bound and _last(node.func) not in REPORTING_METHODS and any(
                     _mentions(arg.value, name) for arg in node.args for name in bound):
                 return True
@@ -398,6 +400,14 @@ def _reraises(ctx: Context, handler: cst.ExceptHandler) -> bool:
             if value is not None and any(_mentions(value, name) for name in bound):
                 return True
     return _deferred_reraise(ctx, handler)
+
+
+def _cancels_parameter(ctx: Context, call: cst.Call) -> bool:
+    """``future.cancel()`` on a parameter: a function that reports its outcome into a
+    future it was given passes the cancellation on, as ``future.set_exception(e)`` would."""
+    func = call.func
+    return (isinstance(func, cst.Attribute) and func.attr.value == "cancel"
+            and isinstance(func.value, cst.Name) and ctx.is_parameter(func.value.value))
 
 
 def _exception_names(ctx: Context, handler: cst.ExceptHandler) -> Set[str]:
@@ -602,8 +612,8 @@ def _ends_function(handler: cst.ExceptHandler, try_node: cst.Try, ancestors: Seq
     for node in reversed(ancestors):
         if isinstance(node, (cst.FunctionDef, cst.Lambda)):
             return True
-        if isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite)):
-            body = list(node.body)
+        if isinstance(node, (cst.IndentedBlock, cst.SimpleStatementSuite)) and not broke:
+            body = list(node.body)  # what runs after the handler (a pending break skips it)
             index = next((i for i, stmt in enumerate(body) if stmt is child), len(body))
             after = body[index + 1:]
             if any(isinstance(n, cst.While) for stmt in after for n in (stmt, *walk_body(stmt))):
@@ -801,6 +811,8 @@ class CancellationSwallowed(Rule):
         "cancels, the pending set of an `asyncio.wait` it cancels, `serve_forever()` of a server it "
         "closes); a catch-all after an earlier clause of the same `try` that already takes the "
         "cancellation; a swallow nested in a cancellation handler that re-raises unconditionally; a "
+        "handler that passes the cancellation on (`future.cancel()` on a future the function was "
+        "given, the exception handed to a call or stored, also through `sys.exc_info()`); a "
         "clause that lists `SystemExit`/`KeyboardInterrupt` beside the cancellation (a deliberate "
         "\"contain everything\" boundary); a `try` that only waits for a close it requested "
         "(`await w.wait_closed()`).\n\n"
@@ -824,7 +836,8 @@ class CancellationSwallowed(Rule):
         "以下情况不会报告,因为没有丢失取消:等待本代码自己停止的子任务(`t.cancel(); await t`、"
         "同一个类会取消的 `self._task`、模块会取消的模块级任务、被取消的 `asyncio.wait` 挂起集合、"
         "自己关闭的服务器的 `serve_forever()`);同一 `try` 中前面的子句已经处理了取消时后面的兜底子句;"
-        "嵌套在无条件重新抛出的取消处理器中的吞掉;在取消旁边同时列出 `SystemExit`/`KeyboardInterrupt` "
+        "嵌套在无条件重新抛出的取消处理器中的吞掉;把取消传递出去的处理器(对函数收到的 future 调用 "
+        "`future.cancel()`,或把异常交给某个调用或保存起来,包括通过 `sys.exc_info()` 取得的异常);在取消旁边同时列出 `SystemExit`/`KeyboardInterrupt` "
         "的子句(有意的\"全部拦住\"边界);只等待自己发起的关闭的 `try`(`await w.wait_closed()`)。\n\n"
         "任务边界在任何预设中都不报告:处理器明确捕获取消并返回或让协程结束(跳出循环、之后做清理),"
         "而该协程在模块中只会被作为任务启动(`create_task(f())`、`ensure_future`、`*_create_task`/"
