@@ -10,13 +10,14 @@ from ..apis.backends import advice
 from ..apis.coroutines import (
     ASYNC_ONLY_CONTEXT_MANAGERS, COROUTINE_CONSUMERS, COROUTINE_FUNCTIONS,
     COROUTINE_ITERABLE_CONSUMERS, COROUTINE_KEEPING_DECORATOR_PREFIXES, COROUTINE_KEEPING_DECORATORS,
+    FUTURE_FACTORIES, FUTURE_FACTORY_METHODS,
     GET_EVENT_LOOP, LOOP_FACTORIES, LOOP_NAME_PATTERN, LOOP_RUNNER_METHODS, LOOP_RUNNERS,
     OWNED_TASK_FACTORIES, SYNC_ONLY_CONTEXT_MANAGERS, TASK_FACTORIES, UNPACKED_TYPES,
 )
 from ..findings import Fix, Text
 from ..semantics.context import Context
 from ..semantics.lifetime import dotted_text, usage_of, value_fate
-from ..semantics.scopes import ASYNC_DEF, CLASS, DEF, IMPORT
+from ..semantics.scopes import ASSIGN, ASYNC_DEF, CLASS, DEF, IMPORT
 from ..semantics.traversal import iter_children
 from .base import Rule
 
@@ -506,13 +507,16 @@ class DanglingTask(Rule):
         "`await` (a thrown-away `asyncio.wait(...)` is an unawaited coroutine, CCY101). When the "
         "started coroutine is a function of this module whose whole body handles its own errors "
         "(`try: ... except Exception: log...`), the message keeps only the garbage-collection point. "
-        "Tasks started in `__del__` are not reported: nothing can own a task started by a finalizer.",
+        "Tasks started in `__del__` are not reported: nothing can own a task started by a finalizer. "
+        "`ensure_future(x)` of a future or task (a name not bound to a coroutine call, "
+        "`run_in_executor(...)`, `gather(...)`) returns it and starts nothing: not reported.",
         "查找 `asyncio.create_task(...)`、`asyncio.ensure_future(...)`、`loop.create_task(...)` "
         "以及未 await 的 `asyncio.gather(...)`,其返回的 Task/Future 没有被保存。\n\n"
         "在 async 函数中被丢弃的 `gather(...)` 会按其本质报告为缺少 `await`(被丢弃的 `asyncio.wait(...)` "
         "是未被 await 的协程,即 CCY101)。如果启动的协程是本模块中整个函数体都自行处理错误的函数"
         "(`try: ... except Exception: log...`),提示只保留可能被垃圾回收这一点。在 `__del__` 中启动的任务"
-        "不报告:终结器启动的任务没有任何对象可以持有。")
+        "不报告:终结器启动的任务没有任何对象可以持有。对 future 或任务调用 `ensure_future(x)`"
+        "(未绑定到协程调用的变量、`run_in_executor(...)`、`gather(...)`)只会原样返回,不启动任何东西:不报告。")
     why = Text(
         "The event loop keeps only a weak reference to running tasks: a task nobody references can be "
         "garbage-collected before it finishes, and if it fails its exception is never seen.",
@@ -551,6 +555,8 @@ class DanglingTask(Rule):
         first = _first_positional(node)
         if first is not None and coroutine_function(self.ctx, first):
             return  # CCY102: the function is passed, not a coroutine (one root cause, one finding)
+        if _last_name(node.func) == "ensure_future" and not makes_coroutine(self.ctx, first):
+            return  # ensure_future of an existing future/task returns it: no new task
         function = self.ctx.function
         if function is not None and function.name == "__del__":
             return  # a finalizer: nothing can own or await a task started there
@@ -590,6 +596,19 @@ class DanglingTask(Rule):
             return False
         definition = self.ctx.is_local_function(work.func)
         return definition is not None and guards_own_errors(self.ctx, definition)
+
+
+def makes_coroutine(ctx: Context, expr: Optional[cst.BaseExpression]) -> bool:
+    """``expr`` (what ``ensure_future`` receives) is a new coroutine: a call that is not
+    one of the APIs returning a future, or a local name bound once to such a call. Given a
+    future or a task, ``ensure_future`` returns it: no new task."""
+    if isinstance(expr, cst.Name):
+        binding = ctx.binding_of(expr.value)
+        expr = binding.node if binding is not None and binding.kind == ASSIGN else None
+    if not isinstance(expr, cst.Call):
+        return False
+    callee = callee_name(ctx, expr.func) or ""
+    return callee not in FUTURE_FACTORIES and _last_name(expr.func) not in FUTURE_FACTORY_METHODS
 
 
 def guards_own_errors(ctx: Context, func: cst.FunctionDef) -> bool:

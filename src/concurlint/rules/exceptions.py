@@ -9,8 +9,7 @@ import libcst as cst
 from ..apis.backends import advice
 from ..apis.coroutines import (
     AWAIT_WRAPPERS, CANCELLATION_EXCEPTIONS, CATCH_ALL_EXCEPTIONS, CLOSE_WAITS, CORO_TASK_STARTERS,
-    EXECUTOR_MAP, EXECUTOR_SUBMIT, FUNCTION_TASK_STARTERS, FUTURE_FACTORIES, FUTURE_FACTORY_METHODS,
-    FUTURE_HANDLING_METHODS, NORETURN_CALLS,
+    EXECUTOR_MAP, EXECUTOR_SUBMIT, FUNCTION_TASK_STARTERS, FUTURE_HANDLING_METHODS, NORETURN_CALLS,
     NOT_INSPECTING_CALLS, PROCESS_EXIT_EXCEPTIONS, REPORTING_METHODS, SELF_STOPPED_WAITS,
     SHIELDING_SCOPES, TASK_CREATORS, TEARDOWN_METHODS,
 )
@@ -21,7 +20,7 @@ from ..semantics.lifetime import NameUsage, dotted_text, follow, function_usage,
 from ..semantics.scopes import IMPORT
 from ..semantics.traversal import iter_children
 from .base import Rule
-from .coroutines import callee_name, coroutine_function, guards_own_errors, walk_body
+from .coroutines import callee_name, coroutine_function, guards_own_errors, makes_coroutine, walk_body
 
 _CODE = cst.Module(body=[])
 
@@ -951,14 +950,6 @@ def _future_handled(usages: List[NameUsage]) -> bool:
     return False
 
 
-def _makes_coroutine(ctx: Context, expr: Optional[cst.BaseExpression]) -> bool:
-    """``expr`` creates a coroutine: a call that is not one of the APIs returning a future."""
-    if not isinstance(expr, cst.Call):
-        return False  # a name may hold a future or a task: ensure_future would return it as is
-    callee = callee_name(ctx, expr.func) or ""
-    return callee not in FUTURE_FACTORIES and _last(expr.func) not in FUTURE_FACTORY_METHODS
-
-
 class TaskExceptionNeverRetrieved(Rule):
     code = "CCY603"
 
@@ -1013,7 +1004,7 @@ class TaskExceptionNeverRetrieved(Rule):
         first = node.args[0].value if node.args and node.args[0].keyword is None else None
         if first is not None and coroutine_function(self.ctx, first):
             return  # CCY102
-        if _last(node.func) == "ensure_future" and not _makes_coroutine(self.ctx, first):
+        if _last(node.func) == "ensure_future" and not makes_coroutine(self.ctx, first):
             return  # ensure_future of an existing future/task returns it: no new task
         assert fate.name is not None
         if _future_handled(follow(self.ctx, fate.name)):
