@@ -45,7 +45,7 @@ CODES: Dict[str, Tuple[str, str]] = {
     "CCY303": ("thread-run-instead-of-start", "correctness"),
     "CCY304": ("daemon-thread-not-joined", "advice"),
     "CCY305": ("lock-acquire-without-release", "suspicious"),
-    "CCY306": ("read-modify-write-across-await", "suspicious"),
+    "CCY306": ("read-modify-write-across-await", "advice"),
     "CCY307": ("queue-join-without-task-done", "suspicious"),
     "CCY308": ("process-start-without-main-guard", "suspicious"),
     "CCY309": ("unpicklable-process-callable", "correctness"),
