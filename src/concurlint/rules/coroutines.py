@@ -308,7 +308,9 @@ class UnawaitedCoroutine(Rule):
         "the call is not reported: a framework's `@work` or `@gen_test`, `@pytest.fixture`, a "
         "project decorator returning a sync wrapper, and `functools.cache`/`lru_cache` (the call "
         "returns a cached coroutine that can be awaited only once, so which call is meant to run it "
-        "cannot be told). Decorators of other modules are not looked into: unknown, not reported.\n\n"
+        "cannot be told). Decorators of other modules are not looked into: unknown, not reported; "
+        "for an `async def` of another module of the project only the listed decorators count "
+        "(that module is scanned as text, not parsed).\n\n"
         "Group `correctness`: a coroutine that is never awaited never runs.",
         "查找对协程函数的调用(本模块或项目中其他模块的 `async def`,或 `asyncio.sleep` 等库协程),"
         "其返回的协程对象被丢弃,或赋给了一个之后从未被读取的变量。\n\n"
@@ -318,7 +320,8 @@ class UnawaitedCoroutine(Rule):
         "都返回一个嵌套 `async def` 的装饰器(或装饰器工厂)(即 `functools.wraps` 包装惯用法)。"
         "其他装饰器可能返回别的东西,调用不会被报告:框架的 `@work` 或 `@gen_test`、`@pytest.fixture`、"
         "返回同步包装函数的项目装饰器,以及 `functools.cache`/`lru_cache`(调用返回一个被缓存的协程,"
-        "只能 await 一次,无法判断应由哪次调用来运行它)。其他模块中的装饰器不做分析:视为未知,不报告。\n\n"
+        "只能 await 一次,无法判断应由哪次调用来运行它)。其他模块中的装饰器不做分析:视为未知,不报告;"
+        "对于项目中其他模块的 `async def`,只有上面列出的装饰器才算(那些模块只做文本扫描,不做解析)。\n\n"
         "分组 `correctness`:从未被 await 的协程根本不会运行。")
     why = Text(
         "Calling a coroutine function does not run it: it only creates a coroutine object. If that "
