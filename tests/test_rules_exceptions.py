@@ -132,3 +132,63 @@ def test_executor_annotation_and_self_attribute() -> None:
             "class R:\n    def __init__(self):\n        self.pool = ThreadPoolExecutor()\n"
             "    def go(self, job):\n        self.pool.map(job, [1])\n")
     assert codes(text) == [(3, "CCY604"), (8, "CCY604")]
+
+
+# --------------------------------------------------------------------------- revision 2
+def test_catch_all_message_asks_for_except_exception() -> None:
+    text = "import asyncio\nasync def f(g):\n    try:\n        await g()\n    except BaseException:\n        pass\n"
+    [finding] = findings(text)
+    assert "catch 'Exception'" in finding.message.en and "'raise'" not in finding.message.en
+    assert "KeyboardInterrupt" in finding.message.en
+
+
+@pytest.mark.parametrize("imports, clause, name", [
+    ("import asyncio", "asyncio.CancelledError", "asyncio.CancelledError"),
+    ("import trio", "trio.Cancelled", "trio.Cancelled"),
+    ("from anyio import get_cancelled_exc_class", "get_cancelled_exc_class()",
+     "anyio.get_cancelled_exc_class()"),
+])
+def test_cancellation_message_names_the_library(imports: str, clause: str, name: str) -> None:
+    text = f"{imports}\nasync def f(g):\n    try:\n        await g()\n    except {clause}:\n        pass\n"
+    [finding] = findings(text)
+    assert f"({name})" in finding.message.en and f"'except {clause}'" in finding.message.en
+
+
+def test_tuple_clause_is_quoted_whole() -> None:
+    text = ("import asyncio\nasync def f(g):\n    try:\n        await g()\n"
+            "    except (OSError, asyncio.CancelledError):\n        pass\n")
+    [finding] = findings(text)
+    assert "'except (OSError, asyncio.CancelledError)'" in finding.message.en
+
+
+@pytest.mark.parametrize("starter", [
+    "asyncio.create_task(poll())", "asyncio.ensure_future(poll())",
+    "loop.create_task(poll())", "hass.async_create_task(poll())", "asyncio.run(poll())",
+])
+def test_task_boundary_in_every_preset(starter: str) -> None:
+    text = ("import asyncio\nasync def poll():\n    try:\n        await asyncio.sleep(1)\n"
+            "    except asyncio.CancelledError:\n        return\n"
+            f"def start(loop, hass):\n    return {starter}\n")
+    for preset_codes in (("CCY6",), ("CCY602",)):
+        assert codes(text, preset_codes) == []
+
+
+def test_task_boundary_needs_every_reference_to_start_a_task() -> None:
+    text = ("import asyncio\nasync def poll():\n    try:\n        await asyncio.sleep(1)\n"
+            "    except asyncio.CancelledError:\n        return\n"
+            "def start():\n    return asyncio.create_task(poll())\n"
+            "async def inline():\n    await poll()\n")
+    assert codes(text) == [(5, "CCY602")]
+
+
+def test_shadowed_catch_all_catches_no_cancellation() -> None:
+    text = ("import asyncio\nasync def f(g, log):\n    try:\n        await g()\n"
+            "    except asyncio.CancelledError:\n        raise\n    except BaseException:\n        log.exception('x')\n")
+    assert codes(text) == []
+
+
+def test_ensure_future_of_an_existing_future_is_not_a_task() -> None:
+    text = ("import asyncio\nasync def f(fut, loop, work):\n    a = asyncio.ensure_future(fut)\n"
+            "    b = asyncio.ensure_future(loop.run_in_executor(None, work))\n"
+            "    c = asyncio.ensure_future(work())\n")
+    assert codes(text) == [(5, "CCY603")]
