@@ -290,3 +290,54 @@ def test_get_event_loop_message_is_a_style_point() -> None:
                          ["CCY107"])
     assert finding.message.en.startswith("style:") and "same behaviour" in finding.message.en
     assert coroutines.GetEventLoopInCoroutine.group == "advice"
+
+
+DANGLING = '''\
+import asyncio
+
+
+async def notify(item):
+    await asyncio.sleep(0)
+
+
+class Listener:
+    def __init__(self, device, callbacks):
+        self._dev = device
+        self._callbacks = callbacks
+
+    async def refresh(self):
+        await asyncio.sleep(1)
+
+    def fire(self, message):
+        for cb in self._callbacks:
+            asyncio.get_running_loop().create_task(cb(message))
+        asyncio.create_task(self._dev.listen())
+        asyncio.create_task(self.refresh())
+        asyncio.create_task(notify(message))
+        asyncio.create_task(self._dev.close())
+
+        async def later():
+            await asyncio.sleep(1)
+
+        asyncio.create_task(later())
+        pending = self.refresh()
+        asyncio.ensure_future(pending)
+
+    async def stop(self, servers):
+        asyncio.gather(*(s.stop() for s in servers))
+'''
+
+
+def test_default_form_of_ccy103_reports_tasks_running_code_the_module_does_not_own() -> None:
+    def lines(**overrides: Any) -> List[int]:
+        settings = load_settings(isolated=True, overrides=overrides)
+        result = check_source(decode_source(DANGLING.encode(), "listener.py"), settings)
+        return [f.line for f in result.findings if f.code == "CCY103"]
+
+    # a callback from a collection, a library coroutine, a thrown-away gather
+    assert lines() == [18, 19, 32]
+    # strict/learn and a rule chosen by code: every thrown-away task
+    every = [18, 19, 20, 21, 22, 27, 29, 32]
+    assert lines(preset="strict") == every
+    assert lines(preset="learn") == every
+    assert lines(select=["CCY103"]) == every

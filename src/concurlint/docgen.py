@@ -63,6 +63,11 @@ def rule_page(rule: Type[Rule], lang: str) -> str:
         f"{' --lang zh' if lang == 'zh' else ''}` |",
         "",
     ]
+    reason = rule.group_reason.get(lang).strip()
+    if reason:
+        out += [f"**{_t('Group', '分组', lang)} `{rule.group}`.** {reason} "
+                f"[{_t('Precision on real code', '真实代码上的准确率', lang)}]"
+                f"({'../../precision.md' if lang == 'zh' else '../precision.md'})", ""]
     prose = ((h["what"], rule.what.get(lang)), (h["why"], rule.why.get(lang)))
     for heading, body in prose:
         if body.strip():

@@ -115,6 +115,7 @@ def explain(rule: Type[Rule], lang: str = "en", color: bool = False) -> str:
         _style(f"{rule.code}  {rule.name}", color, bold=True, fg="cyan"),
         _style(rule.summary.get(lang), color, bold=True),
         state,
+        *(_paragraphs(rule.group_reason.get(lang), lang, indent="") if rule.group_reason.get(lang) else []),
         f"{h['autofix']}: {fix_kind(rule, lang)} · {h['family']} {family} ({family_title(family, lang)})",
         "",
     ]

@@ -24,6 +24,8 @@ class Rule:
     # the default preset holds the rule (``default_on``, derived).
     group: ClassVar[str] = "suspicious"
     default_on: ClassVar[bool] = True
+    # Why the rule is in its group: the measured precision on real projects (docs/precision.md)
+    group_reason: ClassVar[Text] = EMPTY
     # True: the default preset does not report the rule in test code (catalog.QUIET_IN_TESTS)
     quiet_in_tests: ClassVar[bool] = False
     fix: ClassVar[str] = "-"  # "safe", "unsafe", "safe/unsafe" or "-" (message only)

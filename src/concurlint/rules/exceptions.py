@@ -100,6 +100,7 @@ class GatherExceptionsSwallowed(Rule):
     code = "CCY601"
 
     group = "suspicious"
+    quiet_in_tests = True
     name = "gather-exceptions-swallowed"
     summary = Text("`gather(..., return_exceptions=True)` results never checked",
                    "`gather(..., return_exceptions=True)` 的结果从未被检查")
@@ -797,6 +798,7 @@ class CancellationSwallowed(Rule):
     code = "CCY602"
 
     group = "suspicious"
+    quiet_in_tests = True
     name = "cancellation-swallowed"
     summary = Text("Cancellation caught and not re-raised", "捕获了取消异常但没有重新抛出")
     what = Text(
@@ -954,6 +956,7 @@ class TaskExceptionNeverRetrieved(Rule):
     code = "CCY603"
 
     group = "suspicious"
+    quiet_in_tests = True
     name = "task-exception-never-retrieved"
     summary = Text("Task bound to a name that is never awaited or checked",
                    "赋给变量的 Task 从未被 await 或检查")
@@ -1019,6 +1022,7 @@ class ExecutorFutureDiscarded(Rule):
     code = "CCY604"
 
     group = "suspicious"
+    quiet_in_tests = True
     name = "executor-future-discarded"
     summary = Text("Executor Future thrown away: worker exceptions vanish",
                    "执行器返回的 Future 被丢弃:工作线程中的异常会消失")

@@ -85,6 +85,7 @@ class UnclosedClient(_LifetimeRule):
     code = "CCY701"
 
     group = "suspicious"
+    quiet_in_tests = True
     name = "unclosed-client"
     summary = Text("HTTP client session bound to a local name and never closed",
                    "绑定到局部变量的 HTTP 客户端会话从未关闭")
@@ -162,6 +163,7 @@ class ClientPerRequest(Rule):
     code = "CCY702"
 
     group = "suspicious"
+    quiet_in_tests = True
     name = "client-per-request"
     summary = Text("client session or executor created inside a loop",
                    "在循环中创建客户端会话或线程池")
@@ -331,6 +333,7 @@ class ExecutorNotShutDown(_LifetimeRule):
     code = "CCY703"
 
     group = "suspicious"
+    quiet_in_tests = True
     name = "executor-not-shut-down"
     summary = Text("executor or process pool bound to a local name and never shut down",
                    "绑定到局部变量的线程池或进程池从未关闭")
@@ -399,6 +402,7 @@ class EventLoopNotClosed(_LifetimeRule):
     code = "CCY704"
 
     group = "suspicious"
+    quiet_in_tests = True
     name = "event-loop-not-closed"
     summary = Text("`asyncio.new_event_loop()` bound to a local name and never closed",
                    "绑定到局部变量的 `asyncio.new_event_loop()` 从未关闭")

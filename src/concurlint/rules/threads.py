@@ -292,7 +292,7 @@ def _describe(ctx: Context, origin_fn: FunctionNode, origin: Origin) -> Tuple[st
 class UnprotectedSharedMutation(Rule):
     code = "CCY301"
 
-    group = "suspicious"
+    group = "advice"
     name = "unprotected-shared-mutation"
     summary = Text("shared state changed by a read-modify-write in code that runs in threads, without a lock",
                    "在线程中运行的代码对共享状态做“读-改-写”,却没有持有锁")
@@ -1109,6 +1109,7 @@ class LockAcquireWithoutRelease(Rule):
     code = "CCY305"
 
     group = "suspicious"
+    quiet_in_tests = True
     name = "lock-acquire-without-release"
     summary = Text("`lock.acquire()` without a `try/finally` that releases it",
                    "`lock.acquire()` 之后没有在 `try/finally` 中释放")

@@ -118,6 +118,7 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
     code = "CCY501"
 
     group = "suspicious"
+    quiet_in_tests = True
     name = "network-call-without-timeout"
     summary = Text("network call without a timeout", "网络调用没有设置超时")
     what = Text(
