@@ -464,6 +464,15 @@ class UnboundedQueue(_Sizes, Rule):
     code = "CCY401"
 
     group = "advice"
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: 70 reviewed findings of the "
+        "round-1 form, 4 real, 31 wrong, 35 intended (one-shot and naturally bounded queues, "
+        "producers a maxsize cannot slow). The narrowed rule keeps 49 (3 real, 12 wrong, 34 "
+        "intended); the real pattern has its own default rule, CCY403. `advice`.",
+        "在生态检查的 28 个项目上测量:第一版审查 70 条,4 条真实、31 条误报、35 条有意为"
+        "之(一次性或天然有界的队列、maxsize 无法减慢的生产者)。收窄后保留 49 条(3 条真实"
+        "、12 条误报、34 条有意为之);真实的模式由默认规则 CCY403 负责。为 `advice"
+        "`。")
     name = "unbounded-queue"
     summary = Text("queue created without a positive `maxsize`",
                    "创建队列时没有设置正数 `maxsize`")
@@ -787,6 +796,12 @@ class UnboundedQueueFedByInput(UnboundedQueue):
     code = "CCY403"
 
     group = "suspicious"
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: 1 finding, a websocket receive "
+        "loop feeding an unbounded inbox, reviewed real; the default form leaves test code "
+        "out.",
+        "在生态检查的 28 个项目上测量:1 条结果——WebSocket 接收循环写入无界收件队列——"
+        "审查为真实问题;默认形式不检查测试代码。")
     quiet_in_tests = True  # test harnesses pump their own fixtures; strict/learn still report
     name = "unbounded-queue-fed-by-input"
     summary = Text("a loop that reads input fills a queue that has no `maxsize`",
@@ -902,6 +917,14 @@ class UnboundedFanOut(_Sizes, Rule):
     code = "CCY402"
 
     group = "advice"
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: 145 reviewed findings, 1 real, "
+        "18 wrong, 126 intended (program- and account-sized collections, limits inside "
+        "libraries, local dispatch). No narrower form reached the bar (CCY404 was not "
+        "created), so `advice`.",
+        "在生态检查的 28 个项目上测量:审查 145 条,1 条真实、18 条误报、126 条有意为之"
+        "(程序或账号规模的集合、库内部的限制、本地分发)。没有任何收窄形式达到准入标准(因此没有创建 C"
+        "CY404),为 `advice`。")
     name = "unbounded-fan-out"
     summary = Text("every item of a collection of unknown size is started at once",
                    "对大小未知的集合中的每一项同时启动任务")

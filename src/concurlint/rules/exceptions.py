@@ -101,6 +101,12 @@ class GatherExceptionsSwallowed(Rule):
 
     group = "suspicious"
     quiet_in_tests = True
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: no finding left (the 4 reviewed "
+        "were cleanup gathers handled elsewhere, no longer reported); the default form "
+        "leaves test code out.",
+        "在生态检查的 28 个项目上测量:没有剩余结果(审查过的 4 条都是在别处处理了错误的清理 ga"
+        "ther,现已不再报告);默认形式不检查测试代码。")
     name = "gather-exceptions-swallowed"
     summary = Text("`gather(..., return_exceptions=True)` results never checked",
                    "`gather(..., return_exceptions=True)` 的结果从未被检查")
@@ -799,6 +805,14 @@ class CancellationSwallowed(Rule):
 
     group = "suspicious"
     quiet_in_tests = True
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: the round-1 form had 54 "
+        "findings (8 real, 6 wrong, 40 intended: task boundaries, owned children); the "
+        "narrowed rule keeps 10, 8 real and 2 intended (80 % real, 0 wrong). The default "
+        "form leaves test code out.",
+        "在生态检查的 28 个项目上测量:第一版有 54 条结果(8 条真实、6 条误报、40 条有意为"
+        "之:任务边界、自己拥有的子任务);收窄后的规则保留 10 条,8 条真实、2 条有意为之(80%"
+        " 真实,无误报)。默认形式不检查测试代码。")
     name = "cancellation-swallowed"
     summary = Text("Cancellation caught and not re-raised", "捕获了取消异常但没有重新抛出")
     what = Text(
@@ -957,6 +971,11 @@ class TaskExceptionNeverRetrieved(Rule):
 
     group = "suspicious"
     quiet_in_tests = True
+    group_reason = Text(
+        "A task whose exception nobody retrieves fails silently; no finding on the 28 "
+        "projects of the ecosystem check; the default form leaves test code out.",
+        "没有人获取其异常的任务会悄无声息地失败;在生态检查的 28 个项目上没有结果;默认形式不检查测试"
+        "代码。")
     name = "task-exception-never-retrieved"
     summary = Text("Task bound to a name that is never awaited or checked",
                    "赋给变量的 Task 从未被 await 或检查")
@@ -1023,6 +1042,11 @@ class ExecutorFutureDiscarded(Rule):
 
     group = "suspicious"
     quiet_in_tests = True
+    group_reason = Text(
+        "An executor future nobody looks at loses the worker's exception; no finding on the "
+        "28 projects of the ecosystem check; the default form leaves test code out.",
+        "没有人查看的执行器 future 会丢失工作线程的异常;在生态检查的 28 个项目上没有结果;默"
+        "认形式不检查测试代码。")
     name = "executor-future-discarded"
     summary = Text("Executor Future thrown away: worker exceptions vanish",
                    "执行器返回的 Future 被丢弃:工作线程中的异常会消失")

@@ -293,6 +293,14 @@ class UnprotectedSharedMutation(Rule):
     code = "CCY301"
 
     group = "advice"
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: its one finding was intended (a "
+        "frame counter whose only other writer runs while the thread is paused). Unlocked "
+        "updates of shared counters are often tolerated in released code, so `advice`; "
+        "learners get it with `--preset learn`.",
+        "在生态检查的 28 个项目上测量:唯一的结果属于有意为之(帧计数器的另一个写入者只在线程暂停时运"
+        "行)。已发布的代码常常容忍对共享计数器的无锁更新,因此为 `advice`;学习者用 `--pr"
+        "eset learn` 即可得到它。")
     name = "unprotected-shared-mutation"
     summary = Text("shared state changed by a read-modify-write in code that runs in threads, without a lock",
                    "在线程中运行的代码对共享状态做“读-改-写”,却没有持有锁")
@@ -643,6 +651,10 @@ class CallableCalledInsteadOfPassed(Rule):
     code = "CCY302"
 
     group = "correctness"
+    group_reason = Text(
+        "The function runs right away in the calling thread: wrong whenever it matches (a "
+        "same-module factory returning a callable is recognised).",
+        "函数会立即在调用线程中运行:只要匹配就是错的(能识别返回可调用对象的同模块工厂函数)。")
     name = "callable-called-instead-of-passed"
     fix = "unsafe"
     summary = Text("a function is called where a thread/executor API expects the function itself",
@@ -878,6 +890,9 @@ class ThreadRunInsteadOfStart(Rule):
     code = "CCY303"
 
     group = "correctness"
+    group_reason = Text(
+        "`run()` runs the work in the current thread: wrong whenever it matches.",
+        "`run()` 在当前线程中执行工作:只要匹配就是错的。")
     name = "thread-run-instead-of-start"
     fix = "unsafe"
     summary = Text("`.run()` called on a thread or process: it runs in the current thread",
@@ -989,6 +1004,14 @@ class DaemonThreadNotJoined(Rule):
     code = "CCY304"
 
     group = "advice"
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: 9 findings left, all intended "
+        "(pipe pumps, monitors, watchdogs whose work does not matter at exit); 2 wrong ones "
+        "(a join handed to an executor, an `is_alive()` polling loop) are no longer "
+        "reported. `advice`.",
+        "在生态检查的 28 个项目上测量:剩余 9 条,全部属于有意为之(管道泵、监视器、看门狗,退出时"
+        "它们的工作无关紧要);2 条误报(交给执行器的 join、`is_alive()` 轮询循环)现"
+        "已不再报告。为 `advice`。")
     name = "daemon-thread-not-joined"
     summary = Text("a daemon thread is started and never joined", "守护线程启动后从未被 join")
     what = Text(
@@ -1110,6 +1133,12 @@ class LockAcquireWithoutRelease(Rule):
 
     group = "suspicious"
     quiet_in_tests = True
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: no finding left (the one "
+        "reviewed, an acquire in a retry loop released on every path, was wrong and is no "
+        "longer reported); the default form leaves test code out.",
+        "在生态检查的 28 个项目上测量:没有剩余结果(审查过的一条——重试循环中的 acquire,每"
+        "条路径都会释放——属于误报,现已不再报告);默认形式不检查测试代码。")
     name = "lock-acquire-without-release"
     summary = Text("`lock.acquire()` without a `try/finally` that releases it",
                    "`lock.acquire()` 之后没有在 `try/finally` 中释放")
@@ -1391,6 +1420,13 @@ class ReadModifyWriteAcrossAwait(Rule):
     code = "CCY306"
 
     group = "advice"
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: the round-1 form had 27 "
+        "findings, 26 wrong (refreshes, in-place unions, single consumers); the narrowed "
+        "rule keeps 1, intended. No real pitfall among its reviewed findings, so `advice`.",
+        "在生态检查的 28 个项目上测量:第一版有 27 条结果,其中 26 条误报(刷新、原地合并、单"
+        "一消费者);收窄后的规则保留 1 条,属于有意为之。审查过的结果中没有真实问题,因此为 `adv"
+        "ice`。")
     name = "read-modify-write-across-await"
     summary = Text("shared state read before an `await` and written from that read after it, "
                    "while something else can write it",
@@ -1871,6 +1907,11 @@ class QueueJoinWithoutTaskDone(Rule):
     code = "CCY307"
 
     group = "suspicious"
+    group_reason = Text(
+        "`join()` without `task_done()` waits forever; no finding on the 28 projects of the "
+        "ecosystem check.",
+        "没有 `task_done()` 的 `join()` 会永远等待;在生态检查的 28 个项目上"
+        "没有结果。")
     name = "queue-join-without-task-done"
     summary = Text("`queue.join()` but the consumers never call `task_done()`",
                    "调用了 `queue.join()`,但消费者从不调用 `task_done()`")
@@ -1952,6 +1993,11 @@ class ProcessStartWithoutMainGuard(Rule):
     code = "CCY308"
 
     group = "suspicious"
+    group_reason = Text(
+        "Under the spawn start method (macOS, Windows) every child re-runs the module and "
+        "starts processes again; no finding on the 28 projects of the ecosystem check.",
+        "在 spawn 启动方式下(macOS、Windows),每个子进程都会重新执行模块并再次启动进"
+        "程;在生态检查的 28 个项目上没有结果。")
     name = "process-start-without-main-guard"
     summary = Text("processes started at import time, outside `if __name__ == \"__main__\":`",
                    "在导入时(`if __name__ == \"__main__\":` 之外)启动进程")
@@ -2029,6 +2075,9 @@ class UnpicklableProcessCallable(Rule):
     code = "CCY309"
 
     group = "correctness"
+    group_reason = Text(
+        "The callable cannot be pickled, so the call fails: wrong whenever it matches.",
+        "该可调用对象无法被 pickle,调用必然失败:只要匹配就是错的。")
     name = "unpicklable-process-callable"
     summary = Text("a lambda, nested function or local class sent to another process",
                    "把 lambda、嵌套函数或局部类交给了另一个进程")
@@ -2111,6 +2160,10 @@ class AsyncioCallFromThread(Rule):
     code = "CCY310"
 
     group = "correctness"
+    group_reason = Text(
+        "The loop is not thread-safe: wrong whenever the loop belongs to another thread (a "
+        "loop the thread runs itself is recognised).",
+        "事件循环不是线程安全的:只要循环属于另一个线程就是错的(能识别线程自己运行的循环)。")
     name = "asyncio-call-from-thread"
     summary = Text("a non-thread-safe asyncio API called from a worker thread",
                    "在工作线程中调用了非线程安全的 asyncio API")

@@ -119,6 +119,13 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
 
     group = "suspicious"
     quiet_in_tests = True
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: 6 findings, 3 real (library and "
+        "service paths) and 3 intended, all 3 in command-line code, which the default form "
+        "leaves out together with test code; `strict` and `learn` report them.",
+        "在生态检查的 28 个项目上测量:6 条结果,3 条真实(库与服务中的路径),3 条有意为之且全"
+        "部位于命令行代码中;默认形式不检查命令行代码和测试代码,`strict` 与 `learn` 会"
+        "报告它们。")
     name = "network-call-without-timeout"
     summary = Text("network call without a timeout", "网络调用没有设置超时")
     what = Text(
@@ -362,6 +369,11 @@ class ClientSessionWithoutTimeout(_TimeoutRule):
     code = "CCY502"
 
     group = "advice"
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: 5 findings left, all intended "
+        "(long-lived sessions where the 5-minute default is a deliberate bound); `advice`.",
+        "在生态检查的 28 个项目上测量:剩余 5 条,全部属于有意为之(长期存在的会话,5 分钟默认超"
+        "时是有意的上限);为 `advice`。")
     name = "client-session-without-timeout"
     summary = Text("`aiohttp.ClientSession` without an explicit timeout",
                    "`aiohttp.ClientSession` 没有显式设置超时")
@@ -502,6 +514,11 @@ class SubprocessWithoutTimeout(_TimeoutRule):
     code = "CCY503"
 
     group = "advice"
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: 34 findings left, all intended "
+        "(short local commands, children a person waits for); `advice`.",
+        "在生态检查的 28 个项目上测量:剩余 34 条,全部属于有意为之(短小的本地命令、有人在等待的"
+        "子进程);为 `advice`。")
     name = "subprocess-without-timeout"
     summary = Text("subprocess call without a timeout", "子进程调用没有设置超时")
     what = Text(
@@ -622,6 +639,12 @@ class WaitWithoutTimeout(_TimeoutRule):
     code = "CCY504"
 
     group = "advice"
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: 37 findings left, 1 real, 36 "
+        "intended (sync bridges to a running loop, worker threads idling on a queue); "
+        "`advice`.",
+        "在生态检查的 28 个项目上测量:剩余 37 条,1 条真实、36 条有意为之(通往运行中事件循"
+        "环的同步桥接、在队列上空闲等待的工作线程);为 `advice`。")
     name = "wait-without-timeout"
     summary = Text("synchronous wait without a timeout", "同步等待没有设置超时")
     what = Text(

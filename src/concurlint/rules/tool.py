@@ -9,6 +9,9 @@ class SyntaxErrorRule(Rule):
     code = "CCY001"
 
     group = "correctness"
+    group_reason = Text(
+        "The file could not be checked at all.",
+        "文件完全无法检查。")
     name = "syntax-error"
     summary = Text("The file could not be parsed", "文件无法解析")
     what = Text(
@@ -29,6 +32,9 @@ class UnreadableFileRule(Rule):
     code = "CCY002"
 
     group = "correctness"
+    group_reason = Text(
+        "The file could not be checked at all.",
+        "文件完全无法检查。")
     name = "unreadable-file"
     summary = Text("The file could not be read or decoded", "文件无法读取或解码")
     what = Text(
@@ -51,6 +57,9 @@ class InternalErrorRule(Rule):
     code = "CCY003"
 
     group = "correctness"
+    group_reason = Text(
+        "A failure of concurlint itself, reported so that it is never silent.",
+        "concurlint 自身的故障,报告出来以免悄无声息。")
     name = "internal-error"
     summary = Text("concurlint failed on this file (please report a bug)", "concurlint 在此文件上出错(请报告 bug)")
     what = Text(
@@ -69,6 +78,9 @@ class FileSkippedRule(Rule):
     code = "CCY004"
 
     group = "suspicious"
+    group_reason = Text(
+        "The file was not analysed; the run goes on.",
+        "文件未被分析;检查继续进行。")
     name = "file-skipped"
     summary = Text("The file was too large or too slow to analyse", "文件过大或分析超时,已跳过")
     what = Text(
