@@ -143,3 +143,11 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
         assert (site / "rules" / f"{code}.html").is_file()
         assert (site / "zh" / "rules" / f"{code}.html").is_file()
     assert (site / "checklist.html").is_file() and (site / "zh" / "checklist.html").is_file()
+
+
+def test_readme_rules_table_shows_every_rule_with_its_group() -> None:
+    from concurlint.rules import ALL_RULES
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| (CCY\d{3}) \| [\w-]+ \| (\w+) \|$", readme, re.MULTILINE))
+    assert rows == {code: rule.group for code, rule in ALL_RULES.items()}
