@@ -24,14 +24,15 @@ def codes(text: str, select: Sequence[str] = ("CCY5",)) -> List[Tuple[int, str]]
 
 def test_family_is_complete() -> None:
     assert [(r.code, r.default_on) for r in RULES] == [
-        ("CCY501", True), ("CCY502", False), ("CCY503", False), ("CCY504", False)]
+        ("CCY501", False), ("CCY502", False), ("CCY503", False), ("CCY504", False)]
 
 
 def test_off_rules_are_not_in_the_default_set() -> None:
     settings = load_settings(isolated=True)
     enabled = settings.enabled_codes()
-    assert "CCY501" in enabled
-    assert not {"CCY502", "CCY503", "CCY504"} & set(enabled)
+    assert not {"CCY501", "CCY502", "CCY503", "CCY504"} & set(enabled)
+    assert {"CCY501", "CCY502", "CCY503", "CCY504"} <= load_settings(
+        isolated=True, overrides={"preset": "strict"}).enabled_codes()
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
@@ -118,39 +119,12 @@ def test_ccy504_only_outside_async_code() -> None:
     assert codes(text, select=["CCY504"]) == [(6, "CCY504")]
 
 
-COMMAND_LINE = {
-    "guarded.py": ("import requests\n\n\ndef fetch(url):\n    return requests.get(url, timeout=5)\n\n\n"
-                   "if __name__ == '__main__':\n    print(requests.get('https://example.com').text)\n"),
-    "tool.py": ("import argparse\nimport urllib.request\n\n\ndef main(argv=None):\n"
-                "    args = argparse.ArgumentParser().parse_args(argv)\n"
-                "    return urllib.request.urlopen(args.url).read()\n"),
-    "__main__.py": "import requests\nrequests.post('https://example.com/hook', json={})\n",
-    "download.py": ("import requests\nfrom django.core.management.base import BaseCommand\n\n\n"
-                    "class Command(BaseCommand):\n    def handle(self, *args, **options):\n"
-                    "        requests.get(options['url'])\n"),
-}
 
-
-@pytest.mark.parametrize("name", sorted(COMMAND_LINE))
-def test_default_form_of_ccy501_leaves_command_line_code_out(name: str) -> None:
-    text = COMMAND_LINE[name]
-
-    def found(**overrides: Any) -> List[str]:
-        settings = load_settings(isolated=True, overrides=overrides)
-        return [f.code for f in check_source(decode_source(text.encode(), name), settings).findings
-                if f.code == "CCY501"]
-
-    assert found() == []
-    assert found(preset="strict") == ["CCY501"]
-    assert found(preset="learn") == ["CCY501"]
-    assert found(select=["CCY501"]) == ["CCY501"]
-
-
-def test_default_form_of_ccy501_keeps_services_and_look_alike_guards() -> None:
-    text = ("import requests\n\n\ndef status(url):\n    return requests.get(url).status_code\n\n\n"
-            "if __name__ != '__main__':\n    requests.get('https://example.com/warmup')\n\n\n"
-            "class Command:  # not a management command\n    def handle(self, url):\n"
-            "        return requests.get(url)\n")
-    settings = load_settings(isolated=True)
-    found = [(f.line, f.code) for f in check_source(decode_source(text.encode(), "svc.py"), settings).findings]
-    assert found == [(5, "CCY501"), (9, "CCY501"), (14, "CCY501")]
+def test_socket_based_clients_mention_the_process_default_timeout() -> None:
+    text = ("import urllib.request\nimport requests\n\n\ndef fetch(url):\n"
+            "    urllib.request.urlopen(url)\n    return requests.get(url)\n")
+    settings = load_settings(isolated=True, overrides={"select": ["CCY501"]})
+    found = check_source(decode_source(text.encode(), "fetch.py"), settings).findings
+    messages = {f.line: f.message.en for f in found}
+    assert "unless socket.setdefaulttimeout() set one" in messages[6]
+    assert "setdefaulttimeout" not in messages[7]  # requests never uses the process default

@@ -494,6 +494,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"concurlint at {revision.label} on {len(projects)} projects")
     print_projects(findings, projects)
     print_scores(scores, rules)
+    matched = {id(v) for v in verdicts if v is not None}
+    pinned = {(p.name, p.version) for p in projects}
+    lost = [e for e in ledger.entries if e["verdict"] == "real" and id(e) not in matched
+            and (e["project"], e["version"]) in pinned]
+    print(f"\nReal pitfalls of the ledger no longer reported by any rule (--preset strict): {len(lost)}")
+    for entry in lost:
+        print(f"  {entry['project']}/{entry['path']}:{entry['line']}: {entry['code']}  [{entry['reason']}]")
     missing = [(f, v) for f, v in zip(findings, verdicts) if v is None and (f["default"] or args.strict)]
     print(f"\nNot yet reviewed ({'every rule' if args.strict else 'default set'}): {len(missing)}")
     if args.unreviewed:

@@ -44,7 +44,7 @@ CODES: Dict[str, Tuple[str, str]] = {
     "CCY302": ("callable-called-instead-of-passed", "correctness"),
     "CCY303": ("thread-run-instead-of-start", "correctness"),
     "CCY304": ("daemon-thread-not-joined", "advice"),
-    "CCY305": ("lock-acquire-without-release", "suspicious"),
+    "CCY305": ("lock-acquire-without-release", "advice"),
     "CCY306": ("read-modify-write-across-await", "advice"),
     "CCY307": ("queue-join-without-task-done", "suspicious"),
     "CCY308": ("process-start-without-main-guard", "suspicious"),
@@ -53,7 +53,7 @@ CODES: Dict[str, Tuple[str, str]] = {
     "CCY401": ("unbounded-queue", "advice"),
     "CCY402": ("unbounded-fan-out", "advice"),
     "CCY403": ("unbounded-queue-fed-by-input", "suspicious"),
-    "CCY501": ("network-call-without-timeout", "suspicious"),
+    "CCY501": ("network-call-without-timeout", "advice"),
     "CCY502": ("client-session-without-timeout", "advice"),
     "CCY503": ("subprocess-without-timeout", "advice"),
     "CCY504": ("wait-without-timeout", "advice"),
@@ -94,7 +94,7 @@ QUIET_IN_TESTS: FrozenSet[str] = frozenset({
     "CCY201", "CCY202", "CCY203", "CCY204", "CCY205", "CCY206", "CCY207", "CCY208", "CCY209",
     # robustness of long-running code (lost errors, leaks, hangs, growth): tests are short
     # and often provoke these on purpose (a test of cancellation catches CancelledError)
-    "CCY103", "CCY305", "CCY403", "CCY501", "CCY601", "CCY602", "CCY603", "CCY604",
+    "CCY103", "CCY403", "CCY601", "CCY602", "CCY603", "CCY604",
     "CCY701", "CCY702", "CCY703", "CCY704",
 })
 

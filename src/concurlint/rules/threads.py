@@ -1131,14 +1131,16 @@ def _waited_names(module: cst.Module) -> Set[str]:
 class LockAcquireWithoutRelease(Rule):
     code = "CCY305"
 
-    group = "suspicious"
-    quiet_in_tests = True
+    group = "advice"
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: no finding left (the one "
-        "reviewed, an acquire in a retry loop released on every path, was wrong and is no "
-        "longer reported); the default form leaves test code out.",
-        "在生态检查的 28 个项目上测量:没有剩余结果(审查过的一条——重试循环中的 acquire,每"
-        "条路径都会释放——属于误报,现已不再报告);默认形式不检查测试代码。")
+        "reviewed, an acquire in a retry loop released on every path, was wrong). An "
+        "out-of-sample review on the standard library and 40 installed packages found 13, "
+        "3 real: most sections between acquire() and release() hold nothing that can raise. "
+        "Too few real pitfalls for the default set, so `advice`.",
+        "在生态检查的 28 个项目上测量:没有剩余结果(审查过的一条——重试循环中的 acquire,每条路径都会"
+        "释放——属于误报)。在标准库和 40 个已安装包上的样本外审查发现 13 条,其中 3 条真实:acquire() "
+        "与 release() 之间大多没有可能抛出异常的操作。真实问题太少,不能进入默认规则集,因此为 `advice`。")
     name = "lock-acquire-without-release"
     summary = Text("`lock.acquire()` without a `try/finally` that releases it",
                    "`lock.acquire()` 之后没有在 `try/finally` 中释放")
