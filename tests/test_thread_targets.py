@@ -287,3 +287,67 @@ def test_thread_targets_with_sites_finds_the_same_targets():
     targets = thread_targets_with_sites(ctx)
     assert targets is thread_targets(ctx)
     assert {function_name(f) for f in targets.thread_context} == {"work"}
+
+
+def own_loop(source: str) -> Dict[str, bool]:
+    """function name -> whether it runs in a thread on that thread's own event loop."""
+    _ctx, targets = analyse(source)
+    return {function_name(f): origin.own_loop for f, origin in targets.thread_context.items()}
+
+
+def test_walk_stops_at_a_coroutine_function_called_from_a_thread():
+    found = own_loop("""
+        import asyncio, threading
+        def worker(loop):
+            asyncio.run_coroutine_threadsafe(deliver(), loop)
+            helper()
+        async def deliver():
+            schedule()
+        def schedule():
+            pass
+        def helper():
+            pass
+        threading.Thread(target=worker, args=(None,)).start()
+    """)
+    assert found == {"worker": False, "helper": False}
+
+
+def test_coroutines_run_by_the_thread_run_on_its_own_loop():
+    found = own_loop("""
+        import asyncio, threading
+        class App:
+            def run(self):
+                return asyncio.run(self._main())
+            def run_later(self):
+                coro = self._other()
+                loop = asyncio.new_event_loop()
+                return loop.run_until_complete(coro)
+            async def _main(self):
+                self.spawn()
+            async def _other(self):
+                pass
+            def spawn(self):
+                pass
+            def start(self):
+                threading.Thread(target=lambda: self.run()).start()
+                threading.Thread(target=self.run_later).start()
+    """)
+    assert found == {"<lambda>": False, "run": False, "_main": True, "spawn": True,
+                     "run_later": False, "_other": True}
+
+
+def test_a_direct_route_wins_over_the_thread_own_loop():
+    found = own_loop("""
+        import asyncio, threading
+        def runner():
+            asyncio.run(main())
+        async def main():
+            shared()
+        def shared():
+            pass
+        def poller():
+            shared()
+        threading.Thread(target=runner).start()
+        threading.Thread(target=poller).start()
+    """)
+    assert found["shared"] is False and found["main"] is True

@@ -2224,8 +2224,8 @@ class AsyncioCallFromThread(Rule):
             return
         targets = thread_targets_with_sites(ctx)
         origin = targets.runs_in_thread(function.node) if targets is not None else None
-        if origin is None:
-            return
+        if origin is None or origin.own_loop:
+            return  # not in a thread, or run by the loop the thread itself runs (asyncio.run)
         qualname = ctx.resolve(func)
         suggestion = ASYNCIO_UNSAFE_CALLS.get(qualname or "")
         if qualname in LOOP_BOUND_CALLS and _runs_loop(ctx, function, None):

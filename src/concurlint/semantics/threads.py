@@ -16,7 +16,9 @@ so the answer needs a per-module pre-pass: one cheap iterative scan of the modul
 
 Then thread (and process) context is the set of functions reachable from the
 targets through *unprotected* call edges: a helper whose every call site holds a
-lock is therefore protected. ``functools.partial(f, ...)`` and ``lambda: f(...)``
+lock is therefore protected. The walk does not enter an ``async def`` from sync code
+(the call only makes a coroutine object), except where the caller runs an event loop
+itself: those coroutines run in the thread, on its own loop (``Origin.own_loop``). ``functools.partial(f, ...)`` and ``lambda: f(...)``
 wrappers lead to ``f``.
 
 The lock helpers (``is_lock``, ``is_protected``) are shared by CCY301, CCY305 and
@@ -36,6 +38,7 @@ from ..apis.threads import (
     LOOP_NAME_PATTERN, PROCESS_EXECUTORS, STARTER_NAMES, STARTERS, THREAD, THREAD_BASES,
     UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
 )
+from ..apis.coroutines import LOOP_RUNNER_METHODS, LOOP_RUNNERS
 from ..precheck import code_only
 from .context import Context
 from .scopes import (
@@ -288,6 +291,9 @@ class Origin:
     site: StartSite
     root: FunctionNode
     via: Optional[FunctionNode] = None  # the caller that leads here (None for the target itself)
+    # reached through coroutines that the thread runs on an event loop of its own
+    # (`asyncio.run(main())` in the target): that loop belongs to this thread
+    own_loop: bool = False
 
 
 @dataclass
@@ -436,6 +442,8 @@ class _Scanner:
         self.pending_sites: List[Tuple[StartSite, Scope, Starter]] = []
         # (function, parameter, method, call, protected) for method calls on parameters
         self.param_calls: List[Tuple[FunctionNode, str, str, cst.Call, bool]] = []
+        # functions that run an event loop in their own thread (asyncio.run, run_until_complete)
+        self.runs_loop: Set[Optional[FunctionNode]] = set()
 
     # ---- walk
     def run(self) -> None:
@@ -508,6 +516,8 @@ class _Scanner:
             return
         if name in STARTER_NAMES:
             self.start_site(node, scope, function, ancestors)
+        if name in _RUNNER_NAMES and (name in LOOP_RUNNER_METHODS or self.ctx.resolve(func, scope) in LOOP_RUNNERS):
+            self.runs_loop.add(function)
         callee = self.definition(func, scope)
         if callee is not None:
             self.out.edges.append(Edge(function, callee, node,
@@ -675,10 +685,21 @@ class _Scanner:
             self.parameter_edges(site, scope)
         self.shared_parameters()
         self.shared_self()
-        # reachability through unprotected calls
+        self.reachability()
+
+    def reachability(self) -> None:
+        """Thread (process) context: what the targets reach through unprotected calls.
+
+        Calling a coroutine function from sync code only makes a coroutine object; its body
+        runs on whichever loop drives it, so the walk stops at an ``async def``. When the
+        caller runs an event loop itself (``asyncio.run(main())``, ``run_until_complete``),
+        the coroutines run on that thread's own loop: they are walked last, marked
+        ``own_loop``, so a route from a thread that does not own the loop is kept first."""
+        out = self.out
         by_caller: Dict[Optional[FunctionNode], List[Edge]] = {}
         for edge in out.edges:
             by_caller.setdefault(edge.caller, []).append(edge)
+        on_own_loop: List[Tuple[Dict[FunctionNode, Origin], Origin, FunctionNode]] = []
         for site in out.sites:
             context = out.thread_context if site.kind == THREAD else out.process_context
             for root in site.targets:
@@ -691,7 +712,22 @@ class _Scanner:
                     for edge in by_caller.get(current, ()):
                         if edge.protected or edge.callee in context:
                             continue
+                        if _is_async(edge.callee) and not _is_async(current):
+                            if current in self.runs_loop:
+                                on_own_loop.append((context, Origin(site, root, current, True), edge.callee))
+                            continue
                         context[edge.callee] = Origin(site, root, current)
+                        work.append(edge.callee)
+        for context, origin, start in on_own_loop:
+            if start in context:
+                continue
+            context[start] = origin
+            work = [start]
+            while work:
+                current = work.pop()
+                for edge in by_caller.get(current, ()):
+                    if not edge.protected and edge.callee not in context:
+                        context[edge.callee] = Origin(origin.site, origin.root, current, True)
                         work.append(edge.callee)
 
 
@@ -776,6 +812,13 @@ class _Scanner:
                     name = params[key] if isinstance(key, int) and key < len(params) else key
                     if isinstance(name, str):
                         self.out.shared_params.setdefault(target, set()).add(name)
+
+
+_RUNNER_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in LOOP_RUNNERS) | LOOP_RUNNER_METHODS
+
+
+def _is_async(node: Optional[FunctionNode]) -> bool:
+    return isinstance(node, cst.FunctionDef) and node.asynchronous is not None
 
 
 def _first_param(node: FunctionNode) -> Optional[str]:
