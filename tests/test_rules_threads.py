@@ -165,3 +165,37 @@ def test_ccy306_needs_a_second_writer():
     sequential = once.replace("self.task = asyncio.create_task(self.run())",
                               "for _ in range(3):\n            await self.run()")
     assert codes(sequential, "CCY306") == []
+
+
+def test_ccy309_a_forked_process_inherits_its_target():
+    src = ("import multiprocessing as mp\ndef main():\n    def child():\n        pass\n"
+           "    ctx = mp.get_context({method})\n    ctx.Process(target=child).start()\n"
+           "    with ctx.Pool() as pool:\n        pool.apply(child)\n")
+    assert codes(src.format(method="'fork'"), "CCY309") == [(8, "CCY309")]  # the pool still pickles
+    for method in ("'spawn'", "'forkserver'", "", "name"):
+        assert codes(src.format(method=method), "CCY309") == [(6, "CCY309"), (8, "CCY309")], method
+
+
+def test_ccy309_set_start_method_before_the_process_or_under_the_main_guard():
+    src = ("import multiprocessing\ndef main():\n    def child():\n        pass\n"
+           "    multiprocessing.Process(target=child).start()\n"
+           "if __name__ == '__main__':\n    multiprocessing.set_start_method({method})\n    main()\n")
+    assert codes(src.format(method="'fork'"), "CCY309") == []
+    assert codes(src.format(method="'spawn'"), "CCY309") == [(5, "CCY309")]
+    elsewhere = ("import multiprocessing\ndef setup():\n    multiprocessing.set_start_method('fork')\n"
+                 "def main():\n    def child():\n        pass\n    multiprocessing.Process(target=child).start()\n")
+    assert codes(elsewhere, "CCY309") == [(7, "CCY309")]  # called in an unknown order
+
+
+def test_ccy310_coroutines_the_thread_runs_itself_are_on_its_own_loop():
+    src = ("import asyncio, threading\nclass App:\n    def run(self):\n        return asyncio.run(self._main())\n"
+           "    async def _main(self):\n        self.loop = asyncio.get_running_loop()\n        self.spawn()\n"
+           "    def spawn(self):\n        loop = self.loop\n        loop.call_soon(print)\n"
+           "    def start(self):\n        threading.Thread(target=lambda: self.run()).start()\n")
+    assert codes(src, "CCY310") == []
+    handed_over = src.replace("return asyncio.run(self._main())",
+                              "asyncio.run_coroutine_threadsafe(self._main(), self.loop)")
+    assert codes(handed_over, "CCY310") == []  # the coroutine runs on the loop it is sent to
+    polled = src + "    def poll(self):\n        self.spawn()\n" \
+                   "    def watch(self):\n        threading.Thread(target=self.poll).start()\n"
+    assert codes(polled, "CCY310") == [(10, "CCY310")]

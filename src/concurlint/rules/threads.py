@@ -2078,8 +2078,11 @@ class UnpicklableProcessCallable(Rule):
 
     group = "correctness"
     group_reason = Text(
-        "The callable cannot be pickled, so the call fails: wrong whenever it matches.",
-        "该可调用对象无法被 pickle,调用必然失败:只要匹配就是错的。")
+        "The callable cannot be pickled, so the call fails: wrong whenever it matches. A "
+        "`Process` of a fork context inherits its target instead (the one wrong finding of the "
+        "out-of-sample review): recognised, not reported.",
+        "该可调用对象无法被 pickle,调用必然失败:只要匹配就是错的。fork 上下文中的 `Process` "
+        "是继承其 target 的(样本外审查中唯一的误报):能识别,不报告。")
     name = "unpicklable-process-callable"
     summary = Text("a lambda, nested function or local class sent to another process",
                    "把 lambda、嵌套函数或局部类交给了另一个进程")
@@ -2087,10 +2090,21 @@ class UnpicklableProcessCallable(Rule):
         "Finds a `lambda`, a function defined inside another function, or a class defined inside a "
         "function passed as the callable to `ProcessPoolExecutor.submit/map`, "
         "`multiprocessing.Pool.map/imap/starmap/apply/apply_async` or `multiprocessing.Process(target=...)` "
-        "(also wrapped in `functools.partial`).",
+        "(also wrapped in `functools.partial`).\n\n"
+        "A `Process` made from `multiprocessing.get_context(\"fork\")` (a literal), or after "
+        "`multiprocessing.set_start_method(\"fork\")` (earlier in the same function, or at module "
+        "level, e.g. under the main guard), is not flagged: a forked child inherits its target, "
+        "nothing is pickled. Pools and `ProcessPoolExecutor` send every task through a queue, so "
+        "they are flagged under fork too; so is a `Process` under `spawn`, `forkserver`, a "
+        "method chosen at run time, or the platform default (spawn on Windows and macOS).",
         "查找作为可调用对象传给 `ProcessPoolExecutor.submit/map`、`multiprocessing.Pool.map/imap/starmap/"
         "apply/apply_async` 或 `multiprocessing.Process(target=...)` 的 `lambda`、嵌套函数或函数内定义的类"
-        "(包括用 `functools.partial` 包装的)。")
+        "(包括用 `functools.partial` 包装的)。\n\n"
+        "由 `multiprocessing.get_context(\"fork\")`(字面量)创建的 `Process`,或在 "
+        "`multiprocessing.set_start_method(\"fork\")` 之后(同一函数中更早处,或在模块级,例如主模块保护"
+        "之下)创建的 `Process` 不报告:fork 出的子进程直接继承其 target,不需要 pickle。进程池和 "
+        "`ProcessPoolExecutor` 通过队列发送每个任务,因此在 fork 下同样报告;`spawn`、`forkserver`、"
+        "运行时才选定的启动方式或平台默认方式(Windows 和 macOS 上为 spawn)下的 `Process` 也会报告。")
     why = Text(
         "Work sent to another process is pickled, and functions are pickled by their module-level "
         "name. A lambda or nested function has none, so the call fails with `PicklingError` / "
@@ -2108,12 +2122,18 @@ class UnpicklableProcessCallable(Rule):
         "def main(xs):\n    with ProcessPoolExecutor() as ex:\n        return list(ex.map(square, xs))\n",
         "from concurrent.futures import ThreadPoolExecutor\ndef main(xs):\n    with ThreadPoolExecutor() as ex:\n"
         "        return list(ex.map(lambda x: x * x, xs))\n",
+        "import multiprocessing as mp\ndef main():\n    def work():\n        pass\n"
+        "    mp.get_context('fork').Process(target=work).start()\n",
     )
     invalid = (
         "from concurrent.futures import ProcessPoolExecutor\ndef main(xs):\n    with ProcessPoolExecutor() as ex:\n"
         "        return list(ex.map(lambda x: x * x, xs))\n",
         "import multiprocessing\ndef main():\n    def work():\n        pass\n"
         "    p = multiprocessing.Process(target=work)\n    p.start()\n",
+        "import multiprocessing as mp\ndef main():\n    def work():\n        pass\n"
+        "    mp.get_context('spawn').Process(target=work).start()\n",
+        "import multiprocessing as mp\ndef main():\n    with mp.get_context('fork').Pool() as pool:\n"
+        "        pool.map(lambda x: x, [1])\n",
     )
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -2127,11 +2147,90 @@ class UnpicklableProcessCallable(Rule):
         bad = _unpicklable(self.ctx, value)
         if bad is None:
             return
+        if starter.label == "Process" and _start_method(self.ctx, node) == "fork":
+            return  # a forked child inherits its target: nothing is pickled (pools still pickle tasks)
         culprit, what_en, what_zh = bad
         self.report(culprit, Text(
             f"{what_en} is passed to '{starter.label}', which sends it to another process; it cannot "
             f"be pickled: use a module-level function",
             f"{what_zh}被传给 '{starter.label}',需要发送到另一个进程;它无法被 pickle:请使用模块级函数"))
+
+
+def _start_method(ctx: Context, call: cst.Call) -> Optional[str]:
+    """How the process a ``Process(...)`` call makes is started, when the code says so:
+    the literal of the ``get_context("fork")`` it comes from, else the module's
+    ``set_start_method("...")``. None when unknown (the platform default)."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        made = _context_method(ctx, func.value)
+        if made is not None:
+            return made or _set_start_method(ctx, call)  # get_context(): the default context
+    return _set_start_method(ctx, call)
+
+
+def _context_method(ctx: Context, expr: cst.BaseExpression, depth: int = 0) -> Optional[str]:
+    """For a ``multiprocessing.get_context(...)`` result (a call, or a name or ``self``
+    attribute bound only to such calls): its literal method, "" for the default context,
+    "?" when not a literal. None when ``expr`` is not a context."""
+    if isinstance(expr, cst.Call):
+        if ctx.resolve(expr.func) != "multiprocessing.get_context":
+            return None
+        method = positional(expr, 0)
+        if method is None or (isinstance(method, cst.Name) and method.value == "None"):
+            return ""
+        return method.evaluated_value if isinstance(method, cst.SimpleString) and isinstance(
+            method.evaluated_value, str) else "?"
+    values: List[cst.CSTNode] = []
+    if isinstance(expr, cst.Name):
+        bindings, _owner = ctx.lookup(expr.value)
+        values = [b.node for b in bindings if b.kind == ASSIGN and not b.with_item]
+        if len(values) != len(bindings):
+            return None
+    elif isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        cls = ctx._class_of_self(expr.value.value, ctx.scope)  # noqa: SLF001 - same package
+        values = [b.node for b in (cls.attributes.get(expr.attr.value) or ()) if b.node is not None] \
+            if cls is not None else []
+    if not values or depth > 2 or not all(isinstance(v, cst.Call) for v in values):
+        return None
+    found = {_context_method(ctx, v, depth + 1) for v in values}  # type: ignore[arg-type]
+    return found.pop() if len(found) == 1 else None
+
+
+def _set_start_method(ctx: Context, call: cst.Call) -> Optional[str]:
+    """The module's ``multiprocessing.set_start_method("<literal>")`` that is in force at
+    ``call``: one made before it in the same function (or both at module level), else the
+    module-level ones (under the main guard: they run before the program's functions) when
+    they agree. A call in another function is left out: its order is unknown."""
+    key = "CCY309.set_start_method"
+    calls = ctx.memo.get(key)
+    if calls is None:
+        calls = ctx.memo[key] = _start_method_calls(ctx.module)
+    if not calls:
+        return None
+    here = ctx.function.node if ctx.function is not None else None
+    line = ctx.line_of(call) or 0
+    before = [(ctx.line_of(c) or 0, m) for c, m, where in calls if where is here]
+    before = [(n, m) for n, m in before if n < line]
+    if before:
+        return max(before)[1]
+    if here is None:
+        return None
+    module_level = {m for _c, m, where in calls if where is None}
+    return module_level.pop() if len(module_level) == 1 else None
+
+
+def _start_method_calls(module: cst.Module) -> List[Tuple[cst.Call, str, Optional[cst.CSTNode]]]:
+    found: List[Tuple[cst.Call, str, Optional[cst.CSTNode]]] = []
+    stack: List[Tuple[cst.CSTNode, Optional[cst.CSTNode]]] = [(module, None)]
+    while stack:
+        node, function = stack.pop()
+        if isinstance(node, cst.Call) and last_name(node.func) == "set_start_method":
+            method = positional(node, 0)
+            if isinstance(method, cst.SimpleString) and isinstance(method.evaluated_value, str):
+                found.append((node, method.evaluated_value, function))
+        inner = node if isinstance(node, (cst.FunctionDef, cst.Lambda)) else function
+        stack.extend((child, inner) for child in iter_children(node))
+    return found
 
 
 def _unpicklable(ctx: Context, value: cst.BaseExpression, depth: int = 0) -> Optional[Tuple[cst.CSTNode, str, str]]:
@@ -2164,8 +2263,10 @@ class AsyncioCallFromThread(Rule):
     group = "correctness"
     group_reason = Text(
         "The loop is not thread-safe: wrong whenever the loop belongs to another thread (a "
-        "loop the thread runs itself is recognised).",
-        "事件循环不是线程安全的:只要循环属于另一个线程就是错的(能识别线程自己运行的循环)。")
+        "loop the thread runs itself is recognised, also when it runs it through "
+        "`asyncio.run(...)`: the one wrong finding of the out-of-sample review was such a loop).",
+        "事件循环不是线程安全的:只要循环属于另一个线程就是错的(能识别线程自己运行的循环,包括通过 "
+        "`asyncio.run(...)` 运行的:样本外审查中唯一的误报正是这样的循环)。")
     name = "asyncio-call-from-thread"
     summary = Text("a non-thread-safe asyncio API called from a worker thread",
                    "在工作线程中调用了非线程安全的 asyncio API")
@@ -2176,13 +2277,23 @@ class AsyncioCallFromThread(Rule):
         "`set_result/set_exception` on an asyncio future. The thread owns a loop it created "
         "(`asyncio.new_event_loop()`) or that the same function runs (`asyncio.set_event_loop(loop)`, "
         "`loop.run_forever()`, `loop.run_until_complete(...)`); `asyncio.ensure_future(...)` in a "
-        "function that sets its own loop uses that loop.",
+        "function that sets its own loop uses that loop.\n\n"
+        "What runs in a thread stops at an `async def`: a coroutine function called from a thread "
+        "only makes a coroutine object, and its body runs on whichever loop drives it (e.g. the "
+        "loop it is sent to with `run_coroutine_threadsafe`). When the thread runs the coroutine "
+        "itself (`asyncio.run(self._main())`, `loop.run_until_complete(coro)`, also in a "
+        "same-module function or method it calls), the coroutine and the sync code it calls run on "
+        "the thread's own loop: not reported.",
         "在另一个线程中运行的同步函数(及其调用的同模块函数)里,查找在非本线程拥有的事件循环上调用的 "
         "`loop.call_soon/call_later/call_at/create_task`、`asyncio.create_task/ensure_future`、"
         "`asyncio.Queue` 的 `put_nowait`,以及 asyncio future 的 `set_result/set_exception`。线程拥有的事件循环"
         "是它自己创建的(`asyncio.new_event_loop()`),或由同一函数运行的(`asyncio.set_event_loop(loop)`、"
         "`loop.run_forever()`、`loop.run_until_complete(...)`);在设置了自身事件循环的函数中,"
-        "`asyncio.ensure_future(...)` 使用的就是该循环。")
+        "`asyncio.ensure_future(...)` 使用的就是该循环。\n\n"
+        "“在线程中运行的代码”到 `async def` 为止:在线程中调用协程函数只会创建协程对象,其函数体在驱动它的"
+        "事件循环上运行(例如通过 `run_coroutine_threadsafe` 发送到的循环)。当线程自己运行该协程时"
+        "(`asyncio.run(self._main())`、`loop.run_until_complete(coro)`,包括在它调用的同模块函数或方法中),"
+        "该协程及其调用的同步代码都运行在线程自己的事件循环上:不报告。")
     why = Text(
         "The event loop and its objects are not thread-safe. Called from another thread, these "
         "APIs corrupt the loop's state or leave the callback waiting until something else wakes the "
@@ -2203,6 +2314,9 @@ class AsyncioCallFromThread(Rule):
         "import asyncio, threading\ndef worker(loop):\n    asyncio.set_event_loop(loop)\n"
         "    loop.call_soon(print, 1)\n    loop.run_forever()\n"
         "threading.Thread(target=worker, args=(asyncio.new_event_loop(),)).start()\n",
+        "import asyncio, threading\ndef schedule():\n    asyncio.get_running_loop().call_soon(print, 1)\n"
+        "async def main():\n    schedule()\n"
+        "threading.Thread(target=lambda: asyncio.run(main())).start()\n",
     )
     invalid = (
         "import threading\ndef worker(loop):\n    loop.call_soon(print, 1)\n"
