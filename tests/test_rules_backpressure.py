@@ -361,3 +361,63 @@ def test_queue_fed_by_input_default_form_leaves_tests_out(tmp_path: Any) -> None
         settings = load_settings(isolated=True, overrides={"preset": preset, "cache-dir": str(tmp_path / "c")})
         result = run([str(tmp_path)], settings)
         assert [f.code for f in result.findings] == expected
+
+
+# --------------------------------------------------------------------------- CCY403 default form
+_DRAIN_THREAD = (
+    "import os, queue, threading\n"
+    "class Reader:\n"
+    "    def __init__(self, fd):\n"
+    "        self.fd = fd\n"
+    "        self.q = queue.Queue()\n"
+    "        threading.Thread(target=self.drain, daemon=True).start()\n"
+    "    def drain(self):\n"
+    "        while True:\n"
+    "            self.q.put(os.read(self.fd, 1024))\n"
+)
+_RECEIVE_LOOP = (
+    "import asyncio\n"
+    "class Conn:\n"
+    "    def __init__(self):\n"
+    "        self.inbox = asyncio.Queue()\n"
+    "    async def pump(self, ws):\n"
+    "        while True:\n"
+    "            msg = await ws.recv()\n"
+    "            await self.inbox.put(msg)\n"
+)
+
+
+def preset_codes(text: str, preset: str, path: str = "example.py") -> List[Tuple[int, str]]:
+    settings = load_settings(isolated=True, overrides={"preset": preset})
+    result = check_source(decode_source(text.encode(), path), settings)
+    assert not result.tracebacks, result.tracebacks
+    return [(f.line, f.code) for f in result.findings if f.code == "CCY403"]
+
+
+def test_ccy403_default_form_reports_only_awaited_puts() -> None:
+    assert preset_codes(_RECEIVE_LOOP, "default") == [(4, "CCY403")]
+    assert preset_codes(_DRAIN_THREAD, "default") == []
+    for preset in ("strict", "learn"):
+        assert preset_codes(_DRAIN_THREAD, preset) == [(5, "CCY403")], preset
+        assert preset_codes(_RECEIVE_LOOP, preset) == [(4, "CCY403")], preset
+    assert codes(_DRAIN_THREAD, select=["CCY403"]) == [(5, "CCY403")]  # selected by code: full form
+    assert codes(_DRAIN_THREAD, select=["CCY4"]) == [(5, "CCY403")]
+
+
+def test_ccy403_default_form_finds_the_awaited_put_among_thread_puts() -> None:
+    mixed = _DRAIN_THREAD + (
+        "    async def follow(self, stream):\n"
+        "        async for item in stream:\n"
+        "            await self.q.put(item)\n"
+    )
+    assert preset_codes(mixed, "default") == [(5, "CCY403")]
+    assert preset_codes(_DRAIN_THREAD.replace("self.q.put(", "self.q.put_nowait("), "strict") == []
+
+
+def test_ccy403_default_form_leaves_blocking_puts_in_coroutines_and_test_code_out() -> None:
+    blocking = _RECEIVE_LOOP.replace("import asyncio", "import queue").replace(
+        "asyncio.Queue()", "queue.Queue()").replace("await self.inbox.put(msg)", "self.inbox.put(msg)")
+    assert preset_codes(blocking, "default") == []
+    assert preset_codes(blocking, "strict") == [(4, "CCY403")]
+    assert preset_codes(_RECEIVE_LOOP, "default", "tests/test_conn.py") == []
+    assert preset_codes(_RECEIVE_LOOP, "strict", "tests/test_conn.py") == [(4, "CCY403")]
