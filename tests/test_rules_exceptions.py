@@ -192,3 +192,114 @@ def test_ensure_future_of_an_existing_future_is_not_a_task() -> None:
             "    b = asyncio.ensure_future(loop.run_in_executor(None, work))\n"
             "    c = asyncio.ensure_future(work())\n")
     assert codes(text) == [(5, "CCY603")]
+
+
+# --------------------------------------------------------------------------- CCY602 default form
+CATCH_ALLS = """import asyncio
+async def named(g):
+    try:
+        await g()
+    except asyncio.CancelledError:
+        pass
+async def in_tuple(g):
+    try:
+        await g()
+    except (OSError, asyncio.CancelledError):
+        return None
+async def bare(g):
+    try:
+        await g()
+    except:
+        pass
+async def base(g, log):
+    try:
+        await g()
+    except BaseException:
+        log.exception('failed')
+async def base_in_tuple(g):
+    try:
+        await g()
+    except (OSError, BaseException):
+        return None
+async def after_exits(g, log):
+    try:
+        await g()
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:
+        log.exception('failed')
+async def named_before_base(g, log):
+    try:
+        await g()
+    except asyncio.CancelledError:
+        return None
+    except BaseException:
+        log.exception('failed')
+"""
+
+
+def test_default_form_of_ccy602_reports_only_clauses_naming_the_cancellation() -> None:
+    def lines(**overrides: Any) -> List[int]:
+        settings = load_settings(isolated=True, overrides=overrides)
+        result = check_source(decode_source(CATCH_ALLS.encode(), "worker.py"), settings)
+        assert not result.tracebacks, result.tracebacks
+        return [f.line for f in result.findings if f.code == "CCY602"]
+
+    # the clause naming the cancellation, alone or in a tuple (the catch-all after it is shadowed)
+    assert lines() == [5, 10, 37]
+    # strict/learn and the rule chosen by code: the catch-alls too
+    every = [5, 10, 15, 20, 25, 32, 37]
+    assert lines(preset="strict") == every
+    assert lines(preset="learn") == every
+    assert lines(select=["CCY602"]) == every
+    assert lines(**{"extend-select": ["CCY602"]}) == every
+
+
+def test_catch_all_after_the_process_exits_says_what_it_catches() -> None:
+    head = "import asyncio\nasync def f(g, log):\n    try:\n        await g()\n"
+    tail = "    except BaseException:\n        log.exception('failed')\n"
+    [both] = findings(head + "    except (SystemExit, KeyboardInterrupt):\n        raise\n" + tail)
+    assert "also catches the task's cancellation (asyncio.CancelledError) and does not re-raise it" \
+        in both.message.en
+    assert "KeyboardInterrupt" not in both.message.en and "SystemExit" not in both.message.en
+    assert "KeyboardInterrupt" not in both.message.zh and "SystemExit" not in both.message.zh
+    assert "catch 'Exception'" in both.message.en
+    # two separate clauses, whatever they do, take the exits as well
+    [split] = findings(head + "    except KeyboardInterrupt:\n        return\n"
+                       "    except SystemExit:\n        raise\n" + tail)
+    assert "KeyboardInterrupt" not in split.message.en and "SystemExit" not in split.message.en
+    [one] = findings(head + "    except KeyboardInterrupt:\n        return\n" + tail)
+    assert "(asyncio.CancelledError) and SystemExit, and does not re-raise them" in one.message.en
+    assert "KeyboardInterrupt" not in one.message.en and "SystemExit" in one.message.zh
+    [none] = findings(head + "    except OSError:\n        return\n" + tail)
+    assert "(asyncio.CancelledError), KeyboardInterrupt and SystemExit" in none.message.en
+
+
+@pytest.mark.parametrize("earlier, flagged", [
+    ("    except (SystemExit, KeyboardInterrupt):\n            raise\n", False),
+    ("    except KeyboardInterrupt:\n            raise\n", True),
+    ("", True),
+])
+def test_catch_all_after_the_exits_is_a_task_boundary_like_a_named_clause(earlier: str, flagged: bool) -> None:
+    text = ("import asyncio\nclass Acceptor:\n    def __init__(self, loop):\n        self._loop = loop\n"
+            "    def on_ready(self, conn):\n        job = self._setup(conn)\n        self._loop.create_task(job)\n"
+            "    async def _setup(self, conn):\n        try:\n            await conn.handshake()\n"
+            + "".join("    " + line + "\n" for line in earlier.splitlines())
+            + "        except BaseException as exc:\n            print(exc)\n")
+    assert bool(codes(text, ["CCY602"])) is flagged
+
+
+@pytest.mark.parametrize("body, flagged", [
+    ("state.set_exception(sys.exc_info())", False),
+    ("state.error = sys.exc_info()[1]", False),
+    ("state.errors.append(sys.exception())", False),
+    ("info = sys.exc_info()\n        state.set_exception(info)", False),
+    ("typ, exc, tb = sys.exc_info()\n        return exc", False),
+    ("info = sys.exc_info()\n        log.warning('failed: %s', info[0])", True),
+    ("traceback.print_exception(*sys.exc_info())", True),
+    ("log.error('failed', exc_info=sys.exc_info())", True),
+])
+def test_exception_handed_on_through_sys_exc_info(body: str, flagged: bool) -> None:
+    text = ("import asyncio\nimport sys\nimport traceback\nasync def f(g, state, log):\n"
+            f"    try:\n        await g()\n    except BaseException:\n        {body}\n")
+    assert bool(codes(text, ["CCY602"])) is flagged
