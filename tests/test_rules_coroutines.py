@@ -341,3 +341,59 @@ def test_default_form_of_ccy103_reports_tasks_running_code_the_module_does_not_o
     assert lines(preset="strict") == every
     assert lines(preset="learn") == every
     assert lines(select=["CCY103"]) == every
+
+
+# --------------------------------------------------------------------------- CCY108 (revision 2)
+def test_legacy_loop_is_reported_once_per_loop_on_its_first_run_call() -> None:
+    text = ("import asyncio\nasync def serve():\n    pass\n"
+            "def demo():\n    loop = asyncio.get_event_loop()\n"
+            "    server = loop.run_until_complete(serve())\n    loop.run_forever()\n"
+            "    loop.run_until_complete(serve())\n    loop.close()\n")
+    [finding] = findings(text, ["CCY108"])
+    assert (finding.line, finding.column) == (6, 14)
+
+
+def test_legacy_loop_messages_name_what_is_at_stake() -> None:
+    head = "import asyncio\nasync def job():\n    pass\n"
+    [deprecated] = findings(head + "def cli():\n    loop = asyncio.get_event_loop()\n"
+                            "    loop.run_until_complete(job())\n", ["CCY108"])
+    assert "deprecated" in deprecated.message.en and "3.14" in deprecated.message.en
+    assert "application entry point" in deprecated.message.en and "弃用" in deprecated.message.zh
+    [leaked] = findings(head + "def cli():\n    loop = asyncio.new_event_loop()\n"
+                        "    loop.run_until_complete(job())\n", ["CCY108"])
+    assert "never closed" in leaked.message.en and "从未关闭" in leaked.message.zh
+    [style] = findings(head + "def worker():\n    loop = asyncio.new_event_loop()\n    try:\n"
+                       "        loop.run_until_complete(job())\n    finally:\n        loop.close()\n",
+                       ["CCY108"])
+    assert style.message.en.startswith("style:") and style.message.zh.startswith("风格")
+    assert "deprecated" not in style.message.en and "never closed" not in style.message.en
+
+
+def test_custom_runner_and_its_shutdown_steps_are_not_reported() -> None:
+    text = ("import asyncio\nasync def job():\n    pass\n"
+            "def _cancel_all(loop):\n    tasks = asyncio.all_tasks(loop)\n    for t in tasks:\n"
+            "        t.cancel()\n    loop.run_until_complete(asyncio.gather(*tasks))\n"
+            "def run():\n    loop = asyncio.new_event_loop()\n    try:\n"
+            "        return loop.run_until_complete(job())\n    finally:\n"
+            "        _cancel_all(loop)\n        loop.close()\n"
+            "def finish(loop):\n    loop.run_until_complete(loop.shutdown_default_executor())\n"
+            "def finish_own():\n    loop = asyncio.get_event_loop()\n"
+            "    loop.run_until_complete(loop.shutdown_asyncgens())\n")
+    assert codes(text, ["CCY108"]) == []
+
+
+def test_private_loop_that_outlives_one_call_is_not_reported() -> None:
+    head = "import asyncio\nasync def connect(loop=None):\n    pass\n"
+    shared = ("def probe():\n    loop = asyncio.new_event_loop()\n    try:\n"
+              "        conn = loop.run_until_complete(connect())\n"
+              "        loop.run_until_complete(conn.close())\n    finally:\n        loop.close()\n")
+    assert codes(head + shared, ["CCY108"]) == []
+    passed = ("def probe():\n    loop = asyncio.new_event_loop()\n    try:\n"
+              "        loop.run_until_complete(connect(loop=loop))\n    finally:\n        loop.close()\n")
+    assert codes(head + passed, ["CCY108"]) == []
+    # the same shapes on the thread's current loop, or a loop never closed: reported
+    current = passed.replace("    try:\n", "    asyncio.set_event_loop(loop)\n    try:\n")
+    assert codes(head + current, ["CCY108"]) == [(8, "CCY108")]
+    unclosed = shared.replace("    finally:\n        loop.close()\n", "    finally:\n        pass\n")
+    assert codes(head + unclosed, ["CCY108"]) == [(7, "CCY108")]
+
