@@ -397,3 +397,75 @@ def test_private_loop_that_outlives_one_call_is_not_reported() -> None:
     unclosed = shared.replace("    finally:\n        loop.close()\n", "    finally:\n        pass\n")
     assert codes(head + unclosed, ["CCY108"]) == [(7, "CCY108")]
 
+
+# --------------------------------------------------------------------------- CCY109 (revision 2)
+SEQUENTIAL = '''\
+import asyncio
+
+
+class Store:
+    async def shape(self, item):
+        return {"item": item}
+
+    async def load(self, item, deep=False):
+        if deep:
+            await asyncio.sleep(1)
+        return item
+
+    async def load_twice(self, item, deep):
+        first = await self.load(item, deep)
+        return first, await self.load(item, deep=deep)
+
+    async def run(self, items):
+        out = []
+        for item in items:
+            out.append(await self.shape(item))
+        for item in items:
+            out.append(await self.load(item))
+        for item in items:
+            out.append(await self.load_twice(item, False))
+        for item in items:
+            out.append(await self.load_twice(item, None))
+        for item in items:
+            out.append(await self.load_twice(item, True))
+        for item in items:
+            out.append(await self.load_twice(item, self.deep))
+        return out
+'''
+
+
+def test_sequential_awaits_of_coroutines_that_never_suspend_are_not_reported() -> None:
+    assert codes(SEQUENTIAL, ["CCY109"]) == [(28, "CCY109"), (30, "CCY109")]
+
+
+def test_sequential_awaits_through_one_thread_sensitive_sync_to_async() -> None:
+    text = ("from asgiref.sync import sync_to_async\n"
+            "class Cache:\n    def get(self, key):\n        return key\n"
+            "    async def aget(self, key):\n"
+            "        return await sync_to_async(self.get)(key)\n"
+            "    async def aget_many(self, keys):\n        out = {}\n        for k in keys:\n"
+            "            out[k] = await self.aget(k)\n        return out\n")
+    assert codes(text, ["CCY109"]) == []
+    threads = text.replace("sync_to_async(self.get)", "sync_to_async(self.get, thread_sensitive=False)")
+    assert codes(threads, ["CCY109"]) == [(10, "CCY109")]
+
+
+def test_sequential_awaits_when_the_body_changes_what_the_call_receives() -> None:
+    text = ("import asyncio\nclass Pool:\n    async def wrap(self, s):\n        await asyncio.sleep(0)\n"
+            "        return s\n    async def adopt(self, sockets):\n        for s in sockets:\n"
+            "            w = await self.wrap(s)\n            self.current = w\n")
+    assert codes(text, ["CCY109"]) == []
+
+
+def test_sequential_awaits_on_one_shared_object_and_per_library_advice() -> None:
+    text = ("import asyncio\nclass Link:\n    async def query(self, i):\n        await asyncio.sleep(0)\n"
+            "async def read_all(link: Link, ids):\n    out = {}\n    for i in ids:\n"
+            "        out[i] = await link.query(i)\n    return out\n")
+    [finding] = findings(text, ["CCY109"])
+    assert "if 'link' can serve several calls at once" in finding.message.en
+    assert "'link'" in finding.message.zh and "asyncio.gather()" in finding.message.en
+    trio_text = ("import trio\nasync def get(u):\n    await trio.sleep(1)\n"
+                 "async def crawl(urls, out):\n    for u in urls:\n        out.append(await get(u))\n")
+    [finding] = findings(trio_text, ["CCY109"])
+    assert "trio.open_nursery()" in finding.message.en and "asyncio" not in finding.message.en
+    assert "trio.CapacityLimiter" in finding.message.zh
