@@ -50,3 +50,8 @@ def test_the_default_form_leaves_test_code_out_and_a_chosen_rule_does_not(tmp_pa
     assert codes("tests/test_service.py", preset="learn") == ["CCY201"]
     assert codes("tests/test_service.py", select=["CCY201"]) == ["CCY201"]  # chosen by code
     assert codes("tests/test_service.py", **{"extend-select": ["CCY2"]}) == ["CCY201"]
+
+
+def test_every_rule_says_why_it_is_in_its_group() -> None:
+    for code, rule in ALL_RULES.items():
+        assert rule.group_reason.en.strip() and rule.group_reason.zh.strip(), code

@@ -296,6 +296,12 @@ class UnawaitedCoroutine(Rule):
     code = "CCY101"
 
     group = "correctness"
+    group_reason = Text(
+        "A coroutine that is never awaited never runs: wrong whenever it matches (an `async "
+        "def` under a decorator not known to keep it a coroutine function is not judged). No "
+        "finding on the 28 projects of the ecosystem check.",
+        "从未被 await 的协程根本不会运行:只要匹配就是错的(被未知是否保持协程函数性质的装饰器修饰"
+        "的 `async def` 不做判断)。在生态检查的 28 个项目上没有结果。")
     name = "unawaited-coroutine"
     fix = "safe/unsafe"
     summary = Text("Coroutine called but never awaited", "协程被调用但从未被 await")
@@ -419,6 +425,11 @@ class CoroutineFunctionNotCalled(Rule):
     code = "CCY102"
 
     group = "correctness"
+    group_reason = Text(
+        "A coroutine function passed where a coroutine is needed raises or does nothing: "
+        "wrong whenever it matches. No finding on the 28 projects of the ecosystem check.",
+        "在需要协程对象的地方传入协程函数,要么报错要么什么都不做:只要匹配就是错的。在生态检查的 28 "
+        "个项目上没有结果。")
     name = "coroutine-function-not-called"
     fix = "safe"
     summary = Text("Coroutine function passed where a coroutine object is needed",
@@ -505,6 +516,17 @@ class DanglingTask(Rule):
 
     group = "suspicious"
     quiet_in_tests = True
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: 20 findings, 7 real and 13 "
+        "intended, every intended one a task running the project's own coroutine (delayed "
+        "deletes, hooks, shutdown work). The default form reports tasks running code the "
+        "module does not own (callbacks, library coroutines) and thrown-away gathers: 8 "
+        "findings, 7 real, 1 intended, none wrong; test code is left out. `strict` and "
+        "`learn` report every thrown-away task.",
+        "在生态检查的 28 个项目上测量:20 条结果,7 条真实、13 条有意为之,所有有意为之的都是"
+        "运行项目自身协程的任务(延迟删除、钩子、关闭流程)。默认形式只报告运行非本模块代码的任务(回调、"
+        "库的协程)和被丢弃的 gather:8 条结果,7 条真实、1 条有意为之,没有误报;测试代码不"
+        "检查。`strict` 与 `learn` 报告所有被丢弃的任务。")
     name = "dangling-task"
     summary = Text("Task created and thrown away", "创建的 Task 被直接丢弃")
     what = Text(
@@ -712,6 +734,10 @@ class CoroutineInBooleanContext(Rule):
     code = "CCY104"
 
     group = "correctness"
+    group_reason = Text(
+        "A coroutine object is always true: the condition never tests what was meant. Wrong "
+        "whenever it matches; no finding on the 28 projects of the ecosystem check.",
+        "协程对象永远为真:条件永远测试不到本意。只要匹配就是错的;在生态检查的 28 个项目上没有结果。")
     name = "coroutine-in-boolean-context"
     fix = "safe"
     summary = Text("Coroutine used as a condition", "协程被用作条件")
@@ -759,6 +785,11 @@ class NestedEventLoop(Rule):
     code = "CCY105"
 
     group = "correctness"
+    group_reason = Text(
+        "Starting an event loop inside a running one raises `RuntimeError`: wrong whenever "
+        "it matches. No finding on the 28 projects of the ecosystem check.",
+        "在运行中的事件循环里再启动一个事件循环会抛出 `RuntimeError`:只要匹配就是错的。在"
+        "生态检查的 28 个项目上没有结果。")
     name = "nested-event-loop"
     summary = Text("Event loop started inside a coroutine", "在协程内部启动事件循环")
     what = Text(
@@ -812,6 +843,12 @@ class WrongWithKind(Rule):
     code = "CCY106"
 
     group = "correctness"
+    group_reason = Text(
+        "`with` on an async context manager (or `async with` on a sync one) raises at run "
+        "time: wrong whenever it matches. No finding on the 28 projects of the ecosystem "
+        "check.",
+        "对异步上下文管理器使用 `with`(或对同步的使用 `async with`)在运行时会报错:"
+        "只要匹配就是错的。在生态检查的 28 个项目上没有结果。")
     name = "wrong-with-kind"
     fix = "safe"
     summary = Text("`with` on an async context manager (or `async with` on a sync one)",
@@ -875,6 +912,13 @@ class GetEventLoopInCoroutine(Rule):
     code = "CCY107"
 
     group = "advice"
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: 22 findings, all intended. "
+        "Inside a coroutine `get_event_loop()` already returns the running loop, so this is "
+        "a style point, not a behaviour change: `advice`.",
+        "在生态检查的 28 个项目上测量:22 条结果,全部属于有意为之。在协程中 `get_event"
+        "_loop()` 本来就返回正在运行的事件循环,这只是风格问题而非行为差异:为 `advice`"
+        "。")
     name = "get-event-loop-in-coroutine"
     fix = "safe"
     summary = Text("`asyncio.get_event_loop()` inside a coroutine (style)",
@@ -1580,6 +1624,10 @@ class BusyLoopWithoutAwait(Rule):
     code = "CCY110"
 
     group = "suspicious"
+    group_reason = Text(
+        "An infinite loop that never yields freezes every other task; no finding on the 28 "
+        "projects of the ecosystem check.",
+        "从不让出的无限循环会冻结所有其他任务;在生态检查的 28 个项目上没有结果。")
     name = "busy-loop-without-await"
     summary = Text("Infinite loop in a coroutine that never yields", "协程中从不让出控制权的无限循环")
     what = Text(
