@@ -421,3 +421,18 @@ def test_ccy403_default_form_leaves_blocking_puts_in_coroutines_and_test_code_ou
     assert preset_codes(blocking, "strict") == [(4, "CCY403")]
     assert preset_codes(_RECEIVE_LOOP, "default", "tests/test_conn.py") == []
     assert preset_codes(_RECEIVE_LOOP, "strict", "tests/test_conn.py") == [(4, "CCY403")]
+
+
+def test_a_thread_fed_queue_is_ccy401_when_the_default_ccy403_leaves_it_out() -> None:
+    text = ("import queue\n\n\ndef reader(sock):\n    lines = queue.Queue()\n    while True:\n"
+            "        data = sock.recv(4096)\n        if not data:\n            break\n"
+            "        lines.put(data)\n    return lines\n")
+
+    def found(**overrides: Any) -> List[Tuple[int, str]]:
+        settings = load_settings(isolated=True, overrides=overrides)
+        result = check_source(decode_source(text.encode(), "reader.py"), settings)
+        return [(f.line, f.code) for f in result.findings]
+
+    assert found() == []  # the default CCY403 reports awaited puts only
+    assert found(**{"extend-select": ["CCY401"]}) == [(5, "CCY401")]  # not silenced by a rule that stays silent
+    assert found(preset="strict") == [(5, "CCY403")]  # one root cause, one finding

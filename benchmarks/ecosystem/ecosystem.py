@@ -662,9 +662,9 @@ def write_docs(path: Path, projects: Sequence[Project], rules: Sequence[dict], s
         A rule belongs to the default set (groups `correctness` and `suspicious`) only when, over
         the reviewed findings of its default form, at most {MAX_WRONG:.0%} are wrong and at least
         {MIN_REAL:.0%} are real; the rest is `advice`, enabled by `--preset strict` or `--preset learn`.
-        A default form may be narrower than the rule: the blocking-call rules leave test code out,
-        CCY501 leaves command-line code out, CCY103 tasks running the module's own coroutines;
-        `strict` and `learn` report every finding.
+        A default form may be narrower than the rule: the blocking-call and robustness rules leave
+        test code out, CCY103 leaves out tasks running the project's own coroutines, CCY602
+        catch-alls, CCY403 thread producers; `strict` and `learn` report every finding.
 
         **Default set: {default.findings} findings on these projects, {default.reviewed} reviewed,
         {_percent(default.share(default.real))} real, {_percent(default.share(default.wrong))} wrong.**

@@ -612,9 +612,22 @@ class UnboundedQueue(_Sizes, Rule):
         if not small:
             self._report_queue(node, callee, use, fed)
 
+    def _reported_feed(self, use: Optional[_QueueUse],
+                   fed: Optional[Tuple["_Put", cst.CSTNode]]) -> Optional[Tuple["_Put", cst.CSTNode]]:
+        """The put and loop CCY403 reports for a queue fed by input (None: no CCY403 finding)."""
+        if fed is not None and use is not None and not _awaited(fed[0]) \
+                and self.ctx.settings.default_form("CCY403"):
+            # default form: only a coroutine that awaits the put; a thread's blocking put is
+            # often a pipe or socket drain that must not stop (full form only)
+            awaited = _QueueUse()
+            awaited.puts = [p for p in use.puts if _awaited(p)]
+            awaited.get_loops = use.get_loops
+            fed = self._fed_by_input(awaited) if awaited.puts else None
+        return fed
+
     def _report_queue(self, node: cst.Call, callee: str, use: Optional[_QueueUse],
                       fed: Optional[Tuple["_Put", cst.CSTNode]]) -> None:
-        if fed is not None and self.ctx.is_enabled("CCY403"):
+        if fed is not None and self.ctx.is_enabled("CCY403") and self._reported_feed(use, fed) is not None:
             return  # one root cause, one finding: the narrower rule says more
         how = None
         if use is not None and not any(not p.nowait for p in use.puts):
@@ -908,16 +921,10 @@ class UnboundedQueueFedByInput(UnboundedQueue):
     def _check_factory(self, node: cst.Call, spec: Tuple[Optional[int], str]) -> None:
         return  # a factory's queues are filled elsewhere: CCY401
 
+
     def _report_queue(self, node: cst.Call, callee: str, use: Optional[_QueueUse],
                       fed: Optional[Tuple[_Put, cst.CSTNode]]) -> None:
-        if fed is not None and use is not None and not _awaited(fed[0]) \
-                and self.ctx.settings.default_form(self.code):
-            # default form: only a coroutine that awaits the put; a thread's blocking put is
-            # often a pipe or socket drain that must not stop (full form only)
-            awaited = _QueueUse()
-            awaited.puts = [p for p in use.puts if _awaited(p)]
-            awaited.get_loops = use.get_loops
-            fed = self._fed_by_input(awaited) if awaited.puts else None
+        fed = self._reported_feed(use, fed)
         if fed is None:
             return
         put, loop = fed
