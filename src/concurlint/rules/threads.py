@@ -28,7 +28,7 @@ from ..semantics.scopes import (
 from ..semantics.threads import (
     FunctionNode, Origin, ThreadTargets, callable_arg_node, callable_argument, coroutine_facts, describe_origin,
     function_name, is_lock, is_protected, keyword, last_name, lock_name_matches, positional,
-    may_start_threads, state_key, thread_targets, thread_targets_with_sites, walk_expression,
+    may_start_threads, state_key, state_root, thread_targets, thread_targets_with_sites, walk_expression,
 )
 from ..semantics.traversal import iter_children
 from .base import Rule
@@ -45,17 +45,6 @@ _QUEUE_NAME = re.compile(r"(?i)(^q$|^q_|_q$|queue|inbox|jobs|tasks)")
 def _code(ctx: Context, node: cst.CSTNode, limit: int = 40) -> str:
     text = " ".join(ctx.module.code_for_node(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _root(expr: cst.BaseExpression) -> Tuple[Optional[cst.Name], Optional[str]]:
-    """``self.a.b[k]`` -> (Name self, "a"): the root name and the attribute right after it."""
-    first_attr: Optional[str] = None
-    node = expr
-    while isinstance(node, (cst.Attribute, cst.Subscript)):
-        if isinstance(node, cst.Attribute):
-            first_attr = node.attr.value
-        node = node.value
-    return (node if isinstance(node, cst.Name) else None), first_attr
 
 
 def _function_scope(ctx: Context) -> Optional[Scope]:
@@ -85,7 +74,7 @@ def shared_kind(ctx: Context, target: cst.BaseExpression,
             _bindings, owner = ctx.lookup(target.value)
             return ("closure", owner, None)
         return None
-    root, attr = _root(target)
+    root, attr = state_root(target)
     if root is None:
         return None
     if _is_thread_local(ctx, root):
@@ -484,7 +473,7 @@ def _maybe_shared(ctx: Context, target: cst.BaseExpression) -> bool:
         return False
     if isinstance(target, cst.Name):
         return any(b.kind in (GLOBAL, NONLOCAL) for b in function.bindings.get(target.value, ()))
-    root, _attr = _root(target)
+    root, _attr = state_root(target)
     if root is None:
         return False
     local = function.bindings.get(root.value)
@@ -606,7 +595,7 @@ def _scan_writes(function: cst.FunctionDef, block: cst.CSTNode, self_name: str,
                     targets = [small.target]
                 for target in targets:
                     for element in _flatten(target):
-                        root, attr = _root(element)
+                        root, attr = state_root(element)
                         if root is not None and root.value == self_name and attr is not None:
                             rmw = isinstance(small, cst.AugAssign) or (
                                 value is not None and _reads(value, element))

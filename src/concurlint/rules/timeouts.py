@@ -1,7 +1,7 @@
 """CCY5: timeouts -- network calls, sessions, subprocesses and waits that can hang forever."""
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 

@@ -1160,7 +1160,7 @@ def state_key(ctx: Context, target: cst.BaseExpression, scope: Optional[Scope] =
     if isinstance(target, cst.Name):
         bindings, owner = ctx.lookup(target.value, scope)
         return ("module", target.value) if owner is ctx.module_scope and bindings else None
-    root, attr = _state_root(target)
+    root, attr = state_root(target)
     if root is None:
         return None
     cls = ctx._class_of_self(root.value, scope)  # noqa: SLF001 - same package
@@ -1170,8 +1170,8 @@ def state_key(ctx: Context, target: cst.BaseExpression, scope: Optional[Scope] =
     return ("module", root.value) if owner is ctx.module_scope and bindings else None
 
 
-def _state_root(expr: cst.BaseExpression) -> Tuple[Optional[cst.Name], Optional[str]]:
-    """``self.a.b[k]`` -> (Name self, "a")."""
+def state_root(expr: cst.BaseExpression) -> Tuple[Optional[cst.Name], Optional[str]]:
+    """``self.a.b[k]`` -> (Name self, "a"): the root name and the attribute right after it."""
     first_attr: Optional[str] = None
     node = expr
     while isinstance(node, (cst.Attribute, cst.Subscript)):
@@ -1316,7 +1316,7 @@ class _CoroutineScan:
     def key(self, target: cst.BaseExpression, frame: _Frame) -> Optional[StateKey]:
         if isinstance(target, cst.Name):
             return ("module", target.value) if target.value in frame.globals else None
-        root, attr = _state_root(target)
+        root, attr = state_root(target)
         if root is None:
             return None
         if frame.self_name is not None and root.value == frame.self_name:
