@@ -498,7 +498,14 @@ def cmd_check(args: argparse.Namespace) -> int:
     pinned = {(p.name, p.version) for p in projects}
     lost = [e for e in ledger.entries if e["verdict"] == "real" and id(e) not in matched
             and (e["project"], e["version"]) in pinned]
-    print(f"\nReal pitfalls of the ledger no longer reported by any rule (--preset strict): {len(lost)}")
+    lines = {(f["project"], f["path"], f["line"]): f["code"] for f in findings}
+    moved = [e for e in lost if (e["project"], e["path"], e["line"]) in lines]
+    lost = [e for e in lost if e not in moved]
+    print(f"\nReal pitfalls of the ledger reported on the same line by another rule now: {len(moved)}")
+    for entry in moved:
+        now = lines[(entry["project"], entry["path"], entry["line"])]
+        print(f"  {entry['project']}/{entry['path']}:{entry['line']}: {entry['code']} -> {now}")
+    print(f"Real pitfalls of the ledger no longer reported by any rule (--preset strict): {len(lost)}")
     for entry in lost:
         print(f"  {entry['project']}/{entry['path']}:{entry['line']}: {entry['code']}  [{entry['reason']}]")
     missing = [(f, v) for f, v in zip(findings, verdicts) if v is None and (f["default"] or args.strict)]
