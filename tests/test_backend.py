@@ -38,6 +38,9 @@ def fresh_memo() -> None:
     ("# import trio\nDOC = 'from anyio import x'\n", None),
     ("import trio_asyncio\nimport pytest_trio\n", None),
     ("import asynciolib\n", None),
+    # any line ends, any spacing
+    ("import os\r\rimport trio\r\rasync def f():\r    pass\r", "trio"),
+    ("import json\r\nimport\tanyio  ,  os\r\n", "anyio"),
 ])
 def test_own_imports_decide(text: str, expected: Optional[str]) -> None:
     assert module_backend(text, None) == expected

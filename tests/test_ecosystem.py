@@ -92,15 +92,19 @@ def test_a_verdict_follows_its_line_when_the_line_moves(eco) -> None:
 
 def test_score_and_admission(eco) -> None:
     findings = [finding(line=n, hash=str(n)) for n in range(25)]
+    findings.append(finding(line=99, hash="99", default=False))  # only under --preset strict
     entries = [entry(line=n, hash=str(n)) for n in range(20)]
     entries += [entry(line=n, hash=str(n), verdict="intended", reason="r") for n in range(20, 24)]
     entries += [entry(line=24, hash="24", verdict="wrong", reason="r")]
+    entries += [entry(line=99, hash="99", verdict="wrong", reason="r")]
     scores = eco.score(findings, eco.Ledger(entries).match(findings))
-    rule = scores["CCY201"]
+    rule = scores.default["CCY201"]
     assert (rule.findings, rule.real, rule.intended, rule.wrong) == (25, 20, 4, 1)
-    assert rule.admitted  # 80 % real, 4 % wrong
+    assert rule.admitted  # 80 % real, 4 % wrong: the strict-only finding does not count
+    assert (scores.strict["CCY201"].findings, scores.strict["CCY201"].wrong) == (26, 2)
+    assert scores.total("default").real == 20
     entries[0] = entry(line=0, hash="0", verdict="wrong", reason="r")
-    rule = eco.score(findings, eco.Ledger(entries).match(findings))["CCY201"]
+    rule = eco.score(findings, eco.Ledger(entries).match(findings)).default["CCY201"]
     assert not rule.admitted  # 8 % wrong
 
 

@@ -32,7 +32,7 @@ BODY = textwrap.dedent("""\
 
 
 def found(text: str, noqa: bool = True) -> List[Tuple[int, str]]:
-    result = check_source(SourceFile(path="svc.py", text=text, newline="\n"), Settings(), noqa=noqa)
+    result = check_source(SourceFile(path="svc.py", text=text, newline="\n"), Settings(preset="strict"), noqa=noqa)
     return [(f.line, f.code) for f in result.findings]
 
 

@@ -43,6 +43,8 @@ _FOLDER_MEMO: Dict[Tuple[str, bool], "Counter[str]"] = {}
 def imported_libraries(text: str) -> FrozenSet[str]:
     """Which of asyncio/trio/anyio ``text`` imports (top-level package names)."""
     found = set()
+    if "\r" in text:  # old Mac and Windows line ends: '^' and the name list stop at '\n' only
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     for match in _IMPORT.finditer(code_only(text)):
         origin = match.group("origin")
         if origin is not None:
@@ -50,7 +52,8 @@ def imported_libraries(text: str) -> FrozenSet[str]:
                 found.add(origin)
             continue
         for item in match.group("names").split(","):
-            top = item.strip().split(" ")[0].split(".")[0]
+            words = item.split()
+            top = words[0].split(".")[0] if words else ""
             if top in LIBRARIES:
                 found.add(top)
     return frozenset(found)
