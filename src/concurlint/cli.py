@@ -494,5 +494,19 @@ def report_command(paths: Tuple[str, ...], html_file: str, title: Optional[str],
                    f"{len(result.files)} file{'s' if len(result.files) != 1 else ''} checked.")
 
 
+@main.command("server")
+def server_command() -> None:
+    """Run the language server (LSP over standard input/output) for editors."""
+    import importlib.util
+
+    if any(importlib.util.find_spec(name) is None for name in ("pygls", "lsprotocol")):
+        raise _fail("'concurlint server' needs pygls: pip install 'concurlint[server]'"
+                    if detect_lang() == "en" else
+                    "'concurlint server' 需要 pygls:请运行 pip install 'concurlint[server]'")
+    from .server import serve
+
+    serve()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
