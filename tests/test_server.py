@@ -154,6 +154,14 @@ async def test_diagnostics_are_for_the_buffer_not_the_file_on_disk(client: Langu
 
 
 @pytest.mark.asyncio
+async def test_columns_are_in_utf16_units(client: LanguageClient, tmp_path: Path):
+    # an astral character counts twice in UTF-16 (the LSP default), once in Python
+    uri = open_file(client, tmp_path / "app.py", BLOCKING.replace("    time.sleep", "    '\U0001F600'; time.sleep"))
+    [diagnostic] = await diagnosed(client, uri)
+    assert diagnostic.range == types.Range(types.Position(5, 10), types.Position(5, 23))
+
+
+@pytest.mark.asyncio
 async def test_quick_fix_applied_removes_the_diagnostic(client: LanguageClient, tmp_path: Path):
     uri = open_file(client, tmp_path / "app.py", BLOCKING)
     [diagnostic] = await diagnosed(client, uri)

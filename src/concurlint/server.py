@@ -241,27 +241,33 @@ class ConcurlintServer(LanguageServer):
         return Analysis(key, text, lines, findings, settings)
 
     async def analysis(self, uri: str) -> Optional[Analysis]:
-        """The analysis of the buffer's current version (shared by every caller)."""
-        if uri not in self.workspace.text_documents:
-            return None
-        document = self.workspace.get_text_document(uri)
-        key = (document.version, self.generation)
-        done = self.analyses.get(uri)
-        if done is not None and done.key == key:
-            return done
-        running = self.running.get(uri)
-        if running is None or running[0] != key:
-            loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self.executor, self.check, uri, document.source, key)
-            running = self.running[uri] = (key, future)
-        result = await asyncio.shield(running[1])
-        if self.running.get(uri) is running:
+        """The analysis of the buffer's current version (shared by every caller).
+
+        One check per buffer runs at a time: a newer version waits for the running
+        one (whose result is then dropped), so a slow buffer holds one core, not one
+        per keystroke."""
+        while uri in self.workspace.text_documents:
+            key = (self.workspace.get_text_document(uri).version, self.generation)
+            done = self.analyses.get(uri)
+            if done is not None and done.key == key:
+                return done
+            running = self.running.get(uri)
+            if running is None:
+                text = self.workspace.get_text_document(uri).source
+                future = asyncio.get_running_loop().run_in_executor(self.executor, self.check, uri, text, key)
+                running = self.running[uri] = (key, future)
+                future.add_done_callback(lambda _done, entry=running: self._finished(uri, entry))
+            result = await asyncio.shield(running[1])
+            if result.key == key:
+                return result
+        return None
+
+    def _finished(self, uri: str, entry: Tuple[Tuple[Optional[int], int], "asyncio.Future[Analysis]"]) -> None:
+        if self.running.get(uri) is entry:
             del self.running[uri]
+        result = entry[1].result()
         if uri in self.workspace.text_documents and result.key[1] == self.generation:
-            current = self.analyses.get(uri)
-            if current is None or (current.key[0] or 0) <= (result.key[0] or 0):
-                self.analyses[uri] = result
-        return result
+            self.analyses[uri] = result
 
     def current(self, uri: str) -> Optional[Analysis]:
         """The analysis that matches the buffer as it is now, if there is one."""
@@ -308,8 +314,8 @@ class ConcurlintServer(LanguageServer):
         return position.line + 1, column + 1
 
     @property
-    def encoding(self) -> str:
-        return str(self.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+    def encoding(self) -> Any:
+        return self.workspace.position_encoding or types.PositionEncodingKind.Utf16
 
     def span(self, lines: Sequence[str], start: Position, end: Position) -> types.Range:
         return types.Range(self.position(lines, start.line, start.column),
@@ -418,7 +424,7 @@ class ConcurlintServer(LanguageServer):
                            self.span(result.lines, found[0].start, found[0].end))
 
 
-def _units(text: str, encoding: str) -> int:
+def _units(text: str, encoding: Any) -> int:
     if encoding == types.PositionEncodingKind.Utf32:
         return len(text)
     if encoding == types.PositionEncodingKind.Utf8:
@@ -506,11 +512,15 @@ def _register(server: ConcurlintServer) -> None:
     async def initialized(params: types.InitializedParams) -> None:
         await server.pull_options()
         watch = getattr(server.client_capabilities.workspace, "did_change_watched_files", None)
-        if watch is not None and watch.dynamic_registration:
+        if watch is None or not watch.dynamic_registration:
+            return  # such a client reports the pyproject.toml saved in the editor (did_save)
+        try:
             await server.client_register_capability_async(types.RegistrationParams([types.Registration(
                 id="concurlint-config", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                 register_options=types.DidChangeWatchedFilesRegistrationOptions(
                     [types.FileSystemWatcher(glob_pattern="**/pyproject.toml")]))]))
+        except Exception:  # noqa: BLE001 - the client declined: saves in the editor still count
+            pass
 
     def is_python(uri: str) -> bool:
         document = server.workspace.get_text_document(uri)
