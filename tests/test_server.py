@@ -305,3 +305,14 @@ async def test_configuration_changes_apply_without_restart(client: LanguageClien
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([types.FileEvent(
         uri=(tmp_path / "pyproject.toml").as_uri(), type=types.FileChangeType.Changed)]))
     await until(client, lambda: codes(client, uri) == [])
+
+
+@pytest.mark.asyncio
+async def test_bad_configuration_is_shown_and_defaults_are_used(client: LanguageClient, tmp_path: Path):
+    (tmp_path / "pyproject.toml").write_text('[tool.concurlint]\npreset = "everything"\n')
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([types.FileEvent(
+        uri=(tmp_path / "pyproject.toml").as_uri(), type=types.FileChangeType.Changed)]))
+    uri = open_file(client, tmp_path / "app.py", BLOCKING)
+    await until(client, lambda: codes(client, uri) == ["CCY201"])
+    [shown] = [m.message for m in client.messages if m.type == types.MessageType.Error]
+    assert "'preset' must be one of" in shown and "pyproject.toml" in shown

@@ -113,6 +113,7 @@ class ConcurlintServer(LanguageServer):
         self.settings_cache: Dict[str, Settings] = {}
         self.indexes: Dict[str, ProjectIndex] = {}
         self.reported: Set[str] = set()  # configuration errors already shown
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
         # Analyses run here, off the event loop; risky buffers go on to a child process.
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="concurlint-check")
         _register(self)
@@ -152,8 +153,11 @@ class ConcurlintServer(LanguageServer):
         if message in self.reported:
             return
         self.reported.add(message)
-        self.window_show_message(types.ShowMessageParams(
-            types.MessageType.Error, f"concurlint: {message}"))
+        params = types.ShowMessageParams(types.MessageType.Error, f"concurlint: {message}")
+        if self.loop is None:
+            self.window_show_message(params)
+        else:  # called from an analysis thread too: only the event loop writes to the client
+            self.loop.call_soon_threadsafe(self.window_show_message, params)
 
     def set_options(self, raw: Any) -> None:
         merged: Dict[str, Any] = {}
@@ -504,6 +508,7 @@ def changed_lines(before: str, after: str, server: ConcurlintServer) -> types.Te
 def _register(server: ConcurlintServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(params: types.InitializeParams) -> None:
+        server.loop = asyncio.get_running_loop()
         server.locale = params.locale
         server.initialization_options = params.initialization_options
         server.set_options(None)
