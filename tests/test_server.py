@@ -316,3 +316,15 @@ async def test_bad_configuration_is_shown_and_defaults_are_used(client: Language
     await until(client, lambda: codes(client, uri) == ["CCY201"])
     [shown] = [m.message for m in client.messages if m.type == types.MessageType.Error]
     assert "'preset' must be one of" in shown and "pyproject.toml" in shown
+
+
+@pytest.mark.parametrize("lang, expected", [("en", "'concurlint server' needs pygls: pip install 'concurlint[server]'"),
+                                            ("zh", "'concurlint server' 需要 pygls")])
+def test_without_pygls_the_command_says_what_to_install(lang: str, expected: str) -> None:
+    import subprocess
+
+    hide = "import sys; sys.modules['pygls'] = None; from concurlint.cli import main; main(['server'])"
+    done = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, timeout=120,
+                          env={**ENV, "CONCURLINT_LANG": lang}, stdin=subprocess.DEVNULL)
+    assert done.returncode == 2
+    assert expected in done.stderr and "Traceback" not in done.stderr

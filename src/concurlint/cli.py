@@ -497,14 +497,14 @@ def report_command(paths: Tuple[str, ...], html_file: str, title: Optional[str],
 @main.command("server")
 def server_command() -> None:
     """Run the language server (LSP over standard input/output) for editors."""
-    import importlib.util
-
-    if any(importlib.util.find_spec(name) is None for name in ("pygls", "lsprotocol")):
-        raise _fail("'concurlint server' needs pygls: pip install 'concurlint[server]'"
+    try:
+        from .server import serve
+    except ImportError as exc:  # the optional dependencies, and only them
+        if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
+            raise
+        raise _fail(f"'concurlint server' needs {exc.name.split('.')[0]}: pip install 'concurlint[server]'"
                     if detect_lang() == "en" else
-                    "'concurlint server' 需要 pygls:请运行 pip install 'concurlint[server]'")
-    from .server import serve
-
+                    f"'concurlint server' 需要 {exc.name.split('.')[0]}:请运行 pip install 'concurlint[server]'")
     serve()
 
 
