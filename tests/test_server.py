@@ -35,7 +35,8 @@ PUBLISH = types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS
 
 def capabilities(pull: bool = False) -> types.ClientCapabilities:
     return types.ClientCapabilities(
-        workspace=types.WorkspaceClientCapabilities(configuration=True),
+        workspace=types.WorkspaceClientCapabilities(
+            configuration=True, diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=pull)),
         text_document=types.TextDocumentClientCapabilities(
             diagnostic=types.DiagnosticClientCapabilities() if pull else None),
     )
@@ -258,6 +259,18 @@ async def test_pull_diagnostics_in_the_client_locale(pulling: LanguageClient, tm
     assert isinstance(again, types.RelatedUnchangedDocumentDiagnosticReport)
     assert pulling.diagnostics == {}  # a pulling client is not sent the same findings twice
 
+    pulling.set_configuration({"lang": "en"}, section="concurlint")
+    pulling.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    for _ in range(1200):  # the server asks the client to pull again
+        if pulling.diagnostic_refresh_count:
+            break
+        await asyncio.sleep(0.1)
+    assert pulling.diagnostic_refresh_count == 1
+    report = await pulling.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), previous_result_id=report.result_id))
+    assert isinstance(report, types.RelatedFullDocumentDiagnosticReport)
+    assert "blocks the event loop" in report.items[0].message
+
 
 # ---------------------------------------------------------------------- never blocks, never dies
 @pytest.mark.asyncio
@@ -328,3 +341,24 @@ def test_without_pygls_the_command_says_what_to_install(lang: str, expected: str
                           env={**ENV, "CONCURLINT_LANG": lang}, stdin=subprocess.DEVNULL)
     assert done.returncode == 2
     assert expected in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.asyncio
+async def test_fast_typing_publishes_only_the_latest_version(client: LanguageClient, tmp_path: Path):
+    published: List[tuple] = []
+    record = client.protocol.fm.features[PUBLISH]
+
+    def recording(params: types.PublishDiagnosticsParams) -> None:
+        published.append((params.version, [d.code for d in params.diagnostics]))
+        record(params)
+
+    client.protocol.fm.features[PUBLISH] = recording
+    uri = open_file(client, tmp_path / "app.py", BLOCKING)
+    await until(client, lambda: codes(client, uri) == ["CCY201"])
+    typed = BLOCKING
+    for version in range(2, 8):  # keystrokes faster than the debounce
+        typed += f"    asyncio.sleep({version})\n"
+        change(client, uri, version, typed)
+    await until(client, lambda: any(version == 7 for version, _ in published))
+    assert [version for version, _ in published] == [1, 7]
+    assert published[-1][1] == ["CCY201"] + ["CCY101"] * 6
