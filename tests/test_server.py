@@ -10,13 +10,11 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import pytest
 
-pytest.importorskip("pytest_lsp")
+import pytest_lsp
+from lsprotocol import types
+from pytest_lsp import ClientServerConfig, LanguageClient
 
-import pytest_lsp  # noqa: E402
-from lsprotocol import types  # noqa: E402
-from pytest_lsp import ClientServerConfig, LanguageClient  # noqa: E402
-
-from test_supervision import slow_file  # noqa: E402
+from test_supervision import slow_file
 
 ENV = {**os.environ, "LANG": "C", "LC_ALL": "C", "LC_MESSAGES": "C", "CONCURLINT_LANG": ""}
 SERVER = [sys.executable, "-m", "concurlint", "server"]
@@ -318,6 +316,16 @@ async def test_configuration_changes_apply_without_restart(client: LanguageClien
     client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams([types.FileEvent(
         uri=(tmp_path / "pyproject.toml").as_uri(), type=types.FileChangeType.Changed)]))
     await until(client, lambda: codes(client, uri) == [])
+
+    # pyproject.toml edited and saved in the editor (a client without file watching)
+    config = (tmp_path / "pyproject.toml").as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=config, language_id="toml", version=1, text=(tmp_path / "pyproject.toml").read_text())))
+    (tmp_path / "pyproject.toml").write_text('[tool.concurlint]\nignore = ["CCY1"]\n')
+    change(client, config, 2, (tmp_path / "pyproject.toml").read_text())
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=config)))
+    await until(client, lambda: codes(client, uri) == ["CCY201"])
+    assert config not in client.diagnostics  # not Python: not checked
 
 
 @pytest.mark.asyncio

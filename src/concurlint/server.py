@@ -74,8 +74,6 @@ class Options:
     def parse(cls, raw: Any) -> "Options":
         if not isinstance(raw, Mapping):
             return cls()
-        if isinstance(raw.get(SECTION), Mapping):  # {"concurlint": {...}} as sent by some clients
-            raw = raw[SECTION]
         lang = raw.get("lang")
         overrides = {key: raw[name] for name, key in _OVERRIDES.items()
                      if raw.get(name) not in (None, "", [])}
@@ -161,7 +159,9 @@ class ConcurlintServer(LanguageServer):
 
     def set_options(self, raw: Any) -> None:
         merged: Dict[str, Any] = {}
-        for layer in (self.initialization_options, raw):  # the editor's settings win
+        # initializationOptions, then the settings (which win); either may be the
+        # section's table or hold it under "concurlint", depending on the client
+        for layer in (self.initialization_options, raw):
             if isinstance(layer, Mapping):
                 section = layer.get(SECTION)
                 merged.update(section if isinstance(section, Mapping) else layer)
@@ -195,7 +195,8 @@ class ConcurlintServer(LanguageServer):
                 self.workspace_diagnostic_refresh(None)
             return
         for uri in list(self.workspace.text_documents):
-            self.schedule(uri, 0)
+            if self.is_python(uri):
+                self.schedule(uri, 0)
 
     # ------------------------------------------------------------------ analysis
     def project_for(self, path: str, settings: Settings) -> ProjectIndex:
@@ -244,13 +245,21 @@ class ConcurlintServer(LanguageServer):
                 f"语言服务器内部错误:{detail};请将此文件作为 bug 报告给 concurlint 开发者"))]
         return Analysis(key, text, lines, findings, settings)
 
+    def is_python(self, uri: str) -> bool:
+        """An open buffer of Python code (other open files, pyproject.toml among them,
+        are not checked)."""
+        if uri not in self.workspace.text_documents:
+            return False
+        return (self.workspace.get_text_document(uri).language_id == "python"
+                or uri.endswith((".py", ".pyi")))
+
     async def analysis(self, uri: str) -> Optional[Analysis]:
         """The analysis of the buffer's current version (shared by every caller).
 
         One check per buffer runs at a time: a newer version waits for the running
         one (whose result is then dropped), so a slow buffer holds one core, not one
         per keystroke."""
-        while uri in self.workspace.text_documents:
+        while self.is_python(uri):
             key = (self.workspace.get_text_document(uri).version, self.generation)
             done = self.analyses.get(uri)
             if done is not None and done.key == key:
@@ -527,18 +536,14 @@ def _register(server: ConcurlintServer) -> None:
         except Exception:  # noqa: BLE001 - the client declined: saves in the editor still count
             pass
 
-    def is_python(uri: str) -> bool:
-        document = server.workspace.get_text_document(uri)
-        return document.language_id == "python" or uri.endswith((".py", ".pyi"))
-
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(params: types.DidOpenTextDocumentParams) -> None:
-        if is_python(params.text_document.uri):
+        if server.is_python(params.text_document.uri):
             server.schedule(params.text_document.uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(params: types.DidChangeTextDocumentParams) -> None:
-        if is_python(params.text_document.uri):
+        if server.is_python(params.text_document.uri):
             server.schedule(params.text_document.uri, DEBOUNCE)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
@@ -546,7 +551,7 @@ def _register(server: ConcurlintServer) -> None:
         uri = params.text_document.uri
         if uri.endswith("/pyproject.toml"):
             await server.configuration_changed()
-        elif is_python(uri):
+        elif server.is_python(uri):
             server.indexes.clear()  # the saved module's definitions may have changed
             server.schedule(uri, 0)
 
