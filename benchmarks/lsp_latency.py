@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient

@@ -281,6 +281,7 @@ async def test_pathological_buffer_gets_ccy004_while_others_are_served(client: L
     await until(client, lambda: slow in client.diagnostics)
     [skipped] = client.diagnostics[slow]
     assert skipped.code == "CCY004" and "file-timeout (5 s)" in skipped.message
+    assert await actions(client, slow, skipped) == {}  # nothing to fix, and a noqa would not silence it
     change(client, good, 2, BLOCKING + "\n\nasync def other():\n    time.sleep(2)\n")
     await until(client, lambda: codes(client, good) == ["CCY201", "CCY201"])
 
