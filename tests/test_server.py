@@ -371,3 +371,13 @@ async def test_fast_typing_publishes_only_the_latest_version(client: LanguageCli
     await until(client, lambda: any(version == 7 for version, _ in published))
     assert [version for version, _ in published] == [1, 7]
     assert published[-1][1] == ["CCY201"] + ["CCY101"] * 6
+
+
+@pytest.mark.asyncio
+async def test_unsaved_buffers_and_windows_line_endings(client: LanguageClient):
+    untitled = "untitled:Untitled-1"
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=untitled, language_id="python", version=1, text=BLOCKING.replace("\n", "\r\n"))))
+    [diagnostic] = await diagnosed(client, untitled)
+    assert diagnostic.code == "CCY201"
+    assert diagnostic.range == types.Range(types.Position(5, 4), types.Position(5, 17))
