@@ -381,3 +381,19 @@ async def test_unsaved_buffers_and_windows_line_endings(client: LanguageClient):
     [diagnostic] = await diagnosed(client, untitled)
     assert diagnostic.code == "CCY201"
     assert diagnostic.range == types.Range(types.Position(5, 4), types.Position(5, 17))
+
+
+@pytest.mark.asyncio
+async def test_saving_a_module_updates_the_findings_of_its_importers(client: LanguageClient, tmp_path: Path):
+    (tmp_path / "store.py").write_text("def load():\n    return 1\n")
+    importer = "from store import load\n\n\nasync def main():\n    load()\n"
+    (tmp_path / "app.py").write_text(importer)
+    app = open_file(client, tmp_path / "app.py", importer)
+    await until(client, lambda: app in client.diagnostics)
+    assert codes(client, app) == []
+
+    store = open_file(client, tmp_path / "store.py", "def load():\n    return 1\n")
+    (tmp_path / "store.py").write_text("async def load():\n    return 1\n")
+    change(client, store, 2, "async def load():\n    return 1\n")
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri=store)))
+    await until(client, lambda: codes(client, app) == ["CCY101"])  # load() is now a coroutine never awaited

@@ -109,7 +109,8 @@ class ConcurlintServer(LanguageServer):
         self.running: Dict[str, Tuple[Tuple[Optional[int], int], "asyncio.Future[Analysis]"]] = {}
         self.pending: Dict[str, "asyncio.Task[None]"] = {}
         self.settings_cache: Dict[str, Settings] = {}
-        self.indexes: Dict[str, ProjectIndex] = {}
+        self.indexes: Dict[str, ProjectIndex] = {}  # workspace folder -> index
+        self.stale_indexes: Set[str] = set()  # folders where a module was saved since
         self.reported: Set[str] = set()  # configuration errors already shown
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         # Analyses run here, off the event loop; risky buffers go on to a child process.
@@ -184,10 +185,14 @@ class ConcurlintServer(LanguageServer):
 
     async def configuration_changed(self) -> None:
         """Forget every setting, index and result; check the open buffers again."""
-        self.generation += 1
         self.settings_cache.clear()
         self.indexes.clear()
         self.reported.clear()
+        self.recheck()
+
+    def recheck(self) -> None:
+        """Check every open buffer again (the settings or the project index changed)."""
+        self.generation += 1
         self.analyses.clear()
         if self.pulls:
             refresh = getattr(self.client_capabilities.workspace, "diagnostics", None)
@@ -201,8 +206,9 @@ class ConcurlintServer(LanguageServer):
     # ------------------------------------------------------------------ analysis
     def project_for(self, path: str, settings: Settings) -> ProjectIndex:
         """The index of the workspace folder holding ``path`` (built once per folder and
-        configuration), or of ``path`` alone outside every folder."""
-        from .discovery import discover
+        configuration), or of ``path`` alone outside every folder. After a module is
+        saved, the folder's index is rebuilt in the background; the old one serves
+        until then, so a save never delays the next diagnostics."""
         from .runner import build_project_index
 
         absolute = os.path.abspath(path)
@@ -213,14 +219,27 @@ class ConcurlintServer(LanguageServer):
         root = max(roots, key=len)
         index = self.indexes.get(root)
         if index is None:
-            try:
-                files = discover([root], settings)
-            except ConfigError:
-                files = []
-            if absolute not in map(os.path.abspath, files):
-                files.append(path)
-            index = self.indexes[root] = build_project_index(files)
+            index = self.indexes[root] = self._index_of(root, settings)
+        elif root in self.stale_indexes:
+            self.stale_indexes.discard(root)
+            self.executor.submit(self._reindex, root, settings, self.generation)
         return index
+
+    def _index_of(self, root: str, settings: Settings) -> ProjectIndex:
+        from .discovery import discover
+        from .runner import build_project_index
+
+        try:
+            files = discover([root], settings)
+        except ConfigError:
+            files = []
+        return build_project_index(files)
+
+    def _reindex(self, root: str, settings: Settings, generation: int) -> None:
+        index = self._index_of(root, settings)
+        if generation == self.generation and self.loop is not None:
+            self.indexes[root] = index  # (else the configuration changed: built anew on demand)
+            self.loop.call_soon_threadsafe(self.recheck)  # other buffers may use what was saved
 
     def check(self, uri: str, text: str, key: Tuple[Optional[int], int]) -> Analysis:
         """Check one version of a buffer (in a worker thread). Never raises."""
@@ -552,7 +571,7 @@ def _register(server: ConcurlintServer) -> None:
         if uri.endswith("/pyproject.toml"):
             await server.configuration_changed()
         elif server.is_python(uri):
-            server.indexes.clear()  # the saved module's definitions may have changed
+            server.stale_indexes.update(server.indexes)  # the saved module's definitions may have changed
             server.schedule(uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -600,7 +619,7 @@ def _register(server: ConcurlintServer) -> None:
         if any(change.uri.endswith("/pyproject.toml") for change in params.changes):
             await server.configuration_changed()
         elif any(change.uri.endswith(".py") for change in params.changes):
-            server.indexes.clear()
+            server.stale_indexes.update(server.indexes)
 
 
 def serve() -> None:
