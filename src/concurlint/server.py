@@ -90,6 +90,7 @@ class Analysis:
     lines: List[str]
     findings: List[Finding]
     settings: Optional[Settings]  # None: the file is excluded by its configuration
+    fixed: Dict[bool, List[types.TextEdit]] = field(default_factory=dict)  # fix-all edits by "unsafe"
 
 
 def split_lines(text: str) -> List[str]:
@@ -390,6 +391,7 @@ class ConcurlintServer(LanguageServer):
         first, last = (self.column_of(result.lines, params.range.start),
                        self.column_of(result.lines, params.range.end))
         actions: List[types.CodeAction] = []
+        suppressing: Set[Tuple[int, str]] = set()
         for finding in result.findings:
             if (finding.end.line, finding.end.column) < first or (finding.start.line, finding.start.column) > last:
                 continue
@@ -404,16 +406,23 @@ class ConcurlintServer(LanguageServer):
                     is_preferred=fix.safe,
                     edit=self.workspace_edit(uri, result.key[0], self.text_edits(result.lines, fix.edits))))
             noqa = noqa_edit(result.text, result.lines, finding)
-            if wanted(types.CodeActionKind.QuickFix) and noqa is not None:
+            if wanted(types.CodeActionKind.QuickFix) and noqa is not None \
+                    and (finding.start.line, finding.code) not in suppressing:
+                suppressing.add((finding.start.line, finding.code))
                 actions.append(types.CodeAction(
                     title=(f"用 # noqa: {finding.code} 抑制此问题" if lang == "zh"
                            else f"Suppress {finding.code} with # noqa: {finding.code}"),
                     kind=types.CodeActionKind.QuickFix, diagnostics=diagnostic,
                     edit=self.workspace_edit(uri, result.key[0], self.text_edits(result.lines, [noqa]))))
-        if wanted(FIX_ALL) and result.settings is not None and any(
+        # Fixing all re-checks the buffer several times: not for the light bulb that
+        # clients ask for at every cursor move, only when asked for by kind or by the user.
+        asked = only is not None or params.context.trigger_kind != types.CodeActionTriggerKind.Automatic
+        if asked and wanted(FIX_ALL) and result.settings is not None and any(
                 f.fix is not None and (f.fix.safe or unsafe) for f in result.findings):
-            edits = await asyncio.get_running_loop().run_in_executor(
-                self.executor, self.fix_all, result, unsafe)
+            edits = result.fixed.get(unsafe)
+            if edits is None:
+                edits = result.fixed[unsafe] = await asyncio.get_running_loop().run_in_executor(
+                    self.executor, self.fix_all, result, unsafe)
             if edits:
                 actions.append(types.CodeAction(
                     title="concurlint:修复所有可自动修复的问题" if lang == "zh"
