@@ -580,7 +580,7 @@ def _register(server: ConcurlintServer) -> None:
         if uri.endswith("/pyproject.toml"):
             await server.configuration_changed()
         elif server.is_python(uri):
-            server.stale_indexes.update(server.indexes)  # the saved module's definitions may have changed
+            server.stale_indexes.update(list(server.indexes))  # the saved module's definitions may have changed
             server.schedule(uri, 0)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -628,7 +628,7 @@ def _register(server: ConcurlintServer) -> None:
         if any(change.uri.endswith("/pyproject.toml") for change in params.changes):
             await server.configuration_changed()
         elif any(change.uri.endswith(".py") for change in params.changes):
-            server.stale_indexes.update(server.indexes)
+            server.stale_indexes.update(list(server.indexes))
 
 
 def serve() -> None:
