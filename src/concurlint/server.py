@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import os
 import re
 import tokenize
@@ -53,6 +54,7 @@ _SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.Diagnosti
 _OVERRIDES = {"preset": "preset", "select": "select", "extendSelect": "extend-select",
               "ignore": "ignore"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_log = logging.getLogger("concurlint.server")  # to standard error: the editor's log of the server
 
 
 def settings_for_path(path: str) -> Settings:
@@ -256,9 +258,12 @@ class ConcurlintServer(LanguageServer):
             source = SourceFile(path, text, newline=detect_newline(text))
             result = bounded_check(source, settings, self.project_for(path, settings))
             findings = result.findings
+            for trace in result.tracebacks:  # CCY003: the details go to the editor's server log
+                _log.error("internal error while checking %s:\n%s", path, trace)
         except Exception as exc:  # noqa: BLE001 - the server must survive its own bugs
             from .findings import BUG_REPORT_HINT
 
+            _log.exception("internal error in the language server while checking %s", path)
             detail = f"{type(exc).__name__}: {exc}"
             findings = [tool_finding(path, "CCY003", Text(
                 f"internal error in the language server: {detail}; {BUG_REPORT_HINT}",
