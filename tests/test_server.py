@@ -40,11 +40,8 @@ def capabilities(pull: bool = False) -> types.ClientCapabilities:
     )
 
 
-async def start(client: LanguageClient, root: Path, pull: bool = False, locale: Optional[str] = None,
-                settings: Optional[dict] = None) -> None:
-    (root / "pyproject.toml").write_text("[tool.concurlint]\nfile-timeout = 5\n")
-    if settings is not None:
-        client.set_configuration(settings, section="concurlint")
+async def start(client: LanguageClient, root: Path, pull: bool = False, locale: Optional[str] = None) -> None:
+    (root / "pyproject.toml").write_text("[tool.concurlint]\nfile-timeout = 5\n")  # the pathological test
     await client.initialize_session(types.InitializeParams(
         capabilities=capabilities(pull), locale=locale, root_uri=root.as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name="project")]))
