@@ -50,7 +50,37 @@ def _fail(message: str) -> "click.exceptions.Exit":
     return click.exceptions.Exit(EXIT_USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _StoppableGroup(click.Group):
+    """Runs a command with the stop signals turned into a clean exit (issue 16, item 4):
+    SIGTERM, SIGHUP or SIGINT stop the workers, print one line on stderr and exit with
+    128 + the signal number, as a shell reports a process killed by it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .runner import Interrupted, install_stop_handlers
+
+        install_stop_handlers()
+        try:
+            return super().invoke(ctx)
+        except Interrupted as stop:
+            lang = detect_lang((ctx.params or {}).get("lang") or _lang_argument())
+            click.echo(f"concurlint:已被 {stop.name} 中止,工作进程已停止,未生成报告。" if lang == "zh" else
+                       f"concurlint: stopped by {stop.name}; the workers were stopped and no report "
+                       "was written.", err=True)
+            raise click.exceptions.Exit(stop.exit_code)
+
+
+def _lang_argument() -> Optional[str]:
+    """--lang from the command line (the group does not parse its commands' options)."""
+    args = sys.argv[1:]
+    for position, arg in enumerate(args):
+        if arg == "--lang" and position + 1 < len(args):
+            return args[position + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+@click.group(cls=_StoppableGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="concurlint")
 def main() -> None:
     """concurlint: find Python concurrency pitfalls before they reach production."""

@@ -369,11 +369,18 @@ def _rss() -> int:
             return 0
 
 
+# How often an idle worker checks that its parent is still there (seconds).
+PARENT_CHECK = 1.0
+
+
 def _worker_main(conn: Any, settings: Settings, project: ProjectIndex, use_screen: bool,
                  recycle_rss: int) -> None:
+    parent = os.getppid()
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    except (ValueError, OSError):  # pragma: no cover
+        for name in STOP_SIGNALS[1:]:  # a forked worker inherits the parent's stop handler
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
         pass
     screen = Screen(project) if use_screen else None
     # A forked worker starts with the parent's pages (shared, copy-on-write): judge
@@ -388,6 +395,11 @@ def _worker_main(conn: Any, settings: Settings, project: ProjectIndex, use_scree
     frozen_after_first = False
     while True:
         try:
+            # A forked sibling holds this pipe's other end too, so the parent's death
+            # (even SIGKILL) is no EOF here: an idle worker watches its parent instead.
+            while not conn.poll(PARENT_CHECK):
+                if os.getppid() != parent:
+                    return
             message = conn.recv()
         except (EOFError, OSError):
             return
@@ -533,6 +545,10 @@ class _Supervisor:
                         del busy[worker.conn]
                         self._retire(worker, kill=True)
                         run._finish(task.index, _timeout_result(task.path, run.settings))
+        except Interrupted:
+            for worker in list(self.workers):  # stopping now: no worker finishes its file
+                self._retire(worker, kill=True)
+            raise
         finally:
             for worker in list(self.workers):
                 self._retire(worker, kill=bool(worker.task) and worker.conn in busy)
@@ -565,6 +581,51 @@ class _Supervisor:
             self._retire(worker, kill=False)
         else:
             idle.append(worker)
+
+
+# ---------------------------------------------------------------------- stopping a run
+# The signals that stop a run (a cancelled CI job, a closed terminal, Ctrl-C).
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+class Interrupted(BaseException):
+    """Raised in the main thread when a stop signal arrives; unwinding it runs the
+    supervisor's cleanup, which kills the workers. Exit status: 128 + the signal."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        try:
+            return signal.Signals(self.signum).name
+        except ValueError:  # pragma: no cover
+            return f"signal {self.signum}"
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def install_stop_handlers() -> None:
+    """Turn the stop signals into ``Interrupted`` (main thread only; elsewhere a no-op).
+
+    The first signal wins: the handler then ignores the others, so a second Ctrl-C or a
+    SIGTERM following a SIGHUP cannot cut the cleanup short (SIGKILL still can).
+    """
+    def stop(signum: int, _frame: Any) -> None:
+        for name in STOP_SIGNALS:
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), stop)
+            except (ValueError, OSError):  # not the main thread (an embedding program)
+                return
 
 
 # ---------------------------------------------------------------------- one bounded call
