@@ -167,8 +167,8 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
     if options["show_traceback"]:
         for text in result.tracebacks:
             click.echo(text, err=True)
-    color = options["color"] if options["color"] is not None else None
-    report = Report(findings, len(result.files), lang, _line_source(result), bool(color) if color is not None else _isatty())
+    color = want_color(options["color"])
+    report = Report(findings, len(result.files), lang, _line_source(result), color)
     report.extra.update(integration)
     if settings.preset == "learn":  # the explanation under each finding, once per rule
         from .explain import learn_hook
@@ -187,9 +187,18 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
 
-def _isatty() -> bool:
+def want_color(option: Optional[bool] = None) -> bool:
+    """--color/--no-color, else NO_COLOR (no-color.org), else FORCE_COLOR
+    (force-color.org), else whether stdout is a terminal. Both variables count when
+    set to any non-empty value; NO_COLOR wins when both are set."""
+    if option is not None:
+        return option
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     try:
-        return sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
+        return sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
 
@@ -469,7 +478,8 @@ def rule_command(code: str, lang: Optional[str]) -> None:
         raise _fail(f"unknown rule code '{code}'; run 'concurlint rules' to list them")
     from .explain import explain
 
-    click.echo(explain(rule, detect_lang(lang), color=_isatty()), nl=False)
+    color = want_color()
+    click.echo(explain(rule, detect_lang(lang), color=color), nl=False, color=color)
 
 
 @main.command("report")
