@@ -147,6 +147,8 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
               help="Report only findings on lines changed since this git revision.")
 @click.option("--shard", default=None, metavar="I/N",
               help="Check only the I-th of N deterministic parts of the files (CI matrices).")
+@click.option("--add-noqa", is_flag=True,
+              help="Add '# noqa: CODE' to the line of every current finding (rewritten atomically).")
 def check(paths: Tuple[str, ...], **options: Any) -> None:
     """Check PATHS (files or directories; '-' reads standard input; default '.')."""
     paths = paths or (".",)
@@ -163,6 +165,8 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
         raise _fail(str(exc))
     if integration.get("exit") is not None:
         raise click.exceptions.Exit(integration["exit"])
+    if options["add_noqa"]:
+        _add_noqa(result, lang)
     findings = result.findings
     if options["show_traceback"]:
         for text in result.tracebacks:
@@ -300,6 +304,17 @@ def _fix_summary(fixing: "FixRun", remaining: int, unsafe: bool, lang: str) -> s
     return line
 
 
+def _add_noqa(result: RunResult, lang: str) -> None:
+    """--add-noqa: write the comments, say how many, exit 0 (1 when a file could not be written)."""
+    from .add_noqa import add_noqa, summary
+
+    outcome = add_noqa(result.results)
+    for message in outcome.errors:
+        click.echo(f"concurlint: error: {message}", err=True)
+    click.echo(summary(outcome, lang))
+    raise click.exceptions.Exit(EXIT_FINDINGS if outcome.errors else EXIT_CLEAN)
+
+
 # ---------------------------------------------------------------- CI integrations
 # --output-file, --baseline/--write-baseline, --diff-base and --shard.
 def _validate_integrations(paths: Sequence[str], options: Dict[str, Any]) -> None:
@@ -310,6 +325,9 @@ def _validate_integrations(paths: Sequence[str], options: Dict[str, Any]) -> Non
         parse_shard(options["shard"])
     if "-" in paths and (options["shard"] or options["diff_base"]):
         raise ConfigError("--shard and --diff-base cannot be used with '-' (standard input)")
+    if options["add_noqa"] and ("-" in paths or options["fix"] or options["diff"] or options["write_baseline"]):
+        raise ConfigError("--add-noqa edits the checked files; it cannot be combined with '-' "
+                          "(standard input), --fix, --diff or --write-baseline")
     if options["write_baseline"] and (options["shard"] or options["diff_base"]):
         raise ConfigError("--write-baseline records the whole project; "
                           "it cannot be combined with --shard or --diff-base")
