@@ -55,8 +55,8 @@ def add_noqa(results: Sequence) -> AddedNoqa:
     for result in results:
         source = result.source
         findings: List[Finding] = [f for f in result.findings if not f.code.startswith("CCY0")]
-        if not findings or source is None:
-            continue
+        if not findings or source is None or result.path.lower().endswith(".ipynb"):
+            continue  # a notebook's comments belong in its cells: not written here
         lines = source.text.splitlines(keepends=True)
         spans = noqa_spans(source.text)
         wanted: Dict[int, Dict[str, None]] = {}

@@ -13,7 +13,12 @@ from typing import Optional
 
 
 class SourceError(Exception):
-    """The file could not be read or decoded (reported as CCY002)."""
+    """The file could not be read or decoded (reported as CCY002); ``zh``: the reason in
+    Chinese, when it has been translated."""
+
+    def __init__(self, message: str, zh: Optional[str] = None):
+        super().__init__(message)
+        self.zh = zh
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,12 @@ def detect_newline(text: str) -> str:
 
 
 def decode_source(data: bytes, path: str = "<stdin>") -> SourceFile:
-    """Decode ``data`` using its BOM or coding cookie, as the interpreter would."""
+    """Decode ``data`` using its BOM or coding cookie, as the interpreter would
+    (a Jupyter notebook: its code cells, see ``notebook.py``)."""
+    if path.lower().endswith(".ipynb"):
+        from .notebook import decode_notebook
+
+        return decode_notebook(data, path)
     try:
         # tokenize splits lines on "\n" only; let it see a lone-CR file's cookie too
         probe = data if b"\n" in data else data.replace(b"\r", b"\n")

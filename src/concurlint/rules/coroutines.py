@@ -402,6 +402,16 @@ class UnawaitedCoroutine(Rule):
                 f"coroutine '{name}' is never awaited; add 'await' or start it as a task with {start}",
                 f"协程 '{name}' 从未被 await;请添加 'await',或用 {start} 把它作为任务启动"),
                 fix=_add_await(node))
+        elif self.ctx.scope is self.ctx.module_scope and self.ctx.path.lower().endswith(".ipynb"):
+            # A notebook cell runs on the kernel's event loop: top-level 'await' works there,
+            # while asyncio.run() raises "cannot be called from a running event loop".
+            self.report(node, Text(
+                f"coroutine '{name}' is never awaited, so it never runs; in a notebook cell add "
+                "'await' (top-level await works in a cell; asyncio.run() fails on the notebook's "
+                "running loop)",
+                f"协程 '{name}' 从未被 await,因此根本不会运行;在笔记本单元格中请添加 'await'"
+                "(单元格中可以直接在顶层使用 await;asyncio.run() 在笔记本已运行的事件循环中会失败)"),
+                fix=_add_await(node))
         elif self.ctx.scope is self.ctx.module_scope:
             if library is None:
                 runner = (f"your library's runner ({_run_form('asyncio', name, node)}, "
