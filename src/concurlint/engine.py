@@ -44,9 +44,9 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
                 message = Text(
                     f"cannot parse: Python accepts this file but concurlint's parser (libcst) "
                     f"does not support it: {parsed.reason}",
-                    f"无法解析:Python 可以编译此文件,但 concurlint 的解析器(libcst)尚不支持:{parsed.reason}")
+                    f"无法解析:Python 可以编译此文件,但 concurlint 的解析器(libcst)尚不支持(解析器的说明:'{parsed.reason}')")
             else:
-                message = Text(f"syntax error: {parsed.reason}", f"语法错误:{parsed.reason}")
+                message = Text(f"syntax error: {parsed.reason}", f"语法错误(Python 的说明:'{parsed.reason}')")
             result.findings.append(tool_finding(path, "CCY001", message, parsed.line, parsed.column))
             result.findings = _in_cells(source, result.findings)
         return result

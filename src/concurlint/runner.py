@@ -167,17 +167,18 @@ def _size_skipped(path: str, size: int, settings: Settings, result: FileResult) 
         result.findings.append(tool_finding(path, "CCY004", Text(
             f"file skipped: it is {_size(size)}, larger than max-file-size "
             f"({_size(settings.max_file_size)}); {hint.en}",
-            f"文件已跳过:大小为 {_size(size)},超过 max-file-size({_size(settings.max_file_size)});"
+            f"文件已跳过:大小为 {_size(size, zh=True)},超过 max-file-size({_size(settings.max_file_size, zh=True)});"
             f"{hint.zh}")))
     return result
 
 
-def _size(size: int) -> str:
+def _size(size: int, zh: bool = False) -> str:
+    exact = f"{size} 字节" if zh else f"{size} bytes"
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB ({size} bytes)"
+        return f"{size / (1024 * 1024):.1f} MB ({exact})"
     if size >= 1024:
-        return f"{size / 1024:.1f} kB ({size} bytes)"
-    return f"{size} bytes"
+        return f"{size / 1024:.1f} kB ({exact})"
+    return exact
 
 
 def _timeout_result(path: str, settings: Settings) -> FileResult:
@@ -751,7 +752,7 @@ def bounded_check(source: Any, settings: Settings, project: Optional[ProjectInde
                 f"file skipped: the process analysing it stopped ({how}), most likely out of "
                 f"memory (limit {_size(BOUNDED_MEMORY)}); check it with 'concurlint check' instead",
                 f"文件已跳过:分析它的进程退出({how}),很可能是内存不足"
-                f"(上限 {_size(BOUNDED_MEMORY)});请改用 'concurlint check' 检查")))
+                f"(上限 {_size(BOUNDED_MEMORY, zh=True)});请改用 'concurlint check' 检查")))
     else:
         findings, tracebacks = outcome.value
         result = FileResult(path, list(findings), list(tracebacks))
