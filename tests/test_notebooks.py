@@ -122,3 +122,21 @@ def test_broken_notebooks_are_reported_not_crashed_on(project: Path) -> None:
     assert lines[0].startswith("lessons/empty.ipynb:1:1: CCY002 ")
     assert lines[1].startswith("lessons/old.ipynb:1:1: CCY002 ") and "nbconvert" in lines[1]
     assert "不是笔记本" in lines[0] and "格式 3" in lines[1]
+
+
+def test_diff_base_keeps_the_findings_of_a_changed_notebook(project: Path) -> None:
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@e"}
+    for command in (["init", "-q"], ["add", "."], ["commit", "-q", "-m", "start"]):
+        subprocess.run([git, *command], cwd=project, check=True, env=env, capture_output=True)
+    path = project / "lessons" / "ex3.ipynb"
+    document = json.loads(path.read_text())
+    document["cells"][0]["source"][1] = "Sleep politely, please."
+    path.write_bytes(jupyter_bytes(document))
+    result = cli("check", "--isolated", "--no-cache", "--output-format", "concise", "--diff-base", "HEAD",
+                 "lessons", cwd=project)
+    assert [line.split(": ")[1].split()[0] for line in result.stdout.splitlines()[:-1]] == ["CCY201", "CCY101"]
+    assert "helper.py" not in result.stdout  # unchanged: filtered as before

@@ -411,7 +411,9 @@ def _integrations(result: RunResult, settings: Settings, options: Dict[str, Any]
         from . import vcs
 
         _keep(result, {id(f) for f in result.findings
-                       if f.code.startswith("CCY0") or vcs.is_changed(changes, f.path, f.line)})
+                       if f.code.startswith("CCY0")
+                       # a notebook's lines are its cells' lines, not the JSON file's: whole file
+                       or vcs.is_changed(changes, f.path, None if f.cell is not None else f.line)})
     return extra
 
 
