@@ -131,3 +131,15 @@ def test_worker_leaves_when_the_parent_is_killed_outright(big_tree: Path, tmp_pa
     finally:
         for pid in group_members(process.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+def test_the_cli_gives_an_embedding_program_its_handlers_back(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from concurlint.cli import main
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    result = CliRunner().invoke(main, ["check", "--isolated", "--no-cache", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert {s: signal.getsignal(s) for s in before} == before

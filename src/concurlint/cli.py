@@ -56,9 +56,9 @@ class _StoppableGroup(click.Group):
     128 + the signal number, as a shell reports a process killed by it."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from .runner import Interrupted, install_stop_handlers
+        from .runner import Interrupted, install_stop_handlers, restore_handlers
 
-        install_stop_handlers()
+        previous = install_stop_handlers()
         try:
             return super().invoke(ctx)
         except Interrupted as stop:
@@ -67,6 +67,8 @@ class _StoppableGroup(click.Group):
                        f"concurlint: stopped by {stop.name}; the workers were stopped and no report "
                        "was written.", err=True)
             raise click.exceptions.Exit(stop.exit_code)
+        finally:
+            restore_handlers(previous)
 
 
 def _lang_argument() -> Optional[str]:

@@ -609,12 +609,15 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
-def install_stop_handlers() -> None:
+def install_stop_handlers() -> Dict[int, Any]:
     """Turn the stop signals into ``Interrupted`` (main thread only; elsewhere a no-op).
 
     The first signal wins: the handler then ignores the others, so a second Ctrl-C or a
-    SIGTERM following a SIGHUP cannot cut the cleanup short (SIGKILL still can).
+    SIGTERM following a SIGHUP cannot cut the cleanup short (SIGKILL still can). Returns
+    the handlers replaced, for ``restore_handlers`` (a program that embeds the CLI, such
+    as a test runner, gets its own handlers back).
     """
+    previous: Dict[int, Any] = {}
     def stop(signum: int, _frame: Any) -> None:
         for name in STOP_SIGNALS:
             if hasattr(signal, name):
@@ -624,9 +627,18 @@ def install_stop_handlers() -> None:
     for name in STOP_SIGNALS:
         if hasattr(signal, name):
             try:
-                signal.signal(getattr(signal, name), stop)
+                previous[getattr(signal, name)] = signal.signal(getattr(signal, name), stop)
             except (ValueError, OSError):  # not the main thread (an embedding program)
-                return
+                break
+    return previous
+
+
+def restore_handlers(previous: Dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        try:
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        except (ValueError, OSError):  # pragma: no cover
+            pass
 
 
 # ---------------------------------------------------------------------- one bounded call
