@@ -140,3 +140,15 @@ def test_diff_base_keeps_the_findings_of_a_changed_notebook(project: Path) -> No
                  "lessons", cwd=project)
     assert [line.split(": ")[1].split()[0] for line in result.stdout.splitlines()[:-1]] == ["CCY201", "CCY101"]
     assert "helper.py" not in result.stdout  # unchanged: filtered as before
+
+
+def test_add_noqa_writes_into_the_cells(project: Path) -> None:
+    path = project / "lessons" / "ex3.ipynb"
+    before = json.loads(path.read_text(encoding="utf-8"))
+    result = cli("check", "--isolated", "--no-cache", "--add-noqa", "lessons/ex3.ipynb", cwd=project)
+    assert (result.returncode, result.stdout) == (0, "Added 2 noqa comments covering 2 findings in 1 file.\n")
+    after = json.loads(path.read_text(encoding="utf-8"))
+    before["cells"][2]["source"][1] = "    time.sleep(1)  # noqa: CCY201\n"
+    before["cells"][2]["source"][5] = "asyncio.sleep(1)  # noqa: CCY101\n"
+    assert after == before
+    assert cli("check", "--isolated", "--no-cache", "lessons/ex3.ipynb", cwd=project).returncode == 0

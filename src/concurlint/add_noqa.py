@@ -10,7 +10,8 @@ findings are silenced where they are, visibly, and new code is checked in full.
   list; any other comment is kept and the ``noqa`` comment follows it.
 - Tool findings (CCY001-CCY004: a file that could not be checked) are not silenced:
   they are not pitfalls of the code, and a noqa would hide the next real problem.
-- Each file is rewritten atomically, in its own encoding, BOM and newline style.
+- Each file is rewritten atomically, in its own encoding, BOM and newline style; a
+  notebook gets the comments in its cells, nothing else of it changing.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from typing import Dict, List, Sequence, Tuple
 
 from .fileio import atomic_write
 from .findings import Finding
+from .notebook import cell_markers
 from .suppression import NOQA, noqa_spans
 
 
@@ -55,13 +57,16 @@ def add_noqa(results: Sequence) -> AddedNoqa:
     for result in results:
         source = result.source
         findings: List[Finding] = [f for f in result.findings if not f.code.startswith("CCY0")]
-        if not findings or source is None or result.path.lower().endswith(".ipynb"):
-            continue  # a notebook's comments belong in its cells: not written here
+        if not findings or source is None:
+            continue
         lines = source.text.splitlines(keepends=True)
         spans = noqa_spans(source.text)
+        # A notebook's findings are in cell lines; its text has a marker line before each
+        # cell, and writing it back (source.encode) puts each comment in its cell.
+        markers = cell_markers(source.text) if getattr(source, "document", None) is not None else {}
         wanted: Dict[int, Dict[str, None]] = {}
         for finding in findings:
-            line = finding.start.line - 1
+            line = finding.start.line - 1 + markers.get(finding.cell, 0)
             target = spans.get(line, (line, line))[1]
             if 0 <= target < len(lines):
                 wanted.setdefault(target, {})[finding.code] = None

@@ -151,6 +151,11 @@ def _cell_starts(text: str) -> List[Tuple[int, int]]:
             for m in [_CELL.match(line)] if m is not None]
 
 
+def cell_markers(text: str) -> Dict[int, int]:
+    """Cell number -> the line number of its marker in ``text``."""
+    return {number: marker for marker, number in _cell_starts(text)}
+
+
 def locate(findings: Sequence[Finding], text: str) -> List[Finding]:
     """Findings (and their fix edits) moved from ``text`` lines to cell lines."""
     starts = _cell_starts(text)
