@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Dict, Iterable, List, Set
 
@@ -120,5 +121,10 @@ def test_tool_findings_and_report_strings_are_chinese(tmp_path: Path) -> None:
     texts = [line.split(": ", 1)[-1] for line in outputs
              if not line.startswith(("  |", "---", "+++", "@@", " ", "+", "-", "<", "{", "}", "\""))
              and not re.match(r"^\d+ \|", line)]
+    (tmp_path / "two.py").write_text("import time\n\nasync def f():\n    time.sleep(1)\n    time.sleep(2)\n")
+    junit = cli("check", "--isolated", "--no-cache", "--output-format", "junit", "two.py", cwd=tmp_path).stdout
+    failures = ET.fromstring(junit.encode("utf-8")).iter("failure")
+    texts += [part for failure in failures for part in [failure.get("message") or ""] + (failure.text or "").split("\n")]
     assert any("个问题" in t for t in texts) and any("无法读取" in t for t in texts)
+    assert any("另有" in t for t in texts)
     assert leaks(texts) == {}
