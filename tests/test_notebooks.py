@@ -152,3 +152,20 @@ def test_add_noqa_writes_into_the_cells(project: Path) -> None:
     before["cells"][2]["source"][5] = "asyncio.sleep(1)  # noqa: CCY101\n"
     assert after == before
     assert cli("check", "--isolated", "--no-cache", "lessons/ex3.ipynb", cwd=project).returncode == 0
+
+
+def test_baseline_and_gitlab_fingerprints_hold_when_an_earlier_cell_grows(project: Path) -> None:
+    result = cli("check", "--isolated", "--no-cache", "--write-baseline", "base.json", "lessons/ex3.ipynb",
+                 cwd=project)
+    assert result.returncode == 0, result.stderr
+    gitlab = cli("check", "--isolated", "--no-cache", "--output-format", "gitlab", "lessons/ex3.ipynb",
+                 cwd=project).stdout
+    path = project / "lessons" / "ex3.ipynb"
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["cells"][1]["source"][1:1] = ["import json\n", "import os\n"]  # cell 2 grows
+    path.write_bytes(jupyter_bytes(document))
+    again = cli("check", "--isolated", "--no-cache", "--baseline", "base.json", "lessons/ex3.ipynb", cwd=project)
+    assert again.returncode == 0, again.stdout
+    moved = cli("check", "--isolated", "--no-cache", "--output-format", "gitlab", "lessons/ex3.ipynb",
+                cwd=project).stdout
+    assert [i["fingerprint"] for i in json.loads(moved)] == [i["fingerprint"] for i in json.loads(gitlab)]
