@@ -143,6 +143,14 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
         assert (site / "rules" / f"{code}.html").is_file()
         assert (site / "zh" / "rules" / f"{code}.html").is_file()
     assert (site / "checklist.html").is_file() and (site / "zh" / "checklist.html").is_file()
+    # Every link the reports print (SARIF helpUri, the rules' help text) names a page
+    # of this very site, as the server would resolve it (no directory-URL guessing).
+    from concurlint.reporters.sarif import INFORMATION_URI, help_uri
+
+    for code in ALL_RULES:
+        uri = help_uri(code)
+        assert uri.startswith(INFORMATION_URI)
+        assert (site / uri[len(INFORMATION_URI):]).is_file(), uri
 
 
 def test_readme_rules_table_shows_every_rule_with_its_group() -> None:

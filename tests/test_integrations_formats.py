@@ -118,7 +118,7 @@ def test_sarif_rules_carry_docs_help_and_help_uri(project: Path, schema: dict) -
     assert ALL_RULES["CCY201"].why.en.split()[0] in rule["help"]["text"]
     assert "```python" in rule["help"]["markdown"]
     assert rule["helpUri"] == HELP_URI.format(code="CCY201")
-    assert rule["helpUri"] == "https://concurlint.readthedocs.io/en/latest/rules/CCY201/"
+    assert rule["helpUri"] == "https://concurlint.readthedocs.io/en/latest/rules/CCY201.html"
     off = [code for code, r in ALL_RULES.items() if not r.default_on]
     for code in off:
         assert by_id[code]["defaultConfiguration"]["enabled"] is False
@@ -233,9 +233,12 @@ def test_junit_is_well_formed_for_hostile_messages_and_paths() -> None:
     cases = root.find("testsuite").findall("testcase")
     assert [c.get("name") for c in cases] == ["dir/<a&b>\ufffd.py", "clean.py"]
     failures = cases[0].findall("failure")
-    assert len(failures) == 2
+    assert len(failures) == 1  # one failure per test case, listing both findings
+    assert failures[0].get("type") == "CCY201,CCY202"
     assert "]]> <tag> & \"q\" 'a'" in failures[0].get("message")
-    assert root.get("tests") == "2" and root.get("failures") == "2"
+    assert failures[0].get("message").endswith(" (and 1 more)")
+    assert len(failures[0].text.splitlines()) == 3  # the second message spans two lines
+    assert root.get("tests") == "2" and root.get("failures") == "1"
 
 
 # ---------------------------------------------------------------------- --output-file

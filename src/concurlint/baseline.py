@@ -78,6 +78,16 @@ def _read_lines(path: str) -> List[str]:
         return []
 
 
+def _lines_of(text: List[str], finding: Finding) -> List[str]:
+    """The lines ``finding.line`` counts in: the file's, or in a notebook its cell's (so a
+    fingerprint does not change when an earlier cell grows)."""
+    if finding.cell is None:
+        return text
+    from .notebook import cell_lines
+
+    return cell_lines(text, finding.cell)
+
+
 def fingerprints(findings: Sequence[Finding], lines: LineSource) -> List[str]:
     """One fingerprint per finding, in the order given.
 
@@ -89,7 +99,7 @@ def fingerprints(findings: Sequence[Finding], lines: LineSource) -> List[str]:
     for finding in findings:
         if finding.path not in cache:
             cache[finding.path] = lines(finding.path) or _read_lines(finding.path)
-        context = _context(cache[finding.path], finding.start.line)
+        context = _context(_lines_of(cache[finding.path], finding), finding.start.line)
         digest = hashlib.sha256(f"{finding.code}\n{context}".encode("utf-8", "surrogatepass"))
         digests.append((finding.path, finding.code, finding.start.line, finding.start.column,
                         digest.hexdigest()[:20]))
@@ -111,7 +121,7 @@ def line_hashes(findings: Sequence[Finding], lines: LineSource) -> List[str]:
     for finding in findings:
         if finding.path not in cache:
             cache[finding.path] = lines(finding.path) or _read_lines(finding.path)
-        text = cache[finding.path]
+        text = _lines_of(cache[finding.path], finding)
         index = finding.start.line - 1
         line = _normalise(text[index]) if 0 <= index < len(text) else ""
         digest = hashlib.sha256(f"{finding.code}\n{line}".encode("utf-8", "surrogatepass"))

@@ -253,6 +253,8 @@ def _finding_to(finding: Finding) -> Dict[str, Any]:
         "code": finding.code, "message": _text_to(finding.message),
         "start": _pos_to(finding.start), "end": _pos_to(finding.end),
     }
+    if finding.cell is not None:
+        item["cell"] = finding.cell
     if finding.fix is not None:
         item["fix"] = {
             "title": _text_to(finding.fix.title), "safe": finding.fix.safe,
@@ -268,7 +270,7 @@ def _finding_from(path: str, item: Dict[str, Any]) -> Finding:
         fix = Fix(Text(*raw["title"]), bool(raw["safe"]), tuple(
             Edit(Position(*start), Position(*end), str(content)) for start, end, content in raw["edits"]))
     return Finding(path, str(item["code"]), Text(*item["message"]), Position(*item["start"]),
-                   Position(*item["end"]), fix)
+                   Position(*item["end"]), fix, item.get("cell"))
 
 
 __all__ = ["Cache", "content_hash", "default_directory", "DEFAULT_DIR_NAME"]

@@ -50,7 +50,39 @@ def _fail(message: str) -> "click.exceptions.Exit":
     return click.exceptions.Exit(EXIT_USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _StoppableGroup(click.Group):
+    """Runs a command with the stop signals turned into a clean exit (issue 16, item 4):
+    SIGTERM, SIGHUP or SIGINT stop the workers, print one line on stderr and exit with
+    128 + the signal number, as a shell reports a process killed by it."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .runner import Interrupted, install_stop_handlers, restore_handlers
+
+        previous = install_stop_handlers()
+        try:
+            return super().invoke(ctx)
+        except Interrupted as stop:
+            lang = detect_lang((ctx.params or {}).get("lang") or _lang_argument())
+            click.echo(f"concurlint:已被 {stop.name} 中止,工作进程已停止,未生成报告。" if lang == "zh" else
+                       f"concurlint: stopped by {stop.name}; the workers were stopped and no report "
+                       "was written.", err=True)
+            raise click.exceptions.Exit(stop.exit_code)
+        finally:
+            restore_handlers(previous)
+
+
+def _lang_argument() -> Optional[str]:
+    """--lang from the command line (the group does not parse its commands' options)."""
+    args = sys.argv[1:]
+    for position, arg in enumerate(args):
+        if arg == "--lang" and position + 1 < len(args):
+            return args[position + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+@click.group(cls=_StoppableGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="concurlint")
 def main() -> None:
     """concurlint: find Python concurrency pitfalls before they reach production."""
@@ -117,6 +149,8 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
               help="Report only findings on lines changed since this git revision.")
 @click.option("--shard", default=None, metavar="I/N",
               help="Check only the I-th of N deterministic parts of the files (CI matrices).")
+@click.option("--add-noqa", is_flag=True,
+              help="Add '# noqa: CODE' to the line of every current finding (rewritten atomically).")
 def check(paths: Tuple[str, ...], **options: Any) -> None:
     """Check PATHS (files or directories; '-' reads standard input; default '.')."""
     paths = paths or (".",)
@@ -133,12 +167,14 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
         raise _fail(str(exc))
     if integration.get("exit") is not None:
         raise click.exceptions.Exit(integration["exit"])
+    if options["add_noqa"]:
+        _add_noqa(result, lang)
     findings = result.findings
     if options["show_traceback"]:
         for text in result.tracebacks:
             click.echo(text, err=True)
-    color = options["color"] if options["color"] is not None else None
-    report = Report(findings, len(result.files), lang, _line_source(result), bool(color) if color is not None else _isatty())
+    color = want_color(options["color"])
+    report = Report(findings, len(result.files), lang, _line_source(result), color)
     report.extra.update(integration)
     if settings.preset == "learn":  # the explanation under each finding, once per rule
         from .explain import learn_hook
@@ -157,9 +193,18 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
 
-def _isatty() -> bool:
+def want_color(option: Optional[bool] = None) -> bool:
+    """--color/--no-color, else NO_COLOR (no-color.org), else FORCE_COLOR
+    (force-color.org), else whether stdout is a terminal. Both variables count when
+    set to any non-empty value; NO_COLOR wins when both are set."""
+    if option is not None:
+        return option
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     try:
-        return sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
+        return sys.stdout.isatty()
     except (AttributeError, ValueError):
         return False
 
@@ -261,6 +306,17 @@ def _fix_summary(fixing: "FixRun", remaining: int, unsafe: bool, lang: str) -> s
     return line
 
 
+def _add_noqa(result: RunResult, lang: str) -> None:
+    """--add-noqa: write the comments, say how many, exit 0 (1 when a file could not be written)."""
+    from .add_noqa import add_noqa, summary
+
+    outcome = add_noqa(result.results)
+    for message in outcome.errors:
+        click.echo(f"concurlint: error: {message}", err=True)
+    click.echo(summary(outcome, lang))
+    raise click.exceptions.Exit(EXIT_FINDINGS if outcome.errors else EXIT_CLEAN)
+
+
 # ---------------------------------------------------------------- CI integrations
 # --output-file, --baseline/--write-baseline, --diff-base and --shard.
 def _validate_integrations(paths: Sequence[str], options: Dict[str, Any]) -> None:
@@ -271,6 +327,9 @@ def _validate_integrations(paths: Sequence[str], options: Dict[str, Any]) -> Non
         parse_shard(options["shard"])
     if "-" in paths and (options["shard"] or options["diff_base"]):
         raise ConfigError("--shard and --diff-base cannot be used with '-' (standard input)")
+    if options["add_noqa"] and ("-" in paths or options["fix"] or options["diff"] or options["write_baseline"]):
+        raise ConfigError("--add-noqa edits the checked files; it cannot be combined with '-' "
+                          "(standard input), --fix, --diff or --write-baseline")
     if options["write_baseline"] and (options["shard"] or options["diff_base"]):
         raise ConfigError("--write-baseline records the whole project; "
                           "it cannot be combined with --shard or --diff-base")
@@ -354,7 +413,9 @@ def _integrations(result: RunResult, settings: Settings, options: Dict[str, Any]
         from . import vcs
 
         _keep(result, {id(f) for f in result.findings
-                       if f.code.startswith("CCY0") or vcs.is_changed(changes, f.path, f.line)})
+                       if f.code.startswith("CCY0")
+                       # a notebook's lines are its cells' lines, not the JSON file's: whole file
+                       or vcs.is_changed(changes, f.path, None if f.cell is not None else f.line)})
     return extra
 
 
@@ -439,7 +500,8 @@ def rule_command(code: str, lang: Optional[str]) -> None:
         raise _fail(f"unknown rule code '{code}'; run 'concurlint rules' to list them")
     from .explain import explain
 
-    click.echo(explain(rule, detect_lang(lang), color=_isatty()), nl=False)
+    color = want_color()
+    click.echo(explain(rule, detect_lang(lang), color=color), nl=False, color=color)
 
 
 @main.command("report")

@@ -7,7 +7,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from .config import ConfigError, Settings
 
-SUFFIXES = (".py", ".pyi")
+SUFFIXES = (".py", ".pyi", ".ipynb")  # notebooks: their code cells (notebook.py)
 
 
 def discover(paths: Sequence[str], settings: Settings) -> List[str]:

@@ -385,10 +385,15 @@ def suppression_page(lang: str) -> str:
         _t("The syntax is flake8's: a bare `# noqa` hides every finding of the line, "
            "`# noqa: CCY201,CCY5` hides those codes and families. The word `noqa` may be in any "
            "case; the codes are case-sensitive upper case, as flake8 reads them (`# noqa: ccy201` "
-           "hides nothing). The CLI and the flake8 plugin give the same answer.",
+           "hides nothing), and the comment is spelled `# noqa` with one space, as flake8 requires "
+           "(flake8 ignores `#noqa`, so the CLI does too). A statement continued by a backslash "
+           "or a multi-line string takes the comment on its last line, which covers all its "
+           "lines, as in flake8. The CLI and the flake8 plugin give the same answer.",
            "语法与 flake8 相同:单独的 `# noqa` 抑制该行的全部问题,`# noqa: CCY201,CCY5` 抑制这些代码"
            "和类别。`noqa` 一词不区分大小写;代码区分大小写,必须大写,与 flake8 一致(`# noqa: ccy201` "
-           "不抑制任何问题)。命令行与 flake8 插件的结果相同。", lang), "",
+           "不抑制任何问题);注释写作 `# noqa`(井号后一个空格),与 flake8 的要求一致(flake8 不认 `#noqa`,"
+           "命令行也不认)。用反斜杠或多行字符串续行的语句,把注释写在其最后一行,对该语句的所有行有效,"
+           "与 flake8 相同。命令行与 flake8 插件的结果相同。", lang), "",
         "## " + _t("Codes of other linters", "其他检查工具的代码", lang), "",
         _t("A line already silenced for flake8-async or ruff need not say so twice: their code "
            "for the same pitfall suppresses the concurlint finding too, in the CLI and in flake8 "
@@ -410,13 +415,38 @@ def suppression_page(lang: str) -> str:
         "```", "",
         _t("On a line of its own (by convention at the top of the file), `# concurlint: noqa` "
            "hides every concurlint finding of the file, and `# concurlint: noqa: CODES` those "
-           "codes. flake8's `# flake8: noqa` hides the whole file in both modes; like flake8, "
-           "`# flake8: noqa: CODES` is not read as a file-level comment (it would hide the whole "
-           "file). For folders, use `per-file-ignores` in the configuration.",
+           "codes. flake8's `# flake8: noqa` hides the whole file in both modes, and so does "
+           "`# flake8: noqa: CODES`: flake8 skips such a file whole, whatever follows `noqa`, so "
+           "the CLI does too (write `# concurlint: noqa: CODES` to hide only some codes). "
+           "For folders, use `per-file-ignores` in the configuration.",
            "单独成行(习惯上放在文件开头)的 `# concurlint: noqa` 抑制该文件的全部 concurlint 问题,"
            "`# concurlint: noqa: CODES` 抑制这些代码。flake8 的 `# flake8: noqa` 在两种模式下都会抑制"
-           "整个文件;与 flake8 一致,`# flake8: noqa: CODES` 不被当作文件级注释(否则会抑制整个文件)。"
+           "整个文件,`# flake8: noqa: CODES` 也一样:flake8 会跳过整个文件(不论 `noqa` 后面写了什么),"
+           "命令行与之一致(只想抑制部分代码请写 `# concurlint: noqa: CODES`)。"
            "整个目录请使用配置中的 `per-file-ignores`。", lang), "",
+        "## " + _t("Adding comments to every finding", "为每个问题添加注释", lang), "",
+        "```console",
+        "$ concurlint check --add-noqa src/",
+        _t("Added 41 noqa comments covering 52 findings in 17 files.",
+           "已在 17 个文件中添加 41 处 noqa 注释,覆盖 52 个问题。", lang),
+        "```", "",
+        _t("To adopt concurlint on a large codebase without a [baseline](baseline.md) file, "
+           "`--add-noqa` writes `# noqa: CODE` where each current finding is read from (its line, "
+           "or the last line of a statement continued by a backslash or a multi-line string), "
+           "adds the code to an existing `# noqa: CODES` list instead of writing a second one, "
+           "keeps any other comment, and says how many comments it added. The findings are those "
+           "the run reports (after `--select`, `--ignore`, a baseline or `--diff-base`); files that "
+           "could not be checked (CCY001-CCY004) are left alone. Each file is replaced atomically "
+           "in its own encoding and newline style, so a failed write leaves it unchanged (exit "
+           "code 1 with the reason); otherwise the exit code is 0. Running it again adds nothing. "
+           "It cannot be combined with `--fix`, `--diff`, `--write-baseline` or standard input.",
+           "要在大型代码库中引入 concurlint 又不想使用[基线](../baseline.md)文件时,`--add-noqa` 会在读取每个"
+           "现有问题的位置(问题所在行,或用反斜杠、多行字符串续行的语句的最后一行)写入 `# noqa: CODE`;"
+           "已有 `# noqa: CODES` 列表时把代码追加进去,而不是再写一个;保留其他注释,并报告添加了多少处注释。"
+           "处理的问题就是本次运行报告的问题(已应用 `--select`、`--ignore`、基线或 `--diff-base`);无法检查的"
+           "文件(CCY001-CCY004)不做改动。每个文件以原有的编码和换行风格原子地替换,写入失败时文件保持不变"
+           "(退出码 1 并说明原因),否则退出码为 0。再次运行不会重复添加。不能与 `--fix`、`--diff`、"
+           "`--write-baseline` 或标准输入同时使用。", lang), "",
     ]
     return "\n".join(out).rstrip() + "\n"
 

@@ -44,10 +44,11 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
                 message = Text(
                     f"cannot parse: Python accepts this file but concurlint's parser (libcst) "
                     f"does not support it: {parsed.reason}",
-                    f"无法解析:Python 可以编译此文件,但 concurlint 的解析器(libcst)尚不支持:{parsed.reason}")
+                    f"无法解析:Python 可以编译此文件,但 concurlint 的解析器(libcst)尚不支持(解析器的说明:'{parsed.reason}')")
             else:
-                message = Text(f"syntax error: {parsed.reason}", f"语法错误:{parsed.reason}")
+                message = Text(f"syntax error: {parsed.reason}", f"语法错误(Python 的说明:'{parsed.reason}')")
             result.findings.append(tool_finding(path, "CCY001", message, parsed.line, parsed.column))
+            result.findings = _in_cells(source, result.findings)
         return result
     module = parsed
     if keep_module:
@@ -79,8 +80,17 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
                 f"{name} 内部错误:{detail};请将此文件作为 bug 报告给 concurlint 开发者")))
     if findings:
         findings = apply_noqa(findings, source.text.splitlines(), source.text, peers_only=not noqa)
-    result.findings = sorted(findings, key=Finding.sort_key)
+    result.findings = sorted(_in_cells(source, findings), key=Finding.sort_key)
     return result
+
+
+def _in_cells(source: SourceFile, findings: List[Finding]) -> List[Finding]:
+    """A notebook's findings located in its cells (other files: unchanged)."""
+    if not findings or getattr(source, "document", None) is None:
+        return findings
+    from .notebook import locate
+
+    return locate(findings, source.text)
 
 
 def _to_findings(module: cst.Module, path: str, reports: Sequence[Report], text: str,

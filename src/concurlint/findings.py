@@ -77,6 +77,7 @@ class Finding:
     start: Position
     end: Position
     fix: Optional[Fix] = None
+    cell: Optional[int] = None  # in a notebook: the cell (from 1); line and column are in it
 
     @property
     def line(self) -> int:
@@ -86,8 +87,14 @@ class Finding:
     def column(self) -> int:
         return self.start.column
 
-    def sort_key(self) -> Tuple[str, int, int, str]:
-        return (self.path, self.start.line, self.start.column, self.code)
+    def sort_key(self) -> Tuple[str, int, int, int, str]:
+        return (self.path, self.cell or 0, self.start.line, self.start.column, self.code)
+
+    @property
+    def location(self) -> str:
+        """``path:line:column``, or ``path:cell N:line:column`` in a notebook."""
+        cell = f"cell {self.cell}:" if self.cell is not None else ""
+        return f"{self.path}:{cell}{self.start.line}:{self.start.column}"
 
     def to_dict(self, lang: str = "en") -> Dict[str, Any]:
         from .catalog import group_of, rule_name, severity_of
@@ -105,6 +112,8 @@ class Finding:
             "end_column": self.end.column,
             "fix": None,
         }
+        if self.cell is not None:  # notebooks only: lines and columns are within this cell
+            result["cell"] = self.cell
         if self.fix is not None:
             result["fix"] = {
                 "title": self.fix.title.get(lang),
@@ -139,6 +148,7 @@ def unreadable_result(path: str, reason: object, enabled: bool = True) -> FileRe
     """The result for a file that cannot be read or decoded (CCY002 when enabled)."""
     result = FileResult(path)
     if enabled:
+        zh = getattr(reason, "zh", None) or reason
         result.findings.append(tool_finding(path, "CCY002", Text(
-            f"cannot read file: {reason}", f"无法读取文件:{reason}")))
+            f"cannot read file: {reason}", f"无法读取文件:{zh}")))
     return result

@@ -167,17 +167,18 @@ def _size_skipped(path: str, size: int, settings: Settings, result: FileResult) 
         result.findings.append(tool_finding(path, "CCY004", Text(
             f"file skipped: it is {_size(size)}, larger than max-file-size "
             f"({_size(settings.max_file_size)}); {hint.en}",
-            f"文件已跳过:大小为 {_size(size)},超过 max-file-size({_size(settings.max_file_size)});"
+            f"文件已跳过:大小为 {_size(size, zh=True)},超过 max-file-size({_size(settings.max_file_size, zh=True)});"
             f"{hint.zh}")))
     return result
 
 
-def _size(size: int) -> str:
+def _size(size: int, zh: bool = False) -> str:
+    exact = f"{size} 字节" if zh else f"{size} bytes"
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB ({size} bytes)"
+        return f"{size / (1024 * 1024):.1f} MB ({exact})"
     if size >= 1024:
-        return f"{size / 1024:.1f} kB ({size} bytes)"
-    return f"{size} bytes"
+        return f"{size / 1024:.1f} kB ({exact})"
+    return exact
 
 
 def _timeout_result(path: str, settings: Settings) -> FileResult:
@@ -369,11 +370,18 @@ def _rss() -> int:
             return 0
 
 
+# How often an idle worker checks that its parent is still there (seconds).
+PARENT_CHECK = 1.0
+
+
 def _worker_main(conn: Any, settings: Settings, project: ProjectIndex, use_screen: bool,
                  recycle_rss: int) -> None:
+    parent = os.getppid()
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
-    except (ValueError, OSError):  # pragma: no cover
+        for name in STOP_SIGNALS[1:]:  # a forked worker inherits the parent's stop handler
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    except (ValueError, OSError, AttributeError):  # pragma: no cover
         pass
     screen = Screen(project) if use_screen else None
     # A forked worker starts with the parent's pages (shared, copy-on-write): judge
@@ -388,6 +396,11 @@ def _worker_main(conn: Any, settings: Settings, project: ProjectIndex, use_scree
     frozen_after_first = False
     while True:
         try:
+            # A forked sibling holds this pipe's other end too, so the parent's death
+            # (even SIGKILL) is no EOF here: an idle worker watches its parent instead.
+            while not conn.poll(PARENT_CHECK):
+                if os.getppid() != parent:
+                    return
             message = conn.recv()
         except (EOFError, OSError):
             return
@@ -533,6 +546,10 @@ class _Supervisor:
                         del busy[worker.conn]
                         self._retire(worker, kill=True)
                         run._finish(task.index, _timeout_result(task.path, run.settings))
+        except Interrupted:
+            for worker in list(self.workers):  # stopping now: no worker finishes its file
+                self._retire(worker, kill=True)
+            raise
         finally:
             for worker in list(self.workers):
                 self._retire(worker, kill=bool(worker.task) and worker.conn in busy)
@@ -565,6 +582,63 @@ class _Supervisor:
             self._retire(worker, kill=False)
         else:
             idle.append(worker)
+
+
+# ---------------------------------------------------------------------- stopping a run
+# The signals that stop a run (a cancelled CI job, a closed terminal, Ctrl-C).
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+class Interrupted(BaseException):
+    """Raised in the main thread when a stop signal arrives; unwinding it runs the
+    supervisor's cleanup, which kills the workers. Exit status: 128 + the signal."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        try:
+            return signal.Signals(self.signum).name
+        except ValueError:  # pragma: no cover
+            return f"signal {self.signum}"
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+def install_stop_handlers() -> Dict[int, Any]:
+    """Turn the stop signals into ``Interrupted`` (main thread only; elsewhere a no-op).
+
+    The first signal wins: the handler then ignores the others, so a second Ctrl-C or a
+    SIGTERM following a SIGHUP cannot cut the cleanup short (SIGKILL still can). Returns
+    the handlers replaced, for ``restore_handlers`` (a program that embeds the CLI, such
+    as a test runner, gets its own handlers back).
+    """
+    previous: Dict[int, Any] = {}
+    def stop(signum: int, _frame: Any) -> None:
+        for name in STOP_SIGNALS:
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
+        raise Interrupted(signum)
+
+    for name in STOP_SIGNALS:
+        if hasattr(signal, name):
+            try:
+                previous[getattr(signal, name)] = signal.signal(getattr(signal, name), stop)
+            except (ValueError, OSError):  # not the main thread (an embedding program)
+                break
+    return previous
+
+
+def restore_handlers(previous: Dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        try:
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        except (ValueError, OSError):  # pragma: no cover
+            pass
 
 
 # ---------------------------------------------------------------------- one bounded call
@@ -690,7 +764,7 @@ def bounded_check(source: Any, settings: Settings, project: Optional[ProjectInde
                 f"file skipped: the process analysing it stopped ({how}), most likely out of "
                 f"memory (limit {_size(BOUNDED_MEMORY)}); check it with 'concurlint check' instead",
                 f"文件已跳过:分析它的进程退出({how}),很可能是内存不足"
-                f"(上限 {_size(BOUNDED_MEMORY)});请改用 'concurlint check' 检查")))
+                f"(上限 {_size(BOUNDED_MEMORY, zh=True)});请改用 'concurlint check' 检查")))
     else:
         findings, tracebacks = outcome.value
         result = FileResult(path, list(findings), list(tracebacks))

@@ -13,7 +13,12 @@ from typing import Optional
 
 
 class SourceError(Exception):
-    """The file could not be read or decoded (reported as CCY002)."""
+    """The file could not be read or decoded (reported as CCY002); ``zh``: the reason in
+    Chinese, when it has been translated."""
+
+    def __init__(self, message: str, zh: Optional[str] = None):
+        super().__init__(message)
+        self.zh = zh
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,12 @@ def detect_newline(text: str) -> str:
 
 
 def decode_source(data: bytes, path: str = "<stdin>") -> SourceFile:
-    """Decode ``data`` using its BOM or coding cookie, as the interpreter would."""
+    """Decode ``data`` using its BOM or coding cookie, as the interpreter would
+    (a Jupyter notebook: its code cells, see ``notebook.py``)."""
+    if path.lower().endswith(".ipynb"):
+        from .notebook import decode_notebook
+
+        return decode_notebook(data, path)
     try:
         # tokenize splits lines on "\n" only; let it see a lone-CR file's cookie too
         probe = data if b"\n" in data else data.replace(b"\r", b"\n")
@@ -50,7 +60,8 @@ def decode_source(data: bytes, path: str = "<stdin>") -> SourceFile:
     except SyntaxError as exc:  # unknown codec, BOM/cookie conflict, bad cookie
         if "invalid or missing encoding" in str(exc):  # no cookie, bytes that are not UTF-8
             _decode_or_raise(data, "utf-8")
-        raise SourceError(_strip_period(str(exc))) from None
+        reason = _strip_period(str(exc))
+        raise SourceError(reason, f"无法确定编码(Python 的说明:'{reason}')") from None
     bom = encoding == "utf-8-sig"
     if bom:
         encoding = "utf-8"
@@ -60,7 +71,8 @@ def decode_source(data: bytes, path: str = "<stdin>") -> SourceFile:
     text = _decode_or_raise(body, encoding)
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise SourceError(f"file contains a NUL byte at line {line} (binary file?)")
+        raise SourceError(f"file contains a NUL byte at line {line} (binary file?)",
+                          f"文件第 {line} 行含有 NUL 字节(是二进制文件吗?)")
     return SourceFile(
         path=path, text=text, encoding=encoding, bom=bom,
         newline=detect_newline(text), raw=data,
@@ -72,11 +84,11 @@ def _decode_or_raise(body: bytes, encoding: str) -> str:
         return body.decode(encoding)
     except UnicodeDecodeError as exc:
         line = body[: exc.start].count(b"\n") + 1
-        raise SourceError(
-            f"cannot decode byte {body[exc.start]:#04x} at line {line} as {encoding}"
-        ) from None
+        byte = f"{body[exc.start]:#04x}"
+        raise SourceError(f"cannot decode byte {byte} at line {line} as {encoding}",
+                          f"第 {line} 行的字节 {byte} 无法按 {encoding} 解码") from None
     except LookupError:
-        raise SourceError(f"unknown encoding {encoding!r}") from None
+        raise SourceError(f"unknown encoding {encoding!r}", f"未知编码 {encoding!r}") from None
 
 
 def read_source(path: str) -> SourceFile:
@@ -84,13 +96,14 @@ def read_source(path: str) -> SourceFile:
     try:
         data = Path(path).read_bytes()
     except IsADirectoryError:
-        raise SourceError("is a directory, not a file") from None
+        raise SourceError("is a directory, not a file", "这是目录,不是文件") from None
     except FileNotFoundError:
-        raise SourceError("no such file (or a broken symbolic link)") from None
+        raise SourceError("no such file (or a broken symbolic link)", "文件不存在(或是失效的符号链接)") from None
     except PermissionError:
-        raise SourceError("permission denied") from None
+        raise SourceError("permission denied", "没有读取权限") from None
     except OSError as exc:
-        raise SourceError(exc.strerror or str(exc)) from None
+        reason = exc.strerror or str(exc)
+        raise SourceError(reason, f"系统错误('{reason}')") from None
     return decode_source(data, path)
 
 

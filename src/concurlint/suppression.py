@@ -7,31 +7,41 @@
   or ruff, ruff's ``S113`` and ``RUF006``) suppresses the concurlint finding too, so a
   codebase that already silenced a deliberate case for its other linter need not say so
   twice. ``PEER_CODES`` is the mapping, shown in docs/configuration.md.
+- A statement continued by a backslash or by a multi-line string is one stretch of
+  lines for ``noqa``, as flake8 reads it: a comment on any of its lines covers a finding
+  on any other (the comment can only stand on the last one). Lines inside brackets are
+  not joined: each keeps its own comment. ``noqa_spans`` computes the stretches.
 - File-level: ``# concurlint: noqa`` on a line of its own suppresses every finding of
   the file, ``# concurlint: noqa: CCY204,CCY501`` those codes; flake8's
-  ``# flake8: noqa`` (without codes, as flake8 requires) suppresses the file in both
-  modes. Like flake8 and ruff, the comment may stand anywhere in the file; the top is
+  ``# flake8: noqa`` suppresses the file in both modes, with or without codes after it
+  (flake8 skips such a file whole, so the CLI does too). Like flake8 and ruff, the comment may stand anywhere in the file; the top is
   where readers look for it.
 """
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 from .findings import Finding
 
-# flake8's form: "# noqa", "# noqa: CCY201", "# NOQA:CCY201,CCY204", "# noqa: CCY201 CCY204"
+# flake8's form: "# noqa", "# noqa: CCY201", "# NOQA:CCY201,CCY204", "# noqa: CCY201 CCY204".
+# Exactly "# noqa", as flake8 reads it: "#noqa" is no noqa for flake8, so not here either.
 NOQA = re.compile(
-    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
+    r"# noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
     re.IGNORECASE,
 )
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
-# a comment line of its own: "# concurlint: noqa", "# concurlint: noqa: CCY204", "# flake8: noqa"
+# a comment line of its own: "# concurlint: noqa", "# concurlint: noqa: CCY204"
 FILE_NOQA = re.compile(
-    r"^[ \t]*#[ \t]*(?P<tool>concurlint|flake8)[ \t]*[:=][ \t]*noqa\b"
+    r"^[ \t]*#[ \t]*concurlint[ \t]*[:=][ \t]*noqa\b"
     r"(?:[ \t]*:[ \t]*(?P<codes>[A-Z]+[0-9]+(?:[ \t,]+[A-Z]+[0-9]+)*))?",
     re.IGNORECASE | re.MULTILINE,
 )
+# flake8's own: a line that starts with "# flake8: noqa" (or "=", any case) skips the whole
+# file, whatever follows, codes included ("# flake8: noqa: E501" too).
+FLAKE8_FILE_NOQA = re.compile(r"^[ \t]*# flake8[:=][ \t]*noqa", re.IGNORECASE | re.MULTILINE)
 
 ALL = frozenset({"*"})
 
@@ -91,15 +101,42 @@ def file_noqa(text: str) -> Optional[FrozenSet[str]]:
     """What the file-level comments of ``text`` suppress: None, ALL, or codes."""
     if "noqa" not in text and "NOQA" not in text:
         return None
+    if FLAKE8_FILE_NOQA.search(text):
+        return ALL
     found: Optional[FrozenSet[str]] = None
     for match in FILE_NOQA.finditer(text):
         codes = match.group("codes")
         if codes is None:
             return ALL
-        if match.group("tool").lower() == "flake8":
-            continue  # flake8 ignores "# flake8: noqa: CODES" (it would hide the whole file)
         found = (found or frozenset()) | frozenset(_CODE.findall(codes))
     return found
+
+
+def noqa_spans(text: str) -> Dict[int, Tuple[int, int]]:
+    """Line index -> (first, last) line index of the stretch its ``noqa`` is read from.
+
+    A stretch ends at each end of a physical line that the tokenizer sees (a newline
+    outside brackets, or inside them); so only backslash continuations and multi-line
+    strings make a stretch longer than one line. Lines missing from the map (a file that
+    does not tokenize) are their own stretch.
+    """
+    spans: Dict[int, Tuple[int, int]] = {}
+    first: Optional[int] = None
+    last = -1
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+                continue
+            start, end = token.start[0] - 1, token.end[0] - 1
+            first = start if first is None else min(first, start)
+            last = max(last, end)
+            if token.type in (tokenize.NL, tokenize.NEWLINE):
+                for index in range(first, last + 1):
+                    spans[index] = (first, last)
+                first, last = None, -1
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        pass
+    return spans
 
 
 def apply_noqa(findings: Iterable[Finding], lines: List[str], text: Optional[str] = None,
@@ -113,14 +150,20 @@ def apply_noqa(findings: Iterable[Finding], lines: List[str], text: Optional[str
     whole = file_noqa(text) if text is not None else None
     if whole is ALL:
         return []
-    cache: Dict[int, Optional[FrozenSet[str]]] = {}
+    cache: Dict[Tuple[int, int], Optional[FrozenSet[str]]] = {}
+    spans: Optional[Dict[int, Tuple[int, int]]] = None
     kept = []
     for finding in findings:
         if whole is not None and is_suppressed(finding.code, whole):
             continue
-        index = finding.start.line - 1
+        if spans is None:  # only files with findings pay for the tokenizer
+            spans = noqa_spans(text if text is not None else "\n".join(lines) + "\n")
+        line = finding.start.line - 1
+        index = spans.get(line, (line, line))
         if index not in cache:
-            codes = noqa_codes(lines[index]) if 0 <= index < len(lines) else None
+            first, last = index
+            stretch = "\n".join(lines[max(first, 0):last + 1])
+            codes = noqa_codes(stretch) if 0 <= first < len(lines) else None
             if peers_only and codes is not None:
                 codes = None if codes is ALL else frozenset(c for c in codes if c in PEER_CODES) or None
             cache[index] = codes

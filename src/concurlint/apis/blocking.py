@@ -86,7 +86,7 @@ PROCESS_WAIT = _advice(
     "请用 'asyncio.create_subprocess_exec()' 启动进程并 'await proc.wait()',或使用 '{to_thread}'",
     "run the process with 'await {subprocess}', or wait in a worker thread with '{to_thread}'",
     "请用 'await {subprocess}' 运行进程,或用 '{to_thread}' 在工作线程中等待")
-FILE_IO = _advice("use {async_file}", "请改用 {async_file}")
+FILE_IO = _advice("use {async_file} or '{to_thread}'", "请改用 {async_file} 或 '{to_thread}'")
 # Whole-tree and copy operations: aiofiles, trio.Path and anyio.Path have none of them.
 FILE_TREE = _advice(*_IN_THREAD)
 THREAD_LOCK = _advice(

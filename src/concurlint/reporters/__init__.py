@@ -32,7 +32,7 @@ Reporter = Callable[[Report], str]
 # plain terminal run, or a run answered from the cache, does not need).
 _MODULES: Dict[str, str] = {
     "concise": "text", "full": "text", "json": "json_format", "github": "github",
-    "junit": "junit", "sarif": "sarif",
+    "junit": "junit", "sarif": "sarif", "gitlab": "gitlab",
 }
 
 

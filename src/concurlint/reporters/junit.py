@@ -1,8 +1,10 @@
 """``junit``: JUnit XML, for CI systems that show test reports (GitLab, Jenkins, Azure).
 
 One ``<testcase>`` per checked file (named by its path, passing when it has no
-findings) and one ``<failure>`` per finding, inside one ``<testsuite
-name="concurlint">``. Characters XML 1.0 cannot carry (control characters,
+findings), inside one ``<testsuite name="concurlint">``. A failing file has one
+``<failure>`` (JUnit allows one per test case, and ``failures`` counts failing test
+cases): its ``type`` is the codes found, its ``message`` the first finding and the
+count, its text every finding, one per line. Characters XML 1.0 cannot carry (control characters,
 unpaired surrogates from undecodable file names) are replaced, so the document
 is well-formed whatever the messages and paths contain.
 """
@@ -37,7 +39,7 @@ def junit_report(report: Report) -> str:
         cases.setdefault(_name(str(path)), [])
     for finding in report.findings:
         cases.setdefault(_name(finding.path), []).append(finding)
-    failures = sum(len(v) for v in cases.values())
+    failures = sum(1 for v in cases.values() if v)
     counts: Dict[str, str] = {
         "tests": str(len(cases)), "failures": str(failures), "errors": "0", "skipped": "0",
         "time": "0",
@@ -47,12 +49,17 @@ def junit_report(report: Report) -> str:
     for path, findings in cases.items():
         case = ET.SubElement(suite, "testcase", {
             "classname": "concurlint", "name": path, "file": path, "time": "0"})
-        for finding in findings:
-            message = clean(finding.message.get(report.lang))
-            where = f"{path}:{finding.start.line}:{finding.start.column}"
-            failure = ET.SubElement(case, "failure", {
-                "type": finding.code, "message": f"{finding.code} {message}"})
-            failure.text = f"{where}: {finding.code} {message}"
+        if not findings:
+            continue
+        lines = [f"{path}:{f.start.line}:{f.start.column}: {f.code} {clean(f.message.get(report.lang))}"
+                 for f in findings]
+        first = f"{findings[0].code} {clean(findings[0].message.get(report.lang))}"
+        if len(findings) > 1:
+            more = len(findings) - 1
+            first += f"(另有 {more} 个问题)" if report.lang == "zh" else f" (and {more} more)"
+        codes = ",".join(dict.fromkeys(f.code for f in findings))
+        failure = ET.SubElement(case, "failure", {"type": codes, "message": first})
+        failure.text = "\n".join(lines)
     ET.indent(suites)
     body = ET.tostring(suites, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

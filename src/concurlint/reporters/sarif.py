@@ -24,7 +24,9 @@ from ..findings import Finding
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://concurlint.readthedocs.io/en/latest/"
-HELP_URI = "https://concurlint.readthedocs.io/en/latest/rules/{code}/"
+# The site is built with `use_directory_urls: false` (mkdocs.yml): a rule's page is
+# rules/CCY201.html, not rules/CCY201/ (tests/test_docs.py builds the site and checks).
+HELP_URI = INFORMATION_URI + "rules/{code}.html"
 SRCROOT = "%SRCROOT%"
 _URI_SAFE = "/!$&'()*+,;=:@-._~"
 

@@ -11,7 +11,7 @@ from ..findings import Finding
 
 
 def location(finding: Finding) -> str:
-    return f"{finding.path}:{finding.start.line}:{finding.start.column}"
+    return finding.location
 
 
 def summary_line(report: Report) -> str:
@@ -79,6 +79,10 @@ def full(report: Report) -> str:
 
 def _excerpt(finding: Finding, report: Report) -> List[str]:
     lines = report.lines(finding.path)
+    if finding.cell is not None:
+        from ..notebook import cell_lines
+
+        lines = cell_lines(lines, finding.cell)
     index = finding.start.line - 1
     if not 0 <= index < len(lines):
         return []

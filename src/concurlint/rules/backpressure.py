@@ -1426,11 +1426,11 @@ class UnboundedFanOut(_Sizes, Rule):
             name = last_name(started)
             article = "an" if limiter[:1] in "aeiou" else "a"
             return Text(f"acquire {article} {limiter} in '{name}' or use a fixed pool of workers",
-                        f"请在 '{name}' 中获取 {limiter},或改用固定数量的 worker")
+                        f"请在 '{name}' 中获取 {limiter},或改用固定数量的工作任务")
         # not a coroutine of this project: the limit goes around each call
         text = _callee_text(self, started)
         return Text(f"wrap each '{text}' call in 'async with <{limiter}>' or use a fixed pool of workers",
-                    f"请用 'async with <{limiter}>' 包住每次 '{text}' 调用,或改用固定数量的 worker")
+                    f"请用 'async with <{limiter}>' 包住每次 '{text}' 调用,或改用固定数量的工作任务")
 
     def _own_coroutine(self, started: cst.BaseExpression) -> bool:
         if not isinstance(started, (cst.Name, cst.Attribute)):

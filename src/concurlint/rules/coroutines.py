@@ -402,6 +402,16 @@ class UnawaitedCoroutine(Rule):
                 f"coroutine '{name}' is never awaited; add 'await' or start it as a task with {start}",
                 f"协程 '{name}' 从未被 await;请添加 'await',或用 {start} 把它作为任务启动"),
                 fix=_add_await(node))
+        elif self.ctx.scope is self.ctx.module_scope and self.ctx.path.lower().endswith(".ipynb"):
+            # A notebook cell runs on the kernel's event loop: top-level 'await' works there,
+            # while asyncio.run() raises "cannot be called from a running event loop".
+            self.report(node, Text(
+                f"coroutine '{name}' is never awaited, so it never runs; in a notebook cell add "
+                "'await' (top-level await works in a cell; asyncio.run() fails on the notebook's "
+                "running loop)",
+                f"协程 '{name}' 从未被 await,因此根本不会运行;在笔记本单元格中请添加 'await'"
+                "(单元格中可以直接在顶层使用 await;asyncio.run() 在笔记本已运行的事件循环中会失败)"),
+                fix=_add_await(node))
         elif self.ctx.scope is self.ctx.module_scope:
             if library is None:
                 runner = (f"your library's runner ({_run_form('asyncio', name, node)}, "
@@ -1346,19 +1356,20 @@ class SequentialAwaitsInLoop(Rule):
         backend = self.ctx.async_backend
         how = ("asyncio.gather() or an asyncio.TaskGroup" if backend in (None, "asyncio")
                else advice(backend, "task_group"))
+        how_zh = "asyncio.gather() 或 asyncio.TaskGroup" if backend in (None, "asyncio") else how
         limiter = advice(backend, "limiter")
         shared = self._shared_receiver(call.func, targets)
         if shared is not None:
             self.report(call, Text(
                 f"'{name}()' is awaited once per item, one after another; if '{shared}' can serve "
                 f"several calls at once, run them concurrently with {how} (bounded by {limiter})",
-                f"'{name}()' 对每个元素依次 await;如果 '{shared}' 能同时处理多个调用,请用 {how}"
+                f"'{name}()' 对每个元素依次 await;如果 '{shared}' 能同时处理多个调用,请用 {how_zh}"
                 f"(配合 {limiter})并发执行"))
             return
         self.report(call, Text(
             f"'{name}()' is awaited once per item, one after another; run the calls concurrently "
             f"with {how} (bounded by {limiter})",
-            f"'{name}()' 对每个元素依次 await;请用 {how}(配合 {limiter})并发执行"))
+            f"'{name}()' 对每个元素依次 await;请用 {how_zh}(配合 {limiter})并发执行"))
 
     def _shared_receiver(self, func: cst.BaseExpression, targets: Set[str]) -> Optional[str]:
         """``device`` in ``await device.query(item)``: one object every iteration uses (not a

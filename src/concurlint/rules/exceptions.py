@@ -170,7 +170,7 @@ class GatherExceptionsSwallowed(Rule):
             if function is not None and _cancelled_in(self.ctx, function):
                 return  # the shutdown idiom: gathering tasks this function just cancelled
             if not self._handled_elsewhere(node):
-                self._report(node, "its result is thrown away")
+                self._report(node, Text("its result is thrown away", "其结果被丢弃"))
             return
         if fate.kind != "name" or not fate.awaited:
             return
@@ -179,7 +179,8 @@ class GatherExceptionsSwallowed(Rule):
         if not chain or any(_inspected(usage) for usage in chain):
             return
         if not self._handled_elsewhere(node):
-            self._report(node, f"'{fate.name}' is never checked for exceptions")
+            self._report(node, Text(f"'{fate.name}' is never checked for exceptions",
+                                    f"从未检查 '{fate.name}' 中的异常"))
 
     def _handled_elsewhere(self, node: cst.Call) -> bool:
         """The failures this gather collects are dealt with, or deliberately dropped, elsewhere:
@@ -198,11 +199,11 @@ class GatherExceptionsSwallowed(Rule):
         return bool(containers) and all(
             _callbacked_container(ctx, text) or _cancelled_container(ctx, text) for text in containers)
 
-    def _report(self, node: cst.Call, detail: str) -> None:
+    def _report(self, node: cst.Call, detail: Text) -> None:
         self.report(node, Text(
-            f"asyncio.gather(..., return_exceptions=True): {detail}, so failures are silently lost; "
+            f"asyncio.gather(..., return_exceptions=True): {detail.en}, so failures are silently lost; "
             "check each result with isinstance(r, Exception)",
-            f"asyncio.gather(..., return_exceptions=True):{detail},失败会被悄悄吞掉;"
+            f"asyncio.gather(..., return_exceptions=True):{detail.zh},失败会被悄悄吞掉;"
             "请用 isinstance(r, Exception) 检查每个结果"))
 
 
@@ -367,6 +368,10 @@ class _Caught:
         # what a catch-all hides besides the cancellation: the process exits an earlier
         # clause of the same try does not already take
         self.hides: Tuple[str, ...] = _EXITS if catch_all else ()
+
+    @property
+    def label_zh(self) -> str:
+        return "裸 'except:'" if self.label == "bare 'except:'" else self.label
 
 
 _EXITS = ("KeyboardInterrupt", "SystemExit")
@@ -1034,20 +1039,20 @@ class CancellationSwallowed(Rule):
             self.report(handler, Text(
                 f"{caught.label} in async function '{function}' also catches the task's cancellation "
                 f"({cancelled}){en}, and does not re-raise them; catch 'Exception' instead",
-                f"async 函数 '{function}' 中的 {caught.label} 也会捕获任务的取消({cancelled}){zh},"
+                f"async 函数 '{function}' 中的 {caught.label_zh} 也会捕获任务的取消({cancelled}){zh},"
                 "且没有重新抛出;请改为捕获 'Exception'"))
             return
         if caught.catch_all:  # an earlier clause takes KeyboardInterrupt and SystemExit
             self.report(handler, Text(
                 f"{caught.label} in async function '{function}' also catches the task's cancellation "
                 f"({cancelled}) and does not re-raise it; catch 'Exception' instead",
-                f"async 函数 '{function}' 中的 {caught.label} 也会捕获任务的取消({cancelled}),"
+                f"async 函数 '{function}' 中的 {caught.label_zh} 也会捕获任务的取消({cancelled}),"
                 "且没有重新抛出;请改为捕获 'Exception'"))
             return
         self.report(handler, Text(
             f"{caught.label} in async function '{function}' swallows the cancellation of its task "
             f"({cancelled}); re-raise it ('raise') after cleaning up",
-            f"async 函数 '{function}' 中的 {caught.label} 吞掉了任务的取消({cancelled});"
+            f"async 函数 '{function}' 中的 {caught.label_zh} 吞掉了任务的取消({cancelled});"
             "请在清理后重新抛出('raise')"))
 
 
@@ -1198,10 +1203,11 @@ class ExecutorFutureDiscarded(Rule):
         fate = value_fate(self.ctx, node, through_comprehension=is_submit)
         if fate.kind == "discarded":
             what = "Future" if is_submit else "result iterator"
+            what_zh = "Future" if is_submit else "结果迭代器"
             self.report(node, Text(
                 f"the {what} of '{dotted_text(func) or func.attr.value}()' is thrown away: exceptions raised "
                 "in the worker are never seen; keep it and call .result() (or iterate the results)",
-                f"'{dotted_text(func) or func.attr.value}()' 返回的 {what} 被丢弃:工作线程中的异常永远不会被看到;"
+                f"'{dotted_text(func) or func.attr.value}()' 返回的 {what_zh} 被丢弃:工作线程中的异常永远不会被看到;"
                 "请保存它并调用 .result()(或遍历结果)"))
             return
         if fate.kind != "name" or not is_submit or self.ctx.function is None:

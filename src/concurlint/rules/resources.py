@@ -404,7 +404,7 @@ class ExecutorNotShutDown(_LifetimeRule):
         return Text(
             f"'{shown}()' bound to '{name}' is never shut down and leaves its workers behind; use "
             f"'with {shown}(...) as {name}:' or call '{name}.{closer}' in a finally block",
-            f"绑定到 '{name}' 的 '{shown}()' 从未关闭,会遗留 worker;请使用 "
+            f"绑定到 '{name}' 的 '{shown}()' 从未关闭,会遗留工作线程或进程;请使用 "
             f"'with {shown}(...) as {name}:',或在 finally 中调用 '{name}.{closer}'")
 
 

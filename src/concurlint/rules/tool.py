@@ -61,7 +61,7 @@ class InternalErrorRule(Rule):
         "A failure of concurlint itself, reported so that it is never silent.",
         "concurlint 自身的故障,报告出来以免悄无声息。")
     name = "internal-error"
-    summary = Text("concurlint failed on this file (please report a bug)", "concurlint 在此文件上出错(请报告 bug)")
+    summary = Text("concurlint failed on this file (please report a bug)", "concurlint 在此文件上出错(请向开发者报告)")
     what = Text(
         "Reports that a rule or the engine raised an exception on this file. The message names "
         "the rule; `--show-traceback` prints the traceback. Other rules and files still run.",

@@ -1062,21 +1062,23 @@ def describe_origin(ctx: Context, function: FunctionNode, origin: Origin) -> Tup
     """("'inc', which runs in threads (Thread(target=inc) on line 12)", zh) for messages."""
     site = origin.site
     where = site.label
+    where_zh = site.label.replace(" subclass '", " 子类 '")
     if isinstance(site.node, cst.Call):
         line = line_of(ctx, site.node)
         if line is not None:
             where = f"{site.label} on line {line}"
+            where_zh = f"第 {line} 行的 {where_zh}"
     runs = "threads" if site.kind == THREAD else "worker processes"
     runs_zh = "线程" if site.kind == THREAD else "子进程"
     name = function_name(function)
     if origin.via is None:
         return (f"'{name}', which runs in {runs} ({where})",
-                f"'{name}' 中,该函数在{runs_zh}中运行({where})")
+                f"'{name}' 中,该函数在{runs_zh}中运行({where_zh})")
     root = function_name(origin.root)
     return (f"'{name}', called from '{function_name(origin.via)}' in code that runs in {runs} "
             f"('{root}' via {where})",
             f"'{name}' 中,它由 '{function_name(origin.via)}' 调用,运行在{runs_zh}中"
-            f"('{root}',来自 {where})")
+            f"('{root}',来自{where_zh})")
 
 
 def walk_expression(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
