@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 import click
 
 from . import __version__
+from .findings import Text
 from .config import ASYNC_BACKENDS, PRESETS, ConfigError, Settings, load_settings
 from .reporters import REPORTERS, Report
 from .reporters.text import statistics
@@ -117,12 +118,17 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
               help="Report only findings on lines changed since this git revision.")
 @click.option("--shard", default=None, metavar="I/N",
               help="Check only the I-th of N deterministic parts of the files (CI matrices).")
+@click.option("--show-settings", is_flag=True,
+              help="Print the settings that apply to the one FILE given, and where each comes from.")
 def check(paths: Tuple[str, ...], **options: Any) -> None:
     """Check PATHS (files or directories; '-' reads standard input; default '.')."""
     paths = paths or (".",)
     lang = detect_lang(options["lang"])
     try:
         settings = _settings_from_options(paths, options)
+        if options["show_settings"]:
+            _show_settings(paths, settings, lang)
+            return
         _validate_integrations(paths, options)
         result = _run(paths, settings, options)
         fixing = _fix(paths, result, settings, options, lang)  # --fix / --diff
@@ -155,6 +161,43 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
             raise click.exceptions.Exit(EXIT_FINDINGS)
     if findings and not options["exit_zero"]:
         raise click.exceptions.Exit(EXIT_FINDINGS)
+
+
+_SETTINGS_TEXT = {
+    "header": Text("Settings for {path}", "{path} 的设置"),
+    "config": Text("Configuration file: {file}", "配置文件:{file}"),
+    "none": Text("none (built-in defaults)", "无(内置默认值)"),
+    "root": Text("Relative paths start at: {root}", "相对路径的起点:{root}"),
+    "default": Text("default", "默认值"),
+    "command line": Text("command line", "命令行"),
+    "enabled": Text("Rules enabled for this file ({count}): {codes}", "此文件启用的规则({count} 条):{codes}"),
+    "one": Text("--show-settings takes exactly one file or directory", "--show-settings 只接受一个文件或目录"),
+}
+
+
+def _show_settings(paths: Sequence[str], settings: Settings, lang: str) -> None:
+    """--show-settings: each setting of the closest configuration to one path, with its origin."""
+    from .config import KEYS
+
+    if len(paths) != 1 or paths[0] == "-":
+        raise ConfigError(_SETTINGS_TEXT["one"].get(lang))
+    path = paths[0]
+    if not os.path.lexists(path):
+        raise ConfigError(f"path '{path}' does not exist")
+    local = settings.for_path(path)
+    text = {key: message.get(lang) for key, message in _SETTINGS_TEXT.items()}
+    sources = dict(local.sources)
+    click.echo(text["header"].format(path=path))
+    click.echo(text["config"].format(file=local.config_file or text["none"]))
+    click.echo(text["root"].format(root=local.root))
+    for key, (name, _parser) in KEYS.items():
+        value = local.excludes() if key == "exclude" else getattr(local, name)
+        if isinstance(value, tuple):
+            value = list(value)
+        origin = sources.get(key, "default")
+        click.echo(f"  {key} = {json.dumps(value, ensure_ascii=False)}  # {text.get(origin, origin)}")
+    codes = sorted(local.codes_for(path))
+    click.echo(text["enabled"].format(count=len(codes), codes=", ".join(codes)))
 
 
 def _isatty() -> bool:

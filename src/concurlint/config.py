@@ -1,4 +1,5 @@
-"""Settings: ``[tool.concurlint]`` in pyproject.toml, overridden by the command line.
+"""Settings: the closest ``[tool.concurlint]`` (pyproject.toml) or concurlint.toml to each
+file, overridden by the command line.
 
 Every problem here is a ``ConfigError`` with a one-line message (exit code 2).
 """
@@ -55,6 +56,25 @@ class Settings:
     # where the config was found (per-file-ignores and excludes are relative to it)
     root: str = field(default_factory=os.getcwd)
     config_file: Optional[str] = None
+    # Hierarchical configuration: each file takes the closest config file above it
+    # (``for_path``) with these command-line values on top; off with --config/--isolated.
+    hierarchical: bool = False
+    overrides: Tuple[Tuple[str, Any], ...] = ()
+    respect_gitignore: bool = True
+    # origin of each TOML key that was set: a config file path or "command line"
+    sources: Tuple[Tuple[str, str], ...] = field(default=(), compare=False)
+
+    def for_path(self, path: str) -> "Settings":
+        """The settings that apply to ``path``: ``settings_for_path`` when this run is
+        hierarchical, else these settings."""
+        if not self.hierarchical:
+            return self
+        # a file outside every configured tree takes the configuration of the working
+        # directory, as ruff does, so the result never depends on the argument order
+        found = closest_config(path) or closest_config(os.getcwd())
+        if found == self.config_file:
+            return self
+        return _settings_from(found, self.overrides, os.getcwd())
 
     # ------------------------------------------------------------------ rules
     def enabled_codes(self) -> FrozenSet[str]:
@@ -76,6 +96,9 @@ class Settings:
     def codes_for(self, path: str) -> FrozenSet[str]:
         """Enabled codes for one file, after ``per-file-ignores`` (and, in the default
         preset, without the rules whose default form skips test code)."""
+        closest = self.for_path(path)
+        if closest is not self:
+            return closest.codes_for(path)
         enabled = self.enabled_codes()
         quiet = [c for c in QUIET_IN_TESTS if c in enabled and self.default_form(c)]
         if quiet:
@@ -256,6 +279,12 @@ def _string(key: str, value: Any) -> str:
     return value
 
 
+def _boolean(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"'{key}' must be true or false (got {value!r})")
+    return value
+
+
 def _qualified_names(key: str, value: Any) -> Tuple[str, ...]:
     names = _str_list(key, value)
     for name in names:
@@ -282,6 +311,7 @@ KEYS = {
     "file-timeout": ("file_timeout", _positive_number),
     "baseline": ("baseline", _string),
     "async-backend": ("async_backend", _choice(ASYNC_BACKENDS)),
+    "respect-gitignore": ("respect_gitignore", _boolean),
 }
 
 
@@ -323,38 +353,109 @@ def table_of(data: Mapping[str, Any], explicit: bool) -> Optional[Mapping[str, A
     return data if explicit else None
 
 
-def find_config(starts: Sequence[str]) -> Optional[Path]:
-    """The nearest pyproject.toml with a [tool.concurlint] table above the start dirs."""
-    seen = set()
-    for start in starts:
-        directory = Path(start).resolve()
-        if not directory.is_dir():
-            directory = directory.parent
-        for candidate_dir in [directory, *directory.parents]:
-            if candidate_dir in seen:
-                break
-            seen.add(candidate_dir)
-            candidate = candidate_dir / "pyproject.toml"
-            if candidate.is_file():
-                try:
-                    data = load_toml(candidate)
-                except ConfigError:
-                    raise
-                if table_of(data, explicit=False) is not None:
-                    return candidate
+# The files that hold settings, by priority within one directory (as ruff: the
+# dedicated files first). pyproject.toml counts only with a [tool.concurlint] table.
+CONFIG_NAMES = (".concurlint.toml", "concurlint.toml", "pyproject.toml")
+_CLOSEST: Dict[str, Optional[str]] = {}
+_RESOLVED: Dict[Tuple[Any, ...], "Settings"] = {}
+
+
+def config_in(directory: Path) -> Optional[Path]:
+    """The configuration file of ``directory`` itself, if it has one."""
+    for name in CONFIG_NAMES:
+        candidate = directory / name
+        if candidate.is_file():
+            if name != "pyproject.toml" or table_of(load_toml(candidate), explicit=False) is not None:
+                return candidate
     return None
+
+
+def closest_config(path: str) -> Optional[str]:
+    """The closest configuration file in ``path``'s directory or above it (memoised)."""
+    directory = os.path.abspath(path)
+    if not os.path.isdir(directory):
+        directory = os.path.dirname(directory)
+    walked: List[str] = []
+    found: Optional[str] = None
+    while True:
+        if directory in _CLOSEST:
+            found = _CLOSEST[directory]
+            break
+        walked.append(directory)
+        candidate = config_in(Path(directory))
+        if candidate is not None:
+            found = str(candidate)
+            break
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for directory in walked:
+        _CLOSEST[directory] = found
+    return found
+
+
+def find_config(starts: Sequence[str]) -> Optional[Path]:
+    """The closest configuration file above the first start dir that has one."""
+    for start in starts:
+        found = closest_config(start)
+        if found is not None:
+            return Path(found)
+    return None
+
+
+def settings_for_path(path: str, config_file: Optional[str] = None, isolated: bool = False,
+                      overrides: Optional[Mapping[str, Any]] = None) -> "Settings":
+    """The settings that apply to one file (or directory) ``path``.
+
+    The closest of ``.concurlint.toml``, ``concurlint.toml`` or a ``pyproject.toml``
+    with a ``[tool.concurlint]`` table in the directory of ``path`` or above it;
+    when there is none, the one above the working directory; else the defaults.
+    ``config_file`` (``--config``) replaces the search and ``isolated`` skips it.
+    ``overrides`` are command-line values in TOML spelling (``{"extend-select":
+    ["CCY108"]}``), applied on top. ``Settings.sources`` says where each set key came
+    from. Results are memoised; raises ``ConfigError`` on a bad file or value.
+    """
+    base = load_settings(config_file=config_file, isolated=isolated, overrides=overrides,
+                         search_from=[path, os.getcwd()])
+    return base.for_path(path)
+
+
+def clear_config_cache() -> None:
+    """Forget the memoised config lookups (for long-lived callers whose files change)."""
+    _CLOSEST.clear()
+    _RESOLVED.clear()
+
+
+def _settings_from(found: Optional[str], overrides: Tuple[Tuple[str, Any], ...], cwd: str) -> "Settings":
+    key = (found, overrides, cwd)
+    settings = _RESOLVED.get(key)
+    if settings is None:
+        settings = _RESOLVED[key] = load_settings(
+            config_file=found, isolated=found is None, overrides=dict(overrides), hierarchical=True)
+    return settings
+
+
+def _frozen(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def load_settings(paths: Sequence[str] = (), config_file: Optional[str] = None,
                   isolated: bool = False, overrides: Optional[Mapping[str, Any]] = None,
-                  search_from: Optional[Sequence[str]] = None) -> Settings:
+                  search_from: Optional[Sequence[str]] = None,
+                  hierarchical: Optional[bool] = None) -> Settings:
     """Settings from the config file (unless isolated) with ``overrides`` applied.
 
     ``overrides`` uses TOML key spelling (``extend-select``) and skips None values.
+    Without ``config_file`` and ``isolated`` the result is hierarchical: see
+    ``Settings.for_path``.
     """
     values: Dict[str, Any] = {}
+    sources: Dict[str, str] = {}
     root = os.getcwd()
     found: Optional[Path] = None
+    if hierarchical is None:
+        hierarchical = config_file is None and not isolated
     if config_file is not None:
         found = Path(config_file)
         if not found.is_file():
@@ -364,13 +465,21 @@ def load_settings(paths: Sequence[str] = (), config_file: Optional[str] = None,
         found = find_config([s for s in starts if s and s != "-"])
     if found is not None:
         data = load_toml(found)
-        table = table_of(data, explicit=config_file is not None) or {}
+        # a dedicated file (or --config FILE) may hold the keys at its top level
+        explicit = (config_file is not None and not hierarchical) or found.name != "pyproject.toml"
+        table = table_of(data, explicit=explicit) or {}
         values.update(parse_table(table, str(found)))
+        sources.update((key, str(found)) for key in table)
         root = str(found.resolve().parent)
+    kept = []
     for key, value in (overrides or {}).items():
         if value is None or value == ():
             continue
         values.update(parse_table({key: value}, "command line"))
+        sources[key] = "command line"
+        kept.append((key, _frozen(value)))
     valid = {f.name for f in fields(Settings)}
     settings = Settings(**{k: v for k, v in values.items() if k in valid})
-    return replace(settings, root=root, config_file=str(found) if found else None)
+    return replace(settings, root=root, config_file=str(found) if found else None,
+                   hierarchical=hierarchical, overrides=tuple(kept),
+                   sources=tuple(sorted(sources.items())))

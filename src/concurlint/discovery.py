@@ -37,14 +37,15 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
 def _walk(top: str, settings: Settings) -> List[str]:
     files: List[str] = []
     for directory, dirnames, filenames in os.walk(top, followlinks=False):
+        local = settings.for_path(directory)  # the excludes of the closest config
         dirnames[:] = sorted(
             d for d in dirnames
-            if not settings.is_excluded_entry(os.path.join(directory, d))
+            if not local.is_excluded_entry(os.path.join(directory, d))
         )
         for name in sorted(filenames):
             if name.endswith(SUFFIXES):
                 full = os.path.join(directory, name)
-                if not settings.is_excluded_entry(full):
+                if not local.is_excluded_entry(full):
                     files.append(full)
     return files
 

@@ -82,8 +82,12 @@ class ConcurlintChecker:
                 yield 1, 0, f"CCY002 concurlint configuration error: {self.config_error}", type(self)
                 return
             type(self).parse_options(_Defaults())
-        settings = self.settings
-        assert settings is not None
+        assert self.settings is not None
+        try:
+            settings = self.settings.for_path(self.filename)  # the closest config to this file
+        except ConfigError as exc:
+            yield 1, 0, f"CCY002 concurlint configuration error: {exc}", type(self)
+            return
         text = "".join(self.lines)
         source = SourceFile(path=self.filename, text=text, newline=detect_newline(text))
         project = None
