@@ -96,3 +96,16 @@ def test_flake8_uses_the_closest_config_per_file(services: Path) -> None:
     found = reported(flake8("--select", "CCY", "svc_b/app.py", "svc_a/app.py", cwd=services, stdin=""))
     assert [(os.path.normpath(path), code) for path, _, _, code in found] == [
         (os.path.join("svc_a", "app.py"), "CCY201")]
+
+
+def test_force_exclude_applies_excludes_to_named_files(services: Path) -> None:
+    named = ("svc_a/gen/schema.py", "svc_b/app.py")
+    plain = run_cli("check", "--output-format", "json", *named, cwd=services)
+    assert _paths(plain) == [("svc_a/gen/schema.py", "CCY201")]  # named: checked by default
+    forced = run_cli("check", "--force-exclude", "--output-format", "json", *named, cwd=services)
+    assert _paths(forced) == [] and json.loads(forced.stdout)["files_checked"] == 1
+    (services / "svc_a" / "concurlint.toml").write_text('extend-exclude = ["gen"]\nforce-exclude = true\n')
+    from_config = run_cli("check", "--output-format", "json", "svc_a/gen", cwd=services)
+    assert json.loads(from_config.stdout)["files_checked"] == 0
+    again = run_cli("check", "--no-force-exclude", "--output-format", "json", "svc_a/gen", cwd=services)
+    assert _paths(again) == [("svc_a/gen/schema.py", "CCY201")]

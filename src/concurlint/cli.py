@@ -73,6 +73,7 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
         "max-file-size": options["max_file_size"],
         "file-timeout": options["file_timeout"],
         "async-backend": options["async_backend"],
+        "force-exclude": options["force_exclude"],
     }
     return load_settings(paths, options["config"], options["isolated"], overrides)
 
@@ -85,6 +86,8 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--per-file-ignores", multiple=True, help="'glob:CODE,CODE' pairs.")
 @click.option("--exclude", multiple=True, help="Glob patterns to exclude (replaces the defaults).")
 @click.option("--extend-exclude", multiple=True, help="Glob patterns to exclude in addition to the defaults.")
+@click.option("--force-exclude/--no-force-exclude", default=None,
+              help="Apply the excludes even to files named on the command line (pre-commit).")
 @click.option("--preset", type=click.Choice(PRESETS), default=None, help="Rule preset (default: 'default').")
 @click.option("--blocking-calls", multiple=True, help="Qualified names (or 'pkg.*') that block (CCY209).")
 @click.option("--lock-name-pattern", default=None, help="Regex: names that count as locks (CCY301).")

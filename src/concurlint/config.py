@@ -61,6 +61,8 @@ class Settings:
     hierarchical: bool = False
     overrides: Tuple[Tuple[str, Any], ...] = ()
     respect_gitignore: bool = True
+    # exclude even the files named on the command line (pre-commit names every file)
+    force_exclude: bool = False
     # origin of each TOML key that was set: a config file path or "command line"
     sources: Tuple[Tuple[str, str], ...] = field(default=(), compare=False)
 
@@ -312,6 +314,7 @@ KEYS = {
     "baseline": ("baseline", _string),
     "async-backend": ("async_backend", _choice(ASYNC_BACKENDS)),
     "respect-gitignore": ("respect_gitignore", _boolean),
+    "force-exclude": ("force_exclude", _boolean),
 }
 
 

@@ -14,7 +14,8 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
     """Files to check, in a deterministic order, without duplicates.
 
     A path that does not exist is a usage error (ConfigError, exit 2). A path
-    given explicitly is always checked (even if excluded or not ``*.py``);
+    given explicitly is always checked (even if not ``*.py``, and even if excluded
+    unless ``force-exclude`` is on);
     directories are walked without following symbolic links (no loops).
     """
     found: List[str] = []
@@ -23,15 +24,22 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
         if not os.path.lexists(path):
             raise ConfigError(f"path '{path}' does not exist")
         if os.path.isdir(path):
-            files = _walk(path, settings)
+            files = [] if _force_excluded(path, settings) else _walk(path, settings)
         else:
-            files = [path]
+            files = [] if _force_excluded(path, settings) else [path]
         for file in files:
             key = os.path.normpath(file)
             if key not in seen:
                 seen.add(key)
                 found.append(key)
     return found
+
+
+def _force_excluded(path: str, settings: Settings) -> bool:
+    """A path named on the command line is checked unless ``force-exclude`` is on and
+    the excludes of its closest configuration cover it."""
+    local = settings.for_path(path)
+    return local.force_exclude and local.is_excluded(path)
 
 
 def _walk(top: str, settings: Settings) -> List[str]:
