@@ -121,6 +121,7 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
               help="Report only findings on lines changed since this git revision.")
 @click.option("--shard", default=None, metavar="I/N",
               help="Check only the I-th of N deterministic parts of the files (CI matrices).")
+@click.option("--show-files", is_flag=True, help="List the files that would be checked, then exit.")
 @click.option("--show-settings", is_flag=True,
               help="Print the settings that apply to the one FILE given, and where each comes from.")
 def check(paths: Tuple[str, ...], **options: Any) -> None:
@@ -131,6 +132,12 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
         settings = _settings_from_options(paths, options)
         if options["show_settings"]:
             _show_settings(paths, settings, lang)
+            return
+        if options["show_files"]:
+            from .discovery import discover, display_path
+
+            for path in discover(paths, settings):
+                click.echo(display_path(path))
             return
         _validate_integrations(paths, options)
         result = _run(paths, settings, options)

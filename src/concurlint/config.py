@@ -28,6 +28,9 @@ DEFAULT_LOCK_NAME_PATTERN = r"(?i)(^|_)(r?lock|mutex)$"
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "build", "dist", ".tox", ".nox",
     "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".concurlint_cache",
+    # virtual environments, installed packages, tool caches and build output
+    "env", ".env", ".direnv", ".pyenv", "site-packages", "__pypackages__", ".bzr", ".git-rewrite",
+    ".ipynb_checkpoints", ".pants.d", ".pytype", "_build", "buck-out",
 )
 
 

@@ -1,13 +1,18 @@
-"""Finding the files to check: recursive *.py/*.pyi with excludes; explicit files always."""
+"""Finding the files to check: recursive *.py/*.pyi without the excluded, git-ignored and
+virtual-environment folders; explicit files always (unless ``force-exclude``)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .config import ConfigError, Settings
 
 SUFFIXES = (".py", ".pyi")
+# gitignore-style files read in every walked directory (``respect-gitignore``)
+IGNORE_FILES = (".gitignore", ".ignore")
+# (directory the patterns are relative to, their spec), outermost first
+IgnoreLayers = Tuple[Tuple[str, Any], ...]
 
 
 def discover(paths: Sequence[str], settings: Settings) -> List[str]:
@@ -44,18 +49,97 @@ def _force_excluded(path: str, settings: Settings) -> bool:
 
 def _walk(top: str, settings: Settings) -> List[str]:
     files: List[str] = []
-    for directory, dirnames, filenames in os.walk(top, followlinks=False):
+    inherited: Dict[str, IgnoreLayers] = {top: _outer_layers(top)}
+    # an unreadable directory is listed as a file: reading it reports CCY002 with the reason
+    for directory, dirnames, filenames in os.walk(top, followlinks=False, onerror=lambda error: files.append(error.filename)):
         local = settings.for_path(directory)  # the excludes of the closest config
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if not local.is_excluded_entry(os.path.join(directory, d))
-        )
+        layers = inherited.pop(directory, ())
+        if local.respect_gitignore:
+            layers += _layers_of(directory, [n for n in IGNORE_FILES if n in filenames])
+        else:
+            layers = ()
+        kept = []
+        for name in sorted(dirnames):
+            full = os.path.join(directory, name)
+            if local.is_excluded_entry(full) or _ignored(layers, full, is_dir=True) or _is_venv(full):
+                continue
+            kept.append(name)
+            inherited[full] = layers
+        dirnames[:] = kept
         for name in sorted(filenames):
             if name.endswith(SUFFIXES):
                 full = os.path.join(directory, name)
-                if not local.is_excluded_entry(full):
+                if not local.is_excluded_entry(full) and not _ignored(layers, full, is_dir=False):
                     files.append(full)
     return files
+
+
+def _is_venv(directory: str) -> bool:
+    """A virtual environment of any name holds ``pyvenv.cfg`` (PEP 405)."""
+    return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
+
+
+def _git_root(directory: str) -> Optional[str]:
+    """The top of the git work tree holding ``directory`` (``.git`` dir or file), if any."""
+    current = os.path.abspath(directory)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _outer_layers(top: str) -> IgnoreLayers:
+    """The ignore files that apply to ``top`` from above it: those of its ancestors up
+    to the git work tree's top, and the repository's ``.git/info/exclude``."""
+    root = _git_root(top)
+    if root is None:
+        return ()
+    layers = _layers_of(root, [os.path.join(".git", "info", "exclude")])
+    ancestors: List[str] = []
+    current = os.path.dirname(os.path.abspath(top))
+    while len(current) >= len(root):
+        ancestors.insert(0, current)
+        if current == root:
+            break
+        current = os.path.dirname(current)
+    for directory in ancestors:
+        layers += _layers_of(directory, IGNORE_FILES)
+    return layers
+
+
+def _layers_of(directory: str, names: Sequence[str]) -> IgnoreLayers:
+    import pathspec
+
+    layers = []
+    for name in names:
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as handle:
+                lines = handle.read().splitlines()
+        except OSError:  # absent or unreadable: git ignores it too
+            continue
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        if spec.patterns:
+            layers.append((os.path.abspath(directory), spec))
+    return tuple(layers)
+
+
+def _ignored(layers: IgnoreLayers, path: str, is_dir: bool) -> bool:
+    """Git's rule: the deepest ignore file with a matching pattern decides (its last
+    matching pattern, so a ``!pattern`` re-includes)."""
+    if not layers:
+        return False
+    full = os.path.abspath(path)
+    for base, spec in reversed(layers):
+        rel = os.path.relpath(full, base).replace(os.sep, "/")
+        if rel.startswith("../"):
+            continue
+        decision = spec.check_file(rel + "/" if is_dir else rel).include
+        if decision is not None:
+            return decision
+    return False
 
 
 def parse_shard(text: str) -> "tuple[int, int]":
