@@ -87,14 +87,13 @@ class Settings:
         if cached is not None:
             return cached
         if self.select is not None:
-            enabled = {c for c in CODES if _matches(c, self.select)}
+            base: FrozenSet[str] = frozenset()
         elif self.preset == "default":
-            enabled = set(default_codes())
+            base = frozenset(default_codes())
         else:
-            enabled = set(CODES)
-        enabled |= {c for c in CODES if _matches(c, self.extend_select)}
-        enabled -= {c for c in CODES if _matches(c, self.ignore)}
-        result = frozenset(enabled)
+            base = frozenset(CODES)
+        chosen = tuple(self.select or ()) + self.extend_select
+        result = frozenset(c for c in CODES if _decide(c, base, chosen, self.ignore))
         _ENABLED_CACHE[self._selection_key()] = result
         return result
 
@@ -178,6 +177,17 @@ def _exclude_matchers(patterns: Tuple[str, ...]) -> Tuple[Optional["re.Pattern[s
         regex = re.compile("|".join(fnmatch.translate(p) for p in names)) if names else None
         found = _EXCLUDE_CACHE[patterns] = (regex, paths)
     return found
+
+
+def _decide(code: str, base: FrozenSet[str], chosen: Sequence[str], ignored: Sequence[str]) -> bool:
+    """Whether ``code`` is on: the longest (most specific) selector that matches it
+    decides, as in flake8 and ruff (``--select CCY602 --ignore CCY6`` keeps CCY602);
+    at equal length ``ignore`` wins; the preset counts as the least specific."""
+    on = max((len(s) for s in chosen if code.startswith(s)), default=-1)
+    off = max((len(s) for s in ignored if code.startswith(s)), default=-1)
+    if on < 0 and off < 0:
+        return code in base
+    return on > off
 
 
 def _matches(code: str, selectors: Iterable[str]) -> bool:
