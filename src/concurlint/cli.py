@@ -79,7 +79,7 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 
 
 @main.command("check")
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))  # unreadable: CCY002
 @click.option("--select", multiple=True, help="Enable only these codes or prefixes (comma-separated).")
 @click.option("--extend-select", multiple=True, help="Enable these codes in addition to the preset.")
 @click.option("--ignore", multiple=True, help="Disable these codes or prefixes.")
@@ -150,6 +150,11 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
     if integration.get("exit") is not None:
         raise click.exceptions.Exit(integration["exit"])
     findings = result.findings
+    if not result.files and "-" not in paths and not (options["shard"] or options["diff_base"]):
+        # an empty walk is most likely a wrong path or exclude, not a clean project
+        click.echo(_NO_FILES.get(lang).format(paths=", ".join(paths)), err=True)
+        if settings.output_format in ("full", "concise") and not options["output_file"]:
+            return
     if options["show_traceback"]:
         for text in result.tracebacks:
             click.echo(text, err=True)
@@ -173,6 +178,8 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
 
+_NO_FILES = Text("concurlint: warning: no Python files found in {paths}; nothing was checked",
+                 "concurlint:警告:在 {paths} 中没有找到 Python 文件;未检查任何文件")
 _SETTINGS_TEXT = {
     "header": Text("Settings for {path}", "{path} 的设置"),
     "config": Text("Configuration file: {file}", "配置文件:{file}"),

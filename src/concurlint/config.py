@@ -380,7 +380,7 @@ def config_in(directory: Path) -> Optional[Path]:
     """The configuration file of ``directory`` itself, if it has one."""
     for name in CONFIG_NAMES:
         candidate = directory / name
-        if candidate.is_file():
+        if os.path.isfile(candidate):  # False, not an error, in an unreadable directory
             if name != "pyproject.toml" or table_of(load_toml(candidate), explicit=False) is not None:
                 return candidate
     return None

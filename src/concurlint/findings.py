@@ -139,6 +139,12 @@ def unreadable_result(path: str, reason: object, enabled: bool = True) -> FileRe
     """The result for a file that cannot be read or decoded (CCY002 when enabled)."""
     result = FileResult(path)
     if enabled:
-        result.findings.append(tool_finding(path, "CCY002", Text(
-            f"cannot read file: {reason}", f"无法读取文件:{reason}")))
+        import os
+
+        if os.path.isdir(path):  # met in a directory walk: none of its files was checked
+            message = Text(f"cannot read directory: {reason}; its files were not checked",
+                           f"无法读取目录:{reason};其中的文件未被检查")
+        else:
+            message = Text(f"cannot read file: {reason}", f"无法读取文件:{reason}")
+        result.findings.append(tool_finding(path, "CCY002", message))
     return result
