@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 import click
@@ -52,7 +53,7 @@ def _fail(message: str) -> "click.exceptions.Exit":
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="concurlint")
+@click.version_option(__version__, "-V", "--version", prog_name="concurlint")
 def main() -> None:
     """concurlint: find Python concurrency pitfalls before they reach production."""
 
@@ -62,6 +63,7 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
         "select": _split(options["select"]),
         "extend-select": _split(options["extend_select"]),
         "ignore": _split(options["ignore"]),
+        "extend-ignore": _split(options["extend_ignore"]),
         "per-file-ignores": " ".join(options["per_file_ignores"]) or None,
         "exclude": _split(options["exclude"]),
         "extend-exclude": _split(options["extend_exclude"]),
@@ -78,11 +80,12 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
     return load_settings(paths, options["config"], options["isolated"], overrides)
 
 
-@main.command("check")
+@main.command("check", short_help="Check files and directories for concurrency pitfalls.")
 @click.argument("paths", nargs=-1, type=click.Path(readable=False))  # unreadable: CCY002
 @click.option("--select", multiple=True, help="Enable only these codes or prefixes (comma-separated).")
 @click.option("--extend-select", multiple=True, help="Enable these codes in addition to the preset.")
 @click.option("--ignore", multiple=True, help="Disable these codes or prefixes.")
+@click.option("--extend-ignore", multiple=True, help="Disable these codes in addition to the configured 'ignore'.")
 @click.option("--per-file-ignores", multiple=True, help="'glob:CODE,CODE' pairs.")
 @click.option("--exclude", multiple=True, help="Glob patterns to exclude (replaces the defaults).")
 @click.option("--extend-exclude", multiple=True, help="Glob patterns to exclude in addition to the defaults.")
@@ -121,13 +124,26 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
               help="Report only findings on lines changed since this git revision.")
 @click.option("--shard", default=None, metavar="I/N",
               help="Check only the I-th of N deterministic parts of the files (CI matrices).")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary lines.")
+@click.option("--silent", "-s", is_flag=True, help="Print nothing; the exit code tells the outcome.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also print the configuration files used, the files checked and the time taken.")
+@click.option("--watch", is_flag=True, help="Check again whenever a Python or config file changes (Ctrl-C stops).")
 @click.option("--show-files", is_flag=True, help="List the files that would be checked, then exit.")
 @click.option("--show-settings", is_flag=True,
               help="Print the settings that apply to the one FILE given, and where each comes from.")
 def check(paths: Tuple[str, ...], **options: Any) -> None:
     """Check PATHS (files or directories; '-' reads standard input; default '.')."""
+    if options["watch"]:
+        _watch(paths or (".",), options)
+    else:
+        _check_once(paths, options)
+
+
+def _check_once(paths: Sequence[str], options: Dict[str, Any]) -> None:
     paths = paths or (".",)
     lang = detect_lang(options["lang"])
+    started = time.monotonic()
     try:
         settings = _settings_from_options(paths, options)
         if options["show_settings"]:
@@ -150,9 +166,12 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
     if integration.get("exit") is not None:
         raise click.exceptions.Exit(integration["exit"])
     findings = result.findings
+    if options["verbose"] and not options["silent"]:
+        _verbose(result, settings, time.monotonic() - started, lang)
     if not result.files and "-" not in paths and not (options["shard"] or options["diff_base"]):
         # an empty walk is most likely a wrong path or exclude, not a clean project
-        click.echo(_NO_FILES.get(lang).format(paths=", ".join(paths)), err=True)
+        if not options["silent"]:
+            click.echo(_NO_FILES.get(lang).format(paths=", ".join(paths)), err=True)
         if settings.output_format in ("full", "concise") and not options["output_file"]:
             return
     if options["show_traceback"]:
@@ -161,21 +180,81 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
     color = options["color"] if options["color"] is not None else None
     report = Report(findings, len(result.files), lang, _line_source(result), bool(color) if color is not None else _isatty())
     report.extra.update(integration)
+    report.extra.update(quiet=options["quiet"] or options["silent"], silent=options["silent"])
     if settings.preset == "learn":  # the explanation under each finding, once per rule
         from .explain import learn_hook
 
         report.extra["explain"] = learn_hook(lang, report.color)
     output = REPORTERS[settings.output_format](report)
     _emit(output, report, settings.output_format, options["output_file"], color)
-    if options["show_statistics"]:
+    if options["show_statistics"] and not options["silent"]:
         click.echo(statistics(findings), nl=False)
-    if fixing is not None:
+    if fixing is not None and not report.extra["quiet"]:
         click.echo(_fix_summary(fixing, len(findings), options["unsafe_fixes"], lang),
                    err=settings.output_format not in ("full", "concise") and not options["output_file"])
-        if fixing.errors:  # a file could not be written: never a success
-            raise click.exceptions.Exit(EXIT_FINDINGS)
+    if fixing is not None and fixing.errors:  # a file could not be written: never a success
+        raise click.exceptions.Exit(EXIT_FINDINGS)
     if findings and not options["exit_zero"]:
         raise click.exceptions.Exit(EXIT_FINDINGS)
+
+
+_VERBOSE_TEXT = {
+    "config": Text("concurlint: configuration {file}: {count} file(s)", "concurlint:配置 {file}:{count} 个文件"),
+    "defaults": Text("built-in defaults", "内置默认值"),
+    "done": Text("concurlint: checked {count} file(s) in {seconds:.2f} s", "concurlint:用 {seconds:.2f} 秒检查了 {count} 个文件"),
+    "watching": Text("concurlint: watching for changes (Ctrl-C stops)...", "concurlint:正在监视文件变化(按 Ctrl-C 停止)……"),
+    "changed": Text("concurlint: {count} file(s) changed, checking again", "concurlint:{count} 个文件已改变,重新检查"),
+    "stdin": Text("--watch cannot read standard input ('-')", "--watch 不能读取标准输入('-')"),
+}
+
+
+def _verbose(result: RunResult, settings: Settings, seconds: float, lang: str) -> None:
+    """-v: which configuration each checked file took, and the time the check took."""
+    used: Dict[str, int] = {}
+    for path in result.files:
+        config = settings.for_path(path).config_file or _VERBOSE_TEXT["defaults"].get(lang)
+        used[config] = used.get(config, 0) + 1
+    for config, count in sorted(used.items()):
+        click.echo(_VERBOSE_TEXT["config"].get(lang).format(file=config, count=count), err=True)
+    click.echo(_VERBOSE_TEXT["done"].get(lang).format(count=len(result.files), seconds=seconds), err=True)
+
+
+def _watch(paths: Sequence[str], options: Dict[str, Any]) -> None:
+    """--watch: check, then check again after each change to a Python, config or ignore file."""
+    from watchfiles import DefaultFilter, watch
+
+    from .config import clear_config_cache
+
+    lang = detect_lang(options["lang"])
+    if "-" in paths:
+        raise _fail(_VERBOSE_TEXT["stdin"].get(lang))
+    base_filter = DefaultFilter()
+    watched = (".py", ".pyi", ".toml", ".gitignore", ".ignore")
+
+    def relevant(change: Any, path: str) -> bool:
+        return path.endswith(watched) and base_filter(change, path)
+
+    def once() -> None:
+        clear_config_cache()  # a config file may have changed
+        try:
+            _check_once(paths, dict(options))
+        except click.exceptions.Exit:  # findings or a broken config: keep watching for the fix
+            pass
+        click.echo(_VERBOSE_TEXT["watching"].get(lang), err=True)
+
+    # The watcher starts before the first check (its first, empty, answer says it is
+    # running), so a change made while a check runs is seen on the next turn.
+    changes_seen = watch(*paths, watch_filter=relevant, raise_interrupt=False,
+                         yield_on_timeout=True, rust_timeout=1000)
+    try:
+        next(changes_seen, None)
+        once()
+        for changes in changes_seen:
+            if changes:
+                click.echo(_VERBOSE_TEXT["changed"].get(lang).format(count=len(changes)), err=True)
+                once()
+    except KeyboardInterrupt:  # Ctrl-C during a check: the usual way to stop watching
+        pass
 
 
 _NO_FILES = Text("concurlint: warning: no Python files found in {paths}; nothing was checked",
@@ -438,16 +517,20 @@ def _emit(output: str, report: Report, output_format: str, output_file: Optional
 
     outcome = report.extra.get("baseline")
     note = baseline_summary(outcome, report.lang) if outcome is not None else None
+    if report.extra.get("quiet"):  # -q/-s: no summary lines
+        note = None
     if output_file:
         try:
             atomic_write(output_file, output)
         except OSError as exc:
             raise _fail(f"cannot write output file '{output_file}': {exc.strerror or exc}")
-        click.echo(summary_line(report))
+        if not report.extra.get("quiet"):
+            click.echo(summary_line(report))
         if note:
             click.echo(note)
         return
-    click.echo(output, nl=False, color=color)
+    if not report.extra.get("silent"):
+        click.echo(output, nl=False, color=color)
     if note:  # keep machine-readable formats parseable: the note goes to stderr there
         click.echo(note, err=output_format not in ("full", "concise"))
 
@@ -463,7 +546,7 @@ def _line_source(result: RunResult):
     return lines
 
 
-@main.command("rules")
+@main.command("rules", short_help="List every rule: code, name, group, fix kind, summary.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of summaries.")
 def rules_command(output_format: str, lang: Optional[str]) -> None:
@@ -487,22 +570,29 @@ def rules_command(output_format: str, lang: Optional[str]) -> None:
         click.echo(f"  {rule.code}  {rule.name:<34} {rule.group:<11} {fix:<11} {rule.summary.get(lang)}")
 
 
-@main.command("rule")
-@click.argument("code")
+@main.command("rule", short_help="Explain one rule (e.g. CCY201), or every rule with --all.")
+@click.argument("code", required=False)
+@click.option("--all", "every", is_flag=True, help="Explain every rule, one after the other.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the explanation.")
-def rule_command(code: str, lang: Optional[str]) -> None:
-    """Print the explanation of one rule (e.g. 'concurlint rule CCY201')."""
+def rule_command(code: Optional[str], every: bool, lang: Optional[str]) -> None:
+    """Print the explanation of one rule (e.g. 'concurlint rule CCY201'), or of every rule (--all)."""
+    from .explain import explain
     from .rules import ALL_RULES
 
+    language = detect_lang(lang)
+    if every == (code is not None):
+        raise _fail("give one rule code (e.g. 'concurlint rule CCY201') or --all, not both"
+                    if every else "missing rule code; run 'concurlint rules' to list them, or use --all")
+    if every:
+        click.echo("\n".join(explain(rule, language, color=_isatty()) for rule in ALL_RULES.values()), nl=False)
+        return
     rule = ALL_RULES.get(code.upper())
     if rule is None:
         raise _fail(f"unknown rule code '{code}'; run 'concurlint rules' to list them")
-    from .explain import explain
-
-    click.echo(explain(rule, detect_lang(lang), color=_isatty()), nl=False)
+    click.echo(explain(rule, language, color=_isatty()), nl=False)
 
 
-@main.command("report")
+@main.command("report", short_help="Check PATHS and write a self-contained HTML audit report.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--html", "html_file", required=True, type=click.Path(dir_okay=False),
               help="Write a self-contained HTML audit report to this file.")

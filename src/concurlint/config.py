@@ -43,6 +43,7 @@ class Settings:
     select: Optional[Tuple[str, ...]] = None
     extend_select: Tuple[str, ...] = ()
     ignore: Tuple[str, ...] = ()
+    extend_ignore: Tuple[str, ...] = ()
     per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
     exclude: Optional[Tuple[str, ...]] = None
     extend_exclude: Tuple[str, ...] = ()
@@ -93,7 +94,8 @@ class Settings:
         else:
             base = frozenset(CODES)
         chosen = tuple(self.select or ()) + self.extend_select
-        result = frozenset(c for c in CODES if _decide(c, base, chosen, self.ignore))
+        ignored = self.ignore + self.extend_ignore
+        result = frozenset(c for c in CODES if _decide(c, base, chosen, ignored))
         _ENABLED_CACHE[self._selection_key()] = result
         return result
 
@@ -128,7 +130,7 @@ class Settings:
                 and not _matches(code, self.extend_select))
 
     def _selection_key(self) -> Tuple[Any, ...]:
-        return (self.select, self.extend_select, self.ignore, self.preset)
+        return (self.select, self.extend_select, self.ignore, self.extend_ignore, self.preset)
 
     # ------------------------------------------------------------------ files
     def excludes(self) -> Tuple[str, ...]:
@@ -314,6 +316,7 @@ KEYS = {
     "select": ("select", _codes),
     "extend-select": ("extend_select", _codes),
     "ignore": ("ignore", _codes),
+    "extend-ignore": ("extend_ignore", _codes),
     "per-file-ignores": ("per_file_ignores", _per_file_ignores),
     "exclude": ("exclude", _str_list),
     "extend-exclude": ("extend_exclude", _str_list),
