@@ -76,6 +76,7 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
         "file-timeout": options["file_timeout"],
         "async-backend": options["async_backend"],
         "force-exclude": options["force_exclude"],
+        "respect-gitignore": options["respect_gitignore"],
     }
     return load_settings(paths, options["config"], options["isolated"], overrides)
 
@@ -89,6 +90,8 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--per-file-ignores", multiple=True, help="'glob:CODE,CODE' pairs.")
 @click.option("--exclude", multiple=True, help="Glob patterns to exclude (replaces the defaults).")
 @click.option("--extend-exclude", multiple=True, help="Glob patterns to exclude in addition to the defaults.")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+              help="Skip the files ignored by .gitignore, .ignore and .git/info/exclude (default: on).")
 @click.option("--force-exclude/--no-force-exclude", default=None,
               help="Apply the excludes even to files named on the command line (pre-commit).")
 @click.option("--preset", type=click.Choice(PRESETS), default=None, help="Rule preset (default: 'default').")
