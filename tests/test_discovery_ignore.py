@@ -92,3 +92,14 @@ def test_exclude_replaces_the_built_in_list(repo: Path) -> None:
     files = shown(run_cli("check", "--show-files", "--exclude", "node_modules", cwd=repo))
     assert "env/lib.py" in files and "build/lib/x.py" in files and "node_modules/x/y.py" not in files
     assert "my-venv/lib/x.py" not in files  # a virtual environment is never walked
+
+
+def test_named_directory_inside_an_ignored_tree_is_walked(repo: Path) -> None:
+    # e.g. a Python installed under a git clone (~/.pyenv ignores /versions): naming the
+    # folder checks it, and the ignore rules still apply below it
+    (repo / "generated" / "sub").mkdir()
+    (repo / "generated" / "sub" / "x.py").write_text(BLOCKING)
+    (repo / "generated" / "sub" / "x_pb2.py").write_text(BLOCKING)
+    assert shown(run_cli("check", "--show-files", "generated", cwd=repo)) == [
+        "generated/models.py", "generated/sub/x.py"]
+    assert shown(run_cli("check", "--show-files", ".", cwd=repo / "generated" / "sub")) == ["x.py"]

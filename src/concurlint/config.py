@@ -392,9 +392,12 @@ def config_in(directory: Path) -> Optional[Path]:
 def closest_config(path: str) -> Optional[str]:
     """The closest configuration file in ``path``'s directory or above it (memoised)."""
     directory = os.path.abspath(path)
-    if not os.path.isdir(directory):
-        directory = os.path.dirname(directory)
+    if directory in _CLOSEST:  # asked often for the same file (every rule code check)
+        return _CLOSEST[directory]
     walked: List[str] = []
+    if not os.path.isdir(directory):
+        walked.append(directory)
+        directory = os.path.dirname(directory)
     found: Optional[str] = None
     while True:
         if directory in _CLOSEST:
@@ -435,9 +438,10 @@ def settings_for_path(path: str, config_file: Optional[str] = None, isolated: bo
     ["CCY108"]}``), applied on top. ``Settings.sources`` says where each set key came
     from. Results are memoised; raises ``ConfigError`` on a bad file or value.
     """
-    base = load_settings(config_file=config_file, isolated=isolated, overrides=overrides,
-                         search_from=[path, os.getcwd()])
-    return base.for_path(path)
+    if config_file is not None or isolated:
+        return load_settings(config_file=config_file, isolated=isolated, overrides=overrides)
+    found = closest_config(path) or closest_config(os.getcwd())
+    return _settings_from(found, _frozen_overrides(overrides), os.getcwd())
 
 
 def clear_config_cache() -> None:
@@ -455,8 +459,10 @@ def _settings_from(found: Optional[str], overrides: Tuple[Tuple[str, Any], ...],
     return settings
 
 
-def _frozen(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+def _frozen_overrides(overrides: Optional[Mapping[str, Any]]) -> Tuple[Tuple[str, Any], ...]:
+    """The given command-line values, hashable (lists become tuples)."""
+    return tuple((key, tuple(value) if isinstance(value, list) else value)
+                 for key, value in (overrides or {}).items() if value is not None and value != ())
 
 
 def load_settings(paths: Sequence[str] = (), config_file: Optional[str] = None,
@@ -490,15 +496,12 @@ def load_settings(paths: Sequence[str] = (), config_file: Optional[str] = None,
         values.update(parse_table(table, str(found)))
         sources.update((key, str(found)) for key in table)
         root = str(found.resolve().parent)
-    kept = []
-    for key, value in (overrides or {}).items():
-        if value is None or value == ():
-            continue
+    kept = _frozen_overrides(overrides)
+    for key, value in kept:
         values.update(parse_table({key: value}, "command line"))
         sources[key] = "command line"
-        kept.append((key, _frozen(value)))
     valid = {f.name for f in fields(Settings)}
     settings = Settings(**{k: v for k, v in values.items() if k in valid})
     return replace(settings, root=root, config_file=str(found) if found else None,
-                   hierarchical=hierarchical, overrides=tuple(kept),
+                   hierarchical=hierarchical, overrides=kept,
                    sources=tuple(sorted(sources.items())))

@@ -11,7 +11,7 @@ from .config import ConfigError, Settings
 SUFFIXES = (".py", ".pyi")
 # gitignore-style files read in every walked directory (``respect-gitignore``)
 IGNORE_FILES = (".gitignore", ".ignore")
-# (directory the patterns are relative to, their spec), outermost first
+# (directory the patterns are relative to, with a trailing separator; their spec), outermost first
 IgnoreLayers = Tuple[Tuple[str, Any], ...]
 
 
@@ -58,10 +58,12 @@ def _walk(top: str, settings: Settings) -> List[str]:
             layers += _layers_of(directory, [n for n in IGNORE_FILES if n in filenames])
         else:
             layers = ()
+        absolute = os.path.join(os.path.abspath(directory), "")  # with the trailing separator
         kept = []
         for name in sorted(dirnames):
             full = os.path.join(directory, name)
-            if local.is_excluded_entry(full) or _ignored(layers, full, is_dir=True) or _is_venv(full):
+            if (local.is_excluded_entry(full) or _ignored(layers, absolute + name, is_dir=True)
+                    or _is_venv(full)):
                 continue
             kept.append(name)
             inherited[full] = layers
@@ -69,7 +71,7 @@ def _walk(top: str, settings: Settings) -> List[str]:
         for name in sorted(filenames):
             if name.endswith(SUFFIXES):
                 full = os.path.join(directory, name)
-                if not local.is_excluded_entry(full) and not _ignored(layers, full, is_dir=False):
+                if not local.is_excluded_entry(full) and not _ignored(layers, absolute + name, is_dir=False):
                     files.append(full)
     return files
 
@@ -107,10 +109,22 @@ def _outer_layers(top: str) -> IgnoreLayers:
         current = os.path.dirname(current)
     for directory in ancestors:
         layers += _layers_of(directory, IGNORE_FILES)
-    return layers
+    return tuple(layer for layer in (_below(base, spec, top) for base, spec in layers) if layer[1].patterns)
 
 
-def _layers_of(directory: str, names: Sequence[str]) -> IgnoreLayers:
+def _below(base: str, spec: Any, top: str) -> Tuple[str, Any]:
+    """``spec`` without the patterns that ignore ``top`` itself or a folder around it: a
+    directory named on the command line is walked even inside an ignored tree (a Python
+    installed under a git clone such as ~/.pyenv); its ignore rules apply below it."""
+    rel = os.path.relpath(os.path.abspath(top), base).replace(os.sep, "/")
+    parts = [] if rel == "." else rel.split("/")
+    around = ["/".join(parts[:end]) + "/" for end in range(1, len(parts) + 1)]
+    kept = [p for p in spec.patterns
+            if not (p.include and any(p.match_file(folder) is not None for folder in around))]
+    return base, type(spec)(kept)
+
+
+def _layers_of(directory: str, names: Sequence[str]) -> Tuple[Tuple[str, Any], ...]:
     import pathspec
 
     layers = []
@@ -122,20 +136,17 @@ def _layers_of(directory: str, names: Sequence[str]) -> IgnoreLayers:
             continue
         spec = pathspec.GitIgnoreSpec.from_lines(lines)
         if spec.patterns:
-            layers.append((os.path.abspath(directory), spec))
+            layers.append((os.path.join(os.path.abspath(directory), ""), spec))
     return tuple(layers)
 
 
-def _ignored(layers: IgnoreLayers, path: str, is_dir: bool) -> bool:
+def _ignored(layers: IgnoreLayers, absolute: str, is_dir: bool) -> bool:
     """Git's rule: the deepest ignore file with a matching pattern decides (its last
-    matching pattern, so a ``!pattern`` re-includes)."""
-    if not layers:
-        return False
-    full = os.path.abspath(path)
-    for base, spec in reversed(layers):
-        rel = os.path.relpath(full, base).replace(os.sep, "/")
-        if rel.startswith("../"):
+    matching pattern, so a ``!pattern`` re-includes). ``absolute``: an absolute path."""
+    for prefix, spec in reversed(layers):
+        if not absolute.startswith(prefix):
             continue
+        rel = absolute[len(prefix):].replace(os.sep, "/")
         decision = spec.check_file(rel + "/" if is_dir else rel).include
         if decision is not None:
             return decision
