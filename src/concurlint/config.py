@@ -436,7 +436,8 @@ def settings_for_path(path: str, config_file: Optional[str] = None, isolated: bo
     ``config_file`` (``--config``) replaces the search and ``isolated`` skips it.
     ``overrides`` are command-line values in TOML spelling (``{"extend-select":
     ["CCY108"]}``), applied on top. ``Settings.sources`` says where each set key came
-    from. Results are memoised; raises ``ConfigError`` on a bad file or value.
+    from. Results are memoised (call ``clear_config_cache()`` when a configuration file
+    may have changed); raises ``ConfigError`` on a bad file or value.
     """
     if config_file is not None or isolated:
         return load_settings(config_file=config_file, isolated=isolated, overrides=overrides)

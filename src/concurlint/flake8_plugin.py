@@ -1,7 +1,8 @@
 """The flake8 plugin: the same engine on flake8's input, reported as ``CCYnnn``.
 
-Settings come from the same ``[tool.concurlint]`` table (searched from flake8's
-working directory) and from ``--concurlint-*`` options in flake8's own config.
+Settings come from the same configuration files as ``concurlint check`` (the closest
+to each file; ``--concurlint-config`` names one for every file) and from
+``--concurlint-*`` options in flake8's own config.
 Codes selected explicitly through flake8 (``--select``/``--extend-select``) that
 are off by default here are switched on, so ``flake8 --extend-select CCY108``
 works; flake8 itself then applies its ignore lists and ``noqa``.
