@@ -98,6 +98,12 @@ def test_group_help_lines_are_whole(project: Path) -> None:
         assert summary == command.short_help and summary.endswith("."), line
 
 
+def test_watch_refuses_what_it_cannot_watch(tmp_path: Path) -> None:
+    for args, message in ((["nope"], "path 'nope' does not exist"), (["-"], "standard input")):
+        result = run_cli("check", "--watch", *args, cwd=tmp_path)
+        assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
 def _reader(stream, lines: "queue.Queue[str]") -> None:
     for line in iter(stream.readline, ""):
         lines.put(line)

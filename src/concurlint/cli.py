@@ -231,6 +231,9 @@ def _watch(paths: Sequence[str], options: Dict[str, Any]) -> None:
     lang = detect_lang(options["lang"])
     if "-" in paths:
         raise _fail(_VERBOSE_TEXT["stdin"].get(lang))
+    for path in paths:  # the watcher needs them before the first check says so
+        if not os.path.lexists(path):
+            raise _fail(f"path '{path}' does not exist")
     base_filter = DefaultFilter()
     watched = (".py", ".pyi", ".toml", ".gitignore", ".ignore")
 
