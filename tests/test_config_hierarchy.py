@@ -109,3 +109,14 @@ def test_force_exclude_applies_excludes_to_named_files(services: Path) -> None:
     assert json.loads(from_config.stdout)["files_checked"] == 0
     again = run_cli("check", "--no-force-exclude", "--output-format", "json", "svc_a/gen", cwd=services)
     assert _paths(again) == [("svc_a/gen/schema.py", "CCY201")]
+
+
+def test_result_cache_follows_a_nested_config_change(services: Path) -> None:
+    # the cache is on by default; a result stored under one nested config must not be reused
+    # after that config changes
+    first = run_cli("check", "--output-format", "json", ".", cwd=services)
+    assert _paths(first) == [("svc_a/app.py", "CCY201")]
+    (services / "svc_b" / "pyproject.toml").write_text('[tool.concurlint]\nignore = ["CCY1"]\n')
+    second = run_cli("check", "--output-format", "json", ".", cwd=services)
+    assert _paths(second) == [("svc_a/app.py", "CCY201"), ("svc_b/app.py", "CCY201")]
+    assert (services / ".concurlint_cache").is_dir()
