@@ -50,8 +50,12 @@ def _force_excluded(path: str, settings: Settings) -> bool:
 def _walk(top: str, settings: Settings) -> List[str]:
     files: List[str] = []
     inherited: Dict[str, IgnoreLayers] = {top: _outer_layers(top)}
-    # an unreadable directory is listed as a file: reading it reports CCY002 with the reason
-    for directory, dirnames, filenames in os.walk(top, followlinks=False, onerror=lambda error: files.append(error.filename)):
+
+    def unreadable(error: OSError) -> None:
+        # listed as a file: reading it reports CCY002 with the reason (os.walk would skip it)
+        files.append(error.filename)
+
+    for directory, dirnames, filenames in os.walk(top, followlinks=False, onerror=unreadable):
         local = settings.for_path(directory)  # the excludes of the closest config
         layers = inherited.pop(directory, ())
         if local.respect_gitignore:
