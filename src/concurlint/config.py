@@ -379,12 +379,12 @@ _CLOSEST: Dict[str, Optional[str]] = {}
 _RESOLVED: Dict[Tuple[Any, ...], "Settings"] = {}
 
 
-def config_in(directory: Path) -> Optional[Path]:
+def config_in(directory: str) -> Optional[str]:
     """The configuration file of ``directory`` itself, if it has one."""
     for name in CONFIG_NAMES:
-        candidate = directory / name
+        candidate = os.path.join(directory, name)
         if os.path.isfile(candidate):  # False, not an error, in an unreadable directory
-            if name != "pyproject.toml" or table_of(load_toml(candidate), explicit=False) is not None:
+            if name != "pyproject.toml" or table_of(load_toml(Path(candidate)), explicit=False) is not None:
                 return candidate
     return None
 
@@ -404,9 +404,8 @@ def closest_config(path: str) -> Optional[str]:
             found = _CLOSEST[directory]
             break
         walked.append(directory)
-        candidate = config_in(Path(directory))
-        if candidate is not None:
-            found = str(candidate)
+        found = config_in(directory)
+        if found is not None:
             break
         parent = os.path.dirname(directory)
         if parent == directory:

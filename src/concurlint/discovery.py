@@ -113,7 +113,8 @@ def _outer_layers(top: str) -> IgnoreLayers:
         current = os.path.dirname(current)
     for directory in ancestors:
         layers += _layers_of(directory, IGNORE_FILES)
-    return tuple(layer for layer in (_below(base, spec, top) for base, spec in layers) if layer[1].patterns)
+    below = (_below(base, spec, top) for base, spec in layers)
+    return tuple(layer for layer in below if any(p.include is not None for p in layer[1].patterns))
 
 
 def _below(base: str, spec: Any, top: str) -> Tuple[str, Any]:
@@ -139,7 +140,7 @@ def _layers_of(directory: str, names: Sequence[str]) -> Tuple[Tuple[str, Any], .
         except OSError:  # absent or unreadable: git ignores it too
             continue
         spec = pathspec.GitIgnoreSpec.from_lines(lines)
-        if spec.patterns:
+        if any(pattern.include is not None for pattern in spec.patterns):  # not only comments
             layers.append((os.path.join(os.path.abspath(directory), ""), spec))
     return tuple(layers)
 
