@@ -72,7 +72,10 @@ class Settings:
 
     def for_path(self, path: str) -> "Settings":
         """The settings that apply to ``path``: ``settings_for_path`` when this run is
-        hierarchical, else these settings."""
+        hierarchical, else these settings. The closest file's settings are rebuilt from
+        that file and ``overrides``: a field changed with ``dataclasses.replace`` on a
+        hierarchical Settings does not carry over (pass it in ``overrides`` instead, or
+        set ``hierarchical=False``)."""
         if not self.hierarchical:
             return self
         # a file outside every configured tree takes the configuration of the working
