@@ -149,3 +149,22 @@ def test_fix_hook_rewrites_the_file(hook_repo: Path, target: Path, env) -> None:
     git(target, "add", "cache.py")
     again = try_repo(hook_repo, target, env, "concurlint-fix")
     assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_hook_respects_excludes_of_the_closest_config(hook_repo: Path, target: Path, env) -> None:
+    # pre-commit names every staged file; the hooks pass --force-exclude so the
+    # excluded folders stay excluded (the default is to check a named file)
+    (target / "pyproject.toml").write_text('[tool.concurlint]\nextend-exclude = ["migrations"]\n')
+    (target / "migrations").mkdir()
+    (target / "migrations" / "0001_initial.py").write_text(BAD)
+    git(target, "add", ".")
+    result = try_repo(hook_repo, target, env, "concurlint")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "CCY201" not in output and "Passed" in output
+    (target / "cache.py").write_text(BAD)
+    git(target, "add", "cache.py")
+    result = try_repo(hook_repo, target, env, "concurlint")
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "cache.py:6:5: CCY201" in output and "0001_initial" not in output

@@ -142,7 +142,7 @@ async def test_diagnostics_are_for_the_buffer_not_the_file_on_disk(client: Langu
     assert diagnostic.severity == types.DiagnosticSeverity.Warning  # the suspicious group
     assert diagnostic.range == types.Range(types.Position(5, 4), types.Position(5, 17))
     assert diagnostic.code_description is not None
-    assert diagnostic.code_description.href.endswith("/rules/CCY201/")
+    assert diagnostic.code_description.href.endswith("/rules/CCY201.html")
     assert "time.sleep" in diagnostic.message
 
     change(client, uri, 2, "async def handler():\n    pass\n")
@@ -227,7 +227,7 @@ async def test_hover_explains_the_rule_in_english_then_chinese(client: LanguageC
 
     english = await hover()
     assert "CCY201 blocking-sleep" in english and "Why is this bad?" in english
-    assert "/rules/CCY201/" in english
+    assert "/rules/CCY201.html" in english
     nothing = await client.text_document_hover_async(types.HoverParams(
         types.TextDocumentIdentifier(uri=uri), types.Position(0, 2)))
     assert nothing is None

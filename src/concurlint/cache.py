@@ -92,8 +92,9 @@ class Cache:
         self._made: set = set()
 
     # ------------------------------------------------------------------ keys
-    def key(self, path: str, module: Tuple[Optional[str], bool], digest: str, project: str = "") -> str:
-        text = "\0".join((self.config_key, os.path.abspath(path), repr(module), project, digest))
+    def key(self, path: str, module: Tuple[Optional[str], bool], digest: str, project: str = "",
+            config: str = "") -> str:
+        text = "\0".join((self.config_key, os.path.abspath(path), repr(module), project, digest, config))
         return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
     def _entry_path(self, key: str) -> str:

@@ -8,11 +8,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 import click
 
 from . import __version__
+from .findings import Text
 from .config import ASYNC_BACKENDS, PRESETS, ConfigError, Settings, load_settings
 from .reporters import REPORTERS, Report
 from .reporters.text import statistics
@@ -83,7 +85,7 @@ def _lang_argument() -> Optional[str]:
 
 
 @click.group(cls=_StoppableGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="concurlint")
+@click.version_option(__version__, "-V", "--version", prog_name="concurlint")
 def main() -> None:
     """concurlint: find Python concurrency pitfalls before they reach production."""
 
@@ -93,6 +95,7 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
         "select": _split(options["select"]),
         "extend-select": _split(options["extend_select"]),
         "ignore": _split(options["ignore"]),
+        "extend-ignore": _split(options["extend_ignore"]),
         "per-file-ignores": " ".join(options["per_file_ignores"]) or None,
         "exclude": _split(options["exclude"]),
         "extend-exclude": _split(options["extend_exclude"]),
@@ -104,18 +107,25 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
         "max-file-size": options["max_file_size"],
         "file-timeout": options["file_timeout"],
         "async-backend": options["async_backend"],
+        "force-exclude": options["force_exclude"],
+        "respect-gitignore": options["respect_gitignore"],
     }
     return load_settings(paths, options["config"], options["isolated"], overrides)
 
 
-@main.command("check")
-@click.argument("paths", nargs=-1, type=click.Path())
+@main.command("check", short_help="Check files and directories for concurrency pitfalls.")
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))  # unreadable: CCY002
 @click.option("--select", multiple=True, help="Enable only these codes or prefixes (comma-separated).")
 @click.option("--extend-select", multiple=True, help="Enable these codes in addition to the preset.")
 @click.option("--ignore", multiple=True, help="Disable these codes or prefixes.")
+@click.option("--extend-ignore", multiple=True, help="Disable these codes in addition to the configured 'ignore'.")
 @click.option("--per-file-ignores", multiple=True, help="'glob:CODE,CODE' pairs.")
 @click.option("--exclude", multiple=True, help="Glob patterns to exclude (replaces the defaults).")
 @click.option("--extend-exclude", multiple=True, help="Glob patterns to exclude in addition to the defaults.")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+              help="Skip the files ignored by .gitignore, .ignore and .git/info/exclude (default: on).")
+@click.option("--force-exclude/--no-force-exclude", default=None,
+              help="Apply the excludes even to files named on the command line (pre-commit).")
 @click.option("--preset", type=click.Choice(PRESETS), default=None, help="Rule preset (default: 'default').")
 @click.option("--blocking-calls", multiple=True, help="Qualified names (or 'pkg.*') that block (CCY209).")
 @click.option("--lock-name-pattern", default=None, help="Regex: names that count as locks (CCY301).")
@@ -151,12 +161,37 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
               help="Check only the I-th of N deterministic parts of the files (CI matrices).")
 @click.option("--add-noqa", is_flag=True,
               help="Add '# noqa: CODE' to the line of every current finding (rewritten atomically).")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary lines.")
+@click.option("--silent", "-s", is_flag=True, help="Print nothing; the exit code tells the outcome.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also print the configuration files used, the files checked and the time taken.")
+@click.option("--watch", is_flag=True, help="Check again whenever a Python or config file changes (Ctrl-C stops).")
+@click.option("--show-files", is_flag=True, help="List the files that would be checked, then exit.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the settings that apply to the one FILE given, and where each comes from.")
 def check(paths: Tuple[str, ...], **options: Any) -> None:
     """Check PATHS (files or directories; '-' reads standard input; default '.')."""
+    if options["watch"]:
+        _watch(paths or (".",), options)
+    else:
+        _check_once(paths, options)
+
+
+def _check_once(paths: Sequence[str], options: Dict[str, Any]) -> None:
     paths = paths or (".",)
     lang = detect_lang(options["lang"])
+    started = time.monotonic()
     try:
         settings = _settings_from_options(paths, options)
+        if options["show_settings"]:
+            _show_settings(paths, settings, lang)
+            return
+        if options["show_files"]:
+            from .discovery import discover, display_path
+
+            for path in discover(paths, settings):
+                click.echo(display_path(path))
+            return
         _validate_integrations(paths, options)
         result = _run(paths, settings, options)
         fixing = _fix(paths, result, settings, options, lang)  # --fix / --diff
@@ -170,25 +205,34 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
     if options["add_noqa"]:
         _add_noqa(result, lang)
     findings = result.findings
+    if options["verbose"] and not options["silent"]:
+        _verbose(result, settings, time.monotonic() - started, lang)
+    if not result.files and "-" not in paths and not (options["shard"] or options["diff_base"]):
+        # an empty walk is most likely a wrong path or exclude, not a clean project
+        if not options["silent"]:
+            click.echo(_NO_FILES.get(lang).format(paths=", ".join(paths)), err=True)
+        if settings.output_format in ("full", "concise") and not options["output_file"]:
+            return
     if options["show_traceback"]:
         for text in result.tracebacks:
             click.echo(text, err=True)
     color = want_color(options["color"])
     report = Report(findings, len(result.files), lang, _line_source(result), color)
     report.extra.update(integration)
+    report.extra.update(quiet=options["quiet"] or options["silent"], silent=options["silent"])
     if settings.preset == "learn":  # the explanation under each finding, once per rule
         from .explain import learn_hook
 
         report.extra["explain"] = learn_hook(lang, report.color)
     output = REPORTERS[settings.output_format](report)
     _emit(output, report, settings.output_format, options["output_file"], color)
-    if options["show_statistics"]:
+    if options["show_statistics"] and not options["silent"]:
         click.echo(statistics(findings), nl=False)
-    if fixing is not None:
+    if fixing is not None and not report.extra["quiet"]:
         click.echo(_fix_summary(fixing, len(findings), options["unsafe_fixes"], lang),
                    err=settings.output_format not in ("full", "concise") and not options["output_file"])
-        if fixing.errors:  # a file could not be written: never a success
-            raise click.exceptions.Exit(EXIT_FINDINGS)
+    if fixing is not None and fixing.errors:  # a file could not be written: never a success
+        raise click.exceptions.Exit(EXIT_FINDINGS)
     if findings and not options["exit_zero"]:
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
@@ -203,6 +247,111 @@ def want_color(option: Optional[bool] = None) -> bool:
         return False
     if os.environ.get("FORCE_COLOR"):
         return True
+    return _isatty()
+
+
+_VERBOSE_TEXT = {
+    "config": Text("concurlint: configuration {file}: {count} file(s)", "concurlint:配置 {file}:{count} 个文件"),
+    "defaults": Text("built-in defaults", "内置默认值"),
+    "done": Text("concurlint: checked {count} file(s) in {seconds:.2f} s", "concurlint:用 {seconds:.2f} 秒检查了 {count} 个文件"),
+    "watching": Text("concurlint: watching for changes (Ctrl-C stops)...", "concurlint:正在监视文件变化(按 Ctrl-C 停止)……"),
+    "changed": Text("concurlint: {count} file(s) changed, checking again", "concurlint:{count} 个文件已改变,重新检查"),
+    "stdin": Text("--watch cannot read standard input ('-')", "--watch 不能读取标准输入('-')"),
+}
+
+
+def _verbose(result: RunResult, settings: Settings, seconds: float, lang: str) -> None:
+    """-v: which configuration each checked file took, and the time the check took."""
+    used: Dict[str, int] = {}
+    for path in result.files:
+        config = settings.for_path(path).config_file or _VERBOSE_TEXT["defaults"].get(lang)
+        used[config] = used.get(config, 0) + 1
+    for config, count in sorted(used.items()):
+        click.echo(_VERBOSE_TEXT["config"].get(lang).format(file=config, count=count), err=True)
+    click.echo(_VERBOSE_TEXT["done"].get(lang).format(count=len(result.files), seconds=seconds), err=True)
+
+
+def _watch(paths: Sequence[str], options: Dict[str, Any]) -> None:
+    """--watch: check, then check again after each change to a Python, config or ignore file."""
+    from watchfiles import DefaultFilter, watch
+
+    from .config import clear_config_cache
+
+    lang = detect_lang(options["lang"])
+    if "-" in paths:
+        raise _fail(_VERBOSE_TEXT["stdin"].get(lang))
+    for path in paths:  # the watcher needs them before the first check says so
+        if not os.path.lexists(path):
+            raise _fail(f"path '{path}' does not exist")
+    base_filter = DefaultFilter()
+    watched = (".py", ".pyi", ".toml", ".gitignore", ".ignore")
+
+    def relevant(change: Any, path: str) -> bool:
+        return path.endswith(watched) and base_filter(change, path)
+
+    def once() -> None:
+        clear_config_cache()  # a config file may have changed
+        try:
+            _check_once(paths, dict(options))
+        except click.exceptions.Exit:  # findings or a broken config: keep watching for the fix
+            pass
+        click.echo(_VERBOSE_TEXT["watching"].get(lang), err=True)
+
+    # The watcher starts before the first check (its first, empty, answer says it is
+    # running), so a change made while a check runs is seen on the next turn.
+    changes_seen = watch(*paths, watch_filter=relevant, raise_interrupt=False,
+                         yield_on_timeout=True, rust_timeout=1000)
+    try:
+        next(changes_seen, None)
+        once()
+        for changes in changes_seen:
+            if changes:
+                click.echo(_VERBOSE_TEXT["changed"].get(lang).format(count=len(changes)), err=True)
+                once()
+    except KeyboardInterrupt:  # Ctrl-C during a check: the usual way to stop watching
+        pass
+
+
+_NO_FILES = Text("concurlint: warning: no Python files found in {paths}; nothing was checked",
+                 "concurlint:警告:在 {paths} 中没有找到 Python 文件;未检查任何文件")
+_SETTINGS_TEXT = {
+    "header": Text("Settings for {path}", "{path} 的设置"),
+    "config": Text("Configuration file: {file}", "配置文件:{file}"),
+    "none": Text("none (built-in defaults)", "无(内置默认值)"),
+    "root": Text("Relative paths start at: {root}", "相对路径的起点:{root}"),
+    "default": Text("default", "默认值"),
+    "command line": Text("command line", "命令行"),
+    "enabled": Text("Rules enabled for this file ({count}): {codes}", "此文件启用的规则({count} 条):{codes}"),
+    "one": Text("--show-settings takes exactly one file or directory", "--show-settings 只接受一个文件或目录"),
+}
+
+
+def _show_settings(paths: Sequence[str], settings: Settings, lang: str) -> None:
+    """--show-settings: each setting of the closest configuration to one path, with its origin."""
+    from .config import KEYS
+
+    if len(paths) != 1 or paths[0] == "-":
+        raise ConfigError(_SETTINGS_TEXT["one"].get(lang))
+    path = paths[0]
+    if not os.path.lexists(path):
+        raise ConfigError(f"path '{path}' does not exist")
+    local = settings.for_path(path)
+    text = {key: message.get(lang) for key, message in _SETTINGS_TEXT.items()}
+    sources = dict(local.sources)
+    click.echo(text["header"].format(path=path))
+    click.echo(text["config"].format(file=local.config_file or text["none"]))
+    click.echo(text["root"].format(root=local.root))
+    for key, (name, _parser) in KEYS.items():
+        value = local.excludes() if key == "exclude" else getattr(local, name)
+        if isinstance(value, tuple):
+            value = list(value)
+        origin = sources.get(key, "default")
+        click.echo(f"  {key} = {json.dumps(value, ensure_ascii=False)}  # {text.get(origin, origin)}")
+    codes = sorted(local.codes_for(path))
+    click.echo(text["enabled"].format(count=len(codes), codes=", ".join(codes)))
+
+
+def _isatty() -> bool:
     try:
         return sys.stdout.isatty()
     except (AttributeError, ValueError):
@@ -439,16 +588,20 @@ def _emit(output: str, report: Report, output_format: str, output_file: Optional
 
     outcome = report.extra.get("baseline")
     note = baseline_summary(outcome, report.lang) if outcome is not None else None
+    if report.extra.get("quiet"):  # -q/-s: no summary lines
+        note = None
     if output_file:
         try:
             atomic_write(output_file, output)
         except OSError as exc:
             raise _fail(f"cannot write output file '{output_file}': {exc.strerror or exc}")
-        click.echo(summary_line(report))
+        if not report.extra.get("quiet"):
+            click.echo(summary_line(report))
         if note:
             click.echo(note)
         return
-    click.echo(output, nl=False, color=color)
+    if not report.extra.get("silent"):
+        click.echo(output, nl=False, color=color)
     if note:  # keep machine-readable formats parseable: the note goes to stderr there
         click.echo(note, err=output_format not in ("full", "concise"))
 
@@ -464,7 +617,7 @@ def _line_source(result: RunResult):
     return lines
 
 
-@main.command("rules")
+@main.command("rules", short_help="List every rule: code, name, group, fix kind, summary.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of summaries.")
 def rules_command(output_format: str, lang: Optional[str]) -> None:
@@ -488,23 +641,31 @@ def rules_command(output_format: str, lang: Optional[str]) -> None:
         click.echo(f"  {rule.code}  {rule.name:<34} {rule.group:<11} {fix:<11} {rule.summary.get(lang)}")
 
 
-@main.command("rule")
-@click.argument("code")
+@main.command("rule", short_help="Explain one rule (e.g. CCY201), or every rule with --all.")
+@click.argument("code", required=False)
+@click.option("--all", "every", is_flag=True, help="Explain every rule, one after the other.")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the explanation.")
-def rule_command(code: str, lang: Optional[str]) -> None:
-    """Print the explanation of one rule (e.g. 'concurlint rule CCY201')."""
+def rule_command(code: Optional[str], every: bool, lang: Optional[str]) -> None:
+    """Print the explanation of one rule (e.g. 'concurlint rule CCY201'), or of every rule (--all)."""
+    from .explain import explain
     from .rules import ALL_RULES
 
+    language = detect_lang(lang)
+    if every == (code is not None):
+        raise _fail("give one rule code (e.g. 'concurlint rule CCY201') or --all, not both"
+                    if every else "missing rule code; run 'concurlint rules' to list them, or use --all")
+    color = want_color()
+    if every:
+        click.echo("\n".join(explain(rule, language, color=color) for rule in ALL_RULES.values()),
+                   nl=False, color=color)
+        return
     rule = ALL_RULES.get(code.upper())
     if rule is None:
         raise _fail(f"unknown rule code '{code}'; run 'concurlint rules' to list them")
-    from .explain import explain
-
-    color = want_color()
-    click.echo(explain(rule, detect_lang(lang), color=color), nl=False, color=color)
+    click.echo(explain(rule, language, color=color), nl=False, color=color)
 
 
-@main.command("report")
+@main.command("report", short_help="Check PATHS and write a self-contained HTML audit report.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--html", "html_file", required=True, type=click.Path(dir_okay=False),
               help="Write a self-contained HTML audit report to this file.")
@@ -556,7 +717,7 @@ def report_command(paths: Tuple[str, ...], html_file: str, title: Optional[str],
                    f"{len(result.files)} file{'s' if len(result.files) != 1 else ''} checked.")
 
 
-@main.command("server")
+@main.command("server", short_help="Run the language server for editors (LSP over stdio).")
 def server_command() -> None:
     """Run the language server (LSP over standard input/output) for editors."""
     try:

@@ -1,4 +1,5 @@
-"""Settings: ``[tool.concurlint]`` in pyproject.toml, overridden by the command line.
+"""Settings: the closest ``[tool.concurlint]`` (pyproject.toml) or concurlint.toml to each
+file, overridden by the command line.
 
 Every problem here is a ``ConfigError`` with a one-line message (exit code 2).
 """
@@ -27,6 +28,9 @@ DEFAULT_LOCK_NAME_PATTERN = r"(?i)(^|_)(r?lock|mutex)$"
 DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "build", "dist", ".tox", ".nox",
     "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".concurlint_cache",
+    # virtual environments, installed packages, tool caches and build output
+    "env", ".env", ".direnv", ".pyenv", "site-packages", "__pypackages__", ".bzr", ".git-rewrite",
+    ".ipynb_checkpoints", ".pants.d", ".pytype", "_build", "buck-out",
 )
 
 
@@ -39,6 +43,7 @@ class Settings:
     select: Optional[Tuple[str, ...]] = None
     extend_select: Tuple[str, ...] = ()
     ignore: Tuple[str, ...] = ()
+    extend_ignore: Tuple[str, ...] = ()
     per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
     exclude: Optional[Tuple[str, ...]] = None
     extend_exclude: Tuple[str, ...] = ()
@@ -55,6 +60,30 @@ class Settings:
     # where the config was found (per-file-ignores and excludes are relative to it)
     root: str = field(default_factory=os.getcwd)
     config_file: Optional[str] = None
+    # Hierarchical configuration: each file takes the closest config file above it
+    # (``for_path``) with these command-line values on top; off with --config/--isolated.
+    hierarchical: bool = False
+    overrides: Tuple[Tuple[str, Any], ...] = ()
+    respect_gitignore: bool = True
+    # exclude even the files named on the command line (pre-commit names every file)
+    force_exclude: bool = False
+    # origin of each TOML key that was set: a config file path or "command line"
+    sources: Tuple[Tuple[str, str], ...] = field(default=(), compare=False)
+
+    def for_path(self, path: str) -> "Settings":
+        """The settings that apply to ``path``: ``settings_for_path`` when this run is
+        hierarchical, else these settings. The closest file's settings are rebuilt from
+        that file and ``overrides``: a field changed with ``dataclasses.replace`` on a
+        hierarchical Settings does not carry over (pass it in ``overrides`` instead, or
+        set ``hierarchical=False``)."""
+        if not self.hierarchical:
+            return self
+        # a file outside every configured tree takes the configuration of the working
+        # directory, as ruff does, so the result never depends on the argument order
+        found = closest_config(path) or closest_config(os.getcwd())
+        if found == self.config_file:
+            return self
+        return _settings_from(found, self.overrides, os.getcwd())
 
     # ------------------------------------------------------------------ rules
     def enabled_codes(self) -> FrozenSet[str]:
@@ -62,20 +91,23 @@ class Settings:
         if cached is not None:
             return cached
         if self.select is not None:
-            enabled = {c for c in CODES if _matches(c, self.select)}
+            base: FrozenSet[str] = frozenset()
         elif self.preset == "default":
-            enabled = set(default_codes())
+            base = frozenset(default_codes())
         else:
-            enabled = set(CODES)
-        enabled |= {c for c in CODES if _matches(c, self.extend_select)}
-        enabled -= {c for c in CODES if _matches(c, self.ignore)}
-        result = frozenset(enabled)
+            base = frozenset(CODES)
+        chosen = tuple(self.select or ()) + self.extend_select
+        ignored = self.ignore + self.extend_ignore
+        result = frozenset(c for c in CODES if _decide(c, base, chosen, ignored))
         _ENABLED_CACHE[self._selection_key()] = result
         return result
 
     def codes_for(self, path: str) -> FrozenSet[str]:
         """Enabled codes for one file, after ``per-file-ignores`` (and, in the default
         preset, without the rules whose default form skips test code)."""
+        closest = self.for_path(path)
+        if closest is not self:
+            return closest.codes_for(path)
         enabled = self.enabled_codes()
         quiet = [c for c in QUIET_IN_TESTS if c in enabled and self.default_form(c)]
         if quiet:
@@ -101,7 +133,7 @@ class Settings:
                 and not _matches(code, self.extend_select))
 
     def _selection_key(self) -> Tuple[Any, ...]:
-        return (self.select, self.extend_select, self.ignore, self.preset)
+        return (self.select, self.extend_select, self.ignore, self.extend_ignore, self.preset)
 
     # ------------------------------------------------------------------ files
     def excludes(self) -> Tuple[str, ...]:
@@ -150,6 +182,17 @@ def _exclude_matchers(patterns: Tuple[str, ...]) -> Tuple[Optional["re.Pattern[s
         regex = re.compile("|".join(fnmatch.translate(p) for p in names)) if names else None
         found = _EXCLUDE_CACHE[patterns] = (regex, paths)
     return found
+
+
+def _decide(code: str, base: FrozenSet[str], chosen: Sequence[str], ignored: Sequence[str]) -> bool:
+    """Whether ``code`` is on: the longest (most specific) selector that matches it
+    decides, as in flake8 and ruff (``--select CCY602 --ignore CCY6`` keeps CCY602);
+    at equal length ``ignore`` wins; the preset counts as the least specific."""
+    on = max((len(s) for s in chosen if code.startswith(s)), default=-1)
+    off = max((len(s) for s in ignored if code.startswith(s)), default=-1)
+    if on < 0 and off < 0:
+        return code in base
+    return on > off
 
 
 def _matches(code: str, selectors: Iterable[str]) -> bool:
@@ -256,6 +299,12 @@ def _string(key: str, value: Any) -> str:
     return value
 
 
+def _boolean(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"'{key}' must be true or false (got {value!r})")
+    return value
+
+
 def _qualified_names(key: str, value: Any) -> Tuple[str, ...]:
     names = _str_list(key, value)
     for name in names:
@@ -270,6 +319,7 @@ KEYS = {
     "select": ("select", _codes),
     "extend-select": ("extend_select", _codes),
     "ignore": ("ignore", _codes),
+    "extend-ignore": ("extend_ignore", _codes),
     "per-file-ignores": ("per_file_ignores", _per_file_ignores),
     "exclude": ("exclude", _str_list),
     "extend-exclude": ("extend_exclude", _str_list),
@@ -282,6 +332,8 @@ KEYS = {
     "file-timeout": ("file_timeout", _positive_number),
     "baseline": ("baseline", _string),
     "async-backend": ("async_backend", _choice(ASYNC_BACKENDS)),
+    "respect-gitignore": ("respect_gitignore", _boolean),
+    "force-exclude": ("force_exclude", _boolean),
 }
 
 
@@ -323,38 +375,115 @@ def table_of(data: Mapping[str, Any], explicit: bool) -> Optional[Mapping[str, A
     return data if explicit else None
 
 
-def find_config(starts: Sequence[str]) -> Optional[Path]:
-    """The nearest pyproject.toml with a [tool.concurlint] table above the start dirs."""
-    seen = set()
-    for start in starts:
-        directory = Path(start).resolve()
-        if not directory.is_dir():
-            directory = directory.parent
-        for candidate_dir in [directory, *directory.parents]:
-            if candidate_dir in seen:
-                break
-            seen.add(candidate_dir)
-            candidate = candidate_dir / "pyproject.toml"
-            if candidate.is_file():
-                try:
-                    data = load_toml(candidate)
-                except ConfigError:
-                    raise
-                if table_of(data, explicit=False) is not None:
-                    return candidate
+# The files that hold settings, by priority within one directory (as ruff: the
+# dedicated files first). pyproject.toml counts only with a [tool.concurlint] table.
+CONFIG_NAMES = (".concurlint.toml", "concurlint.toml", "pyproject.toml")
+_CLOSEST: Dict[str, Optional[str]] = {}
+_RESOLVED: Dict[Tuple[Any, ...], "Settings"] = {}
+
+
+def config_in(directory: str) -> Optional[str]:
+    """The configuration file of ``directory`` itself, if it has one."""
+    for name in CONFIG_NAMES:
+        candidate = os.path.join(directory, name)
+        if os.path.isfile(candidate):  # False, not an error, in an unreadable directory
+            if name != "pyproject.toml" or table_of(load_toml(Path(candidate)), explicit=False) is not None:
+                return candidate
     return None
+
+
+def closest_config(path: str) -> Optional[str]:
+    """The closest configuration file in ``path``'s directory or above it (memoised)."""
+    directory = os.path.abspath(path)
+    if directory in _CLOSEST:  # asked often for the same file (every rule code check)
+        return _CLOSEST[directory]
+    walked: List[str] = []
+    if not os.path.isdir(directory):
+        walked.append(directory)
+        directory = os.path.dirname(directory)
+    found: Optional[str] = None
+    while True:
+        if directory in _CLOSEST:
+            found = _CLOSEST[directory]
+            break
+        walked.append(directory)
+        found = config_in(directory)
+        if found is not None:
+            break
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    for directory in walked:
+        _CLOSEST[directory] = found
+    return found
+
+
+def find_config(starts: Sequence[str]) -> Optional[Path]:
+    """The closest configuration file above the first start dir that has one."""
+    for start in starts:
+        found = closest_config(start)
+        if found is not None:
+            return Path(found)
+    return None
+
+
+def settings_for_path(path: str, config_file: Optional[str] = None, isolated: bool = False,
+                      overrides: Optional[Mapping[str, Any]] = None) -> "Settings":
+    """The settings that apply to one file (or directory) ``path``.
+
+    The closest of ``.concurlint.toml``, ``concurlint.toml`` or a ``pyproject.toml``
+    with a ``[tool.concurlint]`` table in the directory of ``path`` or above it;
+    when there is none, the one above the working directory; else the defaults.
+    ``config_file`` (``--config``) replaces the search and ``isolated`` skips it.
+    ``overrides`` are command-line values in TOML spelling (``{"extend-select":
+    ["CCY108"]}``), applied on top. ``Settings.sources`` says where each set key came
+    from. Results are memoised (call ``clear_config_cache()`` when a configuration file
+    may have changed); raises ``ConfigError`` on a bad file or value.
+    """
+    if config_file is not None or isolated:
+        return load_settings(config_file=config_file, isolated=isolated, overrides=overrides)
+    found = closest_config(path) or closest_config(os.getcwd())
+    return _settings_from(found, _frozen_overrides(overrides), os.getcwd())
+
+
+def clear_config_cache() -> None:
+    """Forget the memoised config lookups (for long-lived callers whose files change)."""
+    _CLOSEST.clear()
+    _RESOLVED.clear()
+
+
+def _settings_from(found: Optional[str], overrides: Tuple[Tuple[str, Any], ...], cwd: str) -> "Settings":
+    key = (found, overrides, cwd)
+    settings = _RESOLVED.get(key)
+    if settings is None:
+        settings = _RESOLVED[key] = load_settings(
+            config_file=found, isolated=found is None, overrides=dict(overrides), hierarchical=True)
+    return settings
+
+
+def _frozen_overrides(overrides: Optional[Mapping[str, Any]]) -> Tuple[Tuple[str, Any], ...]:
+    """The given command-line values, hashable (lists become tuples)."""
+    return tuple((key, tuple(value) if isinstance(value, list) else value)
+                 for key, value in (overrides or {}).items() if value is not None and value != ())
 
 
 def load_settings(paths: Sequence[str] = (), config_file: Optional[str] = None,
                   isolated: bool = False, overrides: Optional[Mapping[str, Any]] = None,
-                  search_from: Optional[Sequence[str]] = None) -> Settings:
+                  search_from: Optional[Sequence[str]] = None,
+                  hierarchical: Optional[bool] = None) -> Settings:
     """Settings from the config file (unless isolated) with ``overrides`` applied.
 
     ``overrides`` uses TOML key spelling (``extend-select``) and skips None values.
+    Without ``config_file`` and ``isolated`` the result is hierarchical: see
+    ``Settings.for_path``.
     """
     values: Dict[str, Any] = {}
+    sources: Dict[str, str] = {}
     root = os.getcwd()
     found: Optional[Path] = None
+    if hierarchical is None:
+        hierarchical = config_file is None and not isolated
     if config_file is not None:
         found = Path(config_file)
         if not found.is_file():
@@ -364,13 +493,18 @@ def load_settings(paths: Sequence[str] = (), config_file: Optional[str] = None,
         found = find_config([s for s in starts if s and s != "-"])
     if found is not None:
         data = load_toml(found)
-        table = table_of(data, explicit=config_file is not None) or {}
+        # a dedicated file (or --config FILE) may hold the keys at its top level
+        explicit = (config_file is not None and not hierarchical) or found.name != "pyproject.toml"
+        table = table_of(data, explicit=explicit) or {}
         values.update(parse_table(table, str(found)))
+        sources.update((key, str(found)) for key in table)
         root = str(found.resolve().parent)
-    for key, value in (overrides or {}).items():
-        if value is None or value == ():
-            continue
+    kept = _frozen_overrides(overrides)
+    for key, value in kept:
         values.update(parse_table({key: value}, "command line"))
+        sources[key] = "command line"
     valid = {f.name for f in fields(Settings)}
     settings = Settings(**{k: v for k, v in values.items() if k in valid})
-    return replace(settings, root=root, config_file=str(found) if found else None)
+    return replace(settings, root=root, config_file=str(found) if found else None,
+                   hierarchical=hierarchical, overrides=kept,
+                   sources=tuple(sorted(sources.items())))

@@ -1,20 +1,26 @@
-"""Finding the files to check: recursive *.py/*.pyi with excludes; explicit files always."""
+"""Finding the files to check: recursive *.py/*.pyi without the excluded, git-ignored and
+virtual-environment folders; explicit files always (unless ``force-exclude``)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .config import ConfigError, Settings
 
 SUFFIXES = (".py", ".pyi", ".ipynb")  # notebooks: their code cells (notebook.py)
+# gitignore-style files read in every walked directory (``respect-gitignore``)
+IGNORE_FILES = (".gitignore", ".ignore")
+# (directory the patterns are relative to, with a trailing separator; their spec), outermost first
+IgnoreLayers = Tuple[Tuple[str, Any], ...]
 
 
 def discover(paths: Sequence[str], settings: Settings) -> List[str]:
     """Files to check, in a deterministic order, without duplicates.
 
     A path that does not exist is a usage error (ConfigError, exit 2). A path
-    given explicitly is always checked (even if excluded or not ``*.py``);
+    given explicitly is always checked (even if not ``*.py``, and even if excluded
+    unless ``force-exclude`` is on);
     directories are walked without following symbolic links (no loops).
     """
     found: List[str] = []
@@ -23,9 +29,9 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
         if not os.path.lexists(path):
             raise ConfigError(f"path '{path}' does not exist")
         if os.path.isdir(path):
-            files = _walk(path, settings)
+            files = [] if _force_excluded(path, settings) else _walk(path, settings)
         else:
-            files = [path]
+            files = [] if _force_excluded(path, settings) else [path]
         for file in files:
             key = os.path.normpath(file)
             if key not in seen:
@@ -34,19 +40,122 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
     return found
 
 
+def _force_excluded(path: str, settings: Settings) -> bool:
+    """A path named on the command line is checked unless ``force-exclude`` is on and
+    the excludes of its closest configuration cover it."""
+    local = settings.for_path(path)
+    return local.force_exclude and local.is_excluded(path)
+
+
 def _walk(top: str, settings: Settings) -> List[str]:
     files: List[str] = []
-    for directory, dirnames, filenames in os.walk(top, followlinks=False):
-        dirnames[:] = sorted(
-            d for d in dirnames
-            if not settings.is_excluded_entry(os.path.join(directory, d))
-        )
+    inherited: Dict[str, IgnoreLayers] = {top: _outer_layers(top)}
+
+    def unreadable(error: OSError) -> None:
+        # listed as a file: reading it reports CCY002 with the reason (os.walk would skip it)
+        files.append(error.filename)
+
+    for directory, dirnames, filenames in os.walk(top, followlinks=False, onerror=unreadable):
+        local = settings.for_path(directory)  # the excludes of the closest config
+        layers = inherited.pop(directory, ())
+        if local.respect_gitignore:
+            layers += _layers_of(directory, [n for n in IGNORE_FILES if n in filenames])
+        else:
+            layers = ()
+        absolute = os.path.join(os.path.abspath(directory), "")  # with the trailing separator
+        kept = []
+        for name in sorted(dirnames):
+            full = os.path.join(directory, name)
+            if (local.is_excluded_entry(full) or _ignored(layers, absolute + name, is_dir=True)
+                    or _is_venv(full)):
+                continue
+            kept.append(name)
+            inherited[full] = layers
+        dirnames[:] = kept
         for name in sorted(filenames):
             if name.endswith(SUFFIXES):
                 full = os.path.join(directory, name)
-                if not settings.is_excluded_entry(full):
+                if not local.is_excluded_entry(full) and not _ignored(layers, absolute + name, is_dir=False):
                     files.append(full)
     return files
+
+
+def _is_venv(directory: str) -> bool:
+    """A virtual environment of any name holds ``pyvenv.cfg`` (PEP 405)."""
+    return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
+
+
+def _git_root(directory: str) -> Optional[str]:
+    """The top of the git work tree holding ``directory`` (``.git`` dir or file), if any."""
+    current = os.path.abspath(directory)
+    while True:
+        if os.path.exists(os.path.join(current, ".git")):
+            return current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return None
+        current = parent
+
+
+def _outer_layers(top: str) -> IgnoreLayers:
+    """The ignore files that apply to ``top`` from above it: those of its ancestors up
+    to the git work tree's top, and the repository's ``.git/info/exclude``."""
+    root = _git_root(top)
+    if root is None:
+        return ()
+    layers = _layers_of(root, [os.path.join(".git", "info", "exclude")])
+    ancestors: List[str] = []
+    current = os.path.dirname(os.path.abspath(top))
+    while len(current) >= len(root):
+        ancestors.insert(0, current)
+        if current == root:
+            break
+        current = os.path.dirname(current)
+    for directory in ancestors:
+        layers += _layers_of(directory, IGNORE_FILES)
+    below = (_below(base, spec, top) for base, spec in layers)
+    return tuple(layer for layer in below if any(p.include is not None for p in layer[1].patterns))
+
+
+def _below(base: str, spec: Any, top: str) -> Tuple[str, Any]:
+    """``spec`` without the patterns that ignore ``top`` itself or a folder around it: a
+    directory named on the command line is walked even inside an ignored tree (a Python
+    installed under a git clone such as ~/.pyenv); its ignore rules apply below it."""
+    rel = os.path.relpath(os.path.abspath(top), base).replace(os.sep, "/")
+    parts = [] if rel == "." else rel.split("/")
+    around = ["/".join(parts[:end]) + "/" for end in range(1, len(parts) + 1)]
+    kept = [p for p in spec.patterns
+            if not (p.include and any(p.match_file(folder) is not None for folder in around))]
+    return base, type(spec)(kept)
+
+
+def _layers_of(directory: str, names: Sequence[str]) -> Tuple[Tuple[str, Any], ...]:
+    import pathspec
+
+    layers = []
+    for name in names:
+        try:
+            with open(os.path.join(directory, name), encoding="utf-8", errors="replace") as handle:
+                lines = handle.read().splitlines()
+        except OSError:  # absent or unreadable: git ignores it too
+            continue
+        spec = pathspec.GitIgnoreSpec.from_lines(lines)
+        if any(pattern.include is not None for pattern in spec.patterns):  # not only comments
+            layers.append((os.path.join(os.path.abspath(directory), ""), spec))
+    return tuple(layers)
+
+
+def _ignored(layers: IgnoreLayers, absolute: str, is_dir: bool) -> bool:
+    """Git's rule: the deepest ignore file with a matching pattern decides (its last
+    matching pattern, so a ``!pattern`` re-includes). ``absolute``: an absolute path."""
+    for prefix, spec in reversed(layers):
+        if not absolute.startswith(prefix):
+            continue
+        rel = absolute[len(prefix):].replace(os.sep, "/")
+        decision = spec.check_file(rel + "/" if is_dir else rel).include
+        if decision is not None:
+            return decision
+    return False
 
 
 def parse_shard(text: str) -> "tuple[int, int]":

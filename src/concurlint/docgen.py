@@ -170,9 +170,22 @@ CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
     ),
     "ignore": (
         Text("list of codes or prefixes", "代码或前缀列表"),
-        Text("Disable these rules; applied after `select` and `extend-select`.",
-             "禁用这些规则;在 `select` 和 `extend-select` 之后生效。"),
+        Text("Disable these rules. When a code matches both a selector (`select`, "
+             "`extend-select`) and an ignore, the longer, more specific one decides, as in flake8 "
+             "and ruff: `select = [\"CCY602\"]` with `ignore = [\"CCY6\"]` keeps CCY602; at equal "
+             "length the ignore wins. `--ignore` replaces this list.",
+             "禁用这些规则。某个代码同时匹配选择项(`select`、`extend-select`)和忽略项时,"
+             "由更长、更具体的那一项决定,与 flake8 和 ruff 相同:`select = [\"CCY602\"]` 加 "
+             "`ignore = [\"CCY6\"]` 仍保留 CCY602;长度相同时忽略项优先。`--ignore` 会替换此列表。"),
         'ignore = ["CCY201"]',
+    ),
+    "extend-ignore": (
+        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("Disable these rules in addition to `ignore` (so `--extend-ignore` on the command line "
+             "keeps the configured list, where `--ignore` replaces it).",
+             "在 `ignore` 之外再禁用这些规则(命令行上的 `--extend-ignore` 保留配置中的列表,"
+             "而 `--ignore` 会替换它)。"),
+        'extend-ignore = ["CCY601"]',
     ),
     "per-file-ignores": (
         Text("table: glob → list of codes", "表:glob → 代码列表"),
@@ -184,10 +197,14 @@ CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
     ),
     "exclude": (
         Text("list of globs", "glob 列表"),
-        Text("Files and directories never checked; replaces the default list "
-             "(`.git`, `.venv`, `venv`, `__pycache__`, `build`, `dist`, `.tox`, caches, ...).",
-             "永不检查的文件和目录;会替换默认列表(`.git`、`.venv`、`venv`、`__pycache__`、"
-             "`build`、`dist`、`.tox`、各类缓存……)。"),
+        Text("Files and directories skipped when a directory is walked; replaces the default list "
+             "(version control, virtual environments, `site-packages`, build output, tool caches). "
+             "A directory holding `pyvenv.cfg` (a virtual environment of any name) is always "
+             "skipped. Globs are relative to the configuration file; a file named on the command "
+             "line is checked anyway unless `force-exclude` is on.",
+             "遍历目录时跳过的文件和目录;会替换默认列表(版本控制目录、虚拟环境、`site-packages`、"
+             "构建输出、各类工具缓存)。含有 `pyvenv.cfg` 的目录(任何名字的虚拟环境)总是被跳过。"
+             "glob 相对于配置文件所在目录;在命令行上直接给出的文件仍会被检查,除非开启 `force-exclude`。"),
         'exclude = [".git", "generated"]',
     ),
     "extend-exclude": (
@@ -256,6 +273,25 @@ CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
              "`auto` 时其余模块的库视为未知,依赖于库的修复不会作为安全修复应用。"),
         'async-backend = "trio"',
     ),
+    "respect-gitignore": (
+        Text("boolean", "布尔值"),
+        Text("Skip, in directory walks, the files ignored by `.gitignore` and `.ignore` files "
+             "(in the walked directories and above them up to the top of the git work tree) and by "
+             "`.git/info/exclude`, with git's matching rules (the `pathspec` library). "
+             "`--show-files` lists what remains.",
+             "遍历目录时跳过被 `.gitignore`、`.ignore` 文件(所遍历的目录中及其上层直到 git 工作区顶层)"
+             "和 `.git/info/exclude` 忽略的文件,匹配规则与 git 相同(使用 `pathspec` 库)。"
+             "`--show-files` 列出剩下的文件。"),
+        "respect-gitignore = false",
+    ),
+    "force-exclude": (
+        Text("boolean", "布尔值"),
+        Text("Apply `exclude`, `extend-exclude` to files named on the command line too. "
+             "pre-commit names every staged file, so its hooks pass `--force-exclude`.",
+             "对命令行上直接给出的文件也应用 `exclude`、`extend-exclude`。pre-commit 会逐个给出"
+             "暂存的文件,因此它的钩子带有 `--force-exclude`。"),
+        "force-exclude = true",
+    ),
     "baseline": (
         Text("path", "路径"),
         Text("A baseline file of known findings: only findings not in it are reported.",
@@ -285,6 +321,8 @@ def _default(key: str) -> str:
         return "`" + ", ".join(config.DEFAULT_EXCLUDES) + "`"
     if value is None or value == () or value == "":
         return "—"
+    if isinstance(value, bool):  # as TOML spells it
+        return f"`{str(value).lower()}`"
     if isinstance(value, tuple):
         value = ", ".join(map(str, value))
     return f"`{value}`"
@@ -312,16 +350,29 @@ def configuration_page(lang: str) -> str:
     out: List[str] = [
         GENERATED, "",
         "# " + _t("Configuration", "配置", lang), "",
-        _t("concurlint reads the `[tool.concurlint]` table of the nearest `pyproject.toml` "
-           "(searching upward from the current directory, then from the first checked path); "
-           "`--config FILE` reads another file, `--isolated` ignores configuration files. "
-           "Command-line options override the file. Unknown keys and unknown rule codes are "
-           "an error that lists the valid ones (exit code 2). Keys may also be spelled with "
-           "underscores.",
-           "concurlint 读取最近的 `pyproject.toml` 中的 `[tool.concurlint]` 表"
-           "(从当前目录向上查找,然后从第一个被检查的路径向上查找);`--config FILE` 读取指定文件,"
-           "`--isolated` 忽略所有配置文件。命令行选项优先于配置文件。未知的配置项或规则代码会报错,"
-           "并列出合法值(退出码 2)。配置项也可以用下划线拼写。", lang), "",
+        _t("Each file is checked with its closest configuration file, as in ruff: the first of "
+           "`.concurlint.toml`, `concurlint.toml` or a `pyproject.toml` with a `[tool.concurlint]` "
+           "table found in the file's directory or above it (in `.concurlint.toml` and "
+           "`concurlint.toml` the keys stand at the top level, without the table header). A file "
+           "outside every configured tree takes the configuration found from the current directory, "
+           "else the defaults; so `concurlint check svc_a svc_b` and `concurlint check svc_b svc_a` "
+           "give the same findings. Paths in a configuration file (`exclude`, `per-file-ignores`, "
+           "`baseline`) are relative to it. Nothing is inherited: a nested file replaces the outer "
+           "one. `--config FILE` uses one file for every path, `--isolated` ignores configuration "
+           "files. Command-line options override the file. `concurlint check --show-settings FILE` "
+           "prints the settings that apply to FILE and where each comes from. Unknown keys and "
+           "unknown rule codes are an error that lists the valid ones (exit code 2). Keys may also "
+           "be spelled with underscores.",
+           "每个文件都按离它最近的配置文件检查,与 ruff 相同:在文件所在目录或其上层找到的第一个 "
+           "`.concurlint.toml`、`concurlint.toml`,或含有 `[tool.concurlint]` 表的 `pyproject.toml`"
+           "(`.concurlint.toml` 和 `concurlint.toml` 中的配置项直接写在顶层,不需要表头)。不在任何"
+           "配置目录树中的文件使用从当前目录找到的配置,否则使用默认值;因此 "
+           "`concurlint check svc_a svc_b` 与 `concurlint check svc_b svc_a` 的结果相同。配置文件中的"
+           "路径(`exclude`、`per-file-ignores`、`baseline`)相对于该文件。配置不会继承:内层文件"
+           "取代外层文件。`--config FILE` 对所有路径使用同一个文件,`--isolated` 忽略所有配置文件。"
+           "命令行选项优先于配置文件。`concurlint check --show-settings FILE` 打印适用于 FILE 的设置"
+           "及每一项的来源。未知的配置项或规则代码会报错,并列出合法值(退出码 2)。配置项也可以用"
+           "下划线拼写。", lang), "",
         "```toml",
         "[tool.concurlint]",
         'preset = "default"',

@@ -35,6 +35,7 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
     ``noqa=False`` (flake8 mode): flake8 applies ``# noqa: CCY...`` itself; only the
     peer linters' codes and ``# concurlint: noqa`` are applied here."""
     path = source.path
+    settings = settings.for_path(path)  # the closest configuration to this file
     result = FileResult(path, source=source)
     enabled = codes if codes is not None else settings.codes_for(path)
     parsed = parse(source.text)

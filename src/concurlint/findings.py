@@ -7,6 +7,7 @@ replacements it was built from (used by ``--fix``, which re-parses anyway).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
@@ -149,6 +150,10 @@ def unreadable_result(path: str, reason: object, enabled: bool = True) -> FileRe
     result = FileResult(path)
     if enabled:
         zh = getattr(reason, "zh", None) or reason
-        result.findings.append(tool_finding(path, "CCY002", Text(
-            f"cannot read file: {reason}", f"无法读取文件:{zh}")))
+        if os.path.isdir(path):  # met in a directory walk: none of its files was checked
+            message = Text(f"cannot read directory: {reason}; its files were not checked",
+                           f"无法读取目录:{zh};其中的文件未被检查")
+        else:
+            message = Text(f"cannot read file: {reason}", f"无法读取文件:{zh}")
+        result.findings.append(tool_finding(path, "CCY002", message))
     return result

@@ -1,7 +1,8 @@
 """The flake8 plugin: the same engine on flake8's input, reported as ``CCYnnn``.
 
-Settings come from the same ``[tool.concurlint]`` table (searched from flake8's
-working directory) and from ``--concurlint-*`` options in flake8's own config.
+Settings come from the same configuration files as ``concurlint check`` (the closest
+to each file; ``--concurlint-config`` names one for every file) and from
+``--concurlint-*`` options in flake8's own config.
 Codes selected explicitly through flake8 (``--select``/``--extend-select``) that
 are off by default here are switched on, so ``flake8 --extend-select CCY108``
 works; flake8 itself then applies its ignore lists and ``noqa``.
@@ -82,8 +83,12 @@ class ConcurlintChecker:
                 yield 1, 0, f"CCY002 concurlint configuration error: {self.config_error}", type(self)
                 return
             type(self).parse_options(_Defaults())
-        settings = self.settings
-        assert settings is not None
+        assert self.settings is not None
+        try:
+            settings = self.settings.for_path(self.filename)  # the closest config to this file
+        except ConfigError as exc:
+            yield 1, 0, f"CCY002 concurlint configuration error: {exc}", type(self)
+            return
         text = "".join(self.lines)
         source = SourceFile(path=self.filename, text=text, newline=detect_newline(text))
         project = None

@@ -129,6 +129,7 @@ def _engine() -> Any:
 def check_file(path: str, settings: Settings, project: Optional[ProjectIndex] = None,
                screen: Optional[Screen] = None, data: Optional[bytes] = None) -> FileResult:
     """``check_path`` with the size limit and the pre-check (never raises)."""
+    settings = settings.for_path(path)
     if data is None:
         skipped = _too_big(path, settings)
         if skipped is not None:
@@ -151,6 +152,7 @@ def check_file(path: str, settings: Settings, project: Optional[ProjectIndex] = 
 
 
 def _too_big(path: str, settings: Settings) -> Optional[FileResult]:
+    settings = settings.for_path(path)
     try:
         size = os.stat(path).st_size
     except OSError:
@@ -182,6 +184,7 @@ def _size(size: int, zh: bool = False) -> str:
 
 
 def _timeout_result(path: str, settings: Settings) -> FileResult:
+    settings = settings.for_path(path)
     result = FileResult(path)
     if "CCY004" in settings.codes_for(path):
         hint = _SKIP_HINT.format(option="file-timeout")
@@ -312,13 +315,20 @@ class _Run:
             if self.store is not None:
                 from .cache import content_hash
 
-                key = self.store.key(path, self._package_of(path), content_hash(data), self.fingerprint)
+                key = self.store.key(path, self._package_of(path), content_hash(data), self.fingerprint,
+                                     self._config_of(path))
                 hit = self.store.get(key, path)
                 if hit is not None:
                     findings, tracebacks = hit
                     self._finish(index, _with_source(FileResult(path, findings, tracebacks), data))
                     continue
             yield _Task(index, path, data, key)
+
+    def _config_of(self, path: str) -> str:
+        """What the findings of ``path`` depend on in a closer configuration file than
+        the run's own (empty when it is the run's)."""
+        closest = self.settings.for_path(path)
+        return "" if closest is self.settings else repr((closest.cache_key(), closest.root))
 
     def _package_of(self, path: str) -> Any:
         """What the module name of ``path`` depends on besides its name: the package
@@ -499,7 +509,6 @@ class _Supervisor:
         from multiprocessing.connection import wait
 
         run = self.run_
-        timeout = run.settings.file_timeout
         tasks = run._tasks()
         pending: Deque[_Task] = deque()
         exhausted = False
@@ -526,7 +535,7 @@ class _Supervisor:
                         self._retire(worker, kill=True)
                         continue
                     worker.task = task
-                    worker.deadline = time.monotonic() + timeout
+                    worker.deadline = time.monotonic() + run.settings.for_path(task.path).file_timeout
                     busy[worker.conn] = worker
                 if not busy:
                     continue
@@ -742,6 +751,7 @@ def bounded_check(source: Any, settings: Settings, project: Optional[ProjectInde
     from .precheck import risky
 
     path = source.path
+    settings = settings.for_path(path)
     size = len(source.raw) if source.raw is not None else len(source.text.encode("utf-8", "surrogatepass"))
     if size > settings.max_file_size:
         return _size_skipped(path, size, settings, FileResult(path, source=source))

@@ -37,7 +37,7 @@ from pygls.lsp.server import LanguageServer
 
 from . import __version__
 from .catalog import severity_of
-from .config import ConfigError, Settings, load_settings, parse_table
+from .config import ConfigError, Settings, clear_config_cache, load_settings, parse_table
 from .findings import Edit, Finding, Position, Text, tool_finding
 from .reporters.sarif import help_uri
 from .semantics.project import ProjectIndex
@@ -57,10 +57,12 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _log = logging.getLogger("concurlint.server")  # to standard error: the editor's log of the server
 
 
-def settings_for_path(path: str) -> Settings:
-    """The settings of the configuration closest to ``path`` (the one call site to
-    change when the configuration becomes hierarchical)."""
-    return load_settings(search_from=[path])
+def settings_for_path(path: str, overrides: Dict[str, Any]) -> Settings:
+    """The settings of the configuration closest to ``path``, with the editor's
+    ``overrides`` (TOML spelling) on top. Not ``config.settings_for_path``: a file with
+    no configuration above it must not take the one of the server's working directory,
+    which is wherever the editor happened to start it."""
+    return load_settings(search_from=[path], overrides=overrides)
 
 
 # ---------------------------------------------------------------------- state
@@ -142,13 +144,11 @@ class ConcurlintServer(LanguageServer):
         settings = self.settings_cache.get(directory)
         if settings is None:
             try:
-                settings = settings_for_path(path)
+                settings = settings_for_path(path, self.options.overrides)
             except ConfigError as exc:
                 self.show_error(str(exc))
-                settings = load_settings(isolated=True)
+                settings = load_settings(isolated=True, overrides=self.options.overrides)
             self.settings_cache[directory] = settings
-        if self.options.overrides:
-            settings = replace(settings, **parse_table(self.options.overrides, "editor settings"))
         return settings
 
     def show_error(self, message: str) -> None:
@@ -189,6 +189,7 @@ class ConcurlintServer(LanguageServer):
     async def configuration_changed(self) -> None:
         """Forget every setting, index and result; check the open buffers again."""
         self.settings_cache.clear()
+        clear_config_cache()  # a configuration file may have appeared, changed or gone
         self.indexes.clear()
         self.reported.clear()
         self.recheck()

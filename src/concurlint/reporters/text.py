@@ -53,8 +53,7 @@ def concise(report: Report) -> str:
         text = explanation(finding) if callable(explanation) else ""
         if text:
             out.append(text)
-    out.append(summary_line(report))
-    return "\n".join(out) + "\n"
+    return _with_summary(out, report)
 
 
 @reporter("full")
@@ -73,6 +72,14 @@ def full(report: Report) -> str:
             if text:
                 out.append(text)
         out.append("")
+    return _with_summary(out, report)
+
+
+def _with_summary(out: List[str], report: Report) -> str:
+    if report.extra.get("quiet"):  # -q: the findings only
+        while out and not out[-1]:
+            out.pop()
+        return "".join(line + "\n" for line in out)
     out.append(summary_line(report))
     return "\n".join(out) + "\n"
 
