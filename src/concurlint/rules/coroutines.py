@@ -431,7 +431,7 @@ class CoroutineFunctionNotCalled(Rule):
         "在需要协程对象的地方传入协程函数,要么报错要么什么都不做:只要匹配就是错的。在生态检查的 28 "
         "个项目上没有结果。")
     name = "coroutine-function-not-called"
-    fix = "safe"
+    fix = "safe/unsafe"
     summary = Text("Coroutine function passed where a coroutine object is needed",
                    "在需要协程对象的地方传入了协程函数")
     what = Text(
@@ -448,9 +448,17 @@ class CoroutineFunctionNotCalled(Rule):
         "任务根本不会开始。")
     example = "import asyncio\n\nasync def main():\n    ...\n\nasyncio.run(main)\n"
     use_instead = "import asyncio\n\nasync def main():\n    ...\n\nasyncio.run(main())\n"
-    fix_safety = Text("Adding `()` is safe when the function takes no required arguments; "
-                      "otherwise the code fails either way and the fix makes the missing arguments visible.",
-                      "当函数没有必填参数时添加 `()` 是安全的;否则代码无论如何都会失败,修复会让缺少的参数显而易见。")
+    fix_safety = Text(
+        "Adding `()` is safe when the function is a `def` of this module (a plain function, or a "
+        "method reached through `self`/`cls`) whose every parameter has a default: the call is then "
+        "complete. Otherwise it is unsafe (`--unsafe-fixes`): the function takes required "
+        "arguments, or its signature is not known here (a library coroutine such as "
+        "`asyncio.sleep`, a function of another module), and `f()` would raise `TypeError`; the "
+        "code fails either way, and the unsafe fix only makes the missing arguments visible.",
+        "当函数是本模块的 `def`(普通函数,或通过 `self`/`cls` 访问的方法)且每个参数都有默认值时,"
+        "添加 `()` 是安全的:调用是完整的。否则是不安全的(需要 `--unsafe-fixes`):函数有必填参数,"
+        "或者这里无法得知其签名(`asyncio.sleep` 等库协程、其他模块的函数),`f()` 会抛出 `TypeError`;"
+        "代码无论如何都会失败,不安全的修复只是让缺少的参数显而易见。")
     valid = (
         "import asyncio\nasync def main():\n    pass\nasyncio.run(main())\n",
         "import asyncio\nasync def main(coro):\n    await asyncio.create_task(coro)\n",
@@ -469,7 +477,7 @@ class CoroutineFunctionNotCalled(Rule):
         self.report(expr, Text(
             f"coroutine function '{name}' is passed to {where} without being called; use '{name}()'",
             f"协程函数 '{name}' 未被调用就传给了 {where};请使用 '{name}()'"),
-            fix=Fix(Text("Call it: add '()'", "调用它:添加 '()'"), True,
+            fix=Fix(Text("Call it: add '()'", "调用它:添加 '()'"), _callable_without_arguments(self.ctx, expr),
                     replacements=((expr, cst.Call(expr)),)))
 
     def visit_Await(self, node: cst.Await) -> None:
@@ -498,6 +506,21 @@ class CoroutineFunctionNotCalled(Rule):
             if "*" in positions or index in positions:
                 self._check(arg.value, f"{last}()")
             index += 1
+
+
+def _callable_without_arguments(ctx: Context, expr: cst.BaseExpression) -> bool:
+    """Whether ``expr()`` is a complete call: ``expr`` names a ``def`` of this module (a
+    function, or a method through ``self``/``cls``) whose every parameter has a default.
+    A library or other-module coroutine's signature is not known here: False."""
+    definition = ctx.is_local_function(expr)
+    if definition is None:
+        return False
+    params = definition.params
+    positional = [*params.posonly_params, *params.params]
+    decorators = {dotted_text(d.decorator) for d in definition.decorators}
+    if isinstance(expr, cst.Attribute) and "staticmethod" not in decorators and positional:
+        positional = positional[1:]  # self / cls is bound
+    return all(p.default is not None for p in (*positional, *params.kwonly_params))
 
 
 _CONSUMER_LAST_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in (*COROUTINE_CONSUMERS, *COROUTINE_ITERABLE_CONSUMERS))
@@ -920,7 +943,7 @@ class GetEventLoopInCoroutine(Rule):
         "_loop()` 本来就返回正在运行的事件循环,这只是风格问题而非行为差异:为 `advice`"
         "。")
     name = "get-event-loop-in-coroutine"
-    fix = "safe"
+    fix = "safe/unsafe"
     summary = Text("`asyncio.get_event_loop()` inside a coroutine (style)",
                    "在协程中调用 `asyncio.get_event_loop()`(风格)")
     what = Text(
@@ -942,8 +965,15 @@ class GetEventLoopInCoroutine(Rule):
         "处处使用明确的写法,代码移动时就不会遇到这个问题。")
     example = "import asyncio\n\nasync def main():\n    loop = asyncio.get_event_loop()\n"
     use_instead = "import asyncio\n\nasync def main():\n    loop = asyncio.get_running_loop()\n"
-    fix_safety = Text("Safe: inside a coroutine both return the running loop.",
-                      "安全:在协程内两者都返回正在运行的事件循环。")
+    fix_safety = Text(
+        "Safe in an asyncio module: inside a coroutine run by asyncio both return the running loop. "
+        "Unsafe when the module's library is trio, anyio (it may run on trio) or unknown (asyncio "
+        "and trio both imported): a coroutine run by trio has no running asyncio loop, so "
+        "`get_running_loop()` raises `RuntimeError` where `get_event_loop()` returned a loop.",
+        "在 asyncio 模块中是安全的:在由 asyncio 运行的协程内两者都返回正在运行的事件循环。模块的库是 trio、"
+        "anyio(可能运行在 trio 上)或未知(同时导入了 asyncio 和 trio)时是不安全的:由 trio 运行的协程"
+        "没有正在运行的 asyncio 循环,`get_running_loop()` 会抛出 `RuntimeError`,而 `get_event_loop()` "
+        "会返回一个循环。")
     valid = ("import asyncio\nasync def f():\n    loop = asyncio.get_running_loop()\n",
              "import asyncio\ndef f():\n    loop = asyncio.get_event_loop()\n")
     invalid = ("import asyncio\nasync def f():\n    loop = asyncio.get_event_loop()\n",
@@ -958,7 +988,10 @@ class GetEventLoopInCoroutine(Rule):
             return
         fix = None
         if isinstance(node.func, cst.Attribute):
-            fix = Fix(Text("Use 'asyncio.get_running_loop()'", "改用 'asyncio.get_running_loop()'"), True,
+            # Only asyncio's loop makes the two equal: under trio (an anyio module may run on
+            # it, a mixed one bridges to it) get_running_loop() raises where get_event_loop() did not.
+            fix = Fix(Text("Use 'asyncio.get_running_loop()'", "改用 'asyncio.get_running_loop()'"),
+                      self.ctx.async_backend == "asyncio",
                       replacements=((node.func.attr, cst.Name("get_running_loop")),))
         self.report(node, Text(
             "style: inside a coroutine 'asyncio.get_event_loop()' returns the running loop; "
