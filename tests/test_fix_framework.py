@@ -234,3 +234,81 @@ def test_peer_noqa_in_flake8_mode_hides_the_finding(tmp_path: Path) -> None:
     result = subprocess.run([exe, "--isolated", "--select", "CCY", str(path)],
                             capture_output=True, text=True, check=False)
     assert [line.split(":")[1:4] for line in result.stdout.splitlines()] == [["7", "5", " CCY201 'time.sleep()' blocks the event loop; use 'await asyncio.sleep(...)'"]]
+
+
+# --------------------------------------------------------------------------- item 4: control
+THREE = ("import asyncio\nimport time\n\n\nasync def work():\n    pass\n\n\nasync def main():\n"
+         "    time.sleep(1)\n    work()\n    return asyncio.get_event_loop()\n")
+
+
+def run_cli(*args: str) -> "object":
+    return CliRunner().invoke(main, ["check", "--no-color", *args])
+
+
+def test_unfixable_keeps_the_finding_but_not_its_fix(tmp_path: Path) -> None:
+    path = tmp_path / "svc.py"
+    path.write_text(THREE)
+    result = run_cli("--isolated", "--preset", "strict", "--unfixable", "CCY201", "--fix", str(path))
+    text = path.read_text()
+    assert "    time.sleep(1)\n" in text and "    await work()\n" in text and "get_running_loop()" in text
+    assert "CCY201 'time.sleep()' blocks the event loop" in result.output
+    assert "fix available" not in result.output
+    assert "Fixed 2 problems (1 remaining)." in result.output and result.exit_code == 1
+
+
+def test_fixable_and_extend_fixable_from_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.concurlint]\npreset = "strict"\nfixable = ["CCY2"]\nextend-fixable = ["CCY107"]\n')
+    path = tmp_path / "svc.py"
+    path.write_text(THREE)
+    report = run_cli("--config", str(tmp_path / "pyproject.toml"), "--output-format", "json", str(path))
+    import json
+
+    fixes = {item["code"]: item["fix"] for item in json.loads(report.stdout)["findings"]}
+    assert fixes["CCY101"] is None and fixes["CCY201"] and fixes["CCY107"]
+    result = run_cli("--config", str(tmp_path / "pyproject.toml"), "--fix", str(path))
+    assert path.read_text() == THREE.replace("    time.sleep(1)", "    await asyncio.sleep(1)").replace(
+        "get_event_loop", "get_running_loop").replace("import time\n", "")
+    assert result.exit_code == 1  # the CCY101 finding stays, unfixed
+
+
+def test_unknown_code_in_unfixable_is_a_usage_error(tmp_path: Path) -> None:
+    result = run_cli("--isolated", "--unfixable", "CCY999", str(tmp_path))
+    assert result.exit_code == 2 and "unknown rule code 'CCY999' in 'unfixable'" in result.output
+    (tmp_path / "pyproject.toml").write_text('[tool.concurlint]\nfixable = "CCY201"\nunfixable = 3\n')
+    result = run_cli("--config", str(tmp_path / "pyproject.toml"), str(tmp_path))
+    assert result.exit_code == 2 and "'unfixable' must be a list of strings" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_fix_only_applies_and_reports_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "svc.py"
+    path.write_text(THREE)
+    result = run_cli("--isolated", "--fix-only", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.output == "Fixed 2 problems.\n"  # CCY107 is advice: not in the default preset
+    assert "await asyncio.sleep(1)" in path.read_text() and "await work()" in path.read_text()
+    again = run_cli("--isolated", "--fix-only", str(path))
+    assert again.exit_code == 0 and again.output == "Fixed 0 problems.\n"
+
+
+def test_show_fixes_lists_what_was_fixed(tmp_path: Path) -> None:
+    path = tmp_path / "svc.py"
+    path.write_text(THREE)
+    result = run_cli("--isolated", "--preset", "strict", "--fix-only", "--show-fixes", str(path))
+    assert result.output.splitlines() == [
+        f"{path}:10:5: CCY201 fixed: Replace with 'await asyncio.sleep(...)'",
+        f"{path}:11:5: CCY101 fixed: Add 'await'",
+        f"{path}:12:12: CCY107 fixed: Use 'asyncio.get_running_loop()'",
+        "Fixed 3 problems.",
+    ]
+    zh = CliRunner().invoke(main, ["check", "--isolated", "--lang", "zh", "--fix", "--show-fixes",
+                                   str(path)])
+    assert zh.exit_code == 0 and "已修复 0 个问题" in zh.output
+
+
+def test_fix_only_on_standard_input_prints_only_the_code(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["check", "--isolated", "--fix-only", "-"], input=THREE)
+    assert result.stdout == THREE.replace("    time.sleep(1)", "    await asyncio.sleep(1)").replace(
+        "    work()", "    await work()").replace("import time\n", "")
+    assert result.stderr == "Fixed 2 problems.\n" and result.exit_code == 0

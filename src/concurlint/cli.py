@@ -72,6 +72,9 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
         "max-file-size": options["max_file_size"],
         "file-timeout": options["file_timeout"],
         "async-backend": options["async_backend"],
+        "fixable": _split(options["fixable"]),
+        "extend-fixable": _split(options["extend_fixable"]),
+        "unfixable": _split(options["unfixable"]),
     }
     return load_settings(paths, options["config"], options["isolated"], overrides)
 
@@ -103,6 +106,12 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files (rewritten atomically).")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply the unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead; change no file.")
+@click.option("--fix-only", is_flag=True,
+              help="Apply the fixes and report nothing else (exit 0 unless a file cannot be written).")
+@click.option("--show-fixes", is_flag=True, help="With --fix, list every problem that was fixed.")
+@click.option("--fixable", multiple=True, help="Offer and apply only these codes' fixes (default: all).")
+@click.option("--extend-fixable", multiple=True, help="Codes whose fixes are offered in addition to --fixable.")
+@click.option("--unfixable", multiple=True, help="Codes whose fixes are never offered (findings stay).")
 @click.option("--statistics", "show_statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--show-traceback", is_flag=True, help="Print tracebacks of internal errors (CCY003).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of messages.")
@@ -121,6 +130,7 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
     """Check PATHS (files or directories; '-' reads standard input; default '.')."""
     paths = paths or (".",)
     lang = detect_lang(options["lang"])
+    options["fix"] = options["fix"] or options["fix_only"]
     try:
         settings = _settings_from_options(paths, options)
         _validate_integrations(paths, options)
@@ -134,6 +144,9 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
     if integration.get("exit") is not None:
         raise click.exceptions.Exit(integration["exit"])
     findings = result.findings
+    if fixing is not None and options["fix_only"]:  # fixed; the rest is not this run's business
+        _report_fixes(fixing, len(findings), options, lang, err=False)
+        raise click.exceptions.Exit(EXIT_FINDINGS if fixing.errors else EXIT_CLEAN)
     if options["show_traceback"]:
         for text in result.tracebacks:
             click.echo(text, err=True)
@@ -149,8 +162,8 @@ def check(paths: Tuple[str, ...], **options: Any) -> None:
     if options["show_statistics"]:
         click.echo(statistics(findings), nl=False)
     if fixing is not None:
-        click.echo(_fix_summary(fixing, len(findings), options["unsafe_fixes"], lang),
-                   err=settings.output_format not in ("full", "concise") and not options["output_file"])
+        _report_fixes(fixing, len(findings), options, lang,
+                      err=settings.output_format not in ("full", "concise") and not options["output_file"])
         if fixing.errors:  # a file could not be written: never a success
             raise click.exceptions.Exit(EXIT_FINDINGS)
     if findings and not options["exit_zero"]:
@@ -239,11 +252,36 @@ def _fix(paths: Sequence[str], result: RunResult, settings: Settings, options: D
             stream.write(data)
             stream.flush()
         remaining = fixing.result.findings
-        report = Report(remaining, len(fixing.result.files), lang, _line_source(fixing.result), False)
-        click.echo(REPORTERS[settings.output_format](report), nl=False, err=True)
-        click.echo(_fix_summary(fixing, len(remaining), unsafe, lang), err=True)
-        raise click.exceptions.Exit(EXIT_FINDINGS if remaining and not options["exit_zero"] else EXIT_CLEAN)
+        if not options["fix_only"]:
+            report = Report(remaining, len(fixing.result.files), lang, _line_source(fixing.result), False)
+            click.echo(REPORTERS[settings.output_format](report), nl=False, err=True)
+        _report_fixes(fixing, len(remaining), options, lang, err=True)
+        failed = remaining and not options["exit_zero"] and not options["fix_only"]
+        raise click.exceptions.Exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
     return fixing
+
+
+def _report_fixes(fixing: "FixRun", remaining: int, options: Dict[str, Any], lang: str, err: bool) -> None:
+    """--show-fixes' list of what was fixed, then the one-line summary."""
+    if options["show_fixes"]:
+        click.echo(_fixed_list(fixing, lang), err=err, nl=False)
+    if options["fix_only"]:
+        fixed = fixing.fixed
+        click.echo(f"已修复 {fixed} 个问题。" if lang == "zh"
+                   else f"Fixed {fixed} problem{'s' if fixed != 1 else ''}.", err=err)
+    else:
+        click.echo(_fix_summary(fixing, remaining, options["unsafe_fixes"], lang), err=err)
+
+
+def _fixed_list(fixing: "FixRun", lang: str) -> str:
+    """One line per applied fix, file by file (positions are those of the file as it was)."""
+    lines = []
+    for fixed in fixing.changed:
+        for finding in sorted(fixed.applied, key=lambda f: (f.line, f.column)):
+            title = finding.fix.title.get(lang) if finding.fix is not None else ""
+            lines.append(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} "
+                         f"{'已修复' if lang == 'zh' else 'fixed'}: {title}\n")
+    return "".join(lines)
 
 
 def _fix_summary(fixing: "FixRun", remaining: int, unsafe: bool, lang: str) -> str:

@@ -52,6 +52,10 @@ class Settings:
     baseline: Optional[str] = None
     # the async library of modules whose imports (and package) do not say (revision 2)
     async_backend: str = "auto"
+    # which rules' fixes are offered and applied (ruff's keys): None = every rule
+    fixable: Optional[Tuple[str, ...]] = None
+    extend_fixable: Tuple[str, ...] = ()
+    unfixable: Tuple[str, ...] = ()
     # where the config was found (per-file-ignores and excludes are relative to it)
     root: str = field(default_factory=os.getcwd)
     config_file: Optional[str] = None
@@ -100,6 +104,12 @@ class Settings:
         return (self.preset == "default" and self.select is None
                 and not _matches(code, self.extend_select))
 
+    def fix_allowed(self, code: str) -> bool:
+        """Whether ``code``'s fix may be offered (``fixable``/``extend-fixable`` minus
+        ``unfixable``): a team can keep a rule's findings but not its fix."""
+        fixable = self.fixable is None or _matches(code, self.fixable) or _matches(code, self.extend_fixable)
+        return fixable and not _matches(code, self.unfixable)
+
     def _selection_key(self) -> Tuple[Any, ...]:
         return (self.select, self.extend_select, self.ignore, self.preset)
 
@@ -134,6 +144,7 @@ class Settings:
         return (
             tuple(sorted(self.enabled_codes())), self.per_file_ignores, self.blocking_calls,
             self.lock_name_pattern, self.max_file_size,
+            self.fixable, self.extend_fixable, self.unfixable,
         )
 
 
@@ -282,6 +293,9 @@ KEYS = {
     "file-timeout": ("file_timeout", _positive_number),
     "baseline": ("baseline", _string),
     "async-backend": ("async_backend", _choice(ASYNC_BACKENDS)),
+    "fixable": ("fixable", _codes),
+    "extend-fixable": ("extend_fixable", _codes),
+    "unfixable": ("unfixable", _codes),
 }
 
 
