@@ -312,3 +312,107 @@ def test_fix_only_on_standard_input_prints_only_the_code(tmp_path: Path) -> None
     assert result.stdout == THREE.replace("    time.sleep(1)", "    await asyncio.sleep(1)").replace(
         "    work()", "    await work()").replace("import time\n", "")
     assert result.stderr == "Fixed 2 problems.\n" and result.exit_code == 0
+
+
+# --------------------------------------------------------------------------- item 5: writes
+BLOCKING = "import asyncio\nimport time\n\n\nasync def main():\n    time.sleep(1)\n"
+FIXED = "import asyncio\n\n\nasync def main():\n    await asyncio.sleep(1)\n"
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to give files away")
+def test_root_run_keeps_owner_group_and_mode(tmp_path: Path) -> None:
+    path = tmp_path / "svc.py"
+    path.write_text(BLOCKING)
+    os.chown(path, 4321, 4322)
+    path.chmod(0o640)
+    result = fix([path])
+    assert result.exit_code == 0, result.output
+    info = path.stat()
+    assert path.read_text() == FIXED
+    assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (4321, 4322, 0o640)
+
+
+def test_hard_links_stay_one_file_fixed_once(tmp_path: Path) -> None:
+    first = tmp_path / "svc.py"
+    first.write_text(BLOCKING)
+    second = tmp_path / "svc_alias.py"
+    os.link(first, second)
+    diff = CliRunner().invoke(main, ["check", "--isolated", "--diff", str(tmp_path)])
+    assert diff.stdout.count("+++ ") == 1 and "Would fix 1 problem in 1 file." in diff.stderr
+    result = fix([tmp_path])
+    assert "Fixed 1 problem (0 remaining)." in result.output and result.exit_code == 0
+    assert first.read_text() == second.read_text() == FIXED
+    assert first.stat().st_ino == second.stat().st_ino and first.stat().st_nlink == 2
+
+
+def test_file_reached_by_a_symlink_inside_the_tree_is_counted_once(tmp_path: Path) -> None:
+    real = tmp_path / "svc.py"
+    real.write_text(BLOCKING)
+    (tmp_path / "again.py").symlink_to(real)
+    diff = CliRunner().invoke(main, ["check", "--isolated", "--diff", str(tmp_path), str(real)])
+    assert diff.stdout.count("+++ ") == 1 and "Would fix 1 problem in 1 file." in diff.stderr
+    result = fix([tmp_path, real])
+    assert "Fixed 1 problem (0 remaining)." in result.output
+    assert real.read_text() == FIXED and (tmp_path / "again.py").is_symlink()
+
+
+def test_walk_never_follows_a_symlink_out_of_the_tree(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere" / "shared.py"
+    outside.parent.mkdir()
+    outside.write_text(BLOCKING)
+    tree = tmp_path / "project"
+    tree.mkdir()
+    (tree / "shared.py").symlink_to(outside)
+    (tree / "vendor").symlink_to(outside.parent, target_is_directory=True)
+    result = fix([tree])
+    assert outside.read_text() == BLOCKING and "shared.py" not in result.output
+    assert result.exit_code == 0 and "1 file checked" not in result.output
+    named = fix([tree / "shared.py"])  # a symlink named on the command line is fine
+    assert named.exit_code == 0 and outside.read_text() == FIXED
+    assert (tree / "shared.py").is_symlink()
+
+
+def test_writable_file_in_a_read_only_directory_is_fixed_in_place(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurlint import fileio
+
+    path = tmp_path / "svc.py"
+    path.write_text(BLOCKING)
+    inode = path.stat().st_ino
+    real_mkstemp = fileio.tempfile.mkstemp
+
+    def read_only_dir(*args: object, **kwargs: object):  # root ignores a directory's mode bits
+        if kwargs.get("dir") == str(tmp_path):
+            raise PermissionError(13, "Permission denied", str(tmp_path))
+        return real_mkstemp(*args, **kwargs)
+    monkeypatch.setattr(fileio.tempfile, "mkstemp", read_only_dir)
+    result = fix([path])
+    assert result.exit_code == 0, result.output
+    assert path.read_text() == FIXED and path.stat().st_ino == inode
+    assert sorted(os.listdir(tmp_path)) == ["svc.py"]
+
+
+def test_failed_in_place_write_leaves_the_original(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurlint import fileio
+
+    first = tmp_path / "svc.py"
+    first.write_text(BLOCKING)
+    os.link(first, tmp_path / "svc_alias.py")
+    real_overwrite = fileio._overwrite
+    calls = []
+
+    def full_disk(handle, data: bytes) -> None:
+        calls.append(data)
+        if len(calls) == 1:  # the new content: half of it, then the disk is full
+            handle.seek(0)
+            handle.write(data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+        real_overwrite(handle, data)
+    monkeypatch.setattr(fileio, "_overwrite", full_disk)
+    backups = tmp_path / "tmp"
+    backups.mkdir()
+    monkeypatch.setattr(fileio.tempfile, "tempdir", str(backups))
+    result = fix([first])
+    assert result.exit_code == 1 and f"cannot write {first}: no space left on device" in result.output
+    assert first.read_text() == BLOCKING and "Traceback" not in result.output
+    assert os.listdir(backups) == []  # the backup of the original is gone too

@@ -14,8 +14,11 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
     """Files to check, in a deterministic order, without duplicates.
 
     A path that does not exist is a usage error (ConfigError, exit 2). A path
-    given explicitly is always checked (even if excluded or not ``*.py``);
-    directories are walked without following symbolic links (no loops).
+    given explicitly is always checked (even if excluded or not ``*.py``), a symbolic
+    link too; directories are walked without following symbolic links to directories
+    (no loops), and a link to a file outside the walked directory is left out (``--fix``
+    must not write there). A file reached by two names (links) is listed once, by the
+    first name met.
     """
     found: List[str] = []
     seen = set()
@@ -28,14 +31,25 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
             files = [path]
         for file in files:
             key = os.path.normpath(file)
-            if key not in seen:
-                seen.add(key)
+            identity = _identity(key)
+            if key not in seen and identity not in seen:
+                seen.update((key, identity))
                 found.append(key)
     return found
 
 
+def _identity(path: str) -> object:
+    """What makes two names the same file: device and inode (the name when unreadable)."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return ("name", os.path.normpath(path))
+    return (info.st_dev, info.st_ino)
+
+
 def _walk(top: str, settings: Settings) -> List[str]:
     files: List[str] = []
+    root = os.path.realpath(top)
     for directory, dirnames, filenames in os.walk(top, followlinks=False):
         dirnames[:] = sorted(
             d for d in dirnames
@@ -44,9 +58,15 @@ def _walk(top: str, settings: Settings) -> List[str]:
         for name in sorted(filenames):
             if name.endswith(SUFFIXES):
                 full = os.path.join(directory, name)
+                if os.path.islink(full) and not _inside(os.path.realpath(full), root):
+                    continue
                 if not settings.is_excluded_entry(full):
                     files.append(full)
     return files
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def parse_shard(text: str) -> "tuple[int, int]":
