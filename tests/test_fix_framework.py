@@ -416,3 +416,18 @@ def test_failed_in_place_write_leaves_the_original(tmp_path: Path, monkeypatch: 
     assert result.exit_code == 1 and f"cannot write {first}: no space left on device" in result.output
     assert first.read_text() == BLOCKING and "Traceback" not in result.output
     assert os.listdir(backups) == []  # the backup of the original is gone too
+
+
+@pytest.mark.parametrize("library, call, safe", [
+    ("trio", "trio.sleep(1)", True), ("trio", "asyncio.sleep(1)", False),
+    ("asyncio", "asyncio.sleep(1)", True), ("asyncio", "trio.sleep(1)", False),
+    ("anyio", "anyio.sleep(1)", True), ("anyio", "asyncio.sleep(1)", False)])
+def test_await_added_only_where_the_coroutine_can_run(
+        tmp_path: Path, library: str, call: str, safe: bool) -> None:
+    module = call.split(".")[0]
+    imports = "\n".join(sorted({f"import {library}", f"import {module}"}))
+    text = f"{imports}\n\n\nasync def main():\n    {call}\n"
+    path = tmp_path / "job.py"
+    path.write_text(text)
+    fix([path], "--select", "CCY101")
+    assert (f"    await {call}\n" in path.read_text()) is safe

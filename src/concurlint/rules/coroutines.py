@@ -248,8 +248,20 @@ def _last_name(func: cst.BaseExpression) -> str:
     return ""
 
 
-def _add_await(node: cst.BaseExpression) -> Fix:
-    return Fix(Text("Add 'await'", "添加 'await'"), True, replacements=((node, cst.Await(node)),))
+def _add_await(ctx: Context, node: cst.Call) -> Fix:
+    """``await`` the call: safe, unless the coroutine belongs to an async library the module
+    may not run on (``asyncio.sleep`` awaited under trio raises where it did nothing)."""
+    return Fix(Text("Add 'await'", "添加 'await'"), _runs_on_module_library(ctx, node.func),
+               replacements=((node, cst.Await(node)),))
+
+
+def _runs_on_module_library(ctx: Context, func: cst.BaseExpression) -> bool:
+    top = (callee_name(ctx, func) or "").split(".")[0]
+    if top == "asyncio":
+        return ctx.async_backend == "asyncio"
+    if top == "trio":
+        return ctx.async_backend == "trio"
+    return True  # the project's own coroutines, anyio's (it runs on both), other libraries'
 
 
 def _runner(ctx: Context, library: str) -> Optional[cst.BaseExpression]:
@@ -347,14 +359,18 @@ class UnawaitedCoroutine(Rule):
         "async def handler(user):\n    await save(user)\n"
     )
     fix_safety = Text(
-        "Inside an async function adding `await` is safe. At module level the fix runs the call "
+        "Inside an async function adding `await` is safe, except for a coroutine of asyncio (or "
+        "trio) in a module whose library is not asyncio (or trio), e.g. `asyncio.sleep(1)` in trio "
+        "code: awaited there it raises where it did nothing, so that fix is unsafe. At module level the fix runs the call "
         "with the module's library, through its own import: `asyncio.run(f(...))`, or "
         "`trio.run(f, ...)` / `anyio.run(f, ...)` (they take the function and its positional "
         "arguments; with keyword arguments there is no fix). Starting an event loop is unsafe: "
         "review it. When the library is unknown (no import, or both asyncio and trio) there is no "
         "fix. Inside a sync function there is never a fix and the message never suggests "
         "`asyncio.run(...)`: that code may itself be called on a running loop, where it raises.",
-        "在 async 函数内添加 `await` 是安全的。在模块顶层,修复通过模块自己的导入、用模块所用的库运行该调用:"
+        "在 async 函数内添加 `await` 是安全的;但若是 asyncio(或 trio)的协程而模块所用的库不是 asyncio"
+        "(或 trio),例如 trio 代码中的 `asyncio.sleep(1)`,在那里 await 它会抛出异常(原来什么也不做),"
+        "因此该修复是不安全的。在模块顶层,修复通过模块自己的导入、用模块所用的库运行该调用:"
         "`asyncio.run(f(...))`,或 `trio.run(f, ...)` / `anyio.run(f, ...)`(它们接受函数及其位置参数;"
         "有关键字参数时不提供修复)。启动事件循环是不安全的:请人工检查。库未知时(没有导入,或同时导入了 "
         "asyncio 和 trio)不提供修复。在同步函数内部从不提供修复,提示也从不建议 `asyncio.run(...)`:"
@@ -401,7 +417,7 @@ class UnawaitedCoroutine(Rule):
             self.report(node, Text(
                 f"coroutine '{name}' is never awaited; add 'await' or start it as a task with {start}",
                 f"协程 '{name}' 从未被 await;请添加 'await',或用 {start} 把它作为任务启动"),
-                fix=_add_await(node))
+                fix=_add_await(self.ctx, node))
         elif self.ctx.scope is self.ctx.module_scope:
             if library is None:
                 runner = (f"your library's runner ({_run_form('asyncio', name, node)}, "
@@ -762,7 +778,7 @@ class CoroutineInBooleanContext(Rule):
         "whenever it matches; no finding on the 28 projects of the ecosystem check.",
         "协程对象永远为真:条件永远测试不到本意。只要匹配就是错的;在生态检查的 28 个项目上没有结果。")
     name = "coroutine-in-boolean-context"
-    fix = "safe"
+    fix = "safe/unsafe"
     summary = Text("Coroutine used as a condition", "协程被用作条件")
     what = Text(
         "Finds a call of a coroutine function used as a condition: `if f():`, `while f():`, "
@@ -775,7 +791,12 @@ class CoroutineInBooleanContext(Rule):
         "协程对象永远为真,因此条件永远成立,而协程本身从未运行(从未被 await)。")
     example = "async def is_admin(user):\n    ...\n\nasync def view(user):\n    if is_admin(user):\n        ...\n"
     use_instead = "async def is_admin(user):\n    ...\n\nasync def view(user):\n    if await is_admin(user):\n        ...\n"
-    fix_safety = Text("Adding `await` inside an async function is safe.", "在 async 函数内添加 `await` 是安全的。")
+    fix_safety = Text(
+        "Adding `await` inside an async function is safe, except for a coroutine of asyncio (or "
+        "trio) in a module whose library is not asyncio (or trio): awaited there it raises, so the "
+        "fix is unsafe.",
+        "在 async 函数内添加 `await` 是安全的;但若是 asyncio(或 trio)的协程,而模块所用的库不是 asyncio"
+        "(或 trio),在那里 await 它会抛出异常,因此修复是不安全的。")
     valid = (
         "async def ok():\n    return True\nasync def f():\n    if await ok():\n        pass\n",
         "def ok():\n    return True\nasync def f():\n    if ok():\n        pass\n",
@@ -798,7 +819,7 @@ class CoroutineInBooleanContext(Rule):
         name = coroutine_function(self.ctx, node.func)
         if name is None:
             return
-        fix = _add_await(node) if self.ctx.in_async_function else None
+        fix = _add_await(self.ctx, node) if self.ctx.in_async_function else None
         self.report(node, Text(
             f"coroutine '{name}()' used as a condition is always true and never runs; use 'await {name}(...)'",
             f"协程 '{name}()' 被用作条件,永远为真且不会执行;请使用 'await {name}(...)'"), fix=fix)
