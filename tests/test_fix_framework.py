@@ -155,6 +155,9 @@ def test_get_running_loop_fix_is_safe_only_on_asyncio(tmp_path: Path, library: s
     # a comment above a removed import stays
     ('"""Doc."""\n# timing\nfrom time import sleep\nimport asyncio\n\n\nasync def main():\n    sleep(1)\n',
      '"""Doc."""\n# timing\nimport asyncio\n\n\nasync def main():\n    await asyncio.sleep(1)\n'),
+    # an import inside the function goes too, with the blank line that followed it
+    ("import asyncio\n\n\nasync def main():\n    import time\n\n    time.sleep(1)\n",
+     "import asyncio\n\n\nasync def main():\n    await asyncio.sleep(1)\n"),
     # a name a string lists (a re-export) stays
     ('import asyncio\nfrom time import sleep\n__all__ = ["sleep"]\n\n\nasync def main():\n    sleep(1)\n',
      'import asyncio\nfrom time import sleep\n__all__ = ["sleep"]\n\n\nasync def main():\n'

@@ -384,14 +384,11 @@ class _ImportTrimmer(cst.CSTTransformer):
         return updated_node
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        body = list(updated_node.body)
-        if body and original_node.body and body[0] is not original_node.body[0]:
-            # the first line went: the blank lines that followed it would now open the file
-            lines = list(body[0].leading_lines)
-            while lines and lines[0].comment is None:
-                lines.pop(0)
-            body[0] = body[0].with_changes(leading_lines=lines)
-        return updated_node.with_changes(body=body)
+        return _without_opening_blank_lines(original_node, updated_node)
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock,
+                            updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+        return _without_opening_blank_lines(original_node, updated_node)
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> Any:
         return self._trim(original_node, updated_node)
@@ -400,6 +397,19 @@ class _ImportTrimmer(cst.CSTTransformer):
         if isinstance(original_node.module, cst.Name) and original_node.module.value == "__future__":
             return updated_node
         return self._trim(original_node, updated_node)
+
+
+def _without_opening_blank_lines(original: Any, updated: Any) -> Any:
+    """When a block's (or the file's) first line went, the blank lines that followed it
+    would now open the block: drop them."""
+    body = list(updated.body)
+    if not body or not original.body or body[0] is original.body[0] or not hasattr(body[0], "leading_lines"):
+        return updated
+    lines = list(body[0].leading_lines)
+    while lines and lines[0].comment is None:
+        lines.pop(0)
+    body[0] = body[0].with_changes(leading_lines=lines)
+    return updated.with_changes(body=body)
 
 
 # --------------------------------------------------------------------------- node swapping
