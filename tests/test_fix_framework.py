@@ -158,6 +158,11 @@ def test_get_running_loop_fix_is_safe_only_on_asyncio(tmp_path: Path, library: s
     # an import inside the function goes too, with the blank line that followed it
     ("import asyncio\n\n\nasync def main():\n    import time\n\n    time.sleep(1)\n",
      "import asyncio\n\n\nasync def main():\n    await asyncio.sleep(1)\n"),
+    # ... but a blank line opening another block is not touched
+    ("import asyncio\nimport time\n\n\nasync def main(lock):\n    with lock:\n\n        x = 1\n"
+     "    time.sleep(x)\n",
+     "import asyncio\n\n\nasync def main(lock):\n    with lock:\n\n        x = 1\n"
+     "    await asyncio.sleep(x)\n"),
     # a name a string lists (a re-export) stays
     ('import asyncio\nfrom time import sleep\n__all__ = ["sleep"]\n\n\nasync def main():\n    sleep(1)\n',
      'import asyncio\nfrom time import sleep\n__all__ = ["sleep"]\n\n\nasync def main():\n'

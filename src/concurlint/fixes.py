@@ -341,6 +341,7 @@ class _ImportTrimmer(cst.CSTTransformer):
         self.changed = False
         self.carried: List[cst.EmptyLine] = []
         self.receivers: Dict[int, List[cst.EmptyLine]] = {}
+        self.removed: Set[int] = set()  # import lines removed whole
 
     def _left_unused(self, alias: cst.ImportAlias, code: str) -> bool:
         keys = [(name, code) for name in _alias_names(alias)]
@@ -381,14 +382,27 @@ class _ImportTrimmer(cst.CSTTransformer):
                                   updated_node: cst.SimpleStatementLine) -> Any:
         if original_node.body and not updated_node.body:
             self.carried.extend(original_node.leading_lines)
+            self.removed.add(id(original_node))
         return updated_node
 
     def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
-        return _without_opening_blank_lines(original_node, updated_node)
+        return self._without_opening_blank_lines(original_node, updated_node)
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock,
                             updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
-        return _without_opening_blank_lines(original_node, updated_node)
+        return self._without_opening_blank_lines(original_node, updated_node)
+
+    def _without_opening_blank_lines(self, original: Any, updated: Any) -> Any:
+        """When a block's (or the file's) first line went, the blank lines that followed it
+        would now open the block: drop them."""
+        body = list(updated.body)
+        if not body or not original.body or id(original.body[0]) not in self.removed:
+            return updated
+        lines = list(body[0].leading_lines)
+        while lines and lines[0].comment is None:
+            lines.pop(0)
+        body[0] = body[0].with_changes(leading_lines=lines)
+        return updated.with_changes(body=body)
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> Any:
         return self._trim(original_node, updated_node)
@@ -397,19 +411,6 @@ class _ImportTrimmer(cst.CSTTransformer):
         if isinstance(original_node.module, cst.Name) and original_node.module.value == "__future__":
             return updated_node
         return self._trim(original_node, updated_node)
-
-
-def _without_opening_blank_lines(original: Any, updated: Any) -> Any:
-    """When a block's (or the file's) first line went, the blank lines that followed it
-    would now open the block: drop them."""
-    body = list(updated.body)
-    if not body or not original.body or body[0] is original.body[0] or not hasattr(body[0], "leading_lines"):
-        return updated
-    lines = list(body[0].leading_lines)
-    while lines and lines[0].comment is None:
-        lines.pop(0)
-    body[0] = body[0].with_changes(leading_lines=lines)
-    return updated.with_changes(body=body)
 
 
 # --------------------------------------------------------------------------- node swapping
