@@ -17,7 +17,7 @@ libcst transformation of that module (never text surgery):
 Writing goes through :func:`concurlint.fileio.rewrite_file` and keeps the file's
 encoding, BOM, newline style, permissions, owner, group and hard links; nothing is
 written when nothing changed, or when the file changed on disk while it was being
-fixed. A file reached by two names (a symbolic or hard link) is fixed and counted once.
+fixed. (Discovery lists a file reached by two names once, so it is fixed and counted once.)
 """
 from __future__ import annotations
 
@@ -575,16 +575,8 @@ def fix_run(run_result: "RunResult", settings: Settings, unsafe: bool = False, w
         project = build_project_index([] if stdin else run_result.files)
     results = list(run_result.results)
     files: List[FileFix] = []
-    fixed_as: Dict[Any, FileFix] = {}  # file identity -> its fix, for a file reached by two names
     for index, original in enumerate(results):
         if not any(applicable(f, unsafe) for f in original.findings):
-            continue
-        identity = None if stdin else _identity(original.path)
-        if identity is not None and identity in fixed_as:
-            first = fixed_as[identity]
-            if first.error is None:  # what remains, under this name
-                results[index] = replace(first.result, path=original.path, findings=[
-                    replace(f, path=original.path) for f in first.result.findings])
             continue
         if stdin:
             if original.source is None:
@@ -594,19 +586,9 @@ def fix_run(run_result: "RunResult", settings: Settings, unsafe: bool = False, w
             fixed = fix_file(original.path, settings, project, unsafe, write=write,
                              max_rounds=max_rounds)
         files.append(fixed)
-        if identity is not None:
-            fixed_as[identity] = fixed
         if fixed.error is None:
             results[index] = fixed.result
     return FixRun(RunResult(list(run_result.files), results), files)
-
-
-def _identity(path: str) -> Optional[Tuple[int, int]]:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return None
-    return info.st_dev, info.st_ino
 
 
 # --------------------------------------------------------------------------- files
