@@ -241,7 +241,8 @@ def test_peer_noqa_in_flake8_mode_hides_the_finding(tmp_path: Path) -> None:
     exe = os.path.join(os.path.dirname(sys.executable), "flake8")
     result = subprocess.run([exe, "--isolated", "--select", "CCY", str(path)],
                             capture_output=True, text=True, check=False)
-    assert [line.split(":")[1:4] for line in result.stdout.splitlines()] == [["7", "5", " CCY201 'time.sleep()' blocks the event loop; use 'await asyncio.sleep(...)'"]]
+    assert [line.split(":")[1:4] for line in result.stdout.splitlines()] == [
+        ["7", "5", " CCY201 'time.sleep()' blocks the event loop; use 'await asyncio.sleep(...)'"]]
 
 
 # --------------------------------------------------------------------------- item 4: control

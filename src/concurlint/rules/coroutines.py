@@ -361,7 +361,8 @@ class UnawaitedCoroutine(Rule):
     fix_safety = Text(
         "Inside an async function adding `await` is safe, except for a coroutine of asyncio (or "
         "trio) in a module whose library is not asyncio (or trio), e.g. `asyncio.sleep(1)` in trio "
-        "code: awaited there it raises where it did nothing, so that fix is unsafe. At module level the fix runs the call "
+        "code: awaited there it raises where it did nothing, so that fix is unsafe. At module level "
+        "the fix runs the call "
         "with the module's library, through its own import: `asyncio.run(f(...))`, or "
         "`trio.run(f, ...)` / `anyio.run(f, ...)` (they take the function and its positional "
         "arguments; with keyword arguments there is no fix). Starting an event loop is unsafe: "
