@@ -109,6 +109,9 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
         "async-backend": options["async_backend"],
         "force-exclude": options["force_exclude"],
         "respect-gitignore": options["respect_gitignore"],
+        "fixable": _split(options["fixable"]),
+        "extend-fixable": _split(options["extend_fixable"]),
+        "unfixable": _split(options["unfixable"]),
     }
     return load_settings(paths, options["config"], options["isolated"], overrides)
 
@@ -145,6 +148,12 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--fix", is_flag=True, help="Apply the safe fixes to the files (rewritten atomically).")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff, also apply the unsafe fixes.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead; change no file.")
+@click.option("--fix-only", is_flag=True,
+              help="Apply the fixes and report nothing else (exit 0 unless a file cannot be written).")
+@click.option("--show-fixes", is_flag=True, help="With --fix, list every problem that was fixed.")
+@click.option("--fixable", multiple=True, help="Offer and apply only these codes' fixes (default: all).")
+@click.option("--extend-fixable", multiple=True, help="Codes whose fixes are offered in addition to --fixable.")
+@click.option("--unfixable", multiple=True, help="Codes whose fixes are never offered (findings stay).")
 @click.option("--statistics", "show_statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--show-traceback", is_flag=True, help="Print tracebacks of internal errors (CCY003).")
 @click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of messages.")
@@ -181,6 +190,7 @@ def _check_once(paths: Sequence[str], options: Dict[str, Any]) -> None:
     paths = paths or (".",)
     lang = detect_lang(options["lang"])
     started = time.monotonic()
+    options["fix"] = options["fix"] or options["fix_only"]
     try:
         settings = _settings_from_options(paths, options)
         if options["show_settings"]:
@@ -213,6 +223,10 @@ def _check_once(paths: Sequence[str], options: Dict[str, Any]) -> None:
             click.echo(_NO_FILES.get(lang).format(paths=", ".join(paths)), err=True)
         if settings.output_format in ("full", "concise") and not options["output_file"]:
             return
+    if fixing is not None and options["fix_only"]:  # fixed; the rest is not this run's business
+        if not options["silent"]:
+            _report_fixes(fixing, len(findings), options, lang, err=False)
+        raise click.exceptions.Exit(EXIT_FINDINGS if fixing.errors else EXIT_CLEAN)
     if options["show_traceback"]:
         for text in result.tracebacks:
             click.echo(text, err=True)
@@ -228,11 +242,12 @@ def _check_once(paths: Sequence[str], options: Dict[str, Any]) -> None:
     _emit(output, report, settings.output_format, options["output_file"], color)
     if options["show_statistics"] and not options["silent"]:
         click.echo(statistics(findings), nl=False)
-    if fixing is not None and not report.extra["quiet"]:
-        click.echo(_fix_summary(fixing, len(findings), options["unsafe_fixes"], lang),
-                   err=settings.output_format not in ("full", "concise") and not options["output_file"])
-    if fixing is not None and fixing.errors:  # a file could not be written: never a success
-        raise click.exceptions.Exit(EXIT_FINDINGS)
+    if fixing is not None:
+        if not report.extra["quiet"]:
+            _report_fixes(fixing, len(findings), options, lang,
+                          err=settings.output_format not in ("full", "concise") and not options["output_file"])
+        if fixing.errors:  # a file could not be written: never a success
+            raise click.exceptions.Exit(EXIT_FINDINGS)
     if findings and not options["exit_zero"]:
         raise click.exceptions.Exit(EXIT_FINDINGS)
 
@@ -433,11 +448,36 @@ def _fix(paths: Sequence[str], result: RunResult, settings: Settings, options: D
             stream.write(data)
             stream.flush()
         remaining = fixing.result.findings
-        report = Report(remaining, len(fixing.result.files), lang, _line_source(fixing.result), False)
-        click.echo(REPORTERS[settings.output_format](report), nl=False, err=True)
-        click.echo(_fix_summary(fixing, len(remaining), unsafe, lang), err=True)
-        raise click.exceptions.Exit(EXIT_FINDINGS if remaining and not options["exit_zero"] else EXIT_CLEAN)
+        if not options["fix_only"]:
+            report = Report(remaining, len(fixing.result.files), lang, _line_source(fixing.result), False)
+            click.echo(REPORTERS[settings.output_format](report), nl=False, err=True)
+        _report_fixes(fixing, len(remaining), options, lang, err=True)
+        failed = remaining and not options["exit_zero"] and not options["fix_only"]
+        raise click.exceptions.Exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
     return fixing
+
+
+def _report_fixes(fixing: "FixRun", remaining: int, options: Dict[str, Any], lang: str, err: bool) -> None:
+    """--show-fixes' list of what was fixed, then the one-line summary."""
+    if options["show_fixes"]:
+        click.echo(_fixed_list(fixing, lang), err=err, nl=False)
+    if options["fix_only"]:
+        fixed = fixing.fixed
+        click.echo(f"已修复 {fixed} 个问题。" if lang == "zh"
+                   else f"Fixed {fixed} problem{'s' if fixed != 1 else ''}.", err=err)
+    else:
+        click.echo(_fix_summary(fixing, remaining, options["unsafe_fixes"], lang), err=err)
+
+
+def _fixed_list(fixing: "FixRun", lang: str) -> str:
+    """One line per applied fix, file by file (positions are those of the file as it was)."""
+    lines = []
+    for fixed in fixing.changed:
+        for finding in sorted(fixed.applied, key=lambda f: (f.line, f.column)):
+            title = finding.fix.title.get(lang) if finding.fix is not None else ""
+            lines.append(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} "
+                         f"{'已修复' if lang == 'zh' else 'fixed'}: {title}\n")
+    return "".join(lines)
 
 
 def _fix_summary(fixing: "FixRun", remaining: int, unsafe: bool, lang: str) -> str:

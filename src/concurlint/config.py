@@ -57,6 +57,10 @@ class Settings:
     baseline: Optional[str] = None
     # the async library of modules whose imports (and package) do not say (revision 2)
     async_backend: str = "auto"
+    # which rules' fixes are offered and applied (ruff's keys): None = every rule
+    fixable: Optional[Tuple[str, ...]] = None
+    extend_fixable: Tuple[str, ...] = ()
+    unfixable: Tuple[str, ...] = ()
     # where the config was found (per-file-ignores and excludes are relative to it)
     root: str = field(default_factory=os.getcwd)
     config_file: Optional[str] = None
@@ -132,6 +136,12 @@ class Settings:
         return (self.preset == "default" and self.select is None
                 and not _matches(code, self.extend_select))
 
+    def fix_allowed(self, code: str) -> bool:
+        """Whether ``code``'s fix may be offered (``fixable``/``extend-fixable`` minus
+        ``unfixable``): a team can keep a rule's findings but not its fix."""
+        fixable = self.fixable is None or _matches(code, self.fixable) or _matches(code, self.extend_fixable)
+        return fixable and not _matches(code, self.unfixable)
+
     def _selection_key(self) -> Tuple[Any, ...]:
         return (self.select, self.extend_select, self.ignore, self.extend_ignore, self.preset)
 
@@ -166,6 +176,7 @@ class Settings:
         return (
             tuple(sorted(self.enabled_codes())), self.per_file_ignores, self.blocking_calls,
             self.lock_name_pattern, self.max_file_size,
+            self.fixable, self.extend_fixable, self.unfixable,
         )
 
 
@@ -334,6 +345,9 @@ KEYS = {
     "async-backend": ("async_backend", _choice(ASYNC_BACKENDS)),
     "respect-gitignore": ("respect_gitignore", _boolean),
     "force-exclude": ("force_exclude", _boolean),
+    "fixable": ("fixable", _codes),
+    "extend-fixable": ("extend_fixable", _codes),
+    "unfixable": ("unfixable", _codes),
 }
 
 

@@ -20,8 +20,10 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
 
     A path that does not exist is a usage error (ConfigError, exit 2). A path
     given explicitly is always checked (even if not ``*.py``, and even if excluded
-    unless ``force-exclude`` is on);
-    directories are walked without following symbolic links (no loops).
+    unless ``force-exclude`` is on), a symbolic link too; directories are walked without
+    following symbolic links to directories (no loops), and a link to a file outside the
+    walked directory is left out (``--fix`` must not write there). A file reached by two
+    names (links) is listed once, by the first name met.
     """
     found: List[str] = []
     seen = set()
@@ -34,8 +36,9 @@ def discover(paths: Sequence[str], settings: Settings) -> List[str]:
             files = [] if _force_excluded(path, settings) else [path]
         for file in files:
             key = os.path.normpath(file)
-            if key not in seen:
-                seen.add(key)
+            identity = _identity(key)
+            if key not in seen and identity not in seen:
+                seen.update((key, identity))
                 found.append(key)
     return found
 
@@ -47,8 +50,18 @@ def _force_excluded(path: str, settings: Settings) -> bool:
     return local.force_exclude and local.is_excluded(path)
 
 
+def _identity(path: str) -> object:
+    """What makes two names the same file: device and inode (the name when unreadable)."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return ("name", os.path.normpath(path))
+    return (info.st_dev, info.st_ino)
+
+
 def _walk(top: str, settings: Settings) -> List[str]:
     files: List[str] = []
+    root = os.path.realpath(top)
     inherited: Dict[str, IgnoreLayers] = {top: _outer_layers(top)}
 
     def unreadable(error: OSError) -> None:
@@ -75,6 +88,8 @@ def _walk(top: str, settings: Settings) -> List[str]:
         for name in sorted(filenames):
             if name.endswith(SUFFIXES):
                 full = os.path.join(directory, name)
+                if os.path.islink(full) and not _inside(os.path.realpath(full), root):
+                    continue
                 if not local.is_excluded_entry(full) and not _ignored(layers, absolute + name, is_dir=False):
                     files.append(full)
     return files
@@ -156,6 +171,10 @@ def _ignored(layers: IgnoreLayers, absolute: str, is_dir: bool) -> bool:
         if decision is not None:
             return decision
     return False
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def parse_shard(text: str) -> "tuple[int, int]":

@@ -298,6 +298,26 @@ CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
              "已知问题的基线文件:只报告不在其中的问题。"),
         'baseline = "concurlint-baseline.json"',
     ),
+    "fixable": (
+        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("Only these rules' fixes are offered and applied (default: every rule's). The "
+             "findings of the other rules are still reported, without a fix.",
+             "只提供并应用这些规则的修复(默认:所有规则)。其他规则的问题照常报告,但不带修复。"),
+        'fixable = ["CCY201", "CCY107"]',
+    ),
+    "extend-fixable": (
+        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("Rules whose fixes are offered in addition to `fixable`.",
+             "在 `fixable` 之外额外提供修复的规则。"),
+        'extend-fixable = ["CCY106"]',
+    ),
+    "unfixable": (
+        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("Rules whose fixes are never offered nor applied, whatever `fixable` says: a team "
+             "keeps the rule's findings but fixes them by hand.",
+             "无论 `fixable` 如何设置,这些规则的修复都不提供也不应用:团队保留该规则的问题报告,但手动修复。"),
+        'unfixable = ["CCY102"]',
+    ),
 }
 
 

@@ -6,6 +6,7 @@ so both report identical findings for identical input.
 from __future__ import annotations
 
 import traceback
+from dataclasses import replace
 from typing import FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
@@ -81,6 +82,8 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
                 f"{name} 内部错误:{detail};请将此文件作为 bug 报告给 concurlint 开发者")))
     if findings:
         findings = apply_noqa(findings, source.text.splitlines(), source.text, peers_only=not noqa)
+        findings = [f if f.fix is None or settings.fix_allowed(f.code) else replace(f, fix=None)
+                    for f in findings]
     result.findings = sorted(_in_cells(source, findings), key=Finding.sort_key)
     return result
 

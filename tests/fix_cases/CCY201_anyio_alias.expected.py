@@ -1,5 +1,3 @@
-from time import sleep
-
 import anyio as an
 
 

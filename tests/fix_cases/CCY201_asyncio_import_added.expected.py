@@ -1,7 +1,6 @@
 """Poller for the status endpoint."""
 import asyncio
 import logging
-import time
 
 log = logging.getLogger(__name__)
 

@@ -600,13 +600,15 @@ def _top_level_imports(ctx: Context) -> Tuple[Dict[str, str], Optional[cst.Simpl
     return result
 
 
-def _refers_to_module(ctx: Context, local: str, module: str) -> bool:
+def _refers_to(ctx: Context, local: str, qualname: str) -> bool:
+    """Whether ``local``, read here, is only ever the import of ``qualname``."""
     bindings, _ = ctx.lookup(local)
-    return bool(bindings) and all(b.kind == IMPORT and b.qualname == module for b in bindings)
+    return bool(bindings) and all(b.kind == IMPORT and b.qualname == qualname for b in bindings)
 
 
 def _sleep_target(ctx: Context) -> Tuple[str, Optional[str], Optional[cst.SimpleStatementLine]]:
-    """(module to sleep with, local name to call it by or None, import line to add one before).
+    """(module to sleep with, what to call: ``aio`` for ``aio.sleep`` or the name a
+    ``from <module> import sleep`` bound, or None for no fix; import line to add one before).
 
     The module is the module's async library (``ctx.async_backend``: its imports in any
     form, its package, the ``async-backend`` setting), asyncio when that is unknown."""
@@ -614,11 +616,15 @@ def _sleep_target(ctx: Context) -> Tuple[str, Optional[str], Optional[cst.Simple
     imported, first_import = _top_level_imports(ctx)
     local = imported.get(module)
     if local is not None:
-        return module, (local if _refers_to_module(ctx, local, module) else None), None
+        return module, (local if _refers_to(ctx, local, module) else None), None
+    for name, found in ctx.module_scope.bindings.items():  # `from asyncio import sleep [as nap]`
+        if (len(found) == 1 and found[0].kind == IMPORT and found[0].qualname == f"{module}.sleep"
+                and _refers_to(ctx, name, f"{module}.sleep")):
+            return module, name, None
     bindings, owner = ctx.lookup(module)
     if bindings is None:  # `from trio import run`, or the package says: add `import trio`
         return module, (module if first_import is not None else None), first_import
-    if _refers_to_module(ctx, module, module) and owner is ctx.module_scope:
+    if _refers_to(ctx, module, module) and owner is ctx.module_scope:
         return module, module, None  # `import trio.lowlevel` at module level binds `trio`
     return module, None, None  # the name is something else here, or imported only locally
 
@@ -633,7 +639,12 @@ def _sleep_fix(ctx: Context, node: cst.Call, local: str, module: str,
             return None  # 'await' would turn it into an async generator
         if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
             break
-    call = cst.Call(func=cst.Attribute(value=cst.Name(local), attr=cst.Name("sleep")), args=node.args)
+    func: cst.BaseExpression = cst.Name(local)
+    shown = local
+    if not _refers_to(ctx, local, f"{module}.sleep"):
+        func = cst.Attribute(value=func, attr=cst.Name("sleep"))
+        shown = f"{local}.sleep"
+    call = cst.Call(func=func, args=node.args)
     needs_parens = (
         (isinstance(parent, cst.Attribute) and parent.value is node)
         or (isinstance(parent, cst.Subscript) and parent.value is node)
@@ -645,7 +656,7 @@ def _sleep_fix(ctx: Context, node: cst.Call, local: str, module: str,
         rpar=[cst.RightParen()] if needs_parens else [],
     )
     replacements: List[Tuple[cst.CSTNode, object]] = [(node, awaited)]
-    title = Text(f"Replace with 'await {local}.sleep(...)'", f"替换为 'await {local}.sleep(...)'")
+    title = Text(f"Replace with 'await {shown}(...)'", f"替换为 'await {shown}(...)'")
     if before is not None:  # a new `import asyncio` line above the first import line
         added = cst.SimpleStatementLine(
             body=[cst.Import(names=[cst.ImportAlias(name=cst.Name(module))])],
@@ -745,8 +756,11 @@ class BlockingSleep(_BlockingCallRule):
         "`import trio.lowlevel`, `from anyio import ...`; anyio wins over asyncio, since anyio code "
         "runs on both), else the one its package's other modules import, else the "
         "`async-backend` setting. The module's own import is used (`import asyncio as aio` gives "
-        "`aio.sleep`); when the library is not imported as a module (`from trio import run`), the "
-        "fix adds an `import trio` line above the module's first top-level import. Safe when the "
+        "`aio.sleep`, `from asyncio import sleep` gives `sleep`); when the library is not imported "
+        "as a module (`from trio import run`), the fix adds an `import trio` line above the "
+        "module's first top-level import. An import the fix leaves unused (`import time`, "
+        "`from time import sleep as snooze` after its last use) is removed or trimmed, unless its "
+        "name is listed in a string such as `__all__`. Safe when the "
         "library is known; when it is not (no import of asyncio, trio or anyio anywhere, or "
         "asyncio and trio mixed), the fix uses asyncio and is unsafe (`--unsafe-fixes`): it is a "
         "guess. No fix is offered when the module has no top-level import statement, when the "
@@ -755,8 +769,10 @@ class BlockingSleep(_BlockingCallRule):
         "调用被替换为参数相同的 `await <库>.sleep(...)`,这里的库是模块自己使用的异步库:其导入以任何形式"
         "指明的库(`import trio`、`import trio.lowlevel`、`from anyio import ...`;anyio 优先于 asyncio,"
         "因为 anyio 代码在两者上都能运行),否则是其所在包的其他模块导入的库,再否则是 `async-backend` 配置。"
-        "沿用模块自己的导入名(`import asyncio as aio` 时为 `aio.sleep`);库没有以模块形式导入时"
-        "(`from trio import run`),修复会在模块第一条顶层导入语句上方加入一行 `import trio`。库已知时"
+        "沿用模块自己的导入名(`import asyncio as aio` 时为 `aio.sleep`,`from asyncio import sleep` 时为 "
+        "`sleep`);库没有以模块形式导入时(`from trio import run`),修复会在模块第一条顶层导入语句上方加入"
+        "一行 `import trio`。修复后不再被使用的导入(最后一次使用被替换后的 `import time`、"
+        "`from time import sleep as snooze`)会被删除或裁剪,除非其名字出现在 `__all__` 等字符串中。库已知时"
         "修复是安全的;未知时(任何地方都没有导入 asyncio、trio 或 anyio,或者混用了 asyncio 与 trio),"
         "修复使用 asyncio,且是不安全的(需要 `--unsafe-fixes`):那只是猜测。以下情况不提供修复:模块没有"
         "顶层导入语句、库的名字已绑定为其他对象、调用已被 await、位于生成器表达式中(在那里加 `await` "

@@ -248,8 +248,20 @@ def _last_name(func: cst.BaseExpression) -> str:
     return ""
 
 
-def _add_await(node: cst.BaseExpression) -> Fix:
-    return Fix(Text("Add 'await'", "添加 'await'"), True, replacements=((node, cst.Await(node)),))
+def _add_await(ctx: Context, node: cst.Call) -> Fix:
+    """``await`` the call: safe, unless the coroutine belongs to an async library the module
+    may not run on (``asyncio.sleep`` awaited under trio raises where it did nothing)."""
+    return Fix(Text("Add 'await'", "添加 'await'"), _runs_on_module_library(ctx, node.func),
+               replacements=((node, cst.Await(node)),))
+
+
+def _runs_on_module_library(ctx: Context, func: cst.BaseExpression) -> bool:
+    top = (callee_name(ctx, func) or "").split(".")[0]
+    if top == "asyncio":
+        return ctx.async_backend == "asyncio"
+    if top == "trio":
+        return ctx.async_backend == "trio"
+    return True  # the project's own coroutines, anyio's (it runs on both), other libraries'
 
 
 def _runner(ctx: Context, library: str) -> Optional[cst.BaseExpression]:
@@ -347,14 +359,19 @@ class UnawaitedCoroutine(Rule):
         "async def handler(user):\n    await save(user)\n"
     )
     fix_safety = Text(
-        "Inside an async function adding `await` is safe. At module level the fix runs the call "
+        "Inside an async function adding `await` is safe, except for a coroutine of asyncio (or "
+        "trio) in a module whose library is not asyncio (or trio), e.g. `asyncio.sleep(1)` in trio "
+        "code: awaited there it raises where it did nothing, so that fix is unsafe. At module level "
+        "the fix runs the call "
         "with the module's library, through its own import: `asyncio.run(f(...))`, or "
         "`trio.run(f, ...)` / `anyio.run(f, ...)` (they take the function and its positional "
         "arguments; with keyword arguments there is no fix). Starting an event loop is unsafe: "
         "review it. When the library is unknown (no import, or both asyncio and trio) there is no "
         "fix. Inside a sync function there is never a fix and the message never suggests "
         "`asyncio.run(...)`: that code may itself be called on a running loop, where it raises.",
-        "在 async 函数内添加 `await` 是安全的。在模块顶层,修复通过模块自己的导入、用模块所用的库运行该调用:"
+        "在 async 函数内添加 `await` 是安全的;但若是 asyncio(或 trio)的协程而模块所用的库不是 asyncio"
+        "(或 trio),例如 trio 代码中的 `asyncio.sleep(1)`,在那里 await 它会抛出异常(原来什么也不做),"
+        "因此该修复是不安全的。在模块顶层,修复通过模块自己的导入、用模块所用的库运行该调用:"
         "`asyncio.run(f(...))`,或 `trio.run(f, ...)` / `anyio.run(f, ...)`(它们接受函数及其位置参数;"
         "有关键字参数时不提供修复)。启动事件循环是不安全的:请人工检查。库未知时(没有导入,或同时导入了 "
         "asyncio 和 trio)不提供修复。在同步函数内部从不提供修复,提示也从不建议 `asyncio.run(...)`:"
@@ -401,7 +418,7 @@ class UnawaitedCoroutine(Rule):
             self.report(node, Text(
                 f"coroutine '{name}' is never awaited; add 'await' or start it as a task with {start}",
                 f"协程 '{name}' 从未被 await;请添加 'await',或用 {start} 把它作为任务启动"),
-                fix=_add_await(node))
+                fix=_add_await(self.ctx, node))
         elif self.ctx.scope is self.ctx.module_scope and self.ctx.path.lower().endswith(".ipynb"):
             # A notebook cell runs on the kernel's event loop: top-level 'await' works there,
             # while asyncio.run() raises "cannot be called from a running event loop".
@@ -411,7 +428,7 @@ class UnawaitedCoroutine(Rule):
                 "running loop)",
                 f"协程 '{name}' 从未被 await,因此根本不会运行;在笔记本单元格中请添加 'await'"
                 "(单元格中可以直接在顶层使用 await;asyncio.run() 在笔记本已运行的事件循环中会失败)"),
-                fix=_add_await(node))
+                fix=_add_await(self.ctx, node))
         elif self.ctx.scope is self.ctx.module_scope:
             if library is None:
                 runner = (f"your library's runner ({_run_form('asyncio', name, node)}, "
@@ -441,7 +458,7 @@ class CoroutineFunctionNotCalled(Rule):
         "在需要协程对象的地方传入协程函数,要么报错要么什么都不做:只要匹配就是错的。在生态检查的 28 "
         "个项目上没有结果。")
     name = "coroutine-function-not-called"
-    fix = "safe"
+    fix = "safe/unsafe"
     summary = Text("Coroutine function passed where a coroutine object is needed",
                    "在需要协程对象的地方传入了协程函数")
     what = Text(
@@ -458,9 +475,17 @@ class CoroutineFunctionNotCalled(Rule):
         "任务根本不会开始。")
     example = "import asyncio\n\nasync def main():\n    ...\n\nasyncio.run(main)\n"
     use_instead = "import asyncio\n\nasync def main():\n    ...\n\nasyncio.run(main())\n"
-    fix_safety = Text("Adding `()` is safe when the function takes no required arguments; "
-                      "otherwise the code fails either way and the fix makes the missing arguments visible.",
-                      "当函数没有必填参数时添加 `()` 是安全的;否则代码无论如何都会失败,修复会让缺少的参数显而易见。")
+    fix_safety = Text(
+        "Adding `()` is safe when the function is a `def` of this module (a plain function, or a "
+        "method reached through `self`/`cls`) whose every parameter has a default: the call is then "
+        "complete. Otherwise it is unsafe (`--unsafe-fixes`): the function takes required "
+        "arguments, or its signature is not known here (a library coroutine such as "
+        "`asyncio.sleep`, a function of another module), and `f()` would raise `TypeError`; the "
+        "code fails either way, and the unsafe fix only makes the missing arguments visible.",
+        "当函数是本模块的 `def`(普通函数,或通过 `self`/`cls` 访问的方法)且每个参数都有默认值时,"
+        "添加 `()` 是安全的:调用是完整的。否则是不安全的(需要 `--unsafe-fixes`):函数有必填参数,"
+        "或者这里无法得知其签名(`asyncio.sleep` 等库协程、其他模块的函数),`f()` 会抛出 `TypeError`;"
+        "代码无论如何都会失败,不安全的修复只是让缺少的参数显而易见。")
     valid = (
         "import asyncio\nasync def main():\n    pass\nasyncio.run(main())\n",
         "import asyncio\nasync def main(coro):\n    await asyncio.create_task(coro)\n",
@@ -479,7 +504,7 @@ class CoroutineFunctionNotCalled(Rule):
         self.report(expr, Text(
             f"coroutine function '{name}' is passed to {where} without being called; use '{name}()'",
             f"协程函数 '{name}' 未被调用就传给了 {where};请使用 '{name}()'"),
-            fix=Fix(Text("Call it: add '()'", "调用它:添加 '()'"), True,
+            fix=Fix(Text("Call it: add '()'", "调用它:添加 '()'"), _callable_without_arguments(self.ctx, expr),
                     replacements=((expr, cst.Call(expr)),)))
 
     def visit_Await(self, node: cst.Await) -> None:
@@ -508,6 +533,21 @@ class CoroutineFunctionNotCalled(Rule):
             if "*" in positions or index in positions:
                 self._check(arg.value, f"{last}()")
             index += 1
+
+
+def _callable_without_arguments(ctx: Context, expr: cst.BaseExpression) -> bool:
+    """Whether ``expr()`` is a complete call: ``expr`` names a ``def`` of this module (a
+    function, or a method through ``self``/``cls``) whose every parameter has a default.
+    A library or other-module coroutine's signature is not known here: False."""
+    definition = ctx.is_local_function(expr)
+    if definition is None:
+        return False
+    params = definition.params
+    positional = [*params.posonly_params, *params.params]
+    decorators = {dotted_text(d.decorator) for d in definition.decorators}
+    if isinstance(expr, cst.Attribute) and "staticmethod" not in decorators and positional:
+        positional = positional[1:]  # self / cls is bound
+    return all(p.default is not None for p in (*positional, *params.kwonly_params))
 
 
 _CONSUMER_LAST_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in (*COROUTINE_CONSUMERS, *COROUTINE_ITERABLE_CONSUMERS))
@@ -749,7 +789,7 @@ class CoroutineInBooleanContext(Rule):
         "whenever it matches; no finding on the 28 projects of the ecosystem check.",
         "协程对象永远为真:条件永远测试不到本意。只要匹配就是错的;在生态检查的 28 个项目上没有结果。")
     name = "coroutine-in-boolean-context"
-    fix = "safe"
+    fix = "safe/unsafe"
     summary = Text("Coroutine used as a condition", "协程被用作条件")
     what = Text(
         "Finds a call of a coroutine function used as a condition: `if f():`, `while f():`, "
@@ -762,7 +802,12 @@ class CoroutineInBooleanContext(Rule):
         "协程对象永远为真,因此条件永远成立,而协程本身从未运行(从未被 await)。")
     example = "async def is_admin(user):\n    ...\n\nasync def view(user):\n    if is_admin(user):\n        ...\n"
     use_instead = "async def is_admin(user):\n    ...\n\nasync def view(user):\n    if await is_admin(user):\n        ...\n"
-    fix_safety = Text("Adding `await` inside an async function is safe.", "在 async 函数内添加 `await` 是安全的。")
+    fix_safety = Text(
+        "Adding `await` inside an async function is safe, except for a coroutine of asyncio (or "
+        "trio) in a module whose library is not asyncio (or trio): awaited there it raises, so the "
+        "fix is unsafe.",
+        "在 async 函数内添加 `await` 是安全的;但若是 asyncio(或 trio)的协程,而模块所用的库不是 asyncio"
+        "(或 trio),在那里 await 它会抛出异常,因此修复是不安全的。")
     valid = (
         "async def ok():\n    return True\nasync def f():\n    if await ok():\n        pass\n",
         "def ok():\n    return True\nasync def f():\n    if ok():\n        pass\n",
@@ -785,7 +830,7 @@ class CoroutineInBooleanContext(Rule):
         name = coroutine_function(self.ctx, node.func)
         if name is None:
             return
-        fix = _add_await(node) if self.ctx.in_async_function else None
+        fix = _add_await(self.ctx, node) if self.ctx.in_async_function else None
         self.report(node, Text(
             f"coroutine '{name}()' used as a condition is always true and never runs; use 'await {name}(...)'",
             f"协程 '{name}()' 被用作条件,永远为真且不会执行;请使用 'await {name}(...)'"), fix=fix)
@@ -930,7 +975,7 @@ class GetEventLoopInCoroutine(Rule):
         "_loop()` 本来就返回正在运行的事件循环,这只是风格问题而非行为差异:为 `advice`"
         "。")
     name = "get-event-loop-in-coroutine"
-    fix = "safe"
+    fix = "safe/unsafe"
     summary = Text("`asyncio.get_event_loop()` inside a coroutine (style)",
                    "在协程中调用 `asyncio.get_event_loop()`(风格)")
     what = Text(
@@ -952,8 +997,15 @@ class GetEventLoopInCoroutine(Rule):
         "处处使用明确的写法,代码移动时就不会遇到这个问题。")
     example = "import asyncio\n\nasync def main():\n    loop = asyncio.get_event_loop()\n"
     use_instead = "import asyncio\n\nasync def main():\n    loop = asyncio.get_running_loop()\n"
-    fix_safety = Text("Safe: inside a coroutine both return the running loop.",
-                      "安全:在协程内两者都返回正在运行的事件循环。")
+    fix_safety = Text(
+        "Safe in an asyncio module: inside a coroutine run by asyncio both return the running loop. "
+        "Unsafe when the module's library is trio, anyio (it may run on trio) or unknown (asyncio "
+        "and trio both imported): a coroutine run by trio has no running asyncio loop, so "
+        "`get_running_loop()` raises `RuntimeError` where `get_event_loop()` returned a loop.",
+        "在 asyncio 模块中是安全的:在由 asyncio 运行的协程内两者都返回正在运行的事件循环。模块的库是 trio、"
+        "anyio(可能运行在 trio 上)或未知(同时导入了 asyncio 和 trio)时是不安全的:由 trio 运行的协程"
+        "没有正在运行的 asyncio 循环,`get_running_loop()` 会抛出 `RuntimeError`,而 `get_event_loop()` "
+        "会返回一个循环。")
     valid = ("import asyncio\nasync def f():\n    loop = asyncio.get_running_loop()\n",
              "import asyncio\ndef f():\n    loop = asyncio.get_event_loop()\n")
     invalid = ("import asyncio\nasync def f():\n    loop = asyncio.get_event_loop()\n",
@@ -968,7 +1020,10 @@ class GetEventLoopInCoroutine(Rule):
             return
         fix = None
         if isinstance(node.func, cst.Attribute):
-            fix = Fix(Text("Use 'asyncio.get_running_loop()'", "改用 'asyncio.get_running_loop()'"), True,
+            # Only asyncio's loop makes the two equal: under trio (an anyio module may run on
+            # it, a mixed one bridges to it) get_running_loop() raises where get_event_loop() did not.
+            fix = Fix(Text("Use 'asyncio.get_running_loop()'", "改用 'asyncio.get_running_loop()'"),
+                      self.ctx.async_backend == "asyncio",
                       replacements=((node.func.attr, cst.Name("get_running_loop")),))
         self.report(node, Text(
             "style: inside a coroutine 'asyncio.get_event_loop()' returns the running loop; "
