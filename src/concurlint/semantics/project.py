@@ -245,6 +245,53 @@ class ProjectIndex:
         return found
 
 
+class RecordingIndex:
+    """A ``ProjectIndex`` seen through the four questions the rules ask it, remembering
+    each question and its answer in ``uses`` (``[query, qualname, answer]``).
+
+    A file's findings depend on the index only through these answers: when they are
+    the same under a new index, so is every step of the file's check (the result
+    cache keeps an entry while ``answers_hold``)."""
+
+    def __init__(self, index: ProjectIndex):
+        self._index = index
+        self._answers: Dict[Tuple[str, str], object] = {}
+        self.uses: List[List[object]] = []
+
+    def _ask(self, query: str, qualname: str) -> object:
+        key = (query, qualname)
+        if key in self._answers:
+            return self._answers[key]
+        answer = getattr(self._index, query)(qualname)
+        self._answers[key] = answer
+        self.uses.append([query, qualname, answer])
+        return answer
+
+    def canonical(self, qualname: str) -> str:
+        return self._ask("canonical", qualname)  # type: ignore[return-value]
+
+    def is_coroutine_function(self, qualname: str) -> Optional[bool]:
+        return self._ask("is_coroutine_function", qualname)  # type: ignore[return-value]
+
+    def is_class(self, qualname: str) -> bool:
+        return self._ask("is_class", qualname)  # type: ignore[return-value]
+
+    def constant_size(self, qualname: str) -> Optional[int]:
+        return self._ask("constant_size", qualname)  # type: ignore[return-value]
+
+
+_QUERIES = frozenset({"canonical", "is_coroutine_function", "is_class", "constant_size"})
+
+
+def answers_hold(index: ProjectIndex, uses: Sequence[Sequence[object]]) -> bool:
+    """Whether ``index`` gives every answer recorded in ``uses`` (see ``RecordingIndex``)."""
+    try:
+        return all(query in _QUERIES and getattr(index, str(query))(qualname) == answer
+                   for query, qualname, answer in uses)
+    except Exception:  # noqa: BLE001 - a malformed entry: check the file again
+        return False
+
+
 def import_statements(text: str) -> List[str]:
     """The ``import ...`` / ``from ... import ...`` statements of ``text`` (str.find, no regex
     over the whole text), parenthesised continuation lines joined."""
@@ -566,4 +613,4 @@ def build_index(files: Sequence[str]) -> ProjectIndex:
     return ProjectIndex.from_files(files, self_served=len(files) == 1)
 
 
-__all__ = ["ProjectIndex", "build_index"]
+__all__ = ["ProjectIndex", "RecordingIndex", "answers_hold", "build_index"]
