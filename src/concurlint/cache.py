@@ -31,12 +31,10 @@ import hashlib
 import json
 import os
 import pickle
-import shutil
 import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
-from .fileio import atomic_write
 from .findings import Edit, Finding, Fix, Position, Text
 
 SCHEMA = 2
@@ -165,6 +163,8 @@ class Cache:
         try:
             if directory not in self._made:
                 self._prepare(directory)
+            from .fileio import atomic_write  # tempfile: only when something is written
+
             atomic_write(target, data, mode=0o600, durable=False)
             self.writes += 1
         except OSError:
@@ -205,6 +205,8 @@ class Cache:
         except OSError:
             pass
         _write_small(marker, str(now).encode())
+        import shutil
+
         removed = 0
         try:
             for name in os.listdir(self.base):

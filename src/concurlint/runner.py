@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import os
 import signal
 import sys
@@ -285,6 +286,7 @@ class _Run:
         self.results: List[Optional[FileResult]] = [None] * len(self.files)
         self.done = 0
         self._packages: Dict[str, Any] = {}
+        self._started: Optional[Iterator[_Task]] = None
 
     def _finish(self, index: int, result: FileResult) -> None:
         self.results[index] = result
@@ -293,6 +295,11 @@ class _Run:
             self.progress(self.done, len(self.files))
 
     def _tasks(self) -> Iterator[_Task]:
+        """The files that must be checked, read lazily (see ``execute``)."""
+        started, self._started = self._started, None
+        return started if started is not None else self._lookups()
+
+    def _lookups(self) -> Iterator[_Task]:
         """Read, hash and look up each file; yield the ones that must be checked."""
         settings = self.settings
         for index, path in enumerate(self.files):
@@ -364,7 +371,33 @@ class _Run:
                 self._store(task, result)
                 self._finish(task.index, result)
             return
+        tasks = self._lookups()
+        first = next(tasks, None)
+        if first is None:
+            return  # everything answered by the cache: no worker to start
+        if len(self.files) == 1 and _safe_in_process(first):
+            first.depends = {}
+            result = check_file(first.path, self.settings, self.project, self.screen, first.data,
+                                first.depends)
+            self._store(first, result)
+            self._finish(first.index, result)
+            return
+        self._started = itertools.chain([first], tasks)
         _Supervisor(self, max(1, int(jobs))).run()
+
+
+def _safe_in_process(task: _Task) -> bool:
+    """Whether a one-file run may check its file in this process: starting a worker is
+    most of such a run (pre-commit, editors). Only files the pre-screen calls safe
+    (``precheck.risky``, as in the flake8 plugin); a risky one keeps the bounded worker."""
+    from .precheck import RISKY_BYTES, risky
+
+    if len(task.data) > RISKY_BYTES:
+        return False
+    try:
+        return not risky(decode_source(task.data, task.path).text)
+    except SourceError:
+        return True  # reported as unreadable, never parsed
 
 
 def _with_source(result: FileResult, data: bytes) -> FileResult:
