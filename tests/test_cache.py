@@ -215,3 +215,37 @@ def test_cache_stats_in_chinese_and_without_a_cache(tmp_path: Path) -> None:
     (tmp_path / "pkg" / "a.py").write_text(CODE)
     assert "缓存:0 个文件复用结果,1 个重新检查" in _check(tmp_path, "--cache-stats", "--lang", "zh").stderr
     assert "cache: off" in _check(tmp_path, "--cache-stats", "--no-cache").stderr
+
+
+def test_one_file_run_sees_an_edit_of_a_module_it_imports(tmp_path: Path) -> None:
+    for name, text in PROJECT.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    command = [sys.executable, "-m", "concurlint", "check", "pkg/user.py", "--isolated", "--output-format",
+               "concise", "--exit-zero", "--cache-stats"]
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "CCY101" not in first.stdout and "1 checked" in first.stderr
+    (tmp_path / "pkg/api.py").write_text("async def fetch():\n    return 1\n")  # user.py itself unchanged
+    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    cold = subprocess.run(command + ["--no-cache"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "pkg/user.py:5:5: CCY101" in again.stdout and again.stdout == cold.stdout
+    assert "1 because project facts they use changed" in again.stderr
+
+
+def test_index_rebuilt_from_stored_scan_facts_equals_a_fresh_one(tmp_path: Path) -> None:
+    from concurlint.semantics.project import ProjectIndex, ScanFacts
+
+    for name, text in PROJECT.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    files = sorted(str(p) for p in (tmp_path / "pkg").glob("*.py"))
+    first = ScanFacts()
+    ProjectIndex.from_files(files, facts=first)
+    (tmp_path / "pkg/api.py").write_text("async def fetch():\n    return 1\n\n\nclass Client:\n"
+                                         "    async def get(self):\n        pass\n")
+    second = ScanFacts(first.to_keep())
+    rebuilt = ProjectIndex.from_files(files, facts=second)
+    fresh = ProjectIndex.from_files(files)
+    assert vars(rebuilt) == vars(fresh) and rebuilt.is_coroutine_function("pkg.api.Client.get")
+    assert sum(key not in first.used for key in second.used) == 1  # only api.py was read again
+    assert len(second.to_keep()) == len(files)  # the old facts of api.py were dropped

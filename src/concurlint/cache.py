@@ -147,11 +147,14 @@ class Cache:
     def get_object(self, name: str) -> Any:
         if not self.enabled:
             return None
+        path = os.path.join(self.directory, "objects", name)
         try:
-            with open(os.path.join(self.directory, "objects", name), "rb") as handle:
-                return pickle.loads(handle.read())
+            with open(path, "rb") as handle:
+                found = pickle.loads(handle.read())
         except Exception:  # noqa: BLE001 - missing or corrupt: rebuild
             return None
+        self._touch(path)
+        return found
 
     def put_object(self, name: str, value: Any) -> None:
         if self.enabled:
@@ -218,7 +221,14 @@ class Cache:
         entries: List[Tuple[float, str]] = []
         try:
             for bucket in os.scandir(self.directory):
-                if not bucket.is_dir() or bucket.name == "objects":
+                if bucket.name == "objects" and bucket.is_dir():
+                    # one project index per set of checked files: each edit stores a new
+                    # one (megabytes on a big tree); unused for a day, it goes
+                    for entry in os.scandir(bucket.path):
+                        if entry.name.startswith("index-") and now - entry.stat().st_mtime > _DAY:
+                            removed += _unlink(entry.path)
+                    continue
+                if not bucket.is_dir():
                     continue
                 for entry in os.scandir(bucket.path):
                     try:

@@ -150,6 +150,9 @@ def project_pairs(project: Any) -> Dict[str, FrozenSet[str]]:
     package that re-exports it) as words."""
     if project is None:
         return {}
+    stored = getattr(project, "pairs", None)  # a ProjectIndex keeps them (and the cache stores them)
+    if stored is not None:
+        return stored
     pairs: Dict[str, Set[str]] = {}
 
     def add(qualname: str) -> None:
@@ -189,7 +192,10 @@ def project_pairs(project: Any) -> Dict[str, FrozenSet[str]]:
                     todo.append((canonical(base), depth + 1))
                 except Exception:  # noqa: BLE001
                     todo.append((base, depth + 1))
-    return {name: frozenset(owners) for name, owners in pairs.items()}
+    found = {name: frozenset(owners) for name, owners in pairs.items()}
+    if hasattr(project, "pairs"):
+        project.pairs = found
+    return found
 
 
 class Screen:

@@ -39,7 +39,7 @@ from .discovery import discover, module_name_for
 from .cache import Cache
 from .findings import BUG_REPORT_HINT, FileResult, Finding, Text, tool_finding, unreadable_result
 from .precheck import Screen, syntax_ok
-from .semantics.project import ProjectIndex, RecordingIndex, answers_hold
+from .semantics.project import ProjectIndex, RecordingIndex, ScanFacts, answers_hold
 from .source import SourceError, decode_source
 
 
@@ -247,11 +247,31 @@ def _project_index(files: Sequence[str], store: Optional[Cache]) -> ProjectIndex
         digest.update(stamp.encode("utf-8", "surrogateescape"))
     name = f"index-{digest.hexdigest()}.pickle"
     found = store.get_object(name)
-    if isinstance(found, ProjectIndex):
+    if isinstance(found, ProjectIndex) and not _changed(found.followed):
         return found
-    index = build_project_index(files)
+    facts = ScanFacts(store.get_object(_SCAN_FACTS))
+    index = ProjectIndex.from_files(files, self_served=len(files) == 1, facts=facts)
+    from .precheck import project_pairs
+
+    project_pairs(index)  # stored with the index: a warm run does not recompute them
     store.put_object(name, index)
+    store.put_object(_SCAN_FACTS, facts.to_keep())
     return index
+
+
+_SCAN_FACTS = "scan-facts.pickle"
+
+
+def _changed(stamps: Dict[str, Any]) -> bool:
+    """Whether a file read by following imports changed since the index was stored."""
+    for path, (mtime_ns, size) in stamps.items():
+        try:
+            info = os.stat(path)
+        except OSError:
+            return True
+        if info.st_mtime_ns != mtime_ns or info.st_size != size:
+            return True
+    return False
 
 
 def _open_cache(cache: Union[None, bool, Cache], settings: Settings) -> Optional[Cache]:
