@@ -249,3 +249,14 @@ def test_index_rebuilt_from_stored_scan_facts_equals_a_fresh_one(tmp_path: Path)
     assert vars(rebuilt) == vars(fresh) and rebuilt.is_coroutine_function("pkg.api.Client.get")
     assert sum(key not in first.used for key in second.used) == 1  # only api.py was read again
     assert len(second.to_keep()) == len(files)  # the old facts of api.py were dropped
+
+
+def test_prune_removes_project_indexes_unused_for_a_day(tmp_path: Path) -> None:
+    cache = Cache(str(tmp_path / "c"), load_settings(isolated=True))
+    cache.put_object("index-old.pickle", {"a": 1})
+    cache.put_object("index-new.pickle", {"b": 2})
+    [old] = (tmp_path / "c").rglob("*index-old.pickle")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert cache.prune(force=True) == 1
+    assert cache.get_object("index-old.pickle") is None and cache.get_object("index-new.pickle") == {"b": 2}

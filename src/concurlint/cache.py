@@ -144,10 +144,14 @@ class Cache:
         self._write(self._entry_path(key), json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
     # ------------------------------------------------------------------ blobs (the project index)
+    def _object_path(self, name: str) -> str:
+        # built by concurlint's own code: an edited checkout never reuses them either
+        return os.path.join(self.directory, "objects", f"{code_fingerprint()}-{name}")
+
     def get_object(self, name: str) -> Any:
         if not self.enabled:
             return None
-        path = os.path.join(self.directory, "objects", name)
+        path = self._object_path(name)
         try:
             with open(path, "rb") as handle:
                 found = pickle.loads(handle.read())
@@ -158,7 +162,7 @@ class Cache:
 
     def put_object(self, name: str, value: Any) -> None:
         if self.enabled:
-            self._write(os.path.join(self.directory, "objects", name), pickle.dumps(value, protocol=4))
+            self._write(self._object_path(name), pickle.dumps(value, protocol=4))
 
     # ------------------------------------------------------------------ writing
     def _write(self, target: str, data: bytes) -> None:
@@ -223,9 +227,9 @@ class Cache:
             for bucket in os.scandir(self.directory):
                 if bucket.name == "objects" and bucket.is_dir():
                     # one project index per set of checked files: each edit stores a new
-                    # one (megabytes on a big tree); unused for a day, it goes
+                    # one (megabytes on a big tree); unused for a day, an object goes
                     for entry in os.scandir(bucket.path):
-                        if entry.name.startswith("index-") and now - entry.stat().st_mtime > _DAY:
+                        if now - entry.stat().st_mtime > _DAY:
                             removed += _unlink(entry.path)
                     continue
                 if not bucket.is_dir():
