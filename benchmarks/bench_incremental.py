@@ -39,14 +39,14 @@ import json, sys, time
 from concurlint.cache import Cache
 from concurlint.config import load_settings
 from concurlint.runner import run
-files = open(sys.argv[1], encoding="utf-8").read().splitlines()
 settings = load_settings(isolated=True)
 marks = []
 start = time.perf_counter()
 def progress(done, total):
     if done % 1000 == 0 or done == total:
         marks.append((done, time.perf_counter() - start))
-result = run(files, settings, jobs=int(sys.argv[3]), cache=Cache(sys.argv[2], settings), progress=progress)
+result = run([sys.argv[1]], settings, jobs=int(sys.argv[3]), cache=Cache(sys.argv[2], settings),
+             progress=progress)
 with open(sys.argv[4], "w", encoding="utf-8") as handle:
     json.dump({"wall": time.perf_counter() - start, "marks": marks, "findings": len(result.findings)}, handle)
 """
@@ -81,9 +81,7 @@ def _stats(stderr: str) -> str:
 
 def bench_tree(tree: str, edit: str, work: str, jobs: int) -> Dict[str, object]:
     files = [os.path.abspath(f) for f in python_files(tree)]
-    listing = os.path.join(work, "tree.files")
-    with open(listing, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(files))
+    cwd = os.path.dirname(tree)  # every run from here: the same configuration root, the same cache keys
     cache_dir = os.path.join(work, "tree.cache")
     ruff = _venv_tool("ruff")
     ruff_cache = os.path.join(work, "ruff.cache")
@@ -93,13 +91,13 @@ def bench_tree(tree: str, edit: str, work: str, jobs: int) -> Dict[str, object]:
     notes: Dict[str, str] = {}
 
     def row(label: str, command: List[str]) -> Dict[str, float]:
-        sample = measure(command, os.path.dirname(tree))
+        sample = measure(command, cwd)
         rows[label] = _median([sample])
         print(f"  {label:<58} {sample['wall']:8.2f} s", file=sys.stderr, flush=True)
         return sample
 
     blocks_file = os.path.join(work, "blocks.json")
-    out = measure([PY, "-c", _COLD_BLOCKS, listing, cache_dir, str(jobs), blocks_file], work)
+    out = measure([PY, "-c", _COLD_BLOCKS, tree, cache_dir, str(jobs), blocks_file], cwd)
     with open(blocks_file, encoding="utf-8") as handle:
         cold = json.load(handle)
     rows[f"concurlint --jobs {jobs}, cache cold"] = _median([out])
