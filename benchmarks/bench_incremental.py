@@ -9,7 +9,7 @@ In one run, on the same files, with ruff and flake8-async side by side:
 - ``tree``: a cold run with a fresh cache (through ``runner.run`` with all cores, so
   the time of every block of 1,000 finished files is recorded), a warm run, then
   ``--edit`` gets one new ``async def`` appended and the tree is checked again, then
-  the edit is undone and the tree is checked again (``concurlint check --cache-stats``:
+  the edit is undone and the tree is checked again, for each ``--edit`` (``concurlint check --cache-stats``:
   how many files the cache answered); ruff cold (``--no-cache``) and ruff after the
   same edit with its own cache. flake8-async is left out on a whole big tree (about
   four seconds per thousand lines here: hours).
@@ -79,7 +79,7 @@ def _stats(stderr: str) -> str:
     return lines[-1] if lines else ""
 
 
-def bench_tree(tree: str, edit: str, work: str, jobs: int) -> Dict[str, object]:
+def bench_tree(tree: str, edits: Sequence[str], work: str, jobs: int) -> Dict[str, object]:
     files = [os.path.abspath(f) for f in python_files(tree)]
     cwd = os.path.dirname(tree)  # every run from here: the same configuration root, the same cache keys
     cache_dir = os.path.join(work, "tree.cache")
@@ -107,19 +107,23 @@ def bench_tree(tree: str, edit: str, work: str, jobs: int) -> Dict[str, object]:
     if ruff:
         row("ruff check --select ASYNC,RUF006 --no-cache", [*ruff_cmd, "--no-cache"])
         row("ruff check, its cache warm", ruff_cmd)
-    original = open(edit, "rb").read()
-    try:
-        with open(edit, "ab") as handle:
-            handle.write(PROBE.encode())
-        sample = row("concurlint after one new async def", _check([tree], *stats))
-        notes["concurlint after one new async def"] = _stats(sample["err"])
-        if ruff:
-            row("ruff check after the same edit, its cache", ruff_cmd)
-    finally:
-        with open(edit, "wb") as handle:
-            handle.write(original)
-    sample = row("concurlint after undoing the edit", _check([tree], *stats))
-    notes["concurlint after undoing the edit"] = _stats(sample["err"])
+    for module in edits:
+        where = os.path.relpath(module, tree)
+        original = open(module, "rb").read()
+        try:
+            with open(module, "ab") as handle:
+                handle.write(PROBE.encode())
+            label = f"concurlint after one new async def in {where}"
+            sample = row(label, _check([tree], *stats))
+            notes[label] = _stats(sample["err"])
+            if ruff:
+                row(f"ruff check after the same edit, its cache ({where})", ruff_cmd)
+        finally:
+            with open(module, "wb") as handle:
+                handle.write(original)
+        label = f"concurlint after undoing the edit of {where}"
+        sample = row(label, _check([tree], *stats))
+        notes[label] = _stats(sample["err"])
     return {"files": len(files), "lines": count_lines(files), "rows": rows, "notes": notes,
             "blocks": cold["marks"], "jobs": jobs}
 
@@ -198,8 +202,11 @@ def report(tree: Dict[str, object], one: Dict[str, object], markdown: bool) -> s
             out.append("- cold run, seconds per 1,000 files by block: "
                        + ", ".join(f"{p:.1f}" for p in seconds)
                        + f" (first {seconds[0]:.1f}, last {seconds[-1]:.1f}; spread {100 * spread:.0f} % of the median)")
-        edit = rows["concurlint after one new async def"]["wall"]  # type: ignore[index]
-        out.append(f"- after one new async def: {100 * edit / rows[cold_label]['wall']:.1f} % of the cold run")  # type: ignore[index]
+        for label, r in rows.items():  # type: ignore[union-attr]
+            if label.startswith("concurlint after"):
+                cold_row = rows[cold_label]  # type: ignore[index]
+                out.append(f"- {label}: {100 * r['wall'] / cold_row['wall']:.1f} % of the cold run "
+                           f"({100 * r['cpu'] / cold_row['cpu']:.1f} % in CPU)")
         out.append("")
     if one:
         rows = one["rows"]  # type: ignore[index]
@@ -212,7 +219,9 @@ def report(tree: Dict[str, object], one: Dict[str, object], markdown: bool) -> s
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("tree", help="a big tree (e.g. home-assistant's homeassistant package)")
-    parser.add_argument("--edit", help="the module that gets a new async def (default: TREE/util/dt.py)")
+    parser.add_argument("--edit", action="append",
+                        help="a module that gets a new async def, one at a time (repeatable; default: "
+                             "TREE/util/dt.py, which has none yet, and TREE/helpers/entity_platform.py)")
     parser.add_argument("--file", help="the file of the one-file rows (default: TREE/core.py)")
     parser.add_argument("--runs", type=int, default=5, help="runs of each one-file measurement (median)")
     parser.add_argument("--jobs", type=int, default=jobs_all(), help="workers of the tree runs")
@@ -221,12 +230,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--json", dest="json_file", help="also write the raw numbers here")
     args = parser.parse_args(argv)
     tree = os.path.abspath(args.tree)
-    edit = args.edit or os.path.join(tree, "util", "dt.py")
+    edits = args.edit or [os.path.join(tree, "util", "dt.py"), os.path.join(tree, "helpers", "entity_platform.py")]
     one_file = args.file or os.path.join(tree, "core.py")
     _compile_concurlint()
     print(f"Machine: {machine()}\n", flush=True)
     with tempfile.TemporaryDirectory(prefix="concurlint-bench-inc-") as work:
-        tree_data = {} if args.skip_tree else bench_tree(tree, edit, work, args.jobs)
+        tree_data = {} if args.skip_tree else bench_tree(tree, edits, work, args.jobs)
         one_data = bench_file(one_file, args.runs, work)
     print(report(tree_data, one_data, args.markdown), flush=True)
     if args.json_file:
