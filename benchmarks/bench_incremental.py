@@ -15,7 +15,8 @@ In one run, on the same files, with ruff and flake8-async side by side:
   four seconds per thousand lines here: hours).
 - ``one file`` (``--file``, checked from the tree's directory): interpreter start-up
   alone, the libcst parse of that file alone, ``concurlint check FILE`` cold
-  (``--no-cache``) and warm, ``ruff check FILE`` with and without its cache, and
+  (``--no-cache``), warm, and right after an edit of that file (the cache on: what
+  pre-commit sees), ``ruff check FILE`` with and without its cache, and
   ``flake8-async FILE``; medians of ``--runs``, interleaved.
 
 The edited file is restored byte for byte at the end, whatever happens.
@@ -149,11 +150,23 @@ def bench_file(path: str, runs: int, work: str) -> Dict[str, object]:
     measure(commands["concurlint check FILE, cache warm"], cwd)  # fill the caches
     if ruff:
         measure(commands["ruff check FILE, its cache warm"], cwd)
-    samples: Dict[str, List[Dict[str, float]]] = {label: [] for label in commands}
+    edited_label = "concurlint check FILE, just edited (cache on)"
+    samples: Dict[str, List[Dict[str, float]]] = {label: [] for label in [*commands, edited_label]}
     parses: List[float] = []
+    with open(path, "rb") as handle:
+        original = handle.read()
     for round_index in range(runs):
         for label, command in commands.items():
             samples[label].append(measure(command, cwd))
+        # what pre-commit sees: the file changed, the project around it did not
+        try:
+            with open(path, "ab") as handle:
+                handle.write(b"\n# edited %d\n" % round_index)
+            samples[edited_label].append(measure(commands["concurlint check FILE, cache warm"], cwd))
+        finally:
+            with open(path, "wb") as handle:
+                handle.write(original)
+        measure(commands["concurlint check FILE, cache warm"], cwd)  # warm again for the next round
         parses.append(float(_run_stdout([PY, "-c", _PARSE_ONE, path], cwd)))
         print(f"  one file: round {round_index + 1} of {runs}", file=sys.stderr, flush=True)
     rows = {label: _median(taken) for label, taken in samples.items()}
