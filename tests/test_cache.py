@@ -151,3 +151,112 @@ def test_a_run_answered_from_the_cache_does_not_load_libcst(tmp_path) -> None:
     assert cold.stdout == warm.stdout and "CCY201" in warm.stdout
     assert " libcst" in cold.stderr  # the cold run parsed the file
     assert " libcst" not in warm.stderr and "concurlint.rules" not in warm.stderr
+
+
+# ---------------------------------------------------------------- per-file invalidation
+PROJECT = {
+    "pkg/__init__.py": "",
+    "pkg/api.py": "def fetch():\n    return 1\n",
+    "pkg/const.py": "PLATFORMS = [1, 2]\n",
+    "pkg/user.py": "from pkg import api\n\n\nasync def handler():\n    api.fetch()\n",
+    # no async, no table word: skipped by the pre-check until fetch becomes a coroutine
+    "pkg/sync_user.py": "from pkg import api\n\n\ndef later():\n    api.fetch()\n",
+    "pkg/other.py": "import time\n\n\nasync def slow():\n    time.sleep(1)\n",
+    "pkg/plain.py": "def add(a, b):\n    return a + b\n",
+    "pkg/service.py": "import asyncio\n\n\nasync def serve(queue):\n    await queue.get()\n",
+}
+
+
+def _check(project: Path, *extra: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "concurlint", "check", "pkg", "--isolated", "--output-format",
+               "json", "--exit-zero", "--jobs", "1", "--extend-select", "CCY402", *extra]
+    return subprocess.run(command, cwd=project, capture_output=True, text=True, timeout=300)
+
+
+def _reused_and_checked(stderr: str) -> tuple:
+    line = [l for l in stderr.splitlines() if l.startswith("cache: ")][-1]
+    words = line.split()
+    return int(words[1]), int(words[4])
+
+
+def test_an_edit_rechecks_only_the_files_that_can_see_it(tmp_path: Path) -> None:
+    for name, text in PROJECT.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert _reused_and_checked(_check(tmp_path, "--cache-stats").stderr) == (0, 8)
+    assert _reused_and_checked(_check(tmp_path, "--cache-stats").stderr) == (8, 0)
+    edits = [
+        # a new coroutine function that two files call: those two and api.py are re-checked
+        ("pkg/api.py", "async def fetch():\n    return 1\n", 3),
+        # an unrelated new async def: only api.py
+        ("pkg/api.py", "async def fetch():\n    return 1\n\n\nasync def ping():\n    pass\n", 1),
+        # back to a plain function: the findings go away again
+        ("pkg/api.py", "def fetch():\n    return 1\n\n\nasync def ping():\n    pass\n", 3),
+        # a file starts a fan-out over another module's constant: only that file
+        ("pkg/service.py", "import asyncio\nfrom pkg.const import PLATFORMS\n\n\n"
+                           "async def serve(client):\n"
+                           "    await asyncio.gather(*(setup(client, p) for p in PLATFORMS))\n\n\n"
+                           "async def setup(client, p):\n    await client.setup(p)\n", 1),
+        # the constant grows past a known small size (CCY402 now reports): that file and const.py
+        ("pkg/const.py", f"PLATFORMS = {list(range(200))}\n", 2),
+    ]
+    for name, text, checked in edits:
+        (tmp_path / name).write_text(text)
+        warm = _check(tmp_path, "--cache-stats")
+        cold = _check(tmp_path, "--no-cache")
+        assert warm.returncode == cold.returncode == 0, warm.stderr + cold.stderr
+        assert warm.stdout == cold.stdout, name
+        assert _reused_and_checked(warm.stderr) == (8 - checked, checked), (name, text, warm.stderr)
+    assert "CCY101" not in cold.stdout and "CCY201" in cold.stdout and "CCY402" in cold.stdout
+
+
+def test_cache_stats_in_chinese_and_without_a_cache(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "a.py").write_text(CODE)
+    assert "缓存:0 个文件复用结果,1 个重新检查" in _check(tmp_path, "--cache-stats", "--lang", "zh").stderr
+    assert "cache: off" in _check(tmp_path, "--cache-stats", "--no-cache").stderr
+
+
+def test_one_file_run_sees_an_edit_of_a_module_it_imports(tmp_path: Path) -> None:
+    for name, text in PROJECT.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    command = [sys.executable, "-m", "concurlint", "check", "pkg/user.py", "--isolated", "--output-format",
+               "concise", "--exit-zero", "--cache-stats"]
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "CCY101" not in first.stdout and "1 checked" in first.stderr
+    (tmp_path / "pkg/api.py").write_text("async def fetch():\n    return 1\n")  # user.py itself unchanged
+    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    cold = subprocess.run(command + ["--no-cache"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "pkg/user.py:5:5: CCY101" in again.stdout and again.stdout == cold.stdout
+    assert "1 because project facts they use changed" in again.stderr
+
+
+def test_index_rebuilt_from_stored_scan_facts_equals_a_fresh_one(tmp_path: Path) -> None:
+    from concurlint.semantics.project import ProjectIndex, ScanFacts
+
+    for name, text in PROJECT.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    files = sorted(str(p) for p in (tmp_path / "pkg").glob("*.py"))
+    first = ScanFacts()
+    ProjectIndex.from_files(files, facts=first)
+    (tmp_path / "pkg/api.py").write_text("async def fetch():\n    return 1\n\n\nclass Client:\n"
+                                         "    async def get(self):\n        pass\n")
+    second = ScanFacts(first.to_keep())
+    rebuilt = ProjectIndex.from_files(files, facts=second)
+    fresh = ProjectIndex.from_files(files)
+    assert vars(rebuilt) == vars(fresh) and rebuilt.is_coroutine_function("pkg.api.Client.get")
+    assert sum(key not in first.used for key in second.used) == 1  # only api.py was read again
+    assert len(second.to_keep()) == len(files)  # the old facts of api.py were dropped
+
+
+def test_prune_removes_project_indexes_unused_for_a_day(tmp_path: Path) -> None:
+    cache = Cache(str(tmp_path / "c"), load_settings(isolated=True))
+    cache.put_object("index-old.pickle", {"a": 1})
+    cache.put_object("index-new.pickle", {"b": 2})
+    [old] = (tmp_path / "c").rglob("*index-old.pickle")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert cache.prune(force=True) == 1
+    assert cache.get_object("index-old.pickle") is None and cache.get_object("index-new.pickle") == {"b": 2}

@@ -181,3 +181,27 @@ def test_stdin_is_bounded_too() -> None:
                                        "--output-format", "concise"], input=slow_file(3000))
     assert result.exit_code == 1
     assert "<stdin>:1:1: CCY004" in result.output
+
+
+def _cli(cwd: Path, *args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-X", "importtime", "-m", "concurlint", "check", "--isolated",
+                           "--output-format", "concise", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_one_small_file_is_checked_without_a_worker_and_a_risky_one_stays_bounded(tmp_path: Path) -> None:
+    (tmp_path / "good.py").write_text(GOOD)
+    (tmp_path / "slow.py").write_text(slow_file())
+    alone = _cli(tmp_path, "--no-cache", "good.py")
+    assert alone.returncode == 1 and "good.py:4:5: CCY201" in alone.stdout
+    assert " multiprocessing" not in alone.stderr  # no worker was started
+    risky = _cli(tmp_path, "--no-cache", "--file-timeout", "0.5", "slow.py")
+    assert risky.returncode == 1 and "slow.py:1:1: CCY004" in risky.stdout
+    assert " multiprocessing" in risky.stderr
+    cold = _cli(tmp_path, "good.py")
+    warm = _cli(tmp_path, "good.py")
+    assert cold.stdout == warm.stdout == alone.stdout
+    assert " multiprocessing" not in warm.stderr and " libcst" not in warm.stderr

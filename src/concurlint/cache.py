@@ -3,10 +3,14 @@
 A key is a hash of: the file's bytes, its path and module name (findings carry
 the path; local qualified names depend on the package layout), the effective
 configuration (``Settings.cache_key()`` and the config root), the tool version
-and a fingerprint of its own source files (so edited rules never reuse old results),
-and a fingerprint of the project index (cross-module facts). A warm run over
-an unchanged tree therefore costs reading and hashing the files, plus one
-lookup per file.
+and a fingerprint of its own source files (so edited rules never reuse old results).
+The project index (cross-module facts) is not part of the key: an entry records
+what its file's check used of it (``depends``: the questions asked of the index and
+their answers, and for the pre-check's decision a hash of the project names it
+matched), and the caller's ``valid`` test keeps the entry only while those still
+hold. A new ``async def`` in one module therefore re-checks that module and the
+files whose answers changed, not the whole tree. A warm run over an unchanged tree
+costs reading and hashing the files, plus one lookup per file.
 
 Layout: ``<cache dir>/v1-<version>/<2 hex>/<key>.json`` (one small JSON file per
 entry, so concurrent runs never write the same file twice at the same time and
@@ -27,15 +31,13 @@ import hashlib
 import json
 import os
 import pickle
-import shutil
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
-from .fileio import atomic_write
 from .findings import Edit, Finding, Fix, Position, Text
 
-SCHEMA = 1
+SCHEMA = 2
 MAX_AGE_DAYS = 30
 MAX_ENTRIES = 100_000
 PRUNE_EVERY_SECONDS = 3600.0
@@ -88,21 +90,23 @@ class Cache:
         self.enabled = True
         self.hits = 0
         self.misses = 0
+        self.stale = 0  # entries found whose project facts changed (counted in misses too)
         self.writes = 0
         self._made: set = set()
 
     # ------------------------------------------------------------------ keys
-    def key(self, path: str, module: Tuple[Optional[str], bool], digest: str, project: str = "",
-            config: str = "") -> str:
-        text = "\0".join((self.config_key, os.path.abspath(path), repr(module), project, digest, config))
+    def key(self, path: str, module: Tuple[Optional[str], bool], digest: str, config: str = "") -> str:
+        text = "\0".join((self.config_key, os.path.abspath(path), repr(module), digest, config))
         return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
     def _entry_path(self, key: str) -> str:
         return os.path.join(self.directory, key[:2], key + ".json")
 
     # ------------------------------------------------------------------ entries
-    def get(self, key: str, path: str) -> Optional[Tuple[List[Finding], List[str]]]:
-        """Findings and tracebacks stored under ``key`` (reported at ``path``), or None."""
+    def get(self, key: str, path: str, valid: Optional[Callable[[Dict[str, Any]], bool]] = None
+            ) -> Optional[Tuple[List[Finding], List[str]]]:
+        """Findings and tracebacks stored under ``key`` (reported at ``path``), or None;
+        also None when ``valid`` rejects what the entry depends on (see ``put``)."""
         if not self.enabled:
             return None
         entry = self._entry_path(key)
@@ -113,36 +117,52 @@ class Cache:
                 raise ValueError("key mismatch")
             findings = [_finding_from(path, item) for item in payload["findings"]]
             tracebacks = [str(t) for t in payload.get("tracebacks", [])]
+            depends = payload.get("depends") or {}
         except FileNotFoundError:
             self.misses += 1
             return None
         except Exception:  # noqa: BLE001 - a corrupt entry is a miss; it will be rewritten
             self.misses += 1
             return None
+        if valid is not None and not valid(depends):
+            self.misses += 1
+            self.stale += 1
+            return None
         self.hits += 1
         self._touch(entry)
         return findings, tracebacks
 
-    def put(self, key: str, findings: Sequence[Finding], tracebacks: Sequence[str] = ()) -> None:
+    def put(self, key: str, findings: Sequence[Finding], tracebacks: Sequence[str] = (),
+            depends: Optional[Dict[str, Any]] = None) -> None:
+        """Store a result; ``depends`` (JSON data) is what it used beyond the key."""
         if not self.enabled:
             return
-        payload = {"key": key, "findings": [_finding_to(f) for f in findings],
-                   "tracebacks": list(tracebacks)}
+        payload: Dict[str, Any] = {"key": key, "findings": [_finding_to(f) for f in findings],
+                                   "tracebacks": list(tracebacks)}
+        if depends:
+            payload["depends"] = depends
         self._write(self._entry_path(key), json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
     # ------------------------------------------------------------------ blobs (the project index)
+    def _object_path(self, name: str) -> str:
+        # built by concurlint's own code: an edited checkout never reuses them either
+        return os.path.join(self.directory, "objects", f"{code_fingerprint()}-{name}")
+
     def get_object(self, name: str) -> Any:
         if not self.enabled:
             return None
+        path = self._object_path(name)
         try:
-            with open(os.path.join(self.directory, "objects", name), "rb") as handle:
-                return pickle.loads(handle.read())
+            with open(path, "rb") as handle:
+                found = pickle.loads(handle.read())
         except Exception:  # noqa: BLE001 - missing or corrupt: rebuild
             return None
+        self._touch(path)
+        return found
 
     def put_object(self, name: str, value: Any) -> None:
         if self.enabled:
-            self._write(os.path.join(self.directory, "objects", name), pickle.dumps(value, protocol=4))
+            self._write(self._object_path(name), pickle.dumps(value, protocol=4))
 
     # ------------------------------------------------------------------ writing
     def _write(self, target: str, data: bytes) -> None:
@@ -150,6 +170,8 @@ class Cache:
         try:
             if directory not in self._made:
                 self._prepare(directory)
+            from .fileio import atomic_write  # tempfile: only when something is written
+
             atomic_write(target, data, mode=0o600, durable=False)
             self.writes += 1
         except OSError:
@@ -190,6 +212,8 @@ class Cache:
         except OSError:
             pass
         _write_small(marker, str(now).encode())
+        import shutil
+
         removed = 0
         try:
             for name in os.listdir(self.base):
@@ -201,7 +225,14 @@ class Cache:
         entries: List[Tuple[float, str]] = []
         try:
             for bucket in os.scandir(self.directory):
-                if not bucket.is_dir() or bucket.name == "objects":
+                if bucket.name == "objects" and bucket.is_dir():
+                    # one project index per set of checked files: each edit stores a new
+                    # one (megabytes on a big tree); unused for a day, an object goes
+                    for entry in os.scandir(bucket.path):
+                        if now - entry.stat().st_mtime > _DAY:
+                            removed += _unlink(entry.path)
+                    continue
+                if not bucket.is_dir():
                     continue
                 for entry in os.scandir(bucket.path):
                     try:

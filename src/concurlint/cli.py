@@ -141,6 +141,8 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per core; 1 = one supervised worker).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--cache-stats", is_flag=True,
+              help="Print to stderr how many files the cache answered and how many were checked.")
 @click.option("--config", type=click.Path(), default=None, help="Read settings from this TOML file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--stdin-filename", default=None, help="The name to report when reading from '-'.")
@@ -242,6 +244,8 @@ def _check_once(paths: Sequence[str], options: Dict[str, Any]) -> None:
     _emit(output, report, settings.output_format, options["output_file"], color)
     if options["show_statistics"] and not options["silent"]:
         click.echo(statistics(findings), nl=False)
+    if options["cache_stats"]:
+        click.echo(_cache_stats(result, lang), err=True)
     if fixing is not None:
         if not report.extra["quiet"]:
             _report_fixes(fixing, len(findings), options, lang,
@@ -364,6 +368,16 @@ def _show_settings(paths: Sequence[str], settings: Settings, lang: str) -> None:
         click.echo(f"  {key} = {json.dumps(value, ensure_ascii=False)}  # {text.get(origin, origin)}")
     codes = sorted(local.codes_for(path))
     click.echo(text["enabled"].format(count=len(codes), codes=", ".join(codes)))
+
+
+def _cache_stats(result: RunResult, lang: str) -> str:
+    stats = result.cache_stats
+    if stats is None:
+        return "cache: off" if lang == "en" else "缓存:未启用"
+    hits, misses, stale = stats["hits"], stats["misses"], stats["stale"]
+    if lang == "zh":
+        return f"缓存:{hits} 个文件复用结果,{misses} 个重新检查(其中 {stale} 个因其用到的项目信息有变)"
+    return f"cache: {hits} files reused, {misses} checked ({stale} because project facts they use changed)"
 
 
 def _isatty() -> bool:

@@ -31,6 +31,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import importlib
 import pkgutil
 import re
@@ -149,6 +150,9 @@ def project_pairs(project: Any) -> Dict[str, FrozenSet[str]]:
     package that re-exports it) as words."""
     if project is None:
         return {}
+    stored = getattr(project, "pairs", None)  # a ProjectIndex keeps them (and the cache stores them)
+    if stored is not None:
+        return stored
     pairs: Dict[str, Set[str]] = {}
 
     def add(qualname: str) -> None:
@@ -188,7 +192,10 @@ def project_pairs(project: Any) -> Dict[str, FrozenSet[str]]:
                     todo.append((canonical(base), depth + 1))
                 except Exception:  # noqa: BLE001
                     todo.append((base, depth + 1))
-    return {name: frozenset(owners) for name, owners in pairs.items()}
+    found = {name: frozenset(owners) for name, owners in pairs.items()}
+    if hasattr(project, "pairs"):
+        project.pairs = found
+    return found
 
 
 class Screen:
@@ -200,6 +207,7 @@ class Screen:
         self._words: Dict[Optional[FrozenSet[str]], Tuple[str, ...]] = {}
         self.words: Tuple[str, ...] = self.words_for(None)
         self.pairs: Dict[str, FrozenSet[str]] = project_pairs(project)
+        self._pairs_digest: Optional[str] = None
 
     def words_for(self, codes: Optional[FrozenSet[str]]) -> Tuple[str, ...]:
         """The words for a set of enabled codes (None: every rule), keywords first:
@@ -213,11 +221,29 @@ class Screen:
 
     def may_have_findings(self, text: str, codes: Optional[FrozenSet[str]] = None) -> bool:
         """Whether ``text`` mentions, in its code, any word a rule of ``codes`` looks at."""
+        return bool(self.reason(text, codes))
+
+    def reason(self, text: str, codes: Optional[FrozenSet[str]] = None) -> str:
+        """Why ``text`` needs a check: "words" (a table word: true whatever the project
+        index holds), "pairs" (only a project coroutine's name and owner), or "" (skip).
+        The result cache needs the difference: only the last two depend on the index."""
         words = self.words_for(codes)
         pairs = self.pairs
         if not _mentions(text, words, pairs):
-            return False
-        return _mentions(code_only(text), words, pairs)
+            return ""
+        code = code_only(text)
+        if _mentions(code, words, {}):
+            return "words"
+        return "pairs" if _mentions(code, (), pairs) else ""
+
+    @property
+    def pairs_digest(self) -> str:
+        """A hash of the project names the pre-check matches (what a skip depends on)."""
+        if self._pairs_digest is None:
+            text = repr(sorted((name, sorted(owners)) for name, owners in self.pairs.items()))
+            self._pairs_digest = hashlib.blake2b(text.encode("utf-8", "surrogateescape"),
+                                                 digest_size=16).hexdigest()
+        return self._pairs_digest
 
 
 def _mentions(text: str, words: Tuple[str, ...], pairs: Dict[str, FrozenSet[str]]) -> bool:

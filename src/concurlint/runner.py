@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import os
 import signal
 import sys
@@ -38,7 +39,7 @@ from .discovery import discover, module_name_for
 from .cache import Cache
 from .findings import BUG_REPORT_HINT, FileResult, Finding, Text, tool_finding, unreadable_result
 from .precheck import Screen, syntax_ok
-from .semantics.project import ProjectIndex
+from .semantics.project import ProjectIndex, RecordingIndex, ScanFacts, answers_hold
 from .source import SourceError, decode_source
 
 
@@ -46,6 +47,9 @@ from .source import SourceError, decode_source
 class RunResult:
     files: List[str] = field(default_factory=list)
     results: List[FileResult] = field(default_factory=list)
+    # with the result cache: files answered from it ("hits"), checked ("misses"), and
+    # checked because project facts they used changed ("stale", part of the misses)
+    cache_stats: Optional[Dict[str, int]] = None
 
     @property
     def findings(self) -> List[Finding]:
@@ -114,7 +118,8 @@ def run(paths: Sequence[str], settings: Settings, project: Optional[ProjectIndex
                 store.prune()
             except OSError:  # pragma: no cover - pruning is best effort
                 pass
-    return RunResult(files, runner.results)  # type: ignore[arg-type]
+    stats = None if store is None else {"hits": store.hits, "misses": store.misses, "stale": store.stale}
+    return RunResult(files, runner.results, stats)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------- one file
@@ -127,8 +132,12 @@ def _engine() -> Any:
 
 
 def check_file(path: str, settings: Settings, project: Optional[ProjectIndex] = None,
-               screen: Optional[Screen] = None, data: Optional[bytes] = None) -> FileResult:
-    """``check_path`` with the size limit and the pre-check (never raises)."""
+               screen: Optional[Screen] = None, data: Optional[bytes] = None,
+               depends: Optional[Dict[str, Any]] = None) -> FileResult:
+    """``check_path`` with the size limit and the pre-check (never raises).
+
+    ``depends``: a dict that receives what the result used of the project index (the
+    pre-check's view of it when that decided, the index's answers), for the cache."""
     settings = settings.for_path(path)
     if data is None:
         skipped = _too_big(path, settings)
@@ -145,9 +154,15 @@ def check_file(path: str, settings: Settings, project: Optional[ProjectIndex] = 
         return unreadable_result(path, exc, "CCY002" in settings.codes_for(path))
     if screen is not None:
         codes = settings.codes_for(path)
-        if not screen.may_have_findings(source.text, codes):
+        reason = screen.reason(source.text, codes)
+        if depends is not None and reason != "words":  # the decision depends on the index
+            depends.update(screen=screen.pairs_digest, skipped=not reason)
+        if not reason:
             if "CCY001" not in codes or syntax_ok(source.text, path):
                 return FileResult(path, source=source)
+    if depends is not None and project is not None:
+        project = RecordingIndex(project)  # type: ignore[assignment]
+        depends["uses"] = project.uses  # type: ignore[attr-defined] # filled by the check
     return _engine().check_source(source, settings, project)
 
 
@@ -236,26 +251,31 @@ def _project_index(files: Sequence[str], store: Optional[Cache]) -> ProjectIndex
         digest.update(stamp.encode("utf-8", "surrogateescape"))
     name = f"index-{digest.hexdigest()}.pickle"
     found = store.get_object(name)
-    if isinstance(found, ProjectIndex):
+    if isinstance(found, ProjectIndex) and not _changed(found.followed):
         return found
-    index = build_project_index(files)
+    facts = ScanFacts(store.get_object(_SCAN_FACTS))
+    index = ProjectIndex.from_files(files, self_served=len(files) == 1, facts=facts)
+    from .precheck import project_pairs
+
+    project_pairs(index)  # stored with the index: a warm run does not recompute them
     store.put_object(name, index)
+    store.put_object(_SCAN_FACTS, facts.to_keep())
     return index
 
 
-def project_fingerprint(project: Optional[ProjectIndex]) -> str:
-    """A stable hash of the cross-module facts (part of every cache key)."""
-    if project is None:
-        return ""
-    parts = []
-    for name, value in sorted(vars(project).items()):
-        if isinstance(value, dict):
-            parts.append((name, sorted((str(k), repr(v)) for k, v in value.items())))
-        elif isinstance(value, (set, frozenset)):
-            parts.append((name, sorted(map(str, value))))
-        else:
-            parts.append((name, repr(value)))
-    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+_SCAN_FACTS = "scan-facts.pickle"
+
+
+def _changed(stamps: Dict[str, Any]) -> bool:
+    """Whether a file read by following imports changed since the index was stored."""
+    for path, (mtime_ns, size) in stamps.items():
+        try:
+            info = os.stat(path)
+        except OSError:
+            return True
+        if info.st_mtime_ns != mtime_ns or info.st_size != size:
+            return True
+    return False
 
 
 def _open_cache(cache: Union[None, bool, Cache], settings: Settings) -> Optional[Cache]:
@@ -275,6 +295,7 @@ class _Task:
     path: str
     data: bytes
     key: Optional[str]
+    depends: Optional[Dict[str, Any]] = None  # filled when the file is checked
 
 
 class _Run:
@@ -288,8 +309,8 @@ class _Run:
         self.progress = progress
         self.results: List[Optional[FileResult]] = [None] * len(self.files)
         self.done = 0
-        self.fingerprint = project_fingerprint(project) if store is not None else ""
         self._packages: Dict[str, Any] = {}
+        self._started: Optional[Iterator[_Task]] = None
 
     def _finish(self, index: int, result: FileResult) -> None:
         self.results[index] = result
@@ -298,6 +319,11 @@ class _Run:
             self.progress(self.done, len(self.files))
 
     def _tasks(self) -> Iterator[_Task]:
+        """The files that must be checked, read lazily (see ``execute``)."""
+        started, self._started = self._started, None
+        return started if started is not None else self._lookups()
+
+    def _lookups(self) -> Iterator[_Task]:
         """Read, hash and look up each file; yield the ones that must be checked."""
         settings = self.settings
         for index, path in enumerate(self.files):
@@ -315,11 +341,14 @@ class _Run:
             if self.store is not None:
                 from .cache import content_hash
 
-                key = self.store.key(path, self._package_of(path), content_hash(data), self.fingerprint,
-                                     self._config_of(path))
-                hit = self.store.get(key, path)
+                key = self.store.key(path, self._package_of(path), content_hash(data),
+                                     config=self._config_of(path))
+                renewed: Dict[str, Any] = {}
+                hit = self.store.get(key, path, lambda used: self._still_valid(path, data, used, renewed))
                 if hit is not None:
                     findings, tracebacks = hit
+                    if renewed:  # the same decision under new project names: remember them
+                        self.store.put(key, findings, tracebacks, renewed)
                     self._finish(index, _with_source(FileResult(path, findings, tracebacks), data))
                     continue
             yield _Task(index, path, data, key)
@@ -329,6 +358,26 @@ class _Run:
         the run's own (empty when it is the run's)."""
         closest = self.settings.for_path(path)
         return "" if closest is self.settings else repr((closest.cache_key(), closest.root))
+
+    def _still_valid(self, path: str, data: bytes, depends: Dict[str, Any],
+                     renewed: Dict[str, Any]) -> bool:
+        """Whether a cached result still holds under this run's project index: the
+        pre-check decides as before (skip or check), and the index gives the answers
+        the check got."""
+        digest = depends.get("screen")
+        if digest is not None and (self.screen is None or digest != self.screen.pairs_digest):
+            if self.screen is None:
+                return False
+            try:
+                text = decode_source(data, path).text
+            except SourceError:
+                return False
+            skipped = not self.screen.reason(text, self.settings.for_path(path).codes_for(path))
+            if skipped != bool(depends.get("skipped")):
+                return False
+            renewed.update(depends, screen=self.screen.pairs_digest)
+        uses = depends.get("uses")
+        return not uses or answers_hold(self.project, uses)
 
     def _package_of(self, path: str) -> Any:
         """What the module name of ``path`` depends on besides its name: the package
@@ -342,16 +391,44 @@ class _Run:
 
     def _store(self, task: _Task, result: FileResult) -> None:
         if self.store is not None and task.key is not None and not result.tracebacks:
-            self.store.put(task.key, result.findings, result.tracebacks)
+            self.store.put(task.key, result.findings, result.tracebacks, task.depends)
 
     def execute(self, jobs: Optional[int]) -> None:
         if jobs is None:
             for task in self._tasks():
-                result = check_file(task.path, self.settings, self.project, self.screen, task.data)
+                task.depends = {}
+                result = check_file(task.path, self.settings, self.project, self.screen, task.data,
+                                    task.depends)
                 self._store(task, result)
                 self._finish(task.index, result)
             return
+        tasks = self._lookups()
+        first = next(tasks, None)
+        if first is None:
+            return  # everything answered by the cache: no worker to start
+        if len(self.files) == 1 and _safe_in_process(first):
+            first.depends = {}
+            result = check_file(first.path, self.settings, self.project, self.screen, first.data,
+                                first.depends)
+            self._store(first, result)
+            self._finish(first.index, result)
+            return
+        self._started = itertools.chain([first], tasks)
         _Supervisor(self, max(1, int(jobs))).run()
+
+
+def _safe_in_process(task: _Task) -> bool:
+    """Whether a one-file run may check its file in this process: starting a worker is
+    most of such a run (pre-commit, editors). Only files the pre-screen calls safe
+    (``precheck.risky``, as in the flake8 plugin); a risky one keeps the bounded worker."""
+    from .precheck import RISKY_BYTES, risky
+
+    if len(task.data) > RISKY_BYTES:
+        return False
+    try:
+        return not risky(decode_source(task.data, task.path).text)
+    except SourceError:
+        return True  # reported as unreadable, never parsed
 
 
 def _with_source(result: FileResult, data: bytes) -> FileResult:
@@ -417,14 +494,15 @@ def _worker_main(conn: Any, settings: Settings, project: ProjectIndex, use_scree
         if message is None:
             return
         index, path, data = message
+        depends: Dict[str, Any] = {}
         try:
-            result = check_file(path, settings, project, screen, data)
-            payload = (index, result.findings, result.tracebacks)
+            result = check_file(path, settings, project, screen, data, depends)
+            payload = (index, result.findings, result.tracebacks, depends)
         except BaseException as exc:  # noqa: BLE001 - never lose the file
             import traceback
 
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            payload = (index, _crash_findings(path, settings, exc), [text])
+            payload = (index, _crash_findings(path, settings, exc), [text], None)
         gc.collect()
         if not frozen_after_first:
             gc.freeze()
@@ -583,7 +661,7 @@ class _Supervisor:
             self._retire(worker, kill=True)
             run._finish(task.index, _died_result(task.path, run.settings, exitcode))
             return
-        _index, findings, tracebacks, retire = message
+        _index, findings, tracebacks, task.depends, retire = message
         result = _with_source(FileResult(task.path, list(findings), list(tracebacks)), task.data)
         run._store(task, result)
         run._finish(task.index, result)

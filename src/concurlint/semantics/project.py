@@ -26,10 +26,11 @@ bounded in number.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from ..apis.coroutines import COROUTINE_KEEPING_DECORATOR_NAMES
 
@@ -55,6 +56,11 @@ class ProjectIndex:
     constant_sizes: Dict[str, int] = field(default_factory=dict)
     # top-level names no project directory holds (stdlib, third-party): not searched again
     _missing_roots: Set[str] = field(default_factory=set, repr=False)
+    # files read by following imports (not in the checked set): path -> (mtime_ns, size), so a
+    # stored index can tell when one of them changed
+    followed: Dict[str, Tuple[int, int]] = field(default_factory=dict, repr=False)
+    # the pre-check's view (``precheck.project_pairs``), computed once and stored with the index
+    pairs: Optional[Dict[str, FrozenSet[str]]] = field(default=None, repr=False, compare=False)
 
     # ---------------------------------------------------------------- queries
     def canonical(self, qualname: str) -> str:
@@ -109,19 +115,23 @@ class ProjectIndex:
 
     # ---------------------------------------------------------------- building
     @classmethod
-    def from_files(cls, files: Sequence[str], self_served: bool = False) -> "ProjectIndex":
+    def from_files(cls, files: Sequence[str], self_served: bool = False,
+                   facts: Optional["ScanFacts"] = None) -> "ProjectIndex":
         """Index ``files`` and (bounded) the project modules they import.
 
         ``self_served``: the files' own definitions are answered by their own scopes
         when they are checked (a one-file run), so only their imports are read.
+        ``facts``: per-file scan results of an earlier run (only changed files are read).
         """
         index = cls()
         roots: Dict[str, Path] = {}
         pending: List[Tuple[str, int]] = []
+        packages: Dict[str, Tuple[Optional[str], bool]] = {}
         for path in files:
-            imported = index._scan_file(path, roots, parse=not self_served)
+            imported = index._scan_file(path, roots, parse=not self_served, facts=facts,
+                                        known=_module_name(path, packages))
             pending.extend((name, 1) for name in imported)
-        index._follow(pending, roots)
+        index._follow(pending, roots, facts)
         return index
 
     @classmethod
@@ -129,7 +139,8 @@ class ProjectIndex:
         """The index flake8 mode uses: ``path``'s imports from its own project, followed."""
         return cls.from_files([path], self_served=True)
 
-    def _follow(self, pending: List[Tuple[str, int]], roots: Dict[str, Path]) -> None:
+    def _follow(self, pending: List[Tuple[str, int]], roots: Dict[str, Path],
+                facts: Optional["ScanFacts"] = None) -> None:
         scanned = 0
         while pending and scanned < _MAX_FOLLOWED_FILES:
             module, depth = pending.pop(0)
@@ -151,35 +162,37 @@ class ProjectIndex:
                 is_init = candidate.name == "__init__.py"
                 follow = depth < _FOLLOW_DEPTH and is_init
                 imported = self._scan_file(str(candidate), roots, parse=True, imports=follow,
-                                           known=(name, is_init))
+                                           known=(name, is_init), facts=facts, followed=True)
                 if follow:
                     pending.extend((name, depth + 1) for name in imported)
             self.modules.add(module)
 
     def _scan_file(self, path: str, roots: Dict[str, Path], parse: bool, imports: bool = True,
-                   known: Optional[Tuple[str, bool]] = None) -> List[str]:
+                   known: Optional[Tuple[Optional[str], bool]] = None, facts: Optional["ScanFacts"] = None,
+                   followed: bool = False) -> List[str]:
         """Index one file; returns the project-looking modules it imports.
 
-        ``known``: (module name, is package) when the caller already knows them
-        (a followed import), else they come from the package layout.
+        ``known``: (module name, is package); ``followed``: the file was reached by
+        following an import (not one of the checked files).
         """
         if known is None:
             from ..discovery import module_name_for
 
-            module_name, is_package = module_name_for(path)
-        else:
-            module_name, is_package = known
+            known = module_name_for(path)
+        module_name, is_package = known
         if module_name is None or module_name in self.modules:
             return []
         self.modules.add(module_name)
-        file_path = Path(path)
         try:
-            stat = file_path.stat()
+            stat = os.stat(path)
         except OSError:
             return []
         if stat.st_size > _MAX_FILE_BYTES:
             return []
-        if known is None:
+        file_path = Path(path)
+        if followed:
+            self.followed[path] = (stat.st_mtime_ns, stat.st_size)
+        elif module_name.split(".")[0] not in roots or "" not in roots:  # else nothing to add
             parts = module_name.split(".")
             root = file_path.resolve().parent
             for _ in range(len(parts) if is_package else len(parts) - 1):
@@ -187,15 +200,18 @@ class ProjectIndex:
             roots.setdefault(parts[0], root)
             roots.setdefault("", root)  # where top-level sibling modules are looked for
         key = (path, stat.st_mtime_ns, stat.st_size, module_name, is_package, parse, imports)
-        facts = _SCAN_CACHE.get(key)
-        if facts is None:
-            facts = self._scan_text(file_path, module_name, is_package, parse, imports)
-            if facts is None:
+        found = _SCAN_CACHE.get(key) if facts is None else facts.previous.get(key)
+        if found is None:
+            found = self._scan_text(file_path, module_name, is_package, parse, imports)
+            if found is None:
                 return []
-            if len(_SCAN_CACHE) >= _SCAN_CACHE_SIZE:
-                _SCAN_CACHE.clear()
-            _SCAN_CACHE[key] = facts
-        own, imported = facts
+            if facts is None:
+                if len(_SCAN_CACHE) >= _SCAN_CACHE_SIZE:
+                    _SCAN_CACHE.clear()
+                _SCAN_CACHE[key] = found
+        if facts is not None:
+            facts.used[key] = found
+        own, imported = found
         for name, coroutine in own.functions.items():
             previous = self.functions.get(name)
             self.functions[name] = coroutine if previous is None else (previous and coroutine)
@@ -243,6 +259,96 @@ class ProjectIndex:
                 if name:
                     found.append(name)
         return found
+
+
+class ScanFacts:
+    """What the scan found in each file, kept between runs by the result cache: an index
+    rebuilt after an edit re-reads only the files whose size or mtime changed (on a
+    6,700-file tree the full scan costs a large share of a cold run)."""
+
+    _LIMIT = 200_000  # entries kept between runs (a bound for trees that churn)
+
+    def __init__(self, previous: Optional[Dict[Tuple[object, ...], object]] = None):
+        self.previous: Dict[Tuple[object, ...], object] = previous if isinstance(previous, dict) else {}
+        self.used: Dict[Tuple[object, ...], object] = {}
+
+    def to_keep(self) -> Dict[Tuple[object, ...], object]:
+        """The facts to store: this build's, plus earlier ones of files it did not read
+        (another run may check another part of the tree)."""
+        paths = {key[0] for key in self.used}
+        kept = {key: value for key, value in self.previous.items() if key[0] not in paths}
+        if len(kept) + len(self.used) > self._LIMIT:
+            kept = {}
+        kept.update(self.used)
+        return kept
+
+
+class RecordingIndex:
+    """A ``ProjectIndex`` seen through the four questions the rules ask it, remembering
+    each question and its answer in ``uses`` (``[query, qualname, answer]``).
+
+    A file's findings depend on the index only through these answers: when they are
+    the same under a new index, so is every step of the file's check (the result
+    cache keeps an entry while ``answers_hold``)."""
+
+    def __init__(self, index: ProjectIndex):
+        self._index = index
+        self._answers: Dict[Tuple[str, str], object] = {}
+        self.uses: List[List[object]] = []
+
+    def _ask(self, query: str, qualname: str) -> object:
+        key = (query, qualname)
+        if key in self._answers:
+            return self._answers[key]
+        answer = getattr(self._index, query)(qualname)
+        self._answers[key] = answer
+        self.uses.append([query, qualname, answer])
+        return answer
+
+    def canonical(self, qualname: str) -> str:
+        return self._ask("canonical", qualname)  # type: ignore[return-value]
+
+    def is_coroutine_function(self, qualname: str) -> Optional[bool]:
+        return self._ask("is_coroutine_function", qualname)  # type: ignore[return-value]
+
+    def is_class(self, qualname: str) -> bool:
+        return self._ask("is_class", qualname)  # type: ignore[return-value]
+
+    def constant_size(self, qualname: str) -> Optional[int]:
+        return self._ask("constant_size", qualname)  # type: ignore[return-value]
+
+
+_QUERIES = frozenset({"canonical", "is_coroutine_function", "is_class", "constant_size"})
+
+
+def answers_hold(index: ProjectIndex, uses: Sequence[Sequence[object]]) -> bool:
+    """Whether ``index`` gives every answer recorded in ``uses`` (see ``RecordingIndex``)."""
+    try:
+        return all(query in _QUERIES and getattr(index, str(query))(qualname) == answer
+                   for query, qualname, answer in uses)
+    except Exception:  # noqa: BLE001 - a malformed entry: check the file again
+        return False
+
+
+def _module_name(path: str, packages: Dict[str, Tuple[Optional[str], bool]]) -> Tuple[Optional[str], bool]:
+    """``discovery.module_name_for(path)``, with the package layout looked up once per
+    directory (on a 6,700-file tree, resolving every path's package separately was
+    most of an index rebuilt from stored scan facts)."""
+    from ..discovery import module_name_for
+
+    stem, suffix = os.path.splitext(os.path.basename(path))
+    if suffix not in (".py", ".pyi") or os.path.islink(path):
+        return module_name_for(path)  # a linked file: its package is where it points
+    directory = os.path.dirname(os.path.abspath(path))
+    probe = packages.get(directory)
+    if probe is None:
+        probe = packages[directory] = module_name_for(os.path.join(directory, "__probe__.py"))
+    prefix = probe[0][: -len("__probe__")] if probe[0] else None  # "pkg.sub." or ""
+    if stem == "__init__":
+        return (prefix[:-1] or None) if prefix is not None else None, True
+    if prefix is None or not stem.isidentifier():
+        return None, False
+    return prefix + stem, False
 
 
 def import_statements(text: str) -> List[str]:
@@ -566,4 +672,4 @@ def build_index(files: Sequence[str]) -> ProjectIndex:
     return ProjectIndex.from_files(files, self_served=len(files) == 1)
 
 
-__all__ = ["ProjectIndex", "build_index"]
+__all__ = ["ProjectIndex", "RecordingIndex", "ScanFacts", "answers_hold", "build_index"]

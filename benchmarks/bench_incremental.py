@@ -1,0 +1,261 @@
+"""Benchmark what a team with a big repository feels: a re-run after a small edit,
+one file at a time (pre-commit, editors), and the pace of a long cold run.
+
+    python benchmarks/bench_incremental.py /tmp/ha/src/homeassistant --markdown
+    python benchmarks/bench_incremental.py TREE --edit TREE/util/dt.py --file TREE/core.py
+
+In one run, on the same files, with ruff and flake8-async side by side:
+
+- ``tree``: a cold run with a fresh cache (through ``runner.run`` with all cores, so
+  the time of every block of 1,000 finished files is recorded), a warm run, then
+  ``--edit`` gets one new ``async def`` appended and the tree is checked again, then
+  the edit is undone and the tree is checked again, for each ``--edit`` (``concurlint check --cache-stats``:
+  how many files the cache answered); ruff cold (``--no-cache``) and ruff after the
+  same edit with its own cache. flake8-async is left out on a whole big tree (about
+  four seconds per thousand lines here: hours).
+- ``one file`` (``--file``, checked from the tree's directory): interpreter start-up
+  alone, the libcst parse of that file alone, ``concurlint check FILE`` cold
+  (``--no-cache``), warm, and right after an edit of that file (the cache on: what
+  pre-commit sees), ``ruff check FILE`` with and without its cache, and
+  ``flake8-async FILE``; medians of ``--runs``, interleaved.
+
+The edited file is restored byte for byte at the end, whatever happens.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+from typing import Dict, List, Optional, Sequence
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import PY, _compile_concurlint, _venv_tool, count_lines, jobs_all, machine, measure, python_files  # noqa: E402
+
+# A cold run through the API: total time and the time of each block of 1,000 files.
+_COLD_BLOCKS = r"""
+import json, sys, time
+from concurlint.cache import Cache
+from concurlint.config import load_settings
+from concurlint.runner import run
+settings = load_settings(isolated=True)
+marks = []
+start = time.perf_counter()
+def progress(done, total):
+    if done % 1000 == 0 or done == total:
+        marks.append((done, time.perf_counter() - start))
+result = run([sys.argv[1]], settings, jobs=int(sys.argv[3]), cache=Cache(sys.argv[2], settings),
+             progress=progress)
+with open(sys.argv[4], "w", encoding="utf-8") as handle:
+    json.dump({"wall": time.perf_counter() - start, "marks": marks, "findings": len(result.findings)}, handle)
+"""
+
+_PARSE_ONE = r"""
+import sys, time, libcst
+data = open(sys.argv[1], "rb").read()
+start = time.perf_counter()
+libcst.parse_module(data)
+print(time.perf_counter() - start)
+"""
+
+PROBE = '\n\nasync def async_concurlint_bench_probe() -> None:\n    """Appended by bench_incremental.py."""\n'
+
+
+def _median(samples: List[Dict[str, float]]) -> Dict[str, float]:
+    return {"wall": statistics.median(s["wall"] for s in samples),
+            "cpu": statistics.median(s["cpu"] for s in samples),
+            "rss_mb": max(s["rss"] for s in samples) / 2 ** 20, "runs": len(samples),
+            "error": next((s["err"] for s in samples if s["rc"] not in (0, 1)), "")}
+
+
+def _check(targets: Sequence[str], *extra: str) -> List[str]:
+    return [PY, "-m", "concurlint", "check", "--isolated", "--exit-zero", "--output-format", "concise",
+            *extra, *targets]
+
+
+def _stats(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.startswith("cache: ")]
+    return lines[-1] if lines else ""
+
+
+def bench_tree(tree: str, edits: Sequence[str], work: str, jobs: int) -> Dict[str, object]:
+    files = [os.path.abspath(f) for f in python_files(tree)]
+    cwd = os.path.dirname(tree)  # every run from here: the same configuration root, the same cache keys
+    cache_dir = os.path.join(work, "tree.cache")
+    ruff = _venv_tool("ruff")
+    ruff_cache = os.path.join(work, "ruff.cache")
+    ruff_cmd = [ruff, "check", "--select", "ASYNC,RUF006", "--exit-zero", "--quiet", "--isolated",
+                "--cache-dir", ruff_cache, tree] if ruff else []
+    rows: Dict[str, Dict[str, float]] = {}
+    notes: Dict[str, str] = {}
+
+    def row(label: str, command: List[str]) -> Dict[str, float]:
+        sample = measure(command, cwd)
+        rows[label] = _median([sample])
+        print(f"  {label:<58} {sample['wall']:8.2f} s", file=sys.stderr, flush=True)
+        return sample
+
+    blocks_file = os.path.join(work, "blocks.json")
+    out = measure([PY, "-c", _COLD_BLOCKS, tree, cache_dir, str(jobs), blocks_file], cwd)
+    with open(blocks_file, encoding="utf-8") as handle:
+        cold = json.load(handle)
+    rows[f"concurlint --jobs {jobs}, cache cold"] = _median([out])
+    print(f"  cold {out['wall']:.2f} s", file=sys.stderr, flush=True)
+    stats = ["--cache-stats", "--cache-dir", cache_dir, "--jobs", str(jobs)]
+    row("concurlint, cache warm (nothing changed)", _check([tree], *stats))
+    if ruff:
+        row("ruff check --select ASYNC,RUF006 --no-cache", [*ruff_cmd, "--no-cache"])
+        row("ruff check, its cache warm", ruff_cmd)
+    for module in edits:
+        where = os.path.relpath(module, tree)
+        original = open(module, "rb").read()
+        try:
+            with open(module, "ab") as handle:
+                handle.write(PROBE.encode())
+            label = f"concurlint after one new async def in {where}"
+            sample = row(label, _check([tree], *stats))
+            notes[label] = _stats(sample["err"])
+            if ruff:
+                row(f"ruff check after the same edit, its cache ({where})", ruff_cmd)
+        finally:
+            with open(module, "wb") as handle:
+                handle.write(original)
+        label = f"concurlint after undoing the edit of {where}"
+        sample = row(label, _check([tree], *stats))
+        notes[label] = _stats(sample["err"])
+    return {"files": len(files), "lines": count_lines(files), "rows": rows, "notes": notes,
+            "blocks": cold["marks"], "jobs": jobs}
+
+
+def bench_file(path: str, runs: int, work: str) -> Dict[str, object]:
+    cwd = os.path.dirname(os.path.abspath(path))
+    cache_dir = os.path.join(work, "one.cache")
+    commands = {
+        "python -c pass (interpreter start-up)": [PY, "-c", "pass"],
+        "concurlint check FILE, no cache": _check([path], "--no-cache"),
+        "concurlint check FILE, cache warm": _check([path], "--cache-dir", cache_dir),
+    }
+    ruff = _venv_tool("ruff")
+    if ruff:
+        commands["ruff check FILE, no cache"] = [ruff, "check", "--select", "ASYNC,RUF006", "--exit-zero",
+                                                 "--quiet", "--isolated", "--no-cache", path]
+        commands["ruff check FILE, its cache warm"] = [ruff, "check", "--select", "ASYNC,RUF006", "--exit-zero",
+                                                       "--quiet", "--isolated", "--cache-dir",
+                                                       os.path.join(work, "ruff-one.cache"), path]
+    standalone = _venv_tool("flake8-async")
+    if standalone:
+        commands["flake8-async FILE"] = [standalone, path]
+    measure(commands["concurlint check FILE, cache warm"], cwd)  # fill the caches
+    if ruff:
+        measure(commands["ruff check FILE, its cache warm"], cwd)
+    edited_label = "concurlint check FILE, just edited (cache on)"
+    samples: Dict[str, List[Dict[str, float]]] = {label: [] for label in [*commands, edited_label]}
+    parses: List[float] = []
+    with open(path, "rb") as handle:
+        original = handle.read()
+    for round_index in range(runs):
+        for label, command in commands.items():
+            samples[label].append(measure(command, cwd))
+        # what pre-commit sees: the file changed, the project around it did not
+        try:
+            with open(path, "ab") as handle:
+                handle.write(b"\n# edited %d\n" % round_index)
+            samples[edited_label].append(measure(commands["concurlint check FILE, cache warm"], cwd))
+        finally:
+            with open(path, "wb") as handle:
+                handle.write(original)
+        measure(commands["concurlint check FILE, cache warm"], cwd)  # warm again for the next round
+        parses.append(float(_run_stdout([PY, "-c", _PARSE_ONE, path], cwd)))
+        print(f"  one file: round {round_index + 1} of {runs}", file=sys.stderr, flush=True)
+    rows = {label: _median(taken) for label, taken in samples.items()}
+    with open(path, "rb") as handle:
+        size = len(handle.read())
+    return {"file": path, "bytes": size, "parse": statistics.median(parses), "rows": rows}
+
+
+def _run_stdout(command: List[str], cwd: str) -> str:
+    import subprocess
+
+    return subprocess.run(command, cwd=cwd, stdout=subprocess.PIPE, check=True, text=True).stdout.strip()
+
+
+def report(tree: Dict[str, object], one: Dict[str, object], markdown: bool) -> str:
+    out: List[str] = []
+
+    def table(title: str, rows: Dict[str, Dict[str, float]], base: Optional[str], base_label: str) -> None:
+        out.append(f"### {title}\n" if markdown else title)
+        reference = rows[base]["wall"] if base else 0.0
+        if markdown:
+            out.append(f"| measurement | median s | CPU s | peak RSS MB | × {base_label} |")
+            out.append("|---|---:|---:|---:|---:|")
+        for label, r in rows.items():
+            ratio = f"{r['wall'] / reference:.3f}" if reference else ""
+            cells = [label, f"{r['wall']:.2f}", f"{r['cpu']:.1f}", f"{r['rss_mb']:.0f}", ratio]
+            out.append("| " + " | ".join(cells) + " |" if markdown else "  ".join(cells))
+        out.append("")
+
+    if tree:
+        rows = tree["rows"]  # type: ignore[index]
+        cold_label = f"concurlint --jobs {tree['jobs']}, cache cold"
+        table(f"tree: {tree['files']} files, {tree['lines']} lines", rows, cold_label, "cold")  # type: ignore[arg-type]
+        for label, note in tree["notes"].items():  # type: ignore[union-attr]
+            out.append(f"- {label}: {note}")
+        blocks = tree["blocks"]  # type: ignore[index]
+        paces = []
+        previous = (0, 0.0)
+        for done, at in blocks:  # type: ignore[union-attr]
+            if done - previous[0] >= 1000:
+                paces.append((done, 1000 * (at - previous[1]) / (done - previous[0])))
+            previous = (done, at)
+        if paces:
+            seconds = [p for _d, p in paces]
+            spread = (max(seconds) - min(seconds)) / statistics.median(seconds)
+            out.append("- cold run, seconds per 1,000 files by block: "
+                       + ", ".join(f"{p:.1f}" for p in seconds)
+                       + f" (first {seconds[0]:.1f}, last {seconds[-1]:.1f}; spread {100 * spread:.0f} % of the median)")
+        for label, r in rows.items():  # type: ignore[union-attr]
+            if label.startswith("concurlint after"):
+                cold_row = rows[cold_label]  # type: ignore[index]
+                out.append(f"- {label}: {100 * r['wall'] / cold_row['wall']:.1f} % of the cold run "
+                           f"({100 * r['cpu'] / cold_row['cpu']:.1f} % in CPU)")
+        out.append("")
+    if one:
+        rows = one["rows"]  # type: ignore[index]
+        table(f"one file: {one['file']} ({one['bytes']} bytes; its libcst parse alone {one['parse']:.3f} s)",
+              rows, "ruff check FILE, its cache warm" if "ruff check FILE, its cache warm" in rows else None,  # type: ignore[operator]
+              "ruff (cache warm)")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("tree", help="a big tree (e.g. home-assistant's homeassistant package)")
+    parser.add_argument("--edit", action="append",
+                        help="a module that gets a new async def, one at a time (repeatable; default: "
+                             "TREE/util/dt.py, which has none yet, and TREE/helpers/entity_platform.py)")
+    parser.add_argument("--file", help="the file of the one-file rows (default: TREE/core.py)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each one-file measurement (median)")
+    parser.add_argument("--jobs", type=int, default=jobs_all(), help="workers of the tree runs")
+    parser.add_argument("--skip-tree", action="store_true", help="only the one-file rows")
+    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--json", dest="json_file", help="also write the raw numbers here")
+    args = parser.parse_args(argv)
+    tree = os.path.abspath(args.tree)
+    edits = args.edit or [os.path.join(tree, "util", "dt.py"), os.path.join(tree, "helpers", "entity_platform.py")]
+    one_file = args.file or os.path.join(tree, "core.py")
+    _compile_concurlint()
+    print(f"Machine: {machine()}\n", flush=True)
+    with tempfile.TemporaryDirectory(prefix="concurlint-bench-inc-") as work:
+        tree_data = {} if args.skip_tree else bench_tree(tree, edits, work, args.jobs)
+        one_data = bench_file(one_file, args.runs, work)
+    print(report(tree_data, one_data, args.markdown), flush=True)
+    if args.json_file:
+        with open(args.json_file, "w", encoding="utf-8") as handle:
+            json.dump({"machine": machine(), "tree": tree_data, "one_file": one_data}, handle, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
