@@ -52,6 +52,8 @@ class Settings:
     baseline: Optional[str] = None
     # the async library of modules whose imports (and package) do not say (revision 2)
     async_backend: str = "auto"
+    # where the checked code's libraries are installed (site-packages or a virtualenv)
+    python_path: Tuple[str, ...] = ()
     # where the config was found (per-file-ignores and excludes are relative to it)
     root: str = field(default_factory=os.getcwd)
     config_file: Optional[str] = None
@@ -282,6 +284,7 @@ KEYS = {
     "file-timeout": ("file_timeout", _positive_number),
     "baseline": ("baseline", _string),
     "async-backend": ("async_backend", _choice(ASYNC_BACKENDS)),
+    "python-path": ("python_path", _str_list),
 }
 
 

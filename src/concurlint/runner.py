@@ -97,6 +97,7 @@ def run(paths: Sequence[str], settings: Settings, project: Optional[ProjectIndex
     store = _open_cache(cache, settings)
     if project is None:
         project = _project_index(files, store)
+        project.use_library(settings.python_path, settings.root, store.directory if store is not None else None)
     screen = Screen(project) if precheck else None
     if jobs is None and store is None:
         results = []

@@ -131,8 +131,9 @@ def _module_function(ctx: Context, qualname: str) -> Optional[cst.FunctionDef]:
     return None
 
 
-def _same_module_coroutine(ctx: Context, qualname: str) -> Optional[bool]:
-    """For ``<this module>.f`` / ``<this module>.Class.m``: whether it is a coroutine function."""
+def _same_module_coroutine(ctx: Context, qualname: str, _depth: int = 0) -> Optional[bool]:
+    """For ``<this module>.f`` / ``<this module>.Class.m``: whether it is a coroutine function
+    (a method not defined in the class body is looked up in its bases, in order)."""
     prefix = ctx.local_qualname("")
     if not qualname.startswith(prefix):
         return None
@@ -154,15 +155,66 @@ def _same_module_coroutine(ctx: Context, qualname: str) -> Optional[bool]:
                 if (isinstance(stmt, cst.FunctionDef) and stmt.name.value == parts[1]
                         and not _is_overload(stmt)):
                     found = is_coroutine_def(ctx, stmt) if found in (None, True) else False
+            if found is None and _depth < 6 and not _binds_in_body(cls, parts[1]):
+                return _inherited_coroutine(ctx, cls, parts[1], _depth)
         return found
     return None
+
+
+def _binds_in_body(cls: cst.ClassDef, name: str) -> bool:
+    """The class body binds ``name`` otherwise than by ``def`` (``emit = other``)."""
+    return any(isinstance(node, cst.Name) and node.value == name
+               for stmt in cls.body.body if not isinstance(stmt, cst.FunctionDef)  # type: ignore[union-attr]
+               for node in _targets(stmt))
+
+
+def _targets(stmt: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    for node in walk_body(stmt):
+        if isinstance(node, cst.AssignTarget):
+            yield node.target
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            yield node.target
+        elif isinstance(node, cst.ClassDef):
+            yield node.name
+
+
+def _inherited_coroutine(ctx: Context, cls: cst.ClassDef, method: str, depth: int) -> Optional[bool]:
+    """``method`` found in the bases of ``cls``, left to right: a class of this module, of
+    another module of the project, or of an indexed library (``semantics/library.py``)."""
+    for base in cls.bases:
+        if base.keyword is not None or base.star:
+            continue
+        target = base.value.value if isinstance(base.value, cst.Subscript) else base.value
+        name = ctx.resolve(target, ctx.module_scope)
+        if name is None:
+            return None  # an unknown base may define it: precision first
+        qualname = f"{name}.{method}"
+        found = _same_module_coroutine(ctx, qualname, depth + 1)
+        if found is None and ctx.project is not None:
+            found = ctx.project.is_coroutine_function(qualname)
+        if found is not None:
+            return found
+    return None
+
+
+def _self_method(ctx: Context, expr: cst.Attribute) -> Optional[str]:
+    """``self.m`` in a method of a module-level class of this module: ``<module>.Class.m``
+    (when the instance never gets an attribute ``m`` of its own)."""
+    if not isinstance(expr.value, cst.Name):
+        return None
+    cls = ctx._class_of_self(expr.value.value, ctx.scope)
+    if cls is None or cls.parent is not ctx.module_scope or not isinstance(cls.node, cst.ClassDef):
+        return None
+    if expr.attr.value in cls.attributes:
+        return None
+    return ctx.local_qualname(f"{cls.node.name.value}.{expr.attr.value}")
 
 
 def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
     """When ``expr`` names a coroutine function, a short name for it (for messages)."""
     if not isinstance(expr, (cst.Name, cst.Attribute)):
         return None
-    text = dotted_text(expr) or "coroutine"
+    text = dotted_text(expr) or (f"....{expr.attr.value}" if isinstance(expr, cst.Attribute) else "coroutine")
     local = ctx.is_local_function(expr)
     if local is not None:
         return text if is_coroutine_def(ctx, local) else None
@@ -172,6 +224,8 @@ def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
         owner = _unpacked_types(ctx).get(expr.value.value)
         if owner is not None:
             qualname = f"{owner}.{expr.attr.value}"
+    if qualname is None and isinstance(expr, cst.Attribute):
+        qualname = _self_method(ctx, expr)
     if qualname is None:
         return None
     if qualname in COROUTINE_FUNCTIONS:

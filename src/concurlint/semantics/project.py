@@ -29,9 +29,12 @@ import ast
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
 from ..apis.coroutines import COROUTINE_KEEPING_DECORATOR_NAMES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .library import LibraryIndex
 
 _MAX_FOLLOWED_FILES = 200
 _FOLLOW_DEPTH = 3
@@ -55,6 +58,9 @@ class ProjectIndex:
     constant_sizes: Dict[str, int] = field(default_factory=dict)
     # top-level names no project directory holds (stdlib, third-party): not searched again
     _missing_roots: Set[str] = field(default_factory=set, repr=False)
+    # modules imported from outside the project (libraries), and what they say (library.py)
+    external: Set[str] = field(default_factory=set)
+    library: Optional["LibraryIndex"] = None
 
     # ---------------------------------------------------------------- queries
     def canonical(self, qualname: str) -> str:
@@ -84,7 +90,9 @@ class ProjectIndex:
         if found is not None:
             return found
         owner, _, method = qualname.rpartition(".")
-        return self._inherited(owner, method, 0) if owner in self.classes else None
+        if owner in self.classes:
+            return self._inherited(owner, method, 0)
+        return self.library.is_coroutine_function(qualname) if self.library is not None else None
 
     def _inherited(self, cls: str, method: str, depth: int) -> Optional[bool]:
         if depth > 5:
@@ -96,8 +104,10 @@ class ProjectIndex:
                 return found
             if base in self.classes:
                 found = self._inherited(base, method, depth + 1)
-                if found is not None:
-                    return found
+            elif self.library is not None:  # a project class built on a library class
+                found = self.library.is_coroutine_function(f"{base}.{method}")
+            if found is not None:
+                return found
         return None
 
     def constant_size(self, qualname: str) -> Optional[int]:
@@ -106,6 +116,28 @@ class ProjectIndex:
 
     def is_class(self, qualname: str) -> bool:
         return self.canonical(qualname) in self.classes
+
+    # ---------------------------------------------------------------- library facts
+    def use_library(self, python_path: Sequence[str] = (), root: str = ".",
+                    store_dir: Optional[str] = None) -> None:
+        """Read the coroutine facts of the libraries the indexed files import (never imported)."""
+        from .library import LibraryIndex, search_path
+
+        self.library = LibraryIndex.for_modules(sorted(self.external), search_path(python_path, root),
+                                                store_dir)
+
+    def library_type(self, callee: str) -> Optional[str]:
+        """The library class a call of ``callee`` returns (a class, or an annotated factory)."""
+        return self.library.returned_type(callee) if self.library is not None else None
+
+    def library_enter_type(self, cls: str, is_async: bool) -> Optional[str]:
+        return self.library.enter_type(cls, is_async) if self.library is not None else None
+
+    def library_attribute_type(self, cls: str, attribute: str) -> Optional[str]:
+        return self.library.attribute_type(cls, attribute) if self.library is not None else None
+
+    def library_item_type(self, cls: str) -> Optional[str]:
+        return self.library.item_type(cls) if self.library is not None else None
 
     # ---------------------------------------------------------------- building
     @classmethod
@@ -121,7 +153,8 @@ class ProjectIndex:
         for path in files:
             imported = index._scan_file(path, roots, parse=not self_served)
             pending.extend((name, 1) for name in imported)
-        index._follow(pending, roots)
+        index._follow(list(pending), roots)
+        index.external = {name for name, _ in pending if name.split(".")[0] not in roots}
         return index
 
     @classmethod
