@@ -56,13 +56,17 @@ class RunResult:
         return [t for r in self.results for t in r.tracebacks]
 
 
-def build_project_index(files: Sequence[str]) -> ProjectIndex:
+def build_project_index(files: Sequence[str], settings: Optional[Settings] = None) -> ProjectIndex:
     """The cross-module index of coroutine functions, built once per run (cheap scan).
 
     A one-file run reads only that file's project imports (its own definitions are
     answered by its scopes), exactly as the flake8 plugin does with ``for_file``.
+    With ``settings``, the facts of the libraries the files import come along.
     """
-    return ProjectIndex.from_files(files, self_served=len(files) == 1)
+    index = ProjectIndex.from_files(files, self_served=len(files) == 1)
+    if settings is not None:
+        index.use_library(settings.python_path, settings.root)
+    return index
 
 
 Progress = Callable[[int, int], None]  # (files done, files total)
@@ -97,6 +101,7 @@ def run(paths: Sequence[str], settings: Settings, project: Optional[ProjectIndex
     store = _open_cache(cache, settings)
     if project is None:
         project = _project_index(files, store)
+    if project.library is None:
         project.use_library(settings.python_path, settings.root, store.directory if store is not None else None)
     screen = Screen(project) if precheck else None
     if jobs is None and store is None:

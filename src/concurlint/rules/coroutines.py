@@ -161,6 +161,14 @@ def _same_module_coroutine(ctx: Context, qualname: str, _depth: int = 0) -> Opti
     return None
 
 
+def _is_own_method(ctx: Context, qualname: str) -> bool:
+    """``<this module>.Class.m`` for a class of this module (parsed here, not scanned)."""
+    prefix = ctx.local_qualname("")
+    parts = qualname[len(prefix):].split(".") if qualname.startswith(prefix) else []
+    bindings = ctx.module_scope.bindings.get(parts[0]) if len(parts) == 2 else None
+    return bool(bindings) and len(bindings) == 1 and bindings[0].kind == CLASS  # type: ignore[index]
+
+
 def _binds_in_body(cls: cst.ClassDef, name: str) -> bool:
     """The class body binds ``name`` otherwise than by ``def`` (``emit = other``)."""
     return any(isinstance(node, cst.Name) and node.value == name
@@ -233,6 +241,8 @@ def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
     same = _same_module_coroutine(ctx, qualname)
     if same is not None:
         return text if same else None
+    if _is_own_method(ctx, qualname):
+        return None  # this module's class answered (its bases included): no second opinion
     if ctx.project is not None and ctx.project.is_coroutine_function(qualname):
         return text
     return None
