@@ -1389,7 +1389,7 @@ class SequentialAwaitsInLoop(Rule):
         if node.asynchronous is not None or not self.ctx.in_async_function:
             return
         targets = {n.value for n in _names(node.target)}
-        if not targets or not isinstance(node.body, cst.IndentedBlock):
+        if not targets:
             return
         assigned = set()
         awaited: List[cst.Await] = []
@@ -1644,11 +1644,13 @@ def _await_overlaps(ctx: Context, expr: cst.BaseExpression, scope: Scope, consta
     return _suspends(ctx, callee, callee_owner, passed, active | {id(callee)}, depth + 1)
 
 
-def _result_collected(body: cst.IndentedBlock, awaited: cst.Await) -> bool:
+def _result_collected(body: cst.BaseSuite, awaited: cst.Await) -> bool:
     """The awaited result is kept per item: ``r = await f(x)``, ``out.append(await f(x))``,
-    ``out[x] = await f(x)`` as a statement of the loop body."""
-    for stmt in body.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
+    ``out[x] = await f(x)`` as a statement of the loop body (also one written on the line
+    of the ``for``: ``for u in urls: out.append(await f(u))``)."""
+    lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    for stmt in lines:
+        if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             continue
         for small in stmt.body:
             if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is awaited:
