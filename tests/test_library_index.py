@@ -282,3 +282,12 @@ def test_flake8_plugin_reads_the_environment_too(tmp_path: Path) -> None:
     result = subprocess.run([exe or "flake8", "--select", "CCY101", "app.py"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert result.stdout.startswith("app.py:4:5: CCY101 "), result.stdout + result.stderr
+
+
+def test_fix_adds_the_await_on_a_library_coroutine(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("import redis.asyncio\n\nasync def main(r: redis.asyncio.Redis):\n"
+                                     "    r.set('k', 'v')\n    r.pipeline().set('k', 'v')\n")
+    result = run_cli("check", "--no-cache", "--select", "CCY101", "--fix", ".", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "app.py").read_text().splitlines()[3:] == [
+        "    await r.set('k', 'v')", "    r.pipeline().set('k', 'v')"]
