@@ -119,11 +119,10 @@ class LibraryIndex:
         wanted = {m.split(".")[0] for m in modules if m and not m.startswith(".")}
         tops: Dict[str, Tuple[Tuple[str, ...], str]] = {}
         for directory in dirs:
-            try:
-                entries = set(os.listdir(directory))
-            except OSError:
+            listing = _listing(directory)
+            if listing is None:
                 continue
-            infos = {_normal(e.split("-")[0]): e for e in entries if e.endswith(".dist-info")}
+            entries, infos = listing
             for top in sorted(wanted - set(tops)):
                 roots = [os.path.join(directory, n) for n in (f"{top}-stubs", top, f"{top}.pyi", f"{top}.py")
                          if n in entries]
@@ -377,6 +376,22 @@ class LibraryIndex:
 
 
 _PROCESS_MEMO: Dict[Tuple[str, str], ModuleFacts] = {}
+_LISTINGS: Dict[str, Tuple[int, Set[str], Dict[str, str]]] = {}
+
+
+def _listing(directory: str) -> Optional[Tuple[Set[str], Dict[str, str]]]:
+    """The entries of a site-packages directory and its ``*.dist-info`` by normalised name,
+    listed again only when the directory changed (flake8 asks once per checked file)."""
+    try:
+        mtime = os.stat(directory).st_mtime_ns
+        found = _LISTINGS.get(directory)
+        if found is None or found[0] != mtime:
+            entries = set(os.listdir(directory))
+            infos = {_normal(e.split("-")[0]): e for e in entries if e.endswith(".dist-info")}
+            found = _LISTINGS[directory] = (mtime, entries, infos)
+    except OSError:
+        return None
+    return found[1], found[2]
 
 
 def _normal(name: str) -> str:
