@@ -469,3 +469,12 @@ def test_sequential_awaits_on_one_shared_object_and_per_library_advice() -> None
     [finding] = findings(trio_text, ["CCY109"])
     assert "trio.open_nursery()" in finding.message.en and "asyncio" not in finding.message.en
     assert "trio.CapacityLimiter" in finding.message.zh
+
+
+def test_sequential_awaits_with_the_loop_body_on_the_for_line() -> None:
+    source = ("import asyncio\nasync def fetch(u):\n    await asyncio.sleep(1)\n    return u\n"
+              "async def crawl(urls):\n    out = []\n    for u in urls: out.append(await fetch(u))\n"
+              "    for u in urls: r = await fetch(u); print(r)\n"
+              "    for u in urls: await fetch(u)\n"  # result not kept: meant to be sequential
+              "    return out\n")
+    assert codes(source, ("CCY109",)) == [(7, "CCY109"), (8, "CCY109")]

@@ -199,3 +199,28 @@ def test_ccy310_coroutines_the_thread_runs_itself_are_on_its_own_loop():
     polled = src + "    def poll(self):\n        self.spawn()\n" \
                    "    def watch(self):\n        threading.Thread(target=self.poll).start()\n"
     assert codes(polled, "CCY310") == [(10, "CCY310")]
+
+
+def test_counter_of_a_method_submitted_per_event_to_a_pool() -> None:
+    # feed() runs once per event: each submit may run _on_event on another worker, alongside
+    # the earlier ones; start() hands its method over once, with nothing per call
+    source = (
+        "from concurrent.futures import ThreadPoolExecutor\n"
+        "class Listener:\n"
+        "    def __init__(self, pool: ThreadPoolExecutor):\n"
+        "        self.events = 0\n"
+        "        self.runs = 0\n"
+        "        self.pool = pool\n"
+        "    def feed(self, event):\n"
+        "        self.pool.submit(self._on_event, event)\n"
+        "    def _on_event(self, event):\n"
+        "        self.events += 1\n"
+        "class Runner:\n"
+        "    def __init__(self, pool: ThreadPoolExecutor):\n"
+        "        self.runs = 0\n"
+        "        self.pool = pool\n"
+        "    def start(self):\n"
+        "        self.pool.submit(self._run)\n"
+        "    def _run(self):\n"
+        "        self.runs += 1\n")
+    assert codes(source, "CCY301") == [(10, "CCY301")]

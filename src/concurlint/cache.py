@@ -95,8 +95,11 @@ class Cache:
         self._made: set = set()
 
     # ------------------------------------------------------------------ keys
-    def key(self, path: str, module: Tuple[Optional[str], bool], digest: str, config: str = "") -> str:
-        text = "\0".join((self.config_key, os.path.abspath(path), repr(module), digest, config))
+    def key(self, path: str, module: Tuple[Optional[str], bool], digest: str, config: str = "",
+            environment: str = "") -> str:
+        """``environment``: the installed libraries' fingerprint (their facts are not
+        recorded per question like the project's, so an upgrade re-checks every file)."""
+        text = "\0".join((self.config_key, os.path.abspath(path), repr(module), digest, config, environment))
         return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
     def _entry_path(self, key: str) -> str:

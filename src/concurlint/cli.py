@@ -399,7 +399,7 @@ def _run(paths: Sequence[str], settings: Settings, options: Dict[str, Any]) -> R
             from .findings import unreadable_result
 
             return RunResult([name], [unreadable_result(name, exc, "CCY002" in settings.codes_for(name))])
-        project = build_project_index([name] if os.path.isfile(name) else [])
+        project = build_project_index([name] if os.path.isfile(name) else [], settings)
         from .runner import bounded_check  # size limit; risky input checked in a bounded child
 
         return RunResult([name], [bounded_check(source, settings, project)])
@@ -431,7 +431,7 @@ def _fix(paths: Sequence[str], result: RunResult, settings: Settings, options: D
     if not stdin and (options["shard"] or options["diff_base"]):  # the run's index covers every file
         from .discovery import discover
 
-        project = build_project_index(discover(paths, settings))
+        project = build_project_index(discover(paths, settings), settings)
     fixing = fix_run(result, settings, unsafe=unsafe, write=not (options["diff"] or stdin), stdin=stdin,
                      project=project)
     for message in fixing.dropped:

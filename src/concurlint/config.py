@@ -61,6 +61,8 @@ class Settings:
     fixable: Optional[Tuple[str, ...]] = None
     extend_fixable: Tuple[str, ...] = ()
     unfixable: Tuple[str, ...] = ()
+    # where the checked code's libraries are installed (site-packages or a virtualenv)
+    python_path: Tuple[str, ...] = ()
     # where the config was found (per-file-ignores and excludes are relative to it)
     root: str = field(default_factory=os.getcwd)
     config_file: Optional[str] = None
@@ -348,6 +350,7 @@ KEYS = {
     "fixable": ("fixable", _codes),
     "extend-fixable": ("extend_fixable", _codes),
     "unfixable": ("unfixable", _codes),
+    "python-path": ("python_path", _str_list),
 }
 
 

@@ -292,6 +292,20 @@ CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
              "暂存的文件,因此它的钩子带有 `--force-exclude`。"),
         "force-exclude = true",
     ),
+    "python-path": (
+        Text("list of paths", "路径列表"),
+        Text("Where the checked code's libraries are installed: `site-packages` directories or "
+             "virtual environments. Their stubs (`types-*`, `*-stubs`) and sources are read, never "
+             "imported, for the coroutine functions and factory return types of the modules the code "
+             "imports (`asyncpg`, `redis.asyncio`, `motor`, SQLAlchemy's `AsyncSession`...), and "
+             "cached per distribution and version. Unset: the active virtual environment "
+             "(`VIRTUAL_ENV`), else the site-packages of the interpreter running concurlint.",
+             "被检查代码所用库的安装位置:`site-packages` 目录或虚拟环境。concurlint 只读取(从不导入)"
+             "它们的存根(`types-*`、`*-stubs`)和源码,从中得到代码所导入模块的协程函数和工厂函数的返回类型"
+             "(`asyncpg`、`redis.asyncio`、`motor`、SQLAlchemy 的 `AsyncSession`……),并按发行包及其版本缓存。"
+             "未设置时:当前激活的虚拟环境(`VIRTUAL_ENV`),否则为运行 concurlint 的解释器的 site-packages。"),
+        'python-path = [".venv"]',
+    ),
     "baseline": (
         Text("path", "路径"),
         Text("A baseline file of known findings: only findings not in it are reported.",

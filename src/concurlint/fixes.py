@@ -572,7 +572,7 @@ def fix_run(run_result: "RunResult", settings: Settings, unsafe: bool = False, w
     from .runner import RunResult, build_project_index
 
     if project is None:
-        project = build_project_index([] if stdin else run_result.files)
+        project = build_project_index([] if stdin else run_result.files, settings)
     results = list(run_result.results)
     files: List[FileFix] = []
     for index, original in enumerate(results):

@@ -98,6 +98,7 @@ class ConcurlintChecker:
             for_file = getattr(ProjectIndex, "for_file", None)
             if for_file is not None and self.filename not in ("stdin", "-"):
                 project = for_file(self.filename)
+                project.use_library(settings.python_path, settings.root)
         except Exception:  # noqa: BLE001 - the index is an optimisation of recall only
             project = None
         # Bounded like a worker of the CLI: size limit, and risky files in a child

@@ -60,13 +60,17 @@ class RunResult:
         return [t for r in self.results for t in r.tracebacks]
 
 
-def build_project_index(files: Sequence[str]) -> ProjectIndex:
+def build_project_index(files: Sequence[str], settings: Optional[Settings] = None) -> ProjectIndex:
     """The cross-module index of coroutine functions, built once per run (cheap scan).
 
     A one-file run reads only that file's project imports (its own definitions are
     answered by its scopes), exactly as the flake8 plugin does with ``for_file``.
+    With ``settings``, the facts of the libraries the files import come along.
     """
-    return ProjectIndex.from_files(files, self_served=len(files) == 1)
+    index = ProjectIndex.from_files(files, self_served=len(files) == 1)
+    if settings is not None:
+        index.use_library(settings.python_path, settings.root)
+    return index
 
 
 Progress = Callable[[int, int], None]  # (files done, files total)
@@ -101,6 +105,8 @@ def run(paths: Sequence[str], settings: Settings, project: Optional[ProjectIndex
     store = _open_cache(cache, settings)
     if project is None:
         project = _project_index(files, store)
+    if project.library is None:
+        project.use_library(settings.python_path, settings.root, store.directory if store is not None else None)
     screen = Screen(project) if precheck else None
     if jobs is None and store is None:
         results = []
@@ -311,6 +317,7 @@ class _Run:
         self.done = 0
         self._packages: Dict[str, Any] = {}
         self._started: Optional[Iterator[_Task]] = None
+        self.environment = repr(project.library) if project.library is not None else ""
 
     def _finish(self, index: int, result: FileResult) -> None:
         self.results[index] = result
@@ -342,7 +349,7 @@ class _Run:
                 from .cache import content_hash
 
                 key = self.store.key(path, self._package_of(path), content_hash(data),
-                                     config=self._config_of(path))
+                                     config=self._config_of(path), environment=self.environment)
                 renewed: Dict[str, Any] = {}
                 hit = self.store.get(key, path, lambda used: self._still_valid(path, data, used, renewed))
                 if hit is not None:

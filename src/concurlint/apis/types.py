@@ -103,7 +103,18 @@ RETURN_TYPES: Dict[str, str] = {
 # What `with X as name` binds when it is not X itself (the result of __enter__).
 ENTER_RESULT: Dict[str, str] = {
     "multiprocessing.managers.SyncManager": "multiprocessing.managers.SyncManager",
+    "asyncpg.pool.PoolAcquireContext": "asyncpg.connection.Connection",
 }
+
+# Library factories whose sources carry no return annotation (the library index of
+# semantics/library.py reads the annotated ones from the installed stubs and sources).
+RETURN_TYPES.update({
+    "asyncpg.connect": "asyncpg.connection.Connection",
+    "asyncpg.connection.connect": "asyncpg.connection.Connection",
+    "asyncpg.create_pool": "asyncpg.pool.Pool",
+    "asyncpg.pool.create_pool": "asyncpg.pool.Pool",
+    "asyncpg.pool.Pool.acquire": "asyncpg.pool.PoolAcquireContext",
+})
 
 # Appended for CCY2 (blocking calls): receivers of blocking methods.
 RETURN_TYPES.update({

@@ -131,8 +131,9 @@ def _module_function(ctx: Context, qualname: str) -> Optional[cst.FunctionDef]:
     return None
 
 
-def _same_module_coroutine(ctx: Context, qualname: str) -> Optional[bool]:
-    """For ``<this module>.f`` / ``<this module>.Class.m``: whether it is a coroutine function."""
+def _same_module_coroutine(ctx: Context, qualname: str, _depth: int = 0) -> Optional[bool]:
+    """For ``<this module>.f`` / ``<this module>.Class.m``: whether it is a coroutine function
+    (a method not defined in the class body is looked up in its bases, in order)."""
     prefix = ctx.local_qualname("")
     if not qualname.startswith(prefix):
         return None
@@ -154,15 +155,74 @@ def _same_module_coroutine(ctx: Context, qualname: str) -> Optional[bool]:
                 if (isinstance(stmt, cst.FunctionDef) and stmt.name.value == parts[1]
                         and not _is_overload(stmt)):
                     found = is_coroutine_def(ctx, stmt) if found in (None, True) else False
+            if found is None and _depth < 6 and not _binds_in_body(cls, parts[1]):
+                return _inherited_coroutine(ctx, cls, parts[1], _depth)
         return found
     return None
+
+
+def _is_own_method(ctx: Context, qualname: str) -> bool:
+    """``<this module>.Class.m`` for a class of this module (parsed here, not scanned)."""
+    prefix = ctx.local_qualname("")
+    parts = qualname[len(prefix):].split(".") if qualname.startswith(prefix) else []
+    bindings = ctx.module_scope.bindings.get(parts[0]) if len(parts) == 2 else None
+    return bool(bindings) and len(bindings) == 1 and bindings[0].kind == CLASS  # type: ignore[index]
+
+
+def _binds_in_body(cls: cst.ClassDef, name: str) -> bool:
+    """The class body binds ``name`` otherwise than by ``def`` (``emit = other``)."""
+    return any(isinstance(node, cst.Name) and node.value == name
+               for stmt in cls.body.body if not isinstance(stmt, cst.FunctionDef)  # type: ignore[union-attr]
+               for node in _targets(stmt))
+
+
+def _targets(stmt: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    for node in walk_body(stmt):
+        if isinstance(node, cst.AssignTarget):
+            yield node.target
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            yield node.target
+        elif isinstance(node, cst.ClassDef):
+            yield node.name
+
+
+def _inherited_coroutine(ctx: Context, cls: cst.ClassDef, method: str, depth: int) -> Optional[bool]:
+    """``method`` found in the bases of ``cls``, left to right: a class of this module, of
+    another module of the project, or of an indexed library (``semantics/library.py``)."""
+    for base in cls.bases:
+        if base.keyword is not None or base.star:
+            continue
+        target = base.value.value if isinstance(base.value, cst.Subscript) else base.value
+        name = ctx.resolve(target, ctx.module_scope)
+        if name is None:
+            return None  # an unknown base may define it: precision first
+        qualname = f"{name}.{method}"
+        found = _same_module_coroutine(ctx, qualname, depth + 1)
+        if found is None and ctx.project is not None:
+            found = ctx.project.is_coroutine_function(qualname)
+        if found is not None:
+            return found
+    return None
+
+
+def _self_method(ctx: Context, expr: cst.Attribute) -> Optional[str]:
+    """``self.m`` in a method of a module-level class of this module: ``<module>.Class.m``
+    (when the instance never gets an attribute ``m`` of its own)."""
+    if not isinstance(expr.value, cst.Name):
+        return None
+    cls = ctx._class_of_self(expr.value.value, ctx.scope)
+    if cls is None or cls.parent is not ctx.module_scope or not isinstance(cls.node, cst.ClassDef):
+        return None
+    if expr.attr.value in cls.attributes:
+        return None
+    return ctx.local_qualname(f"{cls.node.name.value}.{expr.attr.value}")
 
 
 def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
     """When ``expr`` names a coroutine function, a short name for it (for messages)."""
     if not isinstance(expr, (cst.Name, cst.Attribute)):
         return None
-    text = dotted_text(expr) or "coroutine"
+    text = dotted_text(expr) or (f"....{expr.attr.value}" if isinstance(expr, cst.Attribute) else "coroutine")
     local = ctx.is_local_function(expr)
     if local is not None:
         return text if is_coroutine_def(ctx, local) else None
@@ -172,6 +232,8 @@ def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
         owner = _unpacked_types(ctx).get(expr.value.value)
         if owner is not None:
             qualname = f"{owner}.{expr.attr.value}"
+    if qualname is None and isinstance(expr, cst.Attribute):
+        qualname = _self_method(ctx, expr)
     if qualname is None:
         return None
     if qualname in COROUTINE_FUNCTIONS:
@@ -179,6 +241,8 @@ def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
     same = _same_module_coroutine(ctx, qualname)
     if same is not None:
         return text if same else None
+    if _is_own_method(ctx, qualname):
+        return None  # this module's class answered (its bases included): no second opinion
     if ctx.project is not None and ctx.project.is_coroutine_function(qualname):
         return text
     return None
@@ -321,6 +385,13 @@ class UnawaitedCoroutine(Rule):
         "Finds calls of coroutine functions (an `async def` of this module or of another module "
         "of the project, or a library coroutine such as `asyncio.sleep`) whose coroutine object is "
         "thrown away or bound to a name that is never read.\n\n"
+        "Library coroutines are known from tables and from the libraries installed where the code "
+        "runs (`python-path`): their stubs and sources are read, never imported, for `async def` "
+        "functions and methods (inherited ones included), the classes factories return "
+        "(`await asyncpg.connect()`, `redis.asyncio.Redis.from_url()`, `-> Self`) and the types of "
+        "annotated parameters and attributes (`session: AsyncSession`). A sync method that only "
+        "returns `self.execute_command(...)` is a coroutine function where that method is one "
+        "(`redis.asyncio.Redis.set`, not `redis.Redis.set` or a pipeline's).\n\n"
         "A decorated `async def` is a coroutine function only when every decorator is known to keep "
         "it one: `staticmethod`, `classmethod`, `abc.abstractmethod`, `typing.override`/`final`, "
         "`warnings.deprecated`, `functools.wraps(f)`, a `pytest.mark.*` mark, or a decorator (or "
@@ -335,6 +406,11 @@ class UnawaitedCoroutine(Rule):
         "Group `correctness`: a coroutine that is never awaited never runs.",
         "查找对协程函数的调用(本模块或项目中其他模块的 `async def`,或 `asyncio.sleep` 等库协程),"
         "其返回的协程对象被丢弃,或赋给了一个之后从未被读取的变量。\n\n"
+        "库协程来自内置表,以及代码运行环境中已安装的库(`python-path`):concurlint 只读取(从不导入)"
+        "它们的存根和源码,从中得到 `async def` 函数和方法(包括继承的)、工厂函数返回的类"
+        "(`await asyncpg.connect()`、`redis.asyncio.Redis.from_url()`、`-> Self`)以及带注解的参数和属性的类型"
+        "(`session: AsyncSession`)。只返回 `self.execute_command(...)` 的同步方法,在该方法为协程函数的类上"
+        "才算协程函数(`redis.asyncio.Redis.set` 是,`redis.Redis.set` 和管道的不是)。\n\n"
         "带装饰器的 `async def` 只有在每个装饰器都已知会保持其协程函数身份时才算协程函数:"
         "`staticmethod`、`classmethod`、`abc.abstractmethod`、`typing.override`/`final`、"
         "`warnings.deprecated`、`functools.wraps(f)`、`pytest.mark.*` 标记,或同一模块中每个 `return` "
@@ -1378,7 +1454,7 @@ class SequentialAwaitsInLoop(Rule):
         if node.asynchronous is not None or not self.ctx.in_async_function:
             return
         targets = {n.value for n in _names(node.target)}
-        if not targets or not isinstance(node.body, cst.IndentedBlock):
+        if not targets:
             return
         assigned = set()
         awaited: List[cst.Await] = []
@@ -1634,11 +1710,13 @@ def _await_overlaps(ctx: Context, expr: cst.BaseExpression, scope: Scope, consta
     return _suspends(ctx, callee, callee_owner, passed, active | {id(callee)}, depth + 1)
 
 
-def _result_collected(body: cst.IndentedBlock, awaited: cst.Await) -> bool:
+def _result_collected(body: cst.BaseSuite, awaited: cst.Await) -> bool:
     """The awaited result is kept per item: ``r = await f(x)``, ``out.append(await f(x))``,
-    ``out[x] = await f(x)`` as a statement of the loop body."""
-    for stmt in body.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
+    ``out[x] = await f(x)`` as a statement of the loop body (also one written on the line
+    of the ``for``: ``for u in urls: out.append(await f(u))``)."""
+    lines = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    for stmt in lines:
+        if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             continue
         for small in stmt.body:
             if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is awaited:

@@ -222,9 +222,16 @@ class Context:
                 return known
             if self._is_local_class(callee):
                 return callee
+            builder = self._self_returning(callee)
+            if builder is not None:
+                return builder
             # A class defined in another module of the checked project (cross-module index).
             if self.project is not None and self.project.is_class(callee):
                 return self.project.canonical(callee)
+            if self.project is not None:  # a library class or annotated factory (semantics/library.py)
+                found = self.project.library_type(callee)
+                if found is not None:
+                    return found
             return self._method_result(expr.func, scope, _depth)
         if kind is cst.Name:
             bindings, owner = self.lookup(expr.value, scope)
@@ -283,7 +290,11 @@ class Context:
         if isinstance(func, cst.Attribute):
             owner = self.type_of(func.value, scope, depth + 1)
             if owner is not None:
-                return returned_type(canonical(f"{owner}.{func.attr.value}"))
+                method = canonical(f"{owner}.{func.attr.value}")
+                found = returned_type(method)
+                if found is None and self.project is not None:
+                    found = self.project.library_type(method)
+                return found
         return None
 
     def _derived_type(self, expr: cst.BaseExpression, scope: Scope, depth: int) -> Optional[str]:
@@ -291,12 +302,18 @@ class Context:
         if isinstance(expr, cst.Attribute):
             owner = self.type_of(expr.value, scope, depth + 1)
             if owner is not None:
-                return (ATTRIBUTE_TYPES.get(f"{owner}.{expr.attr.value}")
-                        or ATTRIBUTE_TYPES.get(f"{owner}.*"))
+                found = (ATTRIBUTE_TYPES.get(f"{owner}.{expr.attr.value}")
+                         or ATTRIBUTE_TYPES.get(f"{owner}.*"))
+                if found is None and self.project is not None:
+                    found = self.project.library_attribute_type(owner, expr.attr.value)
+                return found
         elif isinstance(expr, cst.Subscript):
             owner = self.type_of(expr.value, scope, depth + 1)
             if owner is not None:
-                return ITEM_TYPES.get(owner)
+                found = ITEM_TYPES.get(owner)
+                if found is None and self.project is not None:
+                    found = self.project.library_item_type(owner)
+                return found
         elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
             owner = self.type_of(expr.left, scope, depth + 1)
             if owner is not None:
@@ -312,7 +329,11 @@ class Context:
             if found is None and binding.kind == ASSIGN and type(binding.node) in _EXPRESSIONS:
                 found = self.type_of(binding.node, where, depth + 1)
                 if found is not None and binding.with_item:
-                    found = ENTER_RESULT.get(found, found)
+                    entered = ENTER_RESULT.get(found)
+                    if entered is None and self.project is not None:
+                        entered = (self.project.library_enter_type(found, True)
+                                   or self.project.library_enter_type(found, False))
+                    found = entered or found
             unpacked = binding.unpacked_from
             if isinstance(unpacked, cst.Await):
                 unpacked = unpacked.expression
@@ -337,6 +358,8 @@ class Context:
                     return self._annotation_type(inner.value, scope, depth + 1)
             if outer is not None and returned_type(outer) == outer:
                 return outer  # a generic known class: queue.Queue[int] -> queue.Queue
+            if outer is not None and self.project is not None and self.project.library_type(outer) == outer:
+                return outer  # a generic library class: AsyncIOMotorCollection[dict]
             return None
         if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
             for side in (annotation.left, annotation.right):
@@ -410,6 +433,25 @@ class Context:
                 if name in current.bindings:
                     return None
             current = current.parent
+        return None
+
+    def _self_returning(self, callee: str) -> Optional[str]:
+        """``<module>.Class.method`` annotated ``-> Self`` or ``-> Class``: a builder returning
+        an instance of its class."""
+        owner, _, method = callee.rpartition(".")
+        if not self._is_local_class(owner):
+            return None
+        cls = self.module_scope.bindings[owner.rpartition(".")[2]][0].node
+        body = getattr(cls, "body", None)
+        if not isinstance(cls, cst.ClassDef) or not isinstance(body, cst.IndentedBlock):
+            return None
+        for stmt in body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == method and stmt.returns is not None:
+                annotation = stmt.returns.annotation
+                if isinstance(annotation, cst.SimpleString) and annotation.raw_value == cls.name.value:
+                    return owner
+                named = self._resolve(annotation, self.module_scope, 1)
+                return owner if named in ("typing.Self", "typing_extensions.Self", owner) else None
         return None
 
     def _is_local_class(self, qualname: str) -> bool:

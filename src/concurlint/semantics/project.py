@@ -30,9 +30,12 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from ..apis.coroutines import COROUTINE_KEEPING_DECORATOR_NAMES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .library import LibraryIndex
 
 _MAX_FOLLOWED_FILES = 200
 _FOLLOW_DEPTH = 3
@@ -61,6 +64,9 @@ class ProjectIndex:
     followed: Dict[str, Tuple[int, int]] = field(default_factory=dict, repr=False)
     # the pre-check's view (``precheck.project_pairs``), computed once and stored with the index
     pairs: Optional[Dict[str, FrozenSet[str]]] = field(default=None, repr=False, compare=False)
+    # modules imported from outside the project (libraries), and what they say (library.py)
+    external: Set[str] = field(default_factory=set)
+    library: Optional["LibraryIndex"] = None
 
     # ---------------------------------------------------------------- queries
     def canonical(self, qualname: str) -> str:
@@ -90,7 +96,9 @@ class ProjectIndex:
         if found is not None:
             return found
         owner, _, method = qualname.rpartition(".")
-        return self._inherited(owner, method, 0) if owner in self.classes else None
+        if owner in self.classes:
+            return self._inherited(owner, method, 0)
+        return self.library.is_coroutine_function(qualname) if self.library is not None else None
 
     def _inherited(self, cls: str, method: str, depth: int) -> Optional[bool]:
         if depth > 5:
@@ -102,8 +110,10 @@ class ProjectIndex:
                 return found
             if base in self.classes:
                 found = self._inherited(base, method, depth + 1)
-                if found is not None:
-                    return found
+            elif self.library is not None:  # a project class built on a library class
+                found = self.library.is_coroutine_function(f"{base}.{method}")
+            if found is not None:
+                return found
         return None
 
     def constant_size(self, qualname: str) -> Optional[int]:
@@ -112,6 +122,28 @@ class ProjectIndex:
 
     def is_class(self, qualname: str) -> bool:
         return self.canonical(qualname) in self.classes
+
+    # ---------------------------------------------------------------- library facts
+    def use_library(self, python_path: Sequence[str] = (), root: str = ".",
+                    store_dir: Optional[str] = None) -> None:
+        """Read the coroutine facts of the libraries the indexed files import (never imported)."""
+        from .library import LibraryIndex, search_path
+
+        self.library = LibraryIndex.for_modules(sorted(self.external), search_path(python_path, root),
+                                                store_dir)
+
+    def library_type(self, callee: str) -> Optional[str]:
+        """The library class a call of ``callee`` returns (a class, or an annotated factory)."""
+        return self.library.returned_type(callee) if self.library is not None else None
+
+    def library_enter_type(self, cls: str, is_async: bool) -> Optional[str]:
+        return self.library.enter_type(cls, is_async) if self.library is not None else None
+
+    def library_attribute_type(self, cls: str, attribute: str) -> Optional[str]:
+        return self.library.attribute_type(cls, attribute) if self.library is not None else None
+
+    def library_item_type(self, cls: str) -> Optional[str]:
+        return self.library.item_type(cls) if self.library is not None else None
 
     # ---------------------------------------------------------------- building
     @classmethod
@@ -131,7 +163,8 @@ class ProjectIndex:
             imported = index._scan_file(path, roots, parse=not self_served, facts=facts,
                                         known=_module_name(path, packages))
             pending.extend((name, 1) for name in imported)
-        index._follow(pending, roots, facts)
+        index._follow(list(pending), roots, facts)
+        index.external = {name for name, _ in pending if name.split(".")[0] not in roots}
         return index
 
     @classmethod
@@ -284,7 +317,7 @@ class ScanFacts:
 
 
 class RecordingIndex:
-    """A ``ProjectIndex`` seen through the four questions the rules ask it, remembering
+    """A ``ProjectIndex`` seen through the questions the rules ask it, remembering
     each question and its answer in ``uses`` (``[query, qualname, answer]``).
 
     A file's findings depend on the index only through these answers: when they are
@@ -293,16 +326,17 @@ class RecordingIndex:
 
     def __init__(self, index: ProjectIndex):
         self._index = index
-        self._answers: Dict[Tuple[str, str], object] = {}
+        self._answers: Dict[Tuple[object, ...], object] = {}
         self.uses: List[List[object]] = []
 
-    def _ask(self, query: str, qualname: str) -> object:
-        key = (query, qualname)
+    def _ask(self, query: str, *args: object) -> object:
+        key = (query, *args)
         if key in self._answers:
             return self._answers[key]
-        answer = getattr(self._index, query)(qualname)
+        answer = getattr(self._index, query)(*args)
         self._answers[key] = answer
-        self.uses.append([query, qualname, answer])
+        # one argument is stored as itself, several as a list (the entry is JSON)
+        self.uses.append([query, args[0] if len(args) == 1 else list(args), answer])
         return answer
 
     def canonical(self, qualname: str) -> str:
@@ -317,15 +351,30 @@ class RecordingIndex:
     def constant_size(self, qualname: str) -> Optional[int]:
         return self._ask("constant_size", qualname)  # type: ignore[return-value]
 
+    # the installed libraries' facts (library.py), asked by the type inference of context.py
+    def library_type(self, callee: str) -> Optional[str]:
+        return self._ask("library_type", callee)  # type: ignore[return-value]
 
-_QUERIES = frozenset({"canonical", "is_coroutine_function", "is_class", "constant_size"})
+    def library_enter_type(self, cls: str, is_async: bool) -> Optional[str]:
+        return self._ask("library_enter_type", cls, is_async)  # type: ignore[return-value]
+
+    def library_attribute_type(self, cls: str, attribute: str) -> Optional[str]:
+        return self._ask("library_attribute_type", cls, attribute)  # type: ignore[return-value]
+
+    def library_item_type(self, cls: str) -> Optional[str]:
+        return self._ask("library_item_type", cls)  # type: ignore[return-value]
+
+
+_QUERIES = frozenset({"canonical", "is_coroutine_function", "is_class", "constant_size", "library_type",
+                      "library_enter_type", "library_attribute_type", "library_item_type"})
 
 
 def answers_hold(index: ProjectIndex, uses: Sequence[Sequence[object]]) -> bool:
     """Whether ``index`` gives every answer recorded in ``uses`` (see ``RecordingIndex``)."""
     try:
-        return all(query in _QUERIES and getattr(index, str(query))(qualname) == answer
-                   for query, qualname, answer in uses)
+        return all(query in _QUERIES and getattr(index, str(query))(
+                       *(args if isinstance(args, list) else [args])) == answer
+                   for query, args, answer in uses)
     except Exception:  # noqa: BLE001 - a malformed entry: check the file again
         return False
 

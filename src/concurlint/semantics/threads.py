@@ -553,7 +553,8 @@ class _Scanner:
         target = callable_argument(node, starter)
         if target is None:
             return
-        repeated = in_loop(ancestors) or starter.label in _MAP_LIKE
+        repeated = (in_loop(ancestors) or starter.label in _MAP_LIKE
+                    or _per_call_handoff(node, starter, target, scope))
         site = StartSite(node, kind, site_label(ctx, node, starter), function, repeated, target)
         if kind == THREAD and starter.label not in _MAP_LIKE:
             site.passed = _passed_arguments(node, starter, ancestors)
@@ -849,6 +850,26 @@ def _parameter_names(target: cst.FunctionDef, info: Optional[FunctionInfo], site
 
 
 _MAP_LIKE = frozenset({"map", "map_async", "imap", "imap_unordered", "starmap", "starmap_async"})
+# Starters backed by a pool of threads: each call may run on another worker, alongside the
+# earlier ones still running.
+_POOLED = frozenset({"submit", "apply_async", "run_in_executor", "asyncio.to_thread", "anyio.to_thread.run_sync"})
+
+
+def _per_call_handoff(node: cst.Call, starter: Starter, target: cst.BaseExpression, scope: Scope) -> bool:
+    """``pool.submit(self._on_event, event)`` in a method (not ``__init__``) that hands on its
+    own argument: one submit per call of the method (per event), so the target method runs
+    in several pool threads at once, like a submit in a loop."""
+    if starter.label not in _POOLED or not isinstance(target, cst.Attribute):
+        return False
+    if not (isinstance(target.value, cst.Name) and scope.enclosing_class is not None
+            and scope.first_param == target.value.value):
+        return False
+    if isinstance(scope.node, cst.FunctionDef) and scope.node.name.value == "__init__":
+        return False
+    params = {name for name, bindings in scope.bindings.items() if any(b.kind == "param" for b in bindings)}
+    params.discard(target.value.value)
+    return any(isinstance(arg.value, cst.Name) and arg.value.value in params
+               for arg in node.args if arg.value is not target)
 
 
 def _passed_arguments(call: cst.Call, starter: Starter,
