@@ -1,7 +1,7 @@
 """CCY3: threads, processes and shared state.
 
 The facts about *which code runs in another thread* come from
-``semantics/threads.py`` (one lazy pre-pass per module); the rules here look at
+``semantics/threads/`` (one lazy pre-pass per module); the rules here look at
 single statements and calls and ask those facts. This package only registers the
 family's rules, in the order of ``RULES``; each module beside it owns one concept.
 """
