@@ -194,11 +194,18 @@ def _convert(module: cst.Module, call: cst.Call) -> Tuple[cst.BaseExpression, st
         raise Unmovable("the translation does not use the same placeholders")
     new: cst.BaseExpression = call.with_changes(args=[cst.Arg(sides[0].rewritten(en_node, escape))])
     if expressions:
-        new = cst.Call(
-            func=cst.Attribute(value=new, attr=cst.Name("format")),
-            args=[cst.Arg(keyword=cst.Name(name), value=expression,
-                          equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
-                  for name, expression in expressions.items()])
+        no_space = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+        args = [cst.Arg(keyword=cst.Name(name), value=expression, equal=no_space)
+                for name, expression in expressions.items()]
+        one_line = sum(len(name) + len(module.code_for_node(e)) + 3 for name, e in expressions.items())
+        # long argument lists go one per line, indented from the statement
+        newline = cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace(" " * 8))
+        wrap = one_line > 48 or isinstance(en_node, cst.ConcatenatedString)
+        if wrap:
+            args = [a.with_changes(comma=cst.Comma(whitespace_after=newline)) for a in args[:-1]] + args[-1:]
+        new = cst.Call(func=cst.Attribute(value=new, attr=cst.Name("format")), args=args,
+                       whitespace_before_args=newline if wrap else cst.SimpleWhitespace(""))
     return new, english, chinese
 
 
