@@ -7,8 +7,11 @@ replacements it was built from (used by ``--fix``, which re-parses anyway).
 """
 from __future__ import annotations
 
+import gettext
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,18 +23,45 @@ if TYPE_CHECKING:  # pragma: no cover
 BUG_REPORT_HINT = "please report a bug to the concurlint developers with this file"
 
 
+@lru_cache(maxsize=None)
+def _catalog(lang: str) -> "gettext.NullTranslations":
+    """The compiled gettext catalog of ``lang`` shipped in the package (locale/)."""
+    locale_dir = Path(__file__).resolve().parent / "locale"
+    return gettext.translation("concurlint", str(locale_dir), languages=[_LOCALES[lang]], fallback=True)
+
+
+_LOCALES = {"zh": "zh_CN"}
+
+
 @dataclass(frozen=True)
 class Text:
-    """A user-facing string in English and Simplified Chinese."""
+    """A user-facing string: English, marked for translation (``Text("...")``).
+
+    The Simplified Chinese comes from the gettext catalog
+    (locale/zh_CN/LC_MESSAGES/concurlint.po) when the Text is made, so a Text stays a
+    plain pair of strings: cheap to read, equal by value and picklable across worker
+    processes and into the cache. ``Text(en, zh)`` (an inline translation) still works;
+    tools/extract_zh_catalog.py moves such pairs into the catalog.
+    """
 
     en: str
     zh: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.zh and self.en:
+            object.__setattr__(self, "zh", _catalog("zh").gettext(self.en))
 
     def get(self, lang: str = "en") -> str:
         return self.zh if lang == "zh" and self.zh else self.en
 
     def format(self, **kwargs: Any) -> "Text":
-        return Text(self.en.format(**kwargs), (self.zh or self.en).format(**kwargs))
+        """Fill the named placeholders, after translation; a Text value is used in the same language."""
+        return Text(self.en.format(**_in_language(kwargs, "en")),
+                    (self.zh or self.en).format(**_in_language(kwargs, "zh")))
+
+
+def _in_language(values: Dict[str, Any], lang: str) -> Dict[str, Any]:
+    return {name: value.get(lang) if isinstance(value, Text) else value for name, value in values.items()}
 
 
 @dataclass(frozen=True)
