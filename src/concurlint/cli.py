@@ -270,12 +270,12 @@ def want_color(option: Optional[bool] = None) -> bool:
 
 
 _VERBOSE_TEXT = {
-    "config": Text("concurlint: configuration {file}: {count} file(s)", "concurlint:配置 {file}:{count} 个文件"),
-    "defaults": Text("built-in defaults", "内置默认值"),
-    "done": Text("concurlint: checked {count} file(s) in {seconds:.2f} s", "concurlint:用 {seconds:.2f} 秒检查了 {count} 个文件"),
-    "watching": Text("concurlint: watching for changes (Ctrl-C stops)...", "concurlint:正在监视文件变化(按 Ctrl-C 停止)……"),
-    "changed": Text("concurlint: {count} file(s) changed, checking again", "concurlint:{count} 个文件已改变,重新检查"),
-    "stdin": Text("--watch cannot read standard input ('-')", "--watch 不能读取标准输入('-')"),
+    "config": Text("concurlint: configuration {file}: {count} file(s)"),
+    "defaults": Text("built-in defaults"),
+    "done": Text("concurlint: checked {count} file(s) in {seconds:.2f} s"),
+    "watching": Text("concurlint: watching for changes (Ctrl-C stops)..."),
+    "changed": Text("concurlint: {count} file(s) changed, checking again"),
+    "stdin": Text("--watch cannot read standard input ('-')"),
 }
 
 
@@ -331,17 +331,16 @@ def _watch(paths: Sequence[str], options: Dict[str, Any]) -> None:
         pass
 
 
-_NO_FILES = Text("concurlint: warning: no Python files found in {paths}; nothing was checked",
-                 "concurlint:警告:在 {paths} 中没有找到 Python 文件;未检查任何文件")
+_NO_FILES = Text("concurlint: warning: no Python files found in {paths}; nothing was checked")
 _SETTINGS_TEXT = {
-    "header": Text("Settings for {path}", "{path} 的设置"),
-    "config": Text("Configuration file: {file}", "配置文件:{file}"),
-    "none": Text("none (built-in defaults)", "无(内置默认值)"),
-    "root": Text("Relative paths start at: {root}", "相对路径的起点:{root}"),
-    "default": Text("default", "默认值"),
-    "command line": Text("command line", "命令行"),
-    "enabled": Text("Rules enabled for this file ({count}): {codes}", "此文件启用的规则({count} 条):{codes}"),
-    "one": Text("--show-settings takes exactly one file or directory", "--show-settings 只接受一个文件或目录"),
+    "header": Text("Settings for {path}"),
+    "config": Text("Configuration file: {file}"),
+    "none": Text("none (built-in defaults)"),
+    "root": Text("Relative paths start at: {root}"),
+    "default": Text("default"),
+    "command line": Text("command line"),
+    "enabled": Text("Rules enabled for this file ({count}): {codes}"),
+    "one": Text("--show-settings takes exactly one file or directory"),
 }
 
 

@@ -93,15 +93,11 @@ def rule_page(rule: Type[Rule], lang: str) -> str:
 
 GROUP_DOCS = {
     "correctness": Text("the code is wrong whenever the pattern matches; in the default set; "
-                        "reported as an error",
-                        "只要匹配,代码就是错的;默认启用;以错误(error)级别报告"),
+                        "reported as an error"),
     "suspicious": Text("almost always a bug; rare deliberate uses take a `# noqa` with a reason; "
-                       "in the default set; reported as a warning",
-                       "几乎总是 bug;少数有意为之的写法请加带理由的 `# noqa`;默认启用;以警告(warning)级别报告"),
+                       "in the default set; reported as a warning"),
     "advice": Text("best practice, often intended in library code; enabled by `--preset strict`, "
-                   "`--preset learn` or `extend-select`; reported as a note",
-                   "最佳实践,在库代码中常是有意为之;由 `--preset strict`、`--preset learn` 或 "
-                   "`extend-select` 启用;以提示(note)级别报告"),
+                   "`--preset learn` or `extend-select`; reported as a note"),
 }
 
 
@@ -156,180 +152,143 @@ def rules_index(lang: str) -> str:
 # with config.parse_table.
 CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
     "select": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("list of codes or prefixes"),
         Text("Enable only these rules (replaces the preset). A prefix selects a family: "
-             "`CCY2` is every blocking-call rule; `ALL` is every rule.",
-             "只启用这些规则(取代预设)。前缀选中整个类别:`CCY2` 是所有阻塞调用规则;`ALL` 是全部规则。"),
+             "`CCY2` is every blocking-call rule; `ALL` is every rule."),
         'select = ["CCY2", "CCY101"]',
     ),
     "extend-select": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
-        Text("Enable these rules in addition to the preset (e.g. opt-in rules that are off by default).",
-             "在预设之外再启用这些规则(例如默认关闭的可选规则)。"),
+        Text("list of codes or prefixes"),
+        Text("Enable these rules in addition to the preset (e.g. opt-in rules that are off by default)."),
         'extend-select = ["CCY2"]',
     ),
     "ignore": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("list of codes or prefixes"),
         Text("Disable these rules. When a code matches both a selector (`select`, "
              "`extend-select`) and an ignore, the longer, more specific one decides, as in flake8 "
              "and ruff: `select = [\"CCY602\"]` with `ignore = [\"CCY6\"]` keeps CCY602; at equal "
-             "length the ignore wins. `--ignore` replaces this list.",
-             "禁用这些规则。某个代码同时匹配选择项(`select`、`extend-select`)和忽略项时,"
-             "由更长、更具体的那一项决定,与 flake8 和 ruff 相同:`select = [\"CCY602\"]` 加 "
-             "`ignore = [\"CCY6\"]` 仍保留 CCY602;长度相同时忽略项优先。`--ignore` 会替换此列表。"),
+             "length the ignore wins. `--ignore` replaces this list."),
         'ignore = ["CCY201"]',
     ),
     "extend-ignore": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("list of codes or prefixes"),
         Text("Disable these rules in addition to `ignore` (so `--extend-ignore` on the command line "
-             "keeps the configured list, where `--ignore` replaces it).",
-             "在 `ignore` 之外再禁用这些规则(命令行上的 `--extend-ignore` 保留配置中的列表,"
-             "而 `--ignore` 会替换它)。"),
+             "keeps the configured list, where `--ignore` replaces it)."),
         'extend-ignore = ["CCY601"]',
     ),
     "per-file-ignores": (
-        Text("table: glob → list of codes", "表:glob → 代码列表"),
+        Text("table: glob → list of codes"),
         Text("Disable rules for files matching a glob (relative to the configuration file). "
-             "On the command line and in flake8 style: `'glob:CODE,CODE other:CODE'`.",
-             "对匹配 glob 的文件禁用规则(相对于配置文件所在目录)。命令行和 flake8 风格写法:"
-             "`'glob:CODE,CODE other:CODE'`。"),
+             "On the command line and in flake8 style: `'glob:CODE,CODE other:CODE'`."),
         '[tool.concurlint.per-file-ignores]\n"tests/*" = ["CCY201"]',
     ),
     "exclude": (
-        Text("list of globs", "glob 列表"),
+        Text("list of globs"),
         Text("Files and directories skipped when a directory is walked; replaces the default list "
              "(version control, virtual environments, `site-packages`, build output, tool caches). "
              "A directory holding `pyvenv.cfg` (a virtual environment of any name) is always "
              "skipped. Globs are relative to the configuration file; a file named on the command "
-             "line is checked anyway unless `force-exclude` is on.",
-             "遍历目录时跳过的文件和目录;会替换默认列表(版本控制目录、虚拟环境、`site-packages`、"
-             "构建输出、各类工具缓存)。含有 `pyvenv.cfg` 的目录(任何名字的虚拟环境)总是被跳过。"
-             "glob 相对于配置文件所在目录;在命令行上直接给出的文件仍会被检查,除非开启 `force-exclude`。"),
+             "line is checked anyway unless `force-exclude` is on."),
         'exclude = [".git", "generated"]',
     ),
     "extend-exclude": (
-        Text("list of globs", "glob 列表"),
-        Text("Files and directories excluded in addition to the defaults.",
-             "在默认列表之外额外排除的文件和目录。"),
+        Text("list of globs"),
+        Text("Files and directories excluded in addition to the defaults."),
         'extend-exclude = ["migrations", "vendor/*"]',
     ),
     "preset": (
-        Text("`default`, `strict`, `learn` or `all`", "`default`、`strict`、`learn` 或 `all`"),
+        Text("`default`, `strict`, `learn` or `all`"),
         Text("`default`: the `correctness` and `suspicious` groups (the rules precise enough to "
              "gate a pull request). `strict`: every rule, `advice` included (`all` is its older "
              "name). `learn`: every rule, with a short explanation printed under the first "
-             "finding of each rule (for auditing exercise code).",
-             "`default`:`correctness` 与 `suspicious` 两组(准确到足以把关合并请求的规则)。"
-             "`strict`:全部规则,包括 `advice` 组(`all` 是它的旧名)。`learn`:全部规则,并在每条"
-             "规则第一次出现的问题下打印简短说明(适合检查练习代码)。"),
+             "finding of each rule (for auditing exercise code)."),
         'preset = "strict"',
     ),
     "blocking-calls": (
-        Text("list of qualified names", "限定名列表"),
+        Text("list of qualified names"),
         Text("Your own blocking functions, reported by CCY209 inside async functions: "
-             "`pkg.func` matches exactly, `pkg.*` matches everything under `pkg`.",
-             "你自己的阻塞函数,在 async 函数中由 CCY209 报告:`pkg.func` 精确匹配,"
-             "`pkg.*` 匹配 `pkg` 下的所有名字。"),
+             "`pkg.func` matches exactly, `pkg.*` matches everything under `pkg`."),
         'blocking-calls = ["legacy_db.query", "vendor_sdk.*"]',
     ),
     "lock-name-pattern": (
-        Text("regular expression", "正则表达式"),
-        Text("Names that count as locks for CCY301 (matched against the last part of the name).",
-             "CCY301 中被视为锁的名字(与名字的最后一部分匹配)。"),
+        Text("regular expression"),
+        Text("Names that count as locks for CCY301 (matched against the last part of the name)."),
         r'lock-name-pattern = "(?i)(^|_)(r?lock|mutex|guard)$"',
     ),
     "output-format": (
-        Text("report format", "报告格式"),
-        Text("The format of `concurlint check` output.", "`concurlint check` 的输出格式。"),
+        Text("report format"),
+        Text("The format of `concurlint check` output."),
         'output-format = "concise"',
     ),
     "cache-dir": (
-        Text("path", "路径"),
-        Text("Directory of the per-file result cache.", "按文件缓存检查结果的目录。"),
+        Text("path"),
+        Text("Directory of the per-file result cache."),
         'cache-dir = ".concurlint_cache"',
     ),
     "max-file-size": (
-        Text("integer (bytes)", "整数(字节)"),
-        Text("Larger files are skipped and reported as CCY004.", "更大的文件会被跳过,并报告为 CCY004。"),
+        Text("integer (bytes)"),
+        Text("Larger files are skipped and reported as CCY004."),
         "max-file-size = 2_000_000",
     ),
     "file-timeout": (
-        Text("number (seconds)", "数字(秒)"),
-        Text("A file whose analysis takes longer is abandoned and reported as CCY004.",
-             "分析时间超过该值的文件会被放弃,并报告为 CCY004。"),
+        Text("number (seconds)"),
+        Text("A file whose analysis takes longer is abandoned and reported as CCY004."),
         "file-timeout = 10",
     ),
     "async-backend": (
-        Text("`auto`, `asyncio`, `trio` or `anyio`", "`auto`、`asyncio`、`trio` 或 `anyio`"),
+        Text("`auto`, `asyncio`, `trio` or `anyio`"),
         Text("The async library of modules whose own imports and package do not say which one "
              "they use. Messages and fixes name that library's API (`trio.to_thread.run_sync`, "
              "`anyio.get_cancelled_exc_class()`...). A module's imports in any form decide first "
              "(`import trio.lowlevel`, `from anyio import ...`), then the other modules of its "
              "package; `auto` leaves the rest unknown, and a fix that depends on the library is "
-             "then not applied as safe.",
-             "自身导入和所在包都无法判断所用异步库的模块,按此设置处理。消息和修复会使用该库的 API"
-             "(`trio.to_thread.run_sync`、`anyio.get_cancelled_exc_class()`……)。先看模块自身任何形式的"
-             "导入(`import trio.lowlevel`、`from anyio import ...`),再看同一个包中的其他模块;"
-             "`auto` 时其余模块的库视为未知,依赖于库的修复不会作为安全修复应用。"),
+             "then not applied as safe."),
         'async-backend = "trio"',
     ),
     "respect-gitignore": (
-        Text("boolean", "布尔值"),
+        Text("boolean"),
         Text("Skip, in directory walks, the files ignored by `.gitignore` and `.ignore` files "
              "(in the walked directories and above them up to the top of the git work tree) and by "
              "`.git/info/exclude`, with git's matching rules (the `pathspec` library). "
-             "`--show-files` lists what remains.",
-             "遍历目录时跳过被 `.gitignore`、`.ignore` 文件(所遍历的目录中及其上层直到 git 工作区顶层)"
-             "和 `.git/info/exclude` 忽略的文件,匹配规则与 git 相同(使用 `pathspec` 库)。"
-             "`--show-files` 列出剩下的文件。"),
+             "`--show-files` lists what remains."),
         "respect-gitignore = false",
     ),
     "force-exclude": (
-        Text("boolean", "布尔值"),
+        Text("boolean"),
         Text("Apply `exclude`, `extend-exclude` to files named on the command line too. "
-             "pre-commit names every staged file, so its hooks pass `--force-exclude`.",
-             "对命令行上直接给出的文件也应用 `exclude`、`extend-exclude`。pre-commit 会逐个给出"
-             "暂存的文件,因此它的钩子带有 `--force-exclude`。"),
+             "pre-commit names every staged file, so its hooks pass `--force-exclude`."),
         "force-exclude = true",
     ),
     "python-path": (
-        Text("list of paths", "路径列表"),
+        Text("list of paths"),
         Text("Where the checked code's libraries are installed: `site-packages` directories or "
              "virtual environments. Their stubs (`types-*`, `*-stubs`) and sources are read, never "
              "imported, for the coroutine functions and factory return types of the modules the code "
              "imports (`asyncpg`, `redis.asyncio`, `motor`, SQLAlchemy's `AsyncSession`...), and "
              "cached per distribution and version. Unset: the active virtual environment "
-             "(`VIRTUAL_ENV`), else the site-packages of the interpreter running concurlint.",
-             "被检查代码所用库的安装位置:`site-packages` 目录或虚拟环境。concurlint 只读取(从不导入)"
-             "它们的存根(`types-*`、`*-stubs`)和源码,从中得到代码所导入模块的协程函数和工厂函数的返回类型"
-             "(`asyncpg`、`redis.asyncio`、`motor`、SQLAlchemy 的 `AsyncSession`……),并按发行包及其版本缓存。"
-             "未设置时:当前激活的虚拟环境(`VIRTUAL_ENV`),否则为运行 concurlint 的解释器的 site-packages。"),
+             "(`VIRTUAL_ENV`), else the site-packages of the interpreter running concurlint."),
         'python-path = [".venv"]',
     ),
     "baseline": (
-        Text("path", "路径"),
-        Text("A baseline file of known findings: only findings not in it are reported.",
-             "已知问题的基线文件:只报告不在其中的问题。"),
+        Text("path"),
+        Text("A baseline file of known findings: only findings not in it are reported."),
         'baseline = "concurlint-baseline.json"',
     ),
     "fixable": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("list of codes or prefixes"),
         Text("Only these rules' fixes are offered and applied (default: every rule's). The "
-             "findings of the other rules are still reported, without a fix.",
-             "只提供并应用这些规则的修复(默认:所有规则)。其他规则的问题照常报告,但不带修复。"),
+             "findings of the other rules are still reported, without a fix."),
         'fixable = ["CCY201", "CCY107"]',
     ),
     "extend-fixable": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
-        Text("Rules whose fixes are offered in addition to `fixable`.",
-             "在 `fixable` 之外额外提供修复的规则。"),
+        Text("list of codes or prefixes"),
+        Text("Rules whose fixes are offered in addition to `fixable`."),
         'extend-fixable = ["CCY106"]',
     ),
     "unfixable": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("list of codes or prefixes"),
         Text("Rules whose fixes are never offered nor applied, whatever `fixable` says: a team "
-             "keeps the rule's findings but fixes them by hand.",
-             "无论 `fixable` 如何设置,这些规则的修复都不提供也不应用:团队保留该规则的问题报告,但手动修复。"),
+             "keeps the rule's findings but fixes them by hand."),
         'unfixable = ["CCY102"]',
     ),
 }
@@ -552,11 +511,11 @@ def _r(code: str, en: str, zh: str) -> Tuple[str, Text]:
 
 
 CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
-    (Text("Section 14 — common pitfalls and troubleshooting checklist", "第 14 节 — 常见坑与排查清单"), (
+    (Text("Section 14 — common pitfalls and troubleshooting checklist"), (
         ChecklistItem(
             "14.1", "线程改了共享变量但结果不对",
-            Text("Threads changed a shared variable but the result is wrong", "线程改了共享变量但结果不对"),
-            Text("Is a `Lock` used?", "查:是否用 `Lock`"),
+            Text("Threads changed a shared variable but the result is wrong"),
+            Text("Is a `Lock` used?"),
             (
                 _r("CCY301", "a thread target does a read-modify-write (`counter += 1`, check-then-act) "
                    "on shared state outside `with lock:`",
@@ -574,8 +533,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "14.2", "async 函数没执行",
-            Text("The async function did not run", "async 函数没执行"),
-            Text("Is there an `await` / `asyncio.run`?", "查:有没有 `await` / `asyncio.run`"),
+            Text("The async function did not run"),
+            Text("Is there an `await` / `asyncio.run`?"),
             (
                 _r("CCY101", "a coroutine called without `await`: its body never runs",
                    "调用协程却没有 `await`:函数体根本不会执行"),
@@ -590,9 +549,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "14.3", "程序卡住不退出",
-            Text("The program hangs and does not exit", "程序卡住不退出"),
-            Text("Unconsumed queue, unclosed session, unfinished background task?",
-                 "查:是否有未消费队列、未关闭 session、未结束后台 task"),
+            Text("The program hangs and does not exit"),
+            Text("Unconsumed queue, unclosed session, unfinished background task?"),
             (
                 _r("CCY307", "`queue.join()` while no consumer calls `task_done()`: it waits forever",
                    "调用 `queue.join()`,但没有消费者调用 `task_done()`:永远等待"),
@@ -612,9 +570,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "14.4", "并发越高越慢",
-            Text("More concurrency makes it slower", "并发越高越慢"),
-            Text("Overloaded downstream, network bottleneck, CPU saturated, too many context switches?",
-                 "查:是否打爆下游、网络瓶颈、CPU 打满、上下文切换过高"),
+            Text("More concurrency makes it slower"),
+            Text("Overloaded downstream, network bottleneck, CPU saturated, too many context switches?"),
             (
                 _r("CCY402", "every item started at once with no semaphore: the downstream service is flooded",
                    "所有任务一次性启动且没有信号量限流:下游服务被打爆"),
@@ -626,14 +583,12 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
                    "阻塞调用让事件循环串行化,任务越多只是开销越大"),
             ),
             Text("CPU saturation and context-switch overhead depend on the workload: measure them "
-                 "(section 11, a serial baseline first, then 10/50/100).",
-                 "CPU 打满和上下文切换开销取决于实际负载,只能测量(第 11 节:先做串行基线,再试 10/50/100 并发)。"),
+                 "(section 11, a serial baseline first, then 10/50/100)."),
         ),
         ChecklistItem(
             "14.5", "异常丢失",
-            Text("Exceptions get lost", "异常丢失"),
-            Text("Is the Task awaited? Does `gather` swallow exceptions?",
-                 "查:Task 是否被 await,`gather` 是否吞异常"),
+            Text("Exceptions get lost"),
+            Text("Is the Task awaited? Does `gather` swallow exceptions?"),
             (
                 _r("CCY603", "a task bound to a name that is never awaited or checked: its exception is never seen",
                    "赋值给变量却从未 await 或检查的 task:它的异常永远不会被看到"),
@@ -646,11 +601,11 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
             ),
         ),
     )),
-    (Text("Section 10 — production practice", "第 10 节 — 生产实践"), (
+    (Text("Section 10 — production practice"), (
         ChecklistItem(
             "10.1", "限流(Semaphore)",
-            Text("Rate limiting (Semaphore)", "限流(Semaphore)"),
-            Text("Bound concurrency with `asyncio.Semaphore`.", "用 `asyncio.Semaphore` 限制并发数。"),
+            Text("Rate limiting (Semaphore)"),
+            Text("Bound concurrency with `asyncio.Semaphore`."),
             (
                 _r("CCY402", "fan-out over a collection of unknown size with no semaphore",
                    "对大小未知的集合扇出且没有信号量"),
@@ -660,9 +615,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "10.2", "重试(指数退避)",
-            Text("Retries with exponential backoff", "重试(指数退避)"),
-            Text("Back off with `await asyncio.sleep`, re-raise on the last attempt.",
-                 "用 `await asyncio.sleep` 退避,最后一次失败时重新抛出。"),
+            Text("Retries with exponential backoff"),
+            Text("Back off with `await asyncio.sleep`, re-raise on the last attempt."),
             (
                 _r("CCY201", "`time.sleep()` as the backoff inside `async def` blocks every other task",
                    "在 `async def` 中用 `time.sleep()` 退避会阻塞所有其他任务"),
@@ -675,18 +629,17 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "10.3", "背压",
-            Text("Backpressure", "背压"),
-            Text("Use a bounded queue: `asyncio.Queue(maxsize=1000)`.", "使用有界队列:`asyncio.Queue(maxsize=1000)`。"),
+            Text("Backpressure"),
+            Text("Use a bounded queue: `asyncio.Queue(maxsize=1000)`."),
             (
                 _r("CCY401", "a queue made without a positive `maxsize`", "创建队列时没有给出正的 `maxsize`"),
             ),
         ),
         ChecklistItem(
             "10.4", "资源清理",
-            Text("Resource cleanup", "资源清理"),
+            Text("Resource cleanup"),
             Text("`async with` for pools and files; catch `CancelledError` to clean up; close sessions "
-                 "and executors on exit.",
-                 "`async with` 管理连接池/文件;捕获 `CancelledError` 做清理;程序退出时关闭 session / executor。"),
+                 "and executors on exit."),
             (
                 _r("CCY701", "a client session not used with `async with` and never closed",
                    "client session 没有用 `async with`,也从未关闭"),
@@ -702,22 +655,18 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "10.5", "日志与排错",
-            Text("Logging and troubleshooting", "日志与排错"),
-            Text("Log task ids, request ids, retry counts and durations; use structured logs.",
-                 "打印 task id、请求 id、重试次数、耗时;使用结构化日志。"),
+            Text("Logging and troubleshooting"),
+            Text("Log task ids, request ids, retry counts and durations; use structured logs."),
             (),
             Text("What to log is a design decision no static rule can check. concurlint's own "
-                 "`--output-format json` gives structured findings for your dashboards.",
-                 "记录什么日志属于设计决策,静态规则无法检查。concurlint 自身的 "
-                 "`--output-format json` 可以输出结构化的检查结果。"),
+                 "`--output-format json` gives structured findings for your dashboards."),
         ),
     )),
-    (Text("Also in the handout", "讲义中的其他要点"), (
+    (Text("Also in the handout"), (
         ChecklistItem(
             "8", "超时控制",
-            Text("Timeouts (section 8; interview question 4)", "超时控制(第 8 节;面试题 Q4)"),
-            Text("Every wait needs an upper bound: `asyncio.wait_for(..., timeout=1)`.",
-                 "每次等待都要有上限:`asyncio.wait_for(..., timeout=1)`。"),
+            Text("Timeouts (section 8; interview question 4)"),
+            Text("Every wait needs an upper bound: `asyncio.wait_for(..., timeout=1)`."),
             (
                 _r("CCY501", "HTTP, socket, SMTP and FTP calls without a timeout", "没有超时的 HTTP、socket、SMTP、FTP 调用"),
                 _r("CCY502", "`aiohttp.ClientSession()` without `timeout=` (opt-in)",
@@ -728,9 +677,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "4", "daemon=True 的线程随主线程退出,不适合关键任务",
-            Text("`daemon=True` threads die with the main thread (section 4)",
-                 "`daemon=True` 的线程随主线程退出(第 4 节)"),
-            Text("Join the threads whose work matters.", "对关键任务的线程调用 `join()`。"),
+            Text("`daemon=True` threads die with the main thread (section 4)"),
+            Text("Join the threads whose work matters."),
             (
                 _r("CCY304", "a daemon thread started and never joined (opt-in)", "启动后从未 join 的 daemon 线程(可选规则)"),
             ),

@@ -78,9 +78,7 @@ Progress = Callable[[int, int], None]  # (files done, files total)
 # A worker whose resident memory exceeds this after a file is replaced.
 RECYCLE_RSS = 300 * 1024 * 1024
 _SKIP_HINT = Text(
-    "raise '{option}' in [tool.concurlint] or pass --{option} to analyse it",
-    "可在 [tool.concurlint] 中调大 '{option}' 或使用 --{option} 来分析它",
-)
+    "raise '{option}' in [tool.concurlint] or pass --{option} to analyse it")
 
 
 def default_jobs() -> int:
@@ -211,9 +209,10 @@ def _timeout_result(path: str, settings: Settings) -> FileResult:
         hint = _SKIP_HINT.format(option="file-timeout")
         limit = f"{settings.file_timeout:g} s"
         result.findings.append(tool_finding(path, "CCY004", Text(
-            f"file skipped: analysing it took longer than file-timeout ({limit}), so it was "
-            f"stopped; {hint.en}",
-            f"文件已跳过:分析时间超过 file-timeout({limit}),已被中止;{hint.zh}")))
+            "file skipped: analysing it took longer than file-timeout ({limit}), so it was "
+            "stopped; {hint}").format(
+                limit=limit,
+                hint=hint)))
     return result
 
 
@@ -230,9 +229,9 @@ def _died_result(path: str, settings: Settings, exitcode: Optional[int]) -> File
     if exitcode == -getattr(signal, "SIGKILL", 9):
         if "CCY004" in codes:
             result.findings.append(tool_finding(path, "CCY004", Text(
-                f"file skipped: the worker process analysing it was killed ({how}), "
-                "most likely because it ran out of memory; check it alone or split it",
-                f"文件已跳过:分析它的工作进程被终止({how}),很可能是内存不足;请单独检查或拆分该文件")))
+                "file skipped: the worker process analysing it was killed ({how}), "
+                "most likely because it ran out of memory; check it alone or split it").format(
+                    how=how)))
     elif "CCY003" in codes:
 
         result.findings.append(tool_finding(path, "CCY003", Text(

@@ -656,14 +656,13 @@ def _sleep_fix(ctx: Context, node: cst.Call, local: str, module: str,
         rpar=[cst.RightParen()] if needs_parens else [],
     )
     replacements: List[Tuple[cst.CSTNode, object]] = [(node, awaited)]
-    title = Text(f"Replace with 'await {shown}(...)'", f"替换为 'await {shown}(...)'")
+    title = Text("Replace with 'await {shown}(...)'").format(shown=shown)
     if before is not None:  # a new `import asyncio` line above the first import line
         added = cst.SimpleStatementLine(
             body=[cst.Import(names=[cst.ImportAlias(name=cst.Name(module))])],
             leading_lines=before.leading_lines)
         replacements.append((before, cst.FlattenSentinel([added, before.with_changes(leading_lines=())])))
-        title = Text(f"Replace with 'await {module}.sleep(...)' and import {module}",
-                     f"替换为 'await {module}.sleep(...)' 并导入 {module}")
+        title = Text("Replace with 'await {module}.sleep(...)' and import {module}").format(module=module)
     return Fix(title=title, safe=safe, replacements=tuple(replacements))
 
 
@@ -714,8 +713,7 @@ class _BlockingCallRule(Rule):
     def message(self, found: Blocking) -> Text:
         advice = found.suggestion.text(self.ctx.async_backend, found.receiver)
         return Text(
-            f"'{found.api}()' blocks the event loop; {advice.en}",
-            f"'{found.api}()' 会阻塞事件循环;{advice.zh or advice.en}")
+            "'{api}()' blocks the event loop; {advice}").format(api=found.api, advice=advice)
 
 
 class BlockingSleep(_BlockingCallRule):
@@ -725,13 +723,10 @@ class BlockingSleep(_BlockingCallRule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check, its findings were all in test "
         "code and all intended (a test's loop runs nothing else), so the default form leaves "
-        "test code out; outside tests `time.sleep` in a coroutine stalls every task.",
-        "在生态检查的 28 个项目上测量,结果全部位于测试代码中且都属有意为之(测试的事件循环不运行别的"
-        "东西),因此默认形式不检查测试代码;在测试之外,协程中的 `time.sleep` 会让所有任务"
-        "停顿。")
+        "test code out; outside tests `time.sleep` in a coroutine stalls every task.")
     name = "blocking-sleep"
     fix = "safe/unsafe"
-    summary = Text("`time.sleep()` inside an async function", "在 async 函数中调用 `time.sleep()`")
+    summary = Text("`time.sleep()` inside an async function")
     what = Text(
         "Finds calls of `time.sleep()` (however it was imported: `import time as t`, "
         "`from time import sleep as snooze`) made directly inside an `async def`. "
@@ -765,18 +760,7 @@ class BlockingSleep(_BlockingCallRule):
         "asyncio and trio mixed), the fix uses asyncio and is unsafe (`--unsafe-fixes`): it is a "
         "guess. No fix is offered when the module has no top-level import statement, when the "
         "library's name is bound to something else, when the call is already awaited, or inside "
-        "a generator expression (an `await` there would turn it into an async generator).",
-        "调用被替换为参数相同的 `await <库>.sleep(...)`,这里的库是模块自己使用的异步库:其导入以任何形式"
-        "指明的库(`import trio`、`import trio.lowlevel`、`from anyio import ...`;anyio 优先于 asyncio,"
-        "因为 anyio 代码在两者上都能运行),否则是其所在包的其他模块导入的库,再否则是 `async-backend` 配置。"
-        "沿用模块自己的导入名(`import asyncio as aio` 时为 `aio.sleep`,`from asyncio import sleep` 时为 "
-        "`sleep`);库没有以模块形式导入时(`from trio import run`),修复会在模块第一条顶层导入语句上方加入"
-        "一行 `import trio`。修复后不再被使用的导入(最后一次使用被替换后的 `import time`、"
-        "`from time import sleep as snooze`)会被删除或裁剪,除非其名字出现在 `__all__` 等字符串中。库已知时"
-        "修复是安全的;未知时(任何地方都没有导入 asyncio、trio 或 anyio,或者混用了 asyncio 与 trio),"
-        "修复使用 asyncio,且是不安全的(需要 `--unsafe-fixes`):那只是猜测。以下情况不提供修复:模块没有"
-        "顶层导入语句、库的名字已绑定为其他对象、调用已被 await、位于生成器表达式中(在那里加 `await` "
-        "会把它变成异步生成器)。")
+        "a generator expression (an `await` there would turn it into an async generator).")
     valid = (
         "import asyncio\nimport time\n\nasync def f():\n    await asyncio.sleep(1)\n",
         "import asyncio\nimport time\n\nasync def f():\n    await asyncio.to_thread(time.sleep, 1)\n",
@@ -800,8 +784,7 @@ class BlockingSleep(_BlockingCallRule):
         safe = self.ctx.async_backend is not None  # else asyncio is a guess
         fix = _sleep_fix(self.ctx, node, local, module, before, safe) if local is not None else None
         self.report(node, Text(
-            f"'{found.api}()' blocks the event loop; use 'await {module}.sleep(...)'",
-            f"'{found.api}()' 会阻塞事件循环;请改用 'await {module}.sleep(...)'"), fix)
+            "'{api}()' blocks the event loop; use 'await {module}.sleep(...)'").format(api=found.api, module=module), fix)
 
 
 class BlockingHttpCall(_BlockingCallRule):
@@ -810,12 +793,9 @@ class BlockingHttpCall(_BlockingCallRule):
     group = "suspicious"
     group_reason = Text(
         "A synchronous HTTP call stalls every task for a network round trip; the default "
-        "form leaves test code out. No finding on the 28 projects of the ecosystem check.",
-        "同步 HTTP 调用会让所有任务停顿一个网络往返;默认形式不检查测试代码。在生态检查的 28 个"
-        "项目上没有结果。")
+        "form leaves test code out. No finding on the 28 projects of the ecosystem check.")
     name = "blocking-http-call"
-    summary = Text("synchronous HTTP request inside an async function",
-                   "在 async 函数中发起同步 HTTP 请求")
+    summary = Text("synchronous HTTP request inside an async function")
     what = Text(
         "Finds synchronous HTTP calls inside an `async def`: `requests.get/post/...` and the "
         "methods of a `requests.Session`, `urllib.request.urlopen/urlretrieve`, `urllib3` "
@@ -842,8 +822,7 @@ class BlockingHttpCall(_BlockingCallRule):
         "import httpx\n\n\nasync def fetch_user(client: httpx.AsyncClient, user_id):\n"
         "    resp = await client.get(f\"https://api.example.com/users/{user_id}\", timeout=5)\n"
         "    return resp.json()\n")
-    fix_safety = Text("No automatic fix: the async client has a different API and lifecycle.",
-                      "不提供自动修复:异步客户端的 API 和生命周期不同。")
+    fix_safety = Text("No automatic fix: the async client has a different API and lifecycle.")
     valid = (
         "import asyncio, requests\n\nasync def f(url):\n    return await asyncio.to_thread(requests.get, url)\n",
         "import httpx\n\nasync def f(url):\n    async with httpx.AsyncClient() as c:\n        return await c.get(url)\n",
@@ -863,12 +842,9 @@ class BlockingSubprocess(_BlockingCallRule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: no finding left (the one "
         "reviewed, a `wait()` that only reaps an exited child, was wrong and is no longer "
-        "reported); the default form leaves test code out.",
-        "在生态检查的 28 个项目上测量:没有剩余结果(审查过的一条——只回收已退出子进程的 `wait"
-        "()`——属于误报,现已不再报告);默认形式不检查测试代码。")
+        "reported); the default form leaves test code out.")
     name = "blocking-subprocess"
-    summary = Text("waiting for a subprocess inside an async function",
-                   "在 async 函数中同步等待子进程")
+    summary = Text("waiting for a subprocess inside an async function")
     what = Text(
         "Finds `subprocess.run/call/check_call/check_output/getoutput/getstatusoutput`, "
         "`Popen.wait()/communicate()`, `os.system`, `os.popen`, `os.spawn*` and `os.wait*` "
@@ -921,13 +897,9 @@ class BlockingFileIo(_BlockingCallRule):
         "Measured on the 28 projects of the ecosystem check: 24 reviewed findings, 3 real, "
         "21 intended (one-off setup and teardown file operations, small bundled files, "
         "metadata operations, library save-to-path helpers). Too few real pitfalls for the "
-        "default set, so `advice`.",
-        "在生态检查的 28 个项目上测量:审查 24 条,3 条真实问题,21 条有意为之(一次性的启动"
-        "/清理文件操作、打包自带的小文件、元数据操作、库的保存到路径辅助函数)。真实问题太少,不能进入默"
-        "认规则集,因此为 `advice`。")
+        "default set, so `advice`.")
     name = "blocking-file-io"
-    summary = Text("synchronous file I/O inside an async function",
-                   "在 async 函数中进行同步文件 I/O")
+    summary = Text("synchronous file I/O inside an async function")
     what = Text(
         "Finds `open()`, `io.open`, `codecs.open`, `os.fdopen`, `gzip/bz2/lzma.open`, the "
         "`pathlib.Path` methods `read_text/read_bytes/write_text/write_bytes/open/iterdir/glob/"
@@ -987,13 +959,9 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         "Measured on the 28 projects of the ecosystem check: the round-1 form had 14 "
         "findings, 10 wrong (short thread-lock sections, puts on unbounded queues, waits "
         "known to be over); the narrowed rule keeps 4, all in tests (intended), which the "
-        "default form leaves out.",
-        "在生态检查的 28 个项目上测量:第一版有 14 条结果,其中 10 条误报(短小的线程锁临界区"
-        "、无界队列上的 put、已知结束的等待);收窄后的规则保留 4 条,全部位于测试中(有意为之),"
-        "默认形式不检查测试代码。")
+        "default form leaves out.")
     name = "blocking-sync-primitive"
-    summary = Text("waiting on a thread primitive inside an async function",
-                   "在 async 函数中等待线程同步原语")
+    summary = Text("waiting on a thread primitive inside an async function")
     what = Text(
         "Finds, inside an `async def`: `acquire()` on a `threading` Lock/RLock/Semaphore/"
         "BoundedSemaphore/Condition (or a `multiprocessing` one); `Event.wait()`, "
@@ -1125,10 +1093,11 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         item, type_name = pending
         advice = apis.THREAD_LOCK.text(self.ctx.async_backend)
         self.report(item, Text(
-            f"'with' on a '{type_name}' waits for the lock on the event loop and holds it around "
-            f"the blocking call '{blocking.api}()'; {advice.en}",
-            f"对 '{type_name}' 使用 'with' 会在事件循环上等待该锁,并在阻塞调用 '{blocking.api}()' "
-            f"期间一直持有它;{advice.zh}"))
+            "'with' on a '{type_name}' waits for the lock on the event loop and holds it around "
+            "the blocking call '{api}()'; {advice}").format(
+                type_name=type_name,
+                api=blocking.api,
+                advice=advice))
 
 
 def _thread_lock_items(ctx: Context, node: cst.With) -> List[Tuple[cst.WithItem, str]]:
@@ -1206,12 +1175,9 @@ class AwaitWhileHoldingThreadLock(Rule):
     group_reason = Text(
         "A coroutine that awaits while holding a thread lock can deadlock the event loop; no "
         "finding on the 28 projects of the ecosystem check, reported in test code too (a "
-        "deadlocked test hangs).",
-        "持有线程锁时 await 的协程可能让事件循环死锁;在生态检查的 28 个项目上没有结果;测试代"
-        "码中同样报告(死锁的测试会挂起)。")
+        "deadlocked test hangs).")
     name = "await-while-holding-thread-lock"
-    summary = Text("`await` inside `with <threading lock>:` in an async function",
-                   "在 async 函数中持有线程锁(`with <threading 锁>:`)时 `await`")
+    summary = Text("`await` inside `with <threading lock>:` in an async function")
     what = Text(
         "Finds a plain `with` on a `threading` (or `multiprocessing`) Lock, RLock, Semaphore, "
         "BoundedSemaphore or Condition inside an `async def` whose body runs an `await`, an "
@@ -1223,15 +1189,7 @@ class AwaitWhileHoldingThreadLock(Rule):
         "`await` inside a function, lambda or class defined in the `with` body, which does not run "
         "there. Such a `with` is reported by this rule only, not by CCY205 as well. Group: "
         "suspicious (on by default): holding a thread lock across a suspension is a latent "
-        "deadlock wherever a second coroutine can take the same lock.",
-        "查找 `async def` 中对 `threading`(或 `multiprocessing`)Lock、RLock、Semaphore、"
-        "BoundedSemaphore、Condition 使用的普通 `with`,且其代码块中执行了 `await`、`async with` 或 "
-        "`async for`。锁对象的识别方式与其他规则相同(`lock = threading.Lock()`、在 `__init__` 中设置的 "
-        "`self._lock`、模块级锁、带注解的参数)。问题报告在 `with` 语句上。不会报告:用 `async with` 获取的 "
-        "`asyncio`(或 trio、anyio)锁;包住从不挂起的代码的 `with lock:`(这种短临界区归 CCY205 管,"
-        "且只有其中有阻塞调用时才报告);在 `with` 代码块中定义、但并不在那里运行的函数、lambda 或类里的 "
-        "`await`。这样的 `with` 只由本规则报告,CCY205 不再重复报告。分组:suspicious(默认开启):"
-        "跨越挂起点持有线程锁,只要另一个协程可能获取同一把锁,就是潜在的死锁。")
+        "deadlock wherever a second coroutine can take the same lock.")
     why = Text(
         "A thread lock belongs to a thread, and every coroutine of an event loop runs on the same "
         "thread. While the coroutine is suspended at the `await`, the lock stays held; when "
@@ -1241,12 +1199,7 @@ class AwaitWhileHoldingThreadLock(Rule):
         "same thread, re-enters it and both mutate the state it guards). Threads that need the "
         "lock wait for the whole suspension too. Keep the critical section free of `await`: copy "
         "what you need under the lock, release it, then await; a lock that only coroutines use "
-        "should be an async lock.",
-        "线程锁属于线程,而事件循环中的所有协程都运行在同一个线程上。协程在 `await` 处挂起时,锁仍被持有;"
-        "当循环中的另一个协程执行到 `with lock:` 时,它会阻塞线程,等待一次只有在循环重新运行第一个协程后"
-        "才会发生的释放,而这永远不会发生:整个事件循环永久卡死(`RLock` 更糟:同一线程上的第二个协程会"
-        "重入它,两个协程同时修改它保护的状态)。需要这把锁的线程也要等待整个挂起过程。请让临界区内没有 "
-        "`await`:在锁内复制所需数据,释放锁后再 await;只在协程之间使用的锁应当换成异步锁。")
+        "should be an async lock.")
     example = (
         "import threading\n\n_lock = threading.Lock()\n_cache = {}\n\n\n"
         "async def get(key, fetch):\n    with _lock:\n        if key not in _cache:\n"
@@ -1256,8 +1209,7 @@ class AwaitWhileHoldingThreadLock(Rule):
         "async def get(key, fetch):\n    with _lock:\n        if key in _cache:\n"
         "            return _cache[key]\n    value = await fetch(key)\n    with _lock:\n"
         "        return _cache.setdefault(key, value)\n")
-    fix_safety = Text("No automatic fix: where to release the lock depends on what it guards.",
-                      "不提供自动修复:在哪里释放锁取决于它保护的内容。")
+    fix_safety = Text("No automatic fix: where to release the lock depends on what it guards.")
     valid = (
         "import asyncio\n\nlock = asyncio.Lock()\n\nasync def f(g):\n    async with lock:\n        await g()\n",
         "import threading\n\nlock = threading.Lock()\n\nasync def f(state):\n    with lock:\n"
@@ -1283,11 +1235,12 @@ class AwaitWhileHoldingThreadLock(Rule):
         shown = " ".join(self.ctx.module.code_for_node(item.item).split())
         lock = backend_advice(self.ctx.async_backend, "lock")
         self.report(node, Text(
-            f"'with {shown}' keeps a thread lock ('{type_name}') held across an await: while this "
-            f"coroutine is suspended, another coroutine that takes the lock blocks the event loop for "
-            f"good; release it before awaiting, or use {lock} if no thread shares it",
-            f"'with {shown}' 在 await 期间一直持有线程锁('{type_name}'):本协程挂起时,另一个获取该锁的"
-            f"协程会永久阻塞事件循环;请在 await 之前释放它,如果没有线程共用它,可改用 {lock}"))
+            "'with {shown}' keeps a thread lock ('{type_name}') held across an await: while this "
+            "coroutine is suspended, another coroutine that takes the lock blocks the event loop for "
+            "good; release it before awaiting, or use {lock} if no thread shares it").format(
+                shown=shown,
+                type_name=type_name,
+                lock=lock))
 
 
 class BlockingInput(_BlockingCallRule):
@@ -1296,12 +1249,9 @@ class BlockingInput(_BlockingCallRule):
     group = "suspicious"
     group_reason = Text(
         "Waiting for a person at the keyboard stops every task; the default form leaves test "
-        "code out. No finding on the 28 projects of the ecosystem check.",
-        "等待键盘前的人输入会让所有任务停止;默认形式不检查测试代码。在生态检查的 28 个项目上没有结果"
-        "。")
+        "code out. No finding on the 28 projects of the ecosystem check.")
     name = "blocking-input"
-    summary = Text("reading the terminal inside an async function",
-                   "在 async 函数中读取终端输入")
+    summary = Text("reading the terminal inside an async function")
     what = Text(
         "Finds `input()`, `sys.stdin.read()/readline()/readlines()` (also on "
         "`sys.stdin.buffer`) and `getpass.getpass()` inside an `async def`. "
@@ -1336,12 +1286,9 @@ class BlockingNetworkCall(_BlockingCallRule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: outside tests 1 finding, real "
         "(a blocking connect to a user-given host in a config flow); the 6 in test code were "
-        "intended and are left out of the default form.",
-        "在生态检查的 28 个项目上测量:测试之外 1 条结果,为真实问题(配置流程中对用户给出的主机做"
-        "阻塞连接);测试代码中的 6 条属于有意为之,默认形式不检查。")
+        "intended and are left out of the default form.")
     name = "blocking-network-call"
-    summary = Text("synchronous socket, DNS, SMTP, FTP or Telnet call inside an async function",
-                   "在 async 函数中进行同步 socket、DNS、SMTP、FTP 或 Telnet 调用")
+    summary = Text("synchronous socket, DNS, SMTP, FTP or Telnet call inside an async function")
     what = Text(
         "Finds, inside an `async def`: `socket.create_connection`, `getaddrinfo`, "
         "`gethostbyname(_ex)`, `gethostbyaddr`, `getnameinfo`, `getfqdn`; "
@@ -1406,12 +1353,9 @@ class BlockingDatabaseCall(_BlockingCallRule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: 4 findings, all in tests and "
         "intended, which the default form leaves out; outside tests a sync database call "
-        "stalls every task.",
-        "在生态检查的 28 个项目上测量:4 条结果,全部位于测试中且属有意为之,默认形式不检查测试代码"
-        ";在测试之外,同步数据库调用会让所有任务停顿。")
+        "stalls every task.")
     name = "blocking-database-call"
-    summary = Text("synchronous database call inside an async function",
-                   "在 async 函数中进行同步数据库调用")
+    summary = Text("synchronous database call inside an async function")
     what = Text(
         "Finds, inside an `async def`: `sqlite3.connect` and every method call on a `sqlite3` "
         "connection or cursor; `connect()` of `psycopg2`, `psycopg`, `pymysql`, `MySQLdb` and "
@@ -1464,11 +1408,9 @@ class ConfiguredBlockingCall(_BlockingCallRule):
     group = "suspicious"
     group_reason = Text(
         "You configured these calls as blocking; the default form leaves test code out like "
-        "the other blocking-call rules.",
-        "这些调用是你自己配置为阻塞的;与其他阻塞调用规则一样,默认形式不检查测试代码。")
+        "the other blocking-call rules.")
     name = "configured-blocking-call"
-    summary = Text("call configured as blocking (`blocking-calls`) inside an async function",
-                   "在 async 函数中调用配置为阻塞的函数(`blocking-calls`)")
+    summary = Text("call configured as blocking (`blocking-calls`) inside an async function")
     what = Text(
         "Finds calls inside an `async def` whose qualified name matches an entry of the "
         "`blocking-calls` setting: your own project's or a third-party library's blocking "
@@ -1499,10 +1441,7 @@ class ConfiguredBlockingCall(_BlockingCallRule):
         "`blocking-calls` (list of dotted names): `pkg.func` matches exactly that object; "
         "`pkg.*` matches every name under `pkg` at any depth (`pkg.a`, `pkg.a.b`, and methods of "
         "objects made by `pkg.Client()`), never a different package sharing the prefix "
-        "(`pkg_async`).",
-        "`blocking-calls`(点分名字列表):`pkg.func` 只精确匹配该对象;`pkg.*` 匹配 `pkg` 下任意深度的"
-        "所有名字(`pkg.a`、`pkg.a.b`,以及 `pkg.Client()` 创建的对象上的方法),不会匹配前缀相同的其他包"
-        "(`pkg_async`)。")
+        "(`pkg_async`).")
     # Examples run with the rule selected and no configuration: nothing is listed, so
     # only valid examples can be expressed here (the fixtures and unit tests cover the rest).
     valid = (

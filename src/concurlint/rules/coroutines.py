@@ -315,7 +315,7 @@ def _last_name(func: cst.BaseExpression) -> str:
 def _add_await(ctx: Context, node: cst.Call) -> Fix:
     """``await`` the call: safe, unless the coroutine belongs to an async library the module
     may not run on (``asyncio.sleep`` awaited under trio raises where it did nothing)."""
-    return Fix(Text("Add 'await'", "添加 'await'"), _runs_on_module_library(ctx, node.func),
+    return Fix(Text("Add 'await'"), _runs_on_module_library(ctx, node.func),
                replacements=((node, cst.Await(node)),))
 
 
@@ -355,7 +355,7 @@ def _module_run_fix(ctx: Context, node: cst.Call) -> Optional[Fix]:
     else:
         call = cst.Call(runner, [cst.Arg(node.func), *node.args])
     shown = _run_form(library, dotted_text(node.func) or "main", node)
-    return Fix(Text(f"Run it with '{shown}'", f"用 '{shown}' 运行它"), False, replacements=((node, call),))
+    return Fix(Text("Run it with '{shown}'").format(shown=shown), False, replacements=((node, call),))
 
 
 def _run_form(library: Optional[str], name: str, call: Optional[cst.Call] = None) -> str:
@@ -375,12 +375,10 @@ class UnawaitedCoroutine(Rule):
     group_reason = Text(
         "A coroutine that is never awaited never runs: wrong whenever it matches (an `async "
         "def` under a decorator not known to keep it a coroutine function is not judged). No "
-        "finding on the 28 projects of the ecosystem check.",
-        "从未被 await 的协程根本不会运行:只要匹配就是错的(被未知是否保持协程函数性质的装饰器修饰"
-        "的 `async def` 不做判断)。在生态检查的 28 个项目上没有结果。")
+        "finding on the 28 projects of the ecosystem check.")
     name = "unawaited-coroutine"
     fix = "safe/unsafe"
-    summary = Text("Coroutine called but never awaited", "协程被调用但从未被 await")
+    summary = Text("Coroutine called but never awaited")
     what = Text(
         "Finds calls of coroutine functions (an `async def` of this module or of another module "
         "of the project, or a library coroutine such as `asyncio.sleep`) whose coroutine object is "
@@ -403,29 +401,11 @@ class UnawaitedCoroutine(Rule):
         "cannot be told). Decorators of other modules are not looked into: unknown, not reported; "
         "for an `async def` of another module of the project only the listed decorators count "
         "(that module is scanned as text, not parsed).\n\n"
-        "Group `correctness`: a coroutine that is never awaited never runs.",
-        "查找对协程函数的调用(本模块或项目中其他模块的 `async def`,或 `asyncio.sleep` 等库协程),"
-        "其返回的协程对象被丢弃,或赋给了一个之后从未被读取的变量。\n\n"
-        "库协程来自内置表,以及代码运行环境中已安装的库(`python-path`):concurlint 只读取(从不导入)"
-        "它们的存根和源码,从中得到 `async def` 函数和方法(包括继承的)、工厂函数返回的类"
-        "(`await asyncpg.connect()`、`redis.asyncio.Redis.from_url()`、`-> Self`)以及带注解的参数和属性的类型"
-        "(`session: AsyncSession`)。只返回 `self.execute_command(...)` 的同步方法,在该方法为协程函数的类上"
-        "才算协程函数(`redis.asyncio.Redis.set` 是,`redis.Redis.set` 和管道的不是)。\n\n"
-        "带装饰器的 `async def` 只有在每个装饰器都已知会保持其协程函数身份时才算协程函数:"
-        "`staticmethod`、`classmethod`、`abc.abstractmethod`、`typing.override`/`final`、"
-        "`warnings.deprecated`、`functools.wraps(f)`、`pytest.mark.*` 标记,或同一模块中每个 `return` "
-        "都返回一个嵌套 `async def` 的装饰器(或装饰器工厂)(即 `functools.wraps` 包装惯用法)。"
-        "其他装饰器可能返回别的东西,调用不会被报告:框架的 `@work` 或 `@gen_test`、`@pytest.fixture`、"
-        "返回同步包装函数的项目装饰器,以及 `functools.cache`/`lru_cache`(调用返回一个被缓存的协程,"
-        "只能 await 一次,无法判断应由哪次调用来运行它)。其他模块中的装饰器不做分析:视为未知,不报告;"
-        "对于项目中其他模块的 `async def`,只有上面列出的装饰器才算(那些模块只做文本扫描,不做解析)。\n\n"
-        "分组 `correctness`:从未被 await 的协程根本不会运行。")
+        "Group `correctness`: a coroutine that is never awaited never runs.")
     why = Text(
         "Calling a coroutine function does not run it: it only creates a coroutine object. If that "
         "object is never awaited or scheduled, the body never executes and Python only prints "
-        "'RuntimeWarning: coroutine ... was never awaited' when it is garbage-collected.",
-        "调用协程函数并不会执行它,只会创建一个协程对象。如果这个对象从未被 await 或调度,函数体就根本不会执行,"
-        "Python 只会在它被回收时打印 'RuntimeWarning: coroutine ... was never awaited'。")
+        "'RuntimeWarning: coroutine ... was never awaited' when it is garbage-collected.")
     example = (
         "async def save(user):\n    ...\n\n"
         "async def handler(user):\n    save(user)  # never runs\n"
@@ -444,18 +424,10 @@ class UnawaitedCoroutine(Rule):
         "arguments; with keyword arguments there is no fix). Starting an event loop is unsafe: "
         "review it. When the library is unknown (no import, or both asyncio and trio) there is no "
         "fix. Inside a sync function there is never a fix and the message never suggests "
-        "`asyncio.run(...)`: that code may itself be called on a running loop, where it raises.",
-        "在 async 函数内添加 `await` 是安全的;但若是 asyncio(或 trio)的协程而模块所用的库不是 asyncio"
-        "(或 trio),例如 trio 代码中的 `asyncio.sleep(1)`,在那里 await 它会抛出异常(原来什么也不做),"
-        "因此该修复是不安全的。在模块顶层,修复通过模块自己的导入、用模块所用的库运行该调用:"
-        "`asyncio.run(f(...))`,或 `trio.run(f, ...)` / `anyio.run(f, ...)`(它们接受函数及其位置参数;"
-        "有关键字参数时不提供修复)。启动事件循环是不安全的:请人工检查。库未知时(没有导入,或同时导入了 "
-        "asyncio 和 trio)不提供修复。在同步函数内部从不提供修复,提示也从不建议 `asyncio.run(...)`:"
-        "这段代码本身可能在运行中的事件循环里被调用,在那里它会抛出异常。")
+        "`asyncio.run(...)`: that code may itself be called on a running loop, where it raises.")
     options = Text(
         "The library named in messages and fixes is the module's (its imports, its package, or "
-        "the `async-backend` setting).",
-        "提示和修复中使用的库是模块所用的库(由其导入、所在包或 `async-backend` 设置决定)。")
+        "the `async-backend` setting).")
     valid = (
         "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
         "async def g():\n    pass\nasync def f():\n    t = g()\n    await t\n",
@@ -492,18 +464,16 @@ class UnawaitedCoroutine(Rule):
         if self.ctx.in_async_function:
             start = advice(library, "start_task")
             self.report(node, Text(
-                f"coroutine '{name}' is never awaited; add 'await' or start it as a task with {start}",
-                f"协程 '{name}' 从未被 await;请添加 'await',或用 {start} 把它作为任务启动"),
+                "coroutine '{name}' is never awaited; add 'await' or start it as a task with {start}").format(name=name, start=start),
                 fix=_add_await(self.ctx, node))
         elif self.ctx.scope is self.ctx.module_scope and self.ctx.path.lower().endswith(".ipynb"):
             # A notebook cell runs on the kernel's event loop: top-level 'await' works there,
             # while asyncio.run() raises "cannot be called from a running event loop".
             self.report(node, Text(
-                f"coroutine '{name}' is never awaited, so it never runs; in a notebook cell add "
+                "coroutine '{name}' is never awaited, so it never runs; in a notebook cell add "
                 "'await' (top-level await works in a cell; asyncio.run() fails on the notebook's "
-                "running loop)",
-                f"协程 '{name}' 从未被 await,因此根本不会运行;在笔记本单元格中请添加 'await'"
-                "(单元格中可以直接在顶层使用 await;asyncio.run() 在笔记本已运行的事件循环中会失败)"),
+                "running loop)").format(
+                    name=name),
                 fix=_add_await(self.ctx, node))
         elif self.ctx.scope is self.ctx.module_scope:
             if library is None:
@@ -513,15 +483,13 @@ class UnawaitedCoroutine(Rule):
                 runner = _run_form(library, name, node)
             fix = _module_run_fix(self.ctx, node) if fate.kind == "discarded" else None
             self.report(node, Text(
-                f"coroutine '{name}' is never awaited, so it never runs; run it with {runner}",
-                f"协程 '{name}' 从未被 await,因此根本不会运行;请用 {runner} 运行它"), fix=fix)
+                "coroutine '{name}' is never awaited, so it never runs; run it with {runner}").format(name=name, runner=runner), fix=fix)
         else:
             # Never 'asyncio.run(...)' here: this code may itself be called on a running loop.
             self.report(node, Text(
-                f"coroutine '{name}' is never awaited, so it never runs: calling it in sync code only "
-                "creates a coroutine object; await it from async code or hand it to something that runs it",
-                f"协程 '{name}' 从未被 await,因此根本不会运行:在同步代码中调用它只会创建一个协程对象;"
-                "请在异步代码中 await 它,或把它交给能运行它的对象"))
+                "coroutine '{name}' is never awaited, so it never runs: calling it in sync code only "
+                "creates a coroutine object; await it from async code or hand it to something that runs it").format(
+                    name=name))
 
 
 class CoroutineFunctionNotCalled(Rule):
@@ -530,25 +498,17 @@ class CoroutineFunctionNotCalled(Rule):
     group = "correctness"
     group_reason = Text(
         "A coroutine function passed where a coroutine is needed raises or does nothing: "
-        "wrong whenever it matches. No finding on the 28 projects of the ecosystem check.",
-        "在需要协程对象的地方传入协程函数,要么报错要么什么都不做:只要匹配就是错的。在生态检查的 28 "
-        "个项目上没有结果。")
+        "wrong whenever it matches. No finding on the 28 projects of the ecosystem check.")
     name = "coroutine-function-not-called"
     fix = "safe/unsafe"
-    summary = Text("Coroutine function passed where a coroutine object is needed",
-                   "在需要协程对象的地方传入了协程函数")
+    summary = Text("Coroutine function passed where a coroutine object is needed")
     what = Text(
         "Finds a coroutine *function* (without `()`) passed to `asyncio.run`, `create_task`, "
         "`ensure_future`, `gather`, `wait_for`, `shield`, `run_coroutine_threadsafe`, "
-        "`loop.run_until_complete`, `TaskGroup.create_task`, or awaited directly (`await f`).",
-        "查找把协程*函数*(没有 `()`)传给 `asyncio.run`、`create_task`、`ensure_future`、`gather`、"
-        "`wait_for`、`shield`、`run_coroutine_threadsafe`、`loop.run_until_complete`、"
-        "`TaskGroup.create_task`,或直接 `await f` 的情况。")
+        "`loop.run_until_complete`, `TaskGroup.create_task`, or awaited directly (`await f`).")
     why = Text(
         "These APIs need the coroutine object that calling the function creates. Given the function "
-        "itself they raise `TypeError` (or `ValueError`) at run time, so the work never starts.",
-        "这些 API 需要调用函数后得到的协程对象。传入函数本身会在运行时抛出 `TypeError`(或 `ValueError`),"
-        "任务根本不会开始。")
+        "itself they raise `TypeError` (or `ValueError`) at run time, so the work never starts.")
     example = "import asyncio\n\nasync def main():\n    ...\n\nasyncio.run(main)\n"
     use_instead = "import asyncio\n\nasync def main():\n    ...\n\nasyncio.run(main())\n"
     fix_safety = Text(
@@ -557,11 +517,7 @@ class CoroutineFunctionNotCalled(Rule):
         "complete. Otherwise it is unsafe (`--unsafe-fixes`): the function takes required "
         "arguments, or its signature is not known here (a library coroutine such as "
         "`asyncio.sleep`, a function of another module), and `f()` would raise `TypeError`; the "
-        "code fails either way, and the unsafe fix only makes the missing arguments visible.",
-        "当函数是本模块的 `def`(普通函数,或通过 `self`/`cls` 访问的方法)且每个参数都有默认值时,"
-        "添加 `()` 是安全的:调用是完整的。否则是不安全的(需要 `--unsafe-fixes`):函数有必填参数,"
-        "或者这里无法得知其签名(`asyncio.sleep` 等库协程、其他模块的函数),`f()` 会抛出 `TypeError`;"
-        "代码无论如何都会失败,不安全的修复只是让缺少的参数显而易见。")
+        "code fails either way, and the unsafe fix only makes the missing arguments visible.")
     valid = (
         "import asyncio\nasync def main():\n    pass\nasyncio.run(main())\n",
         "import asyncio\nasync def main(coro):\n    await asyncio.create_task(coro)\n",
@@ -578,9 +534,8 @@ class CoroutineFunctionNotCalled(Rule):
         if name is None:
             return
         self.report(expr, Text(
-            f"coroutine function '{name}' is passed to {where} without being called; use '{name}()'",
-            f"协程函数 '{name}' 未被调用就传给了 {where};请使用 '{name}()'"),
-            fix=Fix(Text("Call it: add '()'", "调用它:添加 '()'"), _callable_without_arguments(self.ctx, expr),
+            "coroutine function '{name}' is passed to {where} without being called; use '{name}()'").format(name=name, where=where),
+            fix=Fix(Text("Call it: add '()'"), _callable_without_arguments(self.ctx, expr),
                     replacements=((expr, cst.Call(expr)),)))
 
     def visit_Await(self, node: cst.Await) -> None:
@@ -648,13 +603,9 @@ class DanglingTask(Rule):
         "deletes, hooks, shutdown work). The default form reports tasks running code the "
         "module does not own (callbacks, library coroutines) and thrown-away gathers: 8 "
         "findings, 7 real, 1 intended, none wrong; test code is left out. `strict` and "
-        "`learn` report every thrown-away task.",
-        "在生态检查的 28 个项目上测量:20 条结果,7 条真实、13 条有意为之,所有有意为之的都是"
-        "运行项目自身协程的任务(延迟删除、钩子、关闭流程)。默认形式只报告运行非本模块代码的任务(回调、"
-        "库的协程)和被丢弃的 gather:8 条结果,7 条真实、1 条有意为之,没有误报;测试代码不"
-        "检查。`strict` 与 `learn` 报告所有被丢弃的任务。")
+        "`learn` report every thrown-away task.")
     name = "dangling-task"
-    summary = Text("Task created and thrown away", "创建的 Task 被直接丢弃")
+    summary = Text("Task created and thrown away")
     what = Text(
         "Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)`, `loop.create_task(...)` "
         "and un-awaited `asyncio.gather(...)` whose Task/Future is not kept anywhere.\n\n"
@@ -673,23 +624,10 @@ class DanglingTask(Rule):
         "projects every such own-code task was a deliberate fire-and-forget (delayed deletes, "
         "hooks, shutdown work) while the real pitfalls were user callbacks and library listeners "
         "started without a reference. `--preset strict`, `--preset learn` or selecting CCY103 by "
-        "code report every thrown-away task.",
-        "查找 `asyncio.create_task(...)`、`asyncio.ensure_future(...)`、`loop.create_task(...)` "
-        "以及未 await 的 `asyncio.gather(...)`,其返回的 Task/Future 没有被保存。\n\n"
-        "在 async 函数中被丢弃的 `gather(...)` 会按其本质报告为缺少 `await`(被丢弃的 `asyncio.wait(...)` "
-        "是未被 await 的协程,即 CCY101)。如果启动的协程是本模块中整个函数体都自行处理错误的函数"
-        "(`try: ... except Exception: log...`),提示只保留可能被垃圾回收这一点。在 `__del__` 中启动的任务"
-        "不报告:终结器启动的任务没有任何对象可以持有。对 future 或任务调用 `ensure_future(x)`"
-        "(未绑定到协程调用的变量、`run_in_executor(...)`、`gather(...)`)只会原样返回,不启动任何东西:不报告。\n\n"
-        "默认形式:默认预设报告运行非本模块代码的任务(从集合中取出的回调、库的协程,例如 "
-        "`self._client.listen()`)以及被丢弃的 `gather(...)`,不报告运行项目自身协程的任务(本模块或其他"
-        "被检查模块中的函数和方法、嵌套协程)和后台清理(`x.close()`)。在 28 个已发布项目上,这类运行自身代码"
-        "的任务全部是有意为之的\u201c启动后不管\u201d(延迟删除、钩子、关闭流程),而真正的问题是没有保存引用就启动的"
-        "用户回调和库的监听协程。`--preset strict`、`--preset learn` 或按代码选中 CCY103 时报告所有被丢弃的任务。")
+        "code report every thrown-away task.")
     why = Text(
         "The event loop keeps only a weak reference to running tasks: a task nobody references can be "
-        "garbage-collected before it finishes, and if it fails its exception is never seen.",
-        "事件循环只对运行中的任务保持弱引用:没有被引用的任务可能在完成前就被垃圾回收;如果它失败了,异常也不会被任何人看到。")
+        "garbage-collected before it finishes, and if it fails its exception is never seen.")
     example = "import asyncio\n\nasync def start(job):\n    asyncio.create_task(job.run())\n"
     use_instead = (
         "import asyncio\n\n"
@@ -735,32 +673,28 @@ class DanglingTask(Rule):
         short = qualname.rsplit(".", 1)[-1]
         if self._guards_own_errors(first):
             self.report(node, Text(
-                f"the task from {short}() running {what} is thrown away: it can be garbage-collected "
+                "the task from {short}() running {what} is thrown away: it can be garbage-collected "
                 "mid-flight (its errors are handled inside it); keep a reference (e.g. a set with "
-                "add_done_callback(tasks.discard))",
-                f"{short}() 创建的运行 {what} 的任务被丢弃:它可能在运行中被垃圾回收(其错误已在内部处理);"
-                "请保存引用(例如放入集合并 add_done_callback(tasks.discard))"))
+                "add_done_callback(tasks.discard))").format(
+                    short=short,
+                    what=what))
             return
         self.report(node, Text(
-            f"the task from {short}() running {what} is thrown away: it can be garbage-collected "
+            "the task from {short}() running {what} is thrown away: it can be garbage-collected "
             "mid-flight and its exception is lost; keep a reference (e.g. a set with "
-            "add_done_callback(tasks.discard)) or await it",
-            f"{short}() 创建的运行 {what} 的任务被丢弃:它可能在运行中被垃圾回收,异常也会丢失;"
-            "请保存引用(例如放入集合并 add_done_callback(tasks.discard))或 await 它"))
+            "add_done_callback(tasks.discard)) or await it").format(
+                short=short,
+                what=what))
 
     def _missing_await(self, node: cst.Call) -> None:
         if self.ctx.in_async_function:
             self.report(node, Text(
                 "asyncio.gather(...) is never awaited: a missing 'await' -- nothing waits for the "
-                "gathered work and its exceptions are lost; add 'await'",
-                "asyncio.gather(...) 从未被 await:缺少 'await'——没有任何代码等待被收集的工作,"
-                "其异常也会丢失;请添加 'await'"))
+                "gathered work and its exceptions are lost; add 'await'"))
             return
         self.report(node, Text(
             "asyncio.gather(...) is thrown away: nothing waits for the gathered work and its exceptions "
-            "are lost; await it from async code, or keep the future and check its result",
-            "asyncio.gather(...) 的结果被丢弃:没有任何代码等待被收集的工作,其异常也会丢失;"
-            "请在异步代码中 await 它,或保存该 future 并检查其结果"))
+            "are lost; await it from async code, or keep the future and check its result"))
 
     def _guards_own_errors(self, work: Optional[cst.BaseExpression]) -> bool:
         if not isinstance(work, cst.Call):
@@ -862,28 +796,22 @@ class CoroutineInBooleanContext(Rule):
     group = "correctness"
     group_reason = Text(
         "A coroutine object is always true: the condition never tests what was meant. Wrong "
-        "whenever it matches; no finding on the 28 projects of the ecosystem check.",
-        "协程对象永远为真:条件永远测试不到本意。只要匹配就是错的;在生态检查的 28 个项目上没有结果。")
+        "whenever it matches; no finding on the 28 projects of the ecosystem check.")
     name = "coroutine-in-boolean-context"
     fix = "safe/unsafe"
-    summary = Text("Coroutine used as a condition", "协程被用作条件")
+    summary = Text("Coroutine used as a condition")
     what = Text(
         "Finds a call of a coroutine function used as a condition: `if f():`, `while f():`, "
-        "`not f()`, `f() and x`, `assert f()`, `x if f() else y`.",
-        "查找把协程函数调用用作条件的代码:`if f():`、`while f():`、`not f()`、`f() and x`、"
-        "`assert f()`、`x if f() else y`。")
+        "`not f()`, `f() and x`, `assert f()`, `x if f() else y`.")
     why = Text(
         "A coroutine object is always truthy, so the condition is always true and the coroutine never "
-        "runs (it is never awaited).",
-        "协程对象永远为真,因此条件永远成立,而协程本身从未运行(从未被 await)。")
+        "runs (it is never awaited).")
     example = "async def is_admin(user):\n    ...\n\nasync def view(user):\n    if is_admin(user):\n        ...\n"
     use_instead = "async def is_admin(user):\n    ...\n\nasync def view(user):\n    if await is_admin(user):\n        ...\n"
     fix_safety = Text(
         "Adding `await` inside an async function is safe, except for a coroutine of asyncio (or "
         "trio) in a module whose library is not asyncio (or trio): awaited there it raises, so the "
-        "fix is unsafe.",
-        "在 async 函数内添加 `await` 是安全的;但若是 asyncio(或 trio)的协程,而模块所用的库不是 asyncio"
-        "(或 trio),在那里 await 它会抛出异常,因此修复是不安全的。")
+        "fix is unsafe.")
     valid = (
         "async def ok():\n    return True\nasync def f():\n    if await ok():\n        pass\n",
         "def ok():\n    return True\nasync def f():\n    if ok():\n        pass\n",
@@ -908,8 +836,7 @@ class CoroutineInBooleanContext(Rule):
             return
         fix = _add_await(self.ctx, node) if self.ctx.in_async_function else None
         self.report(node, Text(
-            f"coroutine '{name}()' used as a condition is always true and never runs; use 'await {name}(...)'",
-            f"协程 '{name}()' 被用作条件,永远为真且不会执行;请使用 'await {name}(...)'"), fix=fix)
+            "coroutine '{name}()' used as a condition is always true and never runs; use 'await {name}(...)'").format(name=name), fix=fix)
 
 
 class NestedEventLoop(Rule):
@@ -918,20 +845,15 @@ class NestedEventLoop(Rule):
     group = "correctness"
     group_reason = Text(
         "Starting an event loop inside a running one raises `RuntimeError`: wrong whenever "
-        "it matches. No finding on the 28 projects of the ecosystem check.",
-        "在运行中的事件循环里再启动一个事件循环会抛出 `RuntimeError`:只要匹配就是错的。在"
-        "生态检查的 28 个项目上没有结果。")
+        "it matches. No finding on the 28 projects of the ecosystem check.")
     name = "nested-event-loop"
-    summary = Text("Event loop started inside a coroutine", "在协程内部启动事件循环")
+    summary = Text("Event loop started inside a coroutine")
     what = Text(
         "Finds `asyncio.run(...)`, `loop.run_until_complete(...)` and `loop.run_forever()` called "
-        "inside an async function.",
-        "查找在 async 函数内部调用的 `asyncio.run(...)`、`loop.run_until_complete(...)` 和 `loop.run_forever()`。")
+        "inside an async function.")
     why = Text(
         "An event loop is already running there: starting another one in the same thread raises "
-        "`RuntimeError` ('cannot be called from a running event loop').",
-        "此时事件循环已经在运行:在同一线程中再启动一个会抛出 `RuntimeError`"
-        "('cannot be called from a running event loop')。")
+        "`RuntimeError` ('cannot be called from a running event loop').")
     example = "import asyncio\n\nasync def handler():\n    data = asyncio.run(fetch())\n"
     use_instead = "import asyncio\n\nasync def handler():\n    data = await fetch()\n"
     valid = (
@@ -966,7 +888,7 @@ class NestedEventLoop(Rule):
 def _toggle_with_fix(node: cst.With, to_async: bool) -> Fix:
     """``with`` <-> ``async with``: the statement with its ``async`` keyword toggled."""
     changed = node.with_changes(asynchronous=cst.Asynchronous() if to_async else None)
-    title = Text("Use 'async with'", "改用 'async with'") if to_async else Text("Use 'with'", "改用 'with'")
+    title = Text("Use 'async with'") if to_async else Text("Use 'with'")
     return Fix(title, True, replacements=((node, changed),))
 
 
@@ -977,30 +899,21 @@ class WrongWithKind(Rule):
     group_reason = Text(
         "`with` on an async context manager (or `async with` on a sync one) raises at run "
         "time: wrong whenever it matches. No finding on the 28 projects of the ecosystem "
-        "check.",
-        "对异步上下文管理器使用 `with`(或对同步的使用 `async with`)在运行时会报错:"
-        "只要匹配就是错的。在生态检查的 28 个项目上没有结果。")
+        "check.")
     name = "wrong-with-kind"
     fix = "safe"
-    summary = Text("`with` on an async context manager (or `async with` on a sync one)",
-                   "对异步上下文管理器使用 `with`(或对同步的使用 `async with`)")
+    summary = Text("`with` on an async context manager (or `async with` on a sync one)")
     what = Text(
         "Finds plain `with` on asyncio primitives and async resources (`asyncio.Lock`, `Semaphore`, "
         "`Condition`, `TaskGroup`, `asyncio.timeout()`, `aiohttp.ClientSession`, `aiofiles.open()`...) "
-        "and `async with` on `threading` primitives.",
-        "查找对 asyncio 原语和异步资源(`asyncio.Lock`、`Semaphore`、`Condition`、`TaskGroup`、"
-        "`asyncio.timeout()`、`aiohttp.ClientSession`、`aiofiles.open()` 等)使用普通 `with`,"
-        "以及对 `threading` 原语使用 `async with` 的代码。")
+        "and `async with` on `threading` primitives.")
     why = Text(
         "These objects implement only one of the two protocols: the wrong statement raises "
-        "`TypeError`/`AttributeError` at run time (and `async with threading.Lock()` would block the loop even if it worked).",
-        "这些对象只实现了两种协议之一:用错语句会在运行时抛出 `TypeError`/`AttributeError`"
-        "(而且即使 `async with threading.Lock()` 能运行,也会阻塞事件循环)。")
+        "`TypeError`/`AttributeError` at run time (and `async with threading.Lock()` would block the loop even if it worked).")
     example = "import asyncio\n\nlock = asyncio.Lock()\n\nasync def update():\n    with lock:\n        ...\n"
     use_instead = "import asyncio\n\nlock = asyncio.Lock()\n\nasync def update():\n    async with lock:\n        ...\n"
     fix_safety = Text("Switching to `async with` inside an async function, or to `with` for a "
-                      "threading primitive, is safe.",
-                      "在 async 函数内改为 `async with`,或对 threading 原语改为 `with`,是安全的。")
+                      "threading primitive, is safe.")
     valid = (
         "import asyncio\nlock = asyncio.Lock()\nasync def f():\n    async with lock:\n        pass\n",
         "import threading\nlock = threading.Lock()\ndef f():\n    with lock:\n        pass\n",
@@ -1020,15 +933,13 @@ class WrongWithKind(Rule):
             if not is_async and kind in ASYNC_ONLY_CONTEXT_MANAGERS:
                 fix = _toggle_with_fix(node, True) if self.ctx.in_async_function else None
                 self.report(item.item, Text(
-                    f"'{kind}' is an async context manager; use 'async with', not 'with'",
-                    f"'{kind}' 是异步上下文管理器;请使用 'async with' 而不是 'with'"), fix=fix)
+                    "'{kind}' is an async context manager; use 'async with', not 'with'").format(kind=kind), fix=fix)
                 return
             if is_async and kind in SYNC_ONLY_CONTEXT_MANAGERS:
                 self.report(item.item, Text(
-                    f"'{kind}' is not an async context manager; 'async with' raises TypeError — "
-                    "use 'with' (or an asyncio primitive in async code)",
-                    f"'{kind}' 不是异步上下文管理器;'async with' 会抛出 TypeError——请使用 'with'"
-                    "(在异步代码中请改用 asyncio 原语)"), fix=_toggle_with_fix(node, False))
+                    "'{kind}' is not an async context manager; 'async with' raises TypeError — "
+                    "use 'with' (or an asyncio primitive in async code)").format(
+                        kind=kind), fix=_toggle_with_fix(node, False))
                 return
 
     def _kind(self, expr: cst.BaseExpression) -> Optional[str]:
@@ -1046,42 +957,27 @@ class GetEventLoopInCoroutine(Rule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: 22 findings, all intended. "
         "Inside a coroutine `get_event_loop()` already returns the running loop, so this is "
-        "a style point, not a behaviour change: `advice`.",
-        "在生态检查的 28 个项目上测量:22 条结果,全部属于有意为之。在协程中 `get_event"
-        "_loop()` 本来就返回正在运行的事件循环,这只是风格问题而非行为差异:为 `advice`"
-        "。")
+        "a style point, not a behaviour change: `advice`.")
     name = "get-event-loop-in-coroutine"
     fix = "safe/unsafe"
-    summary = Text("`asyncio.get_event_loop()` inside a coroutine (style)",
-                   "在协程中调用 `asyncio.get_event_loop()`(风格)")
+    summary = Text("`asyncio.get_event_loop()` inside a coroutine (style)")
     what = Text(
         "Finds `asyncio.get_event_loop()` called inside an async function.\n\n"
         "Group `advice`: inside a coroutine `get_event_loop()` returns the running loop, exactly "
         "what `get_running_loop()` returns, so the code behaves the same; the finding is a style "
-        "point (every reviewed finding on real projects was harmless) and the message says so.",
-        "查找在 async 函数内部调用的 `asyncio.get_event_loop()`。\n\n"
-        "分组 `advice`:在协程内部 `get_event_loop()` 返回的就是正在运行的事件循环,与 "
-        "`get_running_loop()` 的结果完全相同,代码行为不变;这只是风格问题(真实项目中复审过的结果"
-        "全部无害),提示信息也如此说明。")
+        "point (every reviewed finding on real projects was harmless) and the message says so.")
     why = Text(
         "`asyncio.get_running_loop()` says what the code means -- the loop this coroutine runs on -- "
         "and fails loudly when called without one. `get_event_loop()` is the API whose behaviour "
         "outside a running loop depends on the policy and is deprecated there; using the explicit "
-        "form everywhere keeps that question from coming up when code moves.",
-        "`asyncio.get_running_loop()` 准确表达代码的意思——当前协程所在的事件循环——并且在没有运行中的"
-        "循环时会明确报错。`get_event_loop()` 在没有运行中的循环时行为取决于策略,并且这种用法已被弃用;"
-        "处处使用明确的写法,代码移动时就不会遇到这个问题。")
+        "form everywhere keeps that question from coming up when code moves.")
     example = "import asyncio\n\nasync def main():\n    loop = asyncio.get_event_loop()\n"
     use_instead = "import asyncio\n\nasync def main():\n    loop = asyncio.get_running_loop()\n"
     fix_safety = Text(
         "Safe in an asyncio module: inside a coroutine run by asyncio both return the running loop. "
         "Unsafe when the module's library is trio, anyio (it may run on trio) or unknown (asyncio "
         "and trio both imported): a coroutine run by trio has no running asyncio loop, so "
-        "`get_running_loop()` raises `RuntimeError` where `get_event_loop()` returned a loop.",
-        "在 asyncio 模块中是安全的:在由 asyncio 运行的协程内两者都返回正在运行的事件循环。模块的库是 trio、"
-        "anyio(可能运行在 trio 上)或未知(同时导入了 asyncio 和 trio)时是不安全的:由 trio 运行的协程"
-        "没有正在运行的 asyncio 循环,`get_running_loop()` 会抛出 `RuntimeError`,而 `get_event_loop()` "
-        "会返回一个循环。")
+        "`get_running_loop()` raises `RuntimeError` where `get_event_loop()` returned a loop.")
     valid = ("import asyncio\nasync def f():\n    loop = asyncio.get_running_loop()\n",
              "import asyncio\ndef f():\n    loop = asyncio.get_event_loop()\n")
     invalid = ("import asyncio\nasync def f():\n    loop = asyncio.get_event_loop()\n",
@@ -1098,14 +994,12 @@ class GetEventLoopInCoroutine(Rule):
         if isinstance(node.func, cst.Attribute):
             # Only asyncio's loop makes the two equal: under trio (an anyio module may run on
             # it, a mixed one bridges to it) get_running_loop() raises where get_event_loop() did not.
-            fix = Fix(Text("Use 'asyncio.get_running_loop()'", "改用 'asyncio.get_running_loop()'"),
+            fix = Fix(Text("Use 'asyncio.get_running_loop()'"),
                       self.ctx.async_backend == "asyncio",
                       replacements=((node.func.attr, cst.Name("get_running_loop")),))
         self.report(node, Text(
             "style: inside a coroutine 'asyncio.get_event_loop()' returns the running loop; "
-            "'asyncio.get_running_loop()' says so explicitly (same behaviour)",
-            "风格:在协程中 'asyncio.get_event_loop()' 返回的就是正在运行的事件循环;"
-            "'asyncio.get_running_loop()' 更明确(行为相同)"), fix=fix)
+            "'asyncio.get_running_loop()' says so explicitly (same behaviour)"), fix=fix)
 
 
 # Loop methods that start, stop, inspect or end a loop: a loop used only through them
@@ -1175,14 +1069,9 @@ class LegacyEventLoopManagement(Rule):
         "shutdown steps, private loops of library sync facades, one finding per run call). The "
         "narrowed rule keeps 5 (1 real, 0 wrong, 4 intended: test harnesses, a worker-thread loop, "
         "a `__main__` demo): no wrong claim left, but too few real pitfalls for the default set. "
-        "`advice`.",
-        "在生态检查的 28 个项目上测量:第一版审查 13 条,1 条真实、6 条误报、6 条有意为之(手写的 "
-        "`asyncio.run()` 替代品及其关闭步骤、库的同步接口中的私有循环、每次运行调用各报一次)。"
-        "收窄后保留 5 条(1 条真实、0 条误报、4 条有意为之:测试工具、工作线程中的循环、`__main__` "
-        "演示代码):不再有错误的断言,但真实问题太少,不足以进入默认集合。为 `advice`。")
+        "`advice`.")
     name = "legacy-event-loop-management"
-    summary = Text("Manual event-loop management where `asyncio.run()` would do",
-                   "手动管理事件循环,而 `asyncio.run()` 就足够")
+    summary = Text("Manual event-loop management where `asyncio.run()` would do")
     what = Text(
         "Finds `loop.run_until_complete(...)` / `loop.run_forever()` in sync code on a loop obtained "
         "from `asyncio.get_event_loop()` or `asyncio.new_event_loop()`, once per loop (on its first "
@@ -1207,34 +1096,11 @@ class LegacyEventLoopManagement(Rule):
         "leftover tasks and shuts down async generators and the default executor).\n\n"
         "Group `advice`: in application entry points the advice holds, but library code and "
         "tests make private loops on purpose (a loop per worker thread, a sync facade over async "
-        "code), where `asyncio.run()` would change the caller thread's current loop.",
-        "查找同步代码中,对 `asyncio.get_event_loop()` 或 `asyncio.new_event_loop()` 得到的事件循环调用 "
-        "`loop.run_until_complete(...)` / `loop.run_forever()`,每个事件循环只报告一次(在它第一次"
-        "运行的调用处)。\n\n"
-        "以下情况不报告,因为 `asyncio.run()` 无法取代这些代码:\n"
-        "- 自成一体的运行器:拥有该循环的代码也执行了 `asyncio.run()` 的关闭步骤"
-        "(`loop.shutdown_asyncgens()`、`loop.shutdown_default_executor()`,或 "
-        "`asyncio.all_tasks(loop)` 加 `cancel()`,也包括通过本模块中接收该循环的函数完成)——"
-        "这是手写的、行为有所不同的 `asyncio.run()`,例如取消残留任务时带超时;参数是这类关闭"
-        "步骤的运行调用从不报告;\n"
-        "- 必须比一次调用活得更久的私有循环:由 `new_event_loop()` 创建,从未设为线程的当前循环,"
-        "由代码自行关闭,并且要么在运行之外还被当作对象使用(被传出、`loop=loop`、"
-        "`loop.create_future()`、`loop.call_soon`、被嵌套函数捕获),要么多次运行之间共享对象"
-        "(一次运行的结果用于之后的运行:上一次调用打开的连接由下一次调用关闭)。每次调用都用 "
-        "`asyncio.run()` 会把这些对象绑定到已经关闭的循环上,而且它结束时会把调用线程的当前循环"
-        "设为 `None`。\n\n"
-        "提示信息会说明具体的问题:没有当前循环时调用 `get_event_loop()`(已弃用,从 Python 3.14 "
-        "起报错)、循环从未关闭,否则只是风格问题(创建、运行一次再关闭的循环行为正确;"
-        "`asyncio.run()` 还会取消残留任务并关闭异步生成器和默认执行器)。\n\n"
-        "分组 `advice`:在应用程序入口处这条建议成立,但库代码和测试会有意创建私有循环"
-        "(每个工作线程一个循环、包装异步代码的同步接口),在那里 `asyncio.run()` 会改变调用线程的"
-        "当前循环。")
+        "code), where `asyncio.run()` would change the caller thread's current loop.")
     why = Text(
         "`asyncio.run()` creates the loop, runs the coroutine, cancels leftover tasks, shuts down "
         "async generators and the default executor and closes the loop; hand-written versions usually "
-        "miss some of it, and `get_event_loop()` without a current loop is deprecated.",
-        "`asyncio.run()` 会创建事件循环、运行协程、取消残留任务、关闭异步生成器和默认执行器并关闭循环;"
-        "手写版本通常会漏掉其中一部分,而且没有当前循环时调用 `get_event_loop()` 已被弃用。")
+        "miss some of it, and `get_event_loop()` without a current loop is deprecated.")
     example = "import asyncio\n\nloop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n"
     use_instead = "import asyncio\n\nasyncio.run(main())\n"
     valid = (
@@ -1276,26 +1142,22 @@ class LegacyEventLoopManagement(Rule):
     def _message(self, method: str, facts: _LoopFacts) -> Text:
         if facts.factory == GET_EVENT_LOOP and not facts.any_set:
             return Text(
-                f"manual event-loop management ('{method}()'): 'asyncio.get_event_loop()' outside a "
+                "manual event-loop management ('{method}()'): 'asyncio.get_event_loop()' outside a "
                 "running loop is deprecated when no current loop is set (a RuntimeError from Python "
                 "3.14); in an application entry point use 'asyncio.run(main())', which creates, runs "
-                "and closes the loop",
-                f"手动管理事件循环('{method}()'):在没有运行中的循环、也未设置当前循环时调用 "
-                "'asyncio.get_event_loop()' 已被弃用(从 Python 3.14 起抛出 RuntimeError);在应用程序"
-                "入口处请使用 'asyncio.run(main())',它会创建、运行并关闭事件循环")
+                "and closes the loop").format(
+                    method=method)
         if facts.factory == _NEW_EVENT_LOOP and not facts.closed and not facts.escapes:
             return Text(
-                f"hand-run event loop ('{method}()') is never closed; in an application entry point "
+                "hand-run event loop ('{method}()') is never closed; in an application entry point "
                 "use 'asyncio.run(main())', which also closes it, cancels leftover tasks and shuts "
-                "down async generators",
-                f"手动运行的事件循环('{method}()')从未关闭;在应用程序入口处请使用 "
-                "'asyncio.run(main())',它还会关闭循环、取消残留任务并关闭异步生成器")
+                "down async generators").format(
+                    method=method)
         return Text(
-            f"style: hand-run event loop ('{method}()'); in an application entry point "
+            "style: hand-run event loop ('{method}()'); in an application entry point "
             "'asyncio.run(main())' can replace it and also cancels leftover tasks and shuts down "
-            "async generators and the default executor",
-            f"风格:手动运行事件循环('{method}()');在应用程序入口处可以改用 'asyncio.run(main())',"
-            "它还会取消残留任务并关闭异步生成器和默认执行器")
+            "async generators and the default executor").format(
+                method=method)
 
     def _facts(self, expr: cst.BaseExpression) -> Optional[_LoopFacts]:
         """What the code does with the loop ``expr`` names; None when it is not from a factory
@@ -1375,13 +1237,9 @@ class SequentialAwaitsInLoop(Rule):
         "intended): loops over a handful of items (enum members, constant lists, a few services) "
         "or over one slow device, where sequential calls are the intended choice; the 3 wrong ones "
         "talk to one serial or BLE link, or call a coroutine of another module that never "
-        "suspends, which the rule cannot see. `advice`.",
-        "在生态检查的 28 个项目上测量:第一版审查 17 条,0 条真实、7 条误报、10 条有意为之。"
-        "收窄后保留 13 条(0 条真实、3 条误报、10 条有意为之):遍历少量元素(枚举成员、常量列表、"
-        "几个服务)或只访问一个慢速设备的循环,顺序调用正是有意的选择;剩下的 3 条误报访问的是同一条"
-        "串口或 BLE 链路,或调用了另一个模块中从不挂起的协程,规则无法看到。为 `advice`。")
+        "suspends, which the rule cannot see. `advice`.")
     name = "sequential-awaits-in-loop"
-    summary = Text("Independent awaits run one after another in a loop", "循环中逐个 await 彼此独立的调用")
+    summary = Text("Independent awaits run one after another in a loop")
     what = Text(
         "Finds a `for` loop in an async function whose body awaits one independent coroutine call "
         "per item (`for u in urls: r = await fetch(u)`) and keeps its result.\n\n"
@@ -1401,29 +1259,11 @@ class SequentialAwaitsInLoop(Rule):
         "several calls at once: one connection to a device or one BLE link often handles one "
         "request at a time, and nothing in the code says which.\n\n"
         "Group `advice`: on real projects most such loops run over a handful of items, or over "
-        "one slow device, where sequential calls are the safe and intended choice.",
-        "查找 async 函数中的 `for` 循环:循环体对每个元素 await 一个彼此独立的协程调用并保留结果"
-        "(`for u in urls: r = await fetch(u)`)。\n\n"
-        "以下情况调用无法重叠或彼此依赖,因此不报告:\n"
-        "- 该协程是本模块的 `async def`(函数,或通过 `self`/`cls` 调用的方法),且对这些参数"
-        "从不挂起:函数体中没有 `await`、`async for` 或 `async with`;或者它们全部位于被循环传入的"
-        "常量参数(`False`、`None`、`True`,也包括默认值,或继续传给另一个此类协程的参数)排除的 "
-        "`if` 分支中;或者只 await 其他此类协程;或者只 await 保持 `thread_sensitive` 开启的 "
-        "`sync_to_async(...)`(asgiref 会在同一个线程上逐个执行这些调用,gather 它们毫无收益)。"
-        "桩函数体(`pass`、`...`、文档字符串、`raise`)或带装饰器的 `async def` 不做判断;\n"
-        "- 循环体修改了调用所接收的对象(在 await `self.m(item)` 的同时执行 `self.x = ...`):"
-        "每次调用都可能看到上一轮迭代所做的修改。\n\n"
-        "当被 await 的协程是每轮迭代共享的同一个对象的方法(`await device.query(i)`)时,提示信息"
-        "会说明建议的前提是该对象能同时处理多个调用:到某个设备的一条连接或一条 BLE 链路往往一次只"
-        "处理一个请求,而代码本身无法说明是哪一种。\n\n"
-        "分组 `advice`:在真实项目中,这类循环大多只遍历少量元素,或只访问一个慢速设备,"
-        "顺序调用正是安全且有意的选择。")
+        "one slow device, where sequential calls are the safe and intended choice.")
     why = Text(
         "Each call waits for the previous one, so the total time is the sum of all calls. When the "
         "calls do not depend on each other, `asyncio.gather` or a `TaskGroup` (with a semaphore to "
-        "bound concurrency) runs them concurrently.",
-        "每次调用都要等上一次完成,总耗时是所有调用之和。若调用之间互不依赖,可用 `asyncio.gather` 或 "
-        "`TaskGroup`(配合信号量限制并发)并发执行。")
+        "bound concurrency) runs them concurrently.")
     example = ("import asyncio\n\n\nasync def fetch(session, url):\n    async with session.get(url) as response:\n"
                "        return await response.text()\n\n\n"
                "async def crawl(session, urls):\n    pages = []\n    for u in urls:\n"
@@ -1770,20 +1610,15 @@ class BusyLoopWithoutAwait(Rule):
     group = "suspicious"
     group_reason = Text(
         "An infinite loop that never yields freezes every other task; no finding on the 28 "
-        "projects of the ecosystem check.",
-        "从不让出的无限循环会冻结所有其他任务;在生态检查的 28 个项目上没有结果。")
+        "projects of the ecosystem check.")
     name = "busy-loop-without-await"
-    summary = Text("Infinite loop in a coroutine that never yields", "协程中从不让出控制权的无限循环")
+    summary = Text("Infinite loop in a coroutine that never yields")
     what = Text(
         "Finds `while True:` inside an async function whose body contains no `await`, `async for`, "
-        "`async with`, `yield`, `break`, `return` or `raise`.",
-        "查找 async 函数中循环体不包含 `await`、`async for`、`async with`、`yield`、`break`、`return` 或 "
-        "`raise` 的 `while True:`。")
+        "`async with`, `yield`, `break`, `return` or `raise`.")
     why = Text(
         "The event loop is cooperative: a coroutine only gives other tasks a turn at an `await`. A loop "
-        "without one spins forever and freezes every other task, timer and connection of the process.",
-        "事件循环是协作式的:协程只有在 `await` 处才会把执行权让给其他任务。没有 await 的循环会永远空转,"
-        "冻结进程中所有其他任务、定时器和连接。")
+        "without one spins forever and freezes every other task, timer and connection of the process.")
     example = "async def wait_ready(state):\n    while True:\n        if state.ready:\n            state.go()\n"
     use_instead = "async def wait_ready(state):\n    while True:\n        if state.ready:\n            state.go()\n        await asyncio.sleep(0.1)\n"
     valid = ("import asyncio\nasync def f(q):\n    while True:\n        await asyncio.sleep(1)\n",
@@ -1804,9 +1639,7 @@ class BusyLoopWithoutAwait(Rule):
                 return
         self.report(node, Text(
             "'while True' loop in a coroutine never awaits: it blocks the event loop forever; "
-            "add an 'await' (e.g. 'await asyncio.sleep(...)') or an exit",
-            "协程中的 'while True' 循环从不 await:它会永远阻塞事件循环;请添加 'await'"
-            "(例如 'await asyncio.sleep(...)')或退出条件"))
+            "add an 'await' (e.g. 'await asyncio.sleep(...)') or an exit"))
 
     def _exits_by_exception(self) -> bool:
         """The loop sits in a ``try`` body or under ``suppress()``/``raises()``: it is meant

@@ -88,30 +88,21 @@ class UnclosedClient(_LifetimeRule):
     quiet_in_tests = True
     group_reason = Text(
         "A client never closed leaks connections; no finding on the 28 projects of the "
-        "ecosystem check; the default form leaves test code out.",
-        "从不关闭的客户端会泄漏连接;在生态检查的 28 个项目上没有结果;默认形式不检查测试代码。")
+        "ecosystem check; the default form leaves test code out.")
     name = "unclosed-client"
-    summary = Text("HTTP client session bound to a local name and never closed",
-                   "绑定到局部变量的 HTTP 客户端会话从未关闭")
+    summary = Text("HTTP client session bound to a local name and never closed")
     what = Text(
         "Flags `aiohttp.ClientSession()`, `httpx.AsyncClient()`, `httpx.Client()` and "
         "`requests.Session()` bound to a local name that is not used as a context manager, never "
         "closed (`close()`/`aclose()`, also registered with `atexit.register` or "
         "`weakref.finalize`), not returned, not stored on `self`/globals/a container and not "
         "passed to another call. Clients created at module level live as long as the process "
-        "and are not flagged.",
-        "检查绑定到局部变量的 `aiohttp.ClientSession()`、`httpx.AsyncClient()`、`httpx.Client()` 和 "
-        "`requests.Session()`:没有作为上下文管理器使用、从未关闭(`close()`/`aclose()`,或通过 "
-        "`atexit.register`、`weakref.finalize` 注册关闭)、没有返回、没有保存到 `self`/全局变量/容器、"
-        "也没有传给其他调用。模块级创建的客户端与进程同寿命,不会被标记。")
+        "and are not flagged.")
     why = Text(
         "A client session owns a pool of open connections. If nobody closes it, the sockets stay "
         "open until the garbage collector happens to run (aiohttp warns \"Unclosed client "
         "session\"), file descriptors leak with every call of the function, and at shutdown "
-        "pending connections are cut off instead of being closed cleanly.",
-        "客户端会话持有一个打开的连接池。如果没人关闭它,socket 会一直打开到垃圾回收碰巧运行为止"
-        "(aiohttp 会警告 \"Unclosed client session\"),每调用一次函数就泄漏一些文件描述符,"
-        "退出时挂起的连接会被强行切断而不是正常关闭。")
+        "pending connections are cut off instead of being closed cleanly.")
     example = (
         "import aiohttp\n\n"
         "async def fetch(url):\n"
@@ -124,8 +115,7 @@ class UnclosedClient(_LifetimeRule):
         "    async with aiohttp.ClientSession() as session:\n"
         "        async with session.get(url) as resp:\n"
         "            return await resp.text()\n")
-    fix_safety = Text("No automatic fix: where the session should end is a design decision.",
-                      "没有自动修复:会话应在何处结束需要由你来决定。")
+    fix_safety = Text("No automatic fix: where the session should end is a design decision.")
     valid = (
         "import requests\ndef f(url):\n    with requests.Session() as s:\n        return s.get(url, timeout=5)\n",
         "import requests\ndef make():\n    s = requests.Session()\n    s.headers['X'] = '1'\n    return s\n",
@@ -149,15 +139,16 @@ class UnclosedClient(_LifetimeRule):
         if callee.startswith("aiohttp.") or callee == "httpx.AsyncClient":
             closer = "aclose" if callee == "httpx.AsyncClient" else "close"
             return Text(
-                f"'{shown}()' bound to '{name}' is never closed and leaks its connections; use "
-                f"'async with {shown}() as {name}:' or 'await {name}.{closer}()' in a finally block",
-                f"绑定到 '{name}' 的 '{shown}()' 从未关闭,会泄漏连接;请使用 "
-                f"'async with {shown}() as {name}:',或在 finally 中 'await {name}.{closer}()'")
+                "'{shown}()' bound to '{name}' is never closed and leaks its connections; use "
+                "'async with {shown}() as {name}:' or 'await {name}.{closer}()' in a finally block").format(
+                    shown=shown,
+                    name=name,
+                    closer=closer)
         return Text(
-            f"'{shown}()' bound to '{name}' is never closed and leaks its connections; use "
-            f"'with {shown}() as {name}:' or call '{name}.close()' in a finally block",
-            f"绑定到 '{name}' 的 '{shown}()' 从未关闭,会泄漏连接;请使用 "
-            f"'with {shown}() as {name}:',或在 finally 中调用 '{name}.close()'")
+            "'{shown}()' bound to '{name}' is never closed and leaks its connections; use "
+            "'with {shown}() as {name}:' or call '{name}.close()' in a finally block").format(
+                shown=shown,
+                name=name)
 
 
 # ----------------------------------------------------------------------------- CCY702
@@ -170,32 +161,21 @@ class ClientPerRequest(Rule):
     quiet_in_tests = True
     group_reason = Text(
         "A client or executor per request defeats reuse; no finding on the 28 projects of "
-        "the ecosystem check; the default form leaves test code out.",
-        "每次请求新建客户端或执行器会失去复用;在生态检查的 28 个项目上没有结果;默认形式不检查测试代"
-        "码。")
+        "the ecosystem check; the default form leaves test code out.")
     name = "client-per-request"
-    summary = Text("client session or executor created inside a loop",
-                   "在循环中创建客户端会话或线程池")
+    summary = Text("client session or executor created inside a loop")
     what = Text(
         "Flags a client session (`aiohttp.ClientSession`, `httpx.Client`/`AsyncClient`, "
         "`requests.Session`) or an executor/pool (`ThreadPoolExecutor`, `ProcessPoolExecutor`, "
         "`multiprocessing.Pool`) created inside a loop body or a comprehension and used only for "
         "that iteration. Building a pool of long-lived clients (the object is stored in a "
         "container or on `self`, or is itself the comprehension's element) and retry/reconnect "
-        "loops (`while True`, loops with `try`, `for attempt in range(...)`) are not flagged.",
-        "检查在循环体或推导式中创建、且只在本次迭代中使用的客户端会话(`aiohttp.ClientSession`、"
-        "`httpx.Client`/`AsyncClient`、`requests.Session`)或线程/进程池(`ThreadPoolExecutor`、"
-        "`ProcessPoolExecutor`、`multiprocessing.Pool`)。构建长期存在的客户端池(对象被存入容器或 "
-        "`self`,或本身就是推导式的元素)以及重试/重连循环(`while True`、带 `try` 的循环、"
-        "`for attempt in range(...)`)不会被标记。")
+        "loops (`while True`, loops with `try`, `for attempt in range(...)`) are not flagged.")
     why = Text(
         "A session exists to reuse connections (keep-alive, TLS sessions, DNS cache) and an "
         "executor to reuse threads or processes. Creating one per item pays the connection "
         "handshake or the worker start-up every time, defeats connection limits, and can leave "
-        "many half-closed sockets behind. Create it once, before the loop, and reuse it.",
-        "会话的意义在于复用连接(keep-alive、TLS 会话、DNS 缓存),线程池的意义在于复用线程或进程。"
-        "每一项都新建一个,每次都要重新握手或启动 worker,连接上限形同虚设,还可能留下大量半关闭的 "
-        "socket。请在循环之前创建一次并复用。")
+        "many half-closed sockets behind. Create it once, before the loop, and reuse it.")
     example = (
         "import requests\n\n"
         "def statuses(urls):\n"
@@ -209,8 +189,7 @@ class ClientPerRequest(Rule):
         "def statuses(urls):\n"
         "    with requests.Session() as s:\n"
         "        return [s.get(url, timeout=5).status_code for url in urls]\n")
-    fix_safety = Text("No automatic fix: moving the session changes its scope.",
-                      "没有自动修复:移动会话会改变它的作用范围。")
+    fix_safety = Text("No automatic fix: moving the session changes its scope.")
     valid = (
         "import requests\ndef f(urls):\n    with requests.Session() as s:\n"
         "        for u in urls:\n            s.get(u, timeout=5)\n",
@@ -345,28 +324,19 @@ class ExecutorNotShutDown(_LifetimeRule):
     quiet_in_tests = True
     group_reason = Text(
         "An executor never shut down leaks threads or processes; no finding on the 28 "
-        "projects of the ecosystem check; the default form leaves test code out.",
-        "从不关闭的执行器会泄漏线程或进程;在生态检查的 28 个项目上没有结果;默认形式不检查测试代码。")
+        "projects of the ecosystem check; the default form leaves test code out.")
     name = "executor-not-shut-down"
-    summary = Text("executor or process pool bound to a local name and never shut down",
-                   "绑定到局部变量的线程池或进程池从未关闭")
+    summary = Text("executor or process pool bound to a local name and never shut down")
     what = Text(
         "Flags `ThreadPoolExecutor(...)`, `ProcessPoolExecutor(...)` and `multiprocessing.Pool(...)` "
         "bound to a local name that is not used with `with`, never `shutdown()`/`close()`/"
         "`terminate()`d (directly or registered with `atexit.register`/`weakref.finalize`), not "
-        "returned, not stored and not passed to another call. Module-level pools are not flagged.",
-        "检查绑定到局部变量的 `ThreadPoolExecutor(...)`、`ProcessPoolExecutor(...)` 和 "
-        "`multiprocessing.Pool(...)`:没有用 `with`、从未 `shutdown()`/`close()`/`terminate()`"
-        "(直接调用或通过 `atexit.register`/`weakref.finalize` 注册)、没有返回、没有保存、也没有传给"
-        "其他调用。模块级的池不会被标记。")
+        "returned, not stored and not passed to another call. Module-level pools are not flagged.")
     why = Text(
         "An executor owns worker threads or processes. Without a shutdown every call of the "
         "function leaves its workers behind (threads pile up; processes stay alive as orphans), "
         "and at exit the interpreter may wait for them or kill them mid-task. `with` shuts the "
-        "pool down and waits for submitted work, even when an exception is raised.",
-        "线程池/进程池拥有 worker 线程或进程。不关闭的话,函数每调用一次就留下一批 worker"
-        "(线程越积越多,进程成为孤儿),退出时解释器可能要等待它们,或在任务中途将其杀死。"
-        "`with` 会关闭池并等待已提交的工作完成,即使发生了异常。")
+        "pool down and waits for submitted work, even when an exception is raised.")
     example = (
         "from concurrent.futures import ThreadPoolExecutor\n\n"
         "def resize_all(paths):\n"
@@ -418,31 +388,21 @@ class EventLoopNotClosed(_LifetimeRule):
     quiet_in_tests = True
     group_reason = Text(
         "An event loop never closed leaks its selector and sockets; no finding on the 28 "
-        "projects of the ecosystem check; the default form leaves test code out.",
-        "从不关闭的事件循环会泄漏其选择器和 socket;在生态检查的 28 个项目上没有结果;默认形式"
-        "不检查测试代码。")
+        "projects of the ecosystem check; the default form leaves test code out.")
     name = "event-loop-not-closed"
-    summary = Text("`asyncio.new_event_loop()` bound to a local name and never closed",
-                   "绑定到局部变量的 `asyncio.new_event_loop()` 从未关闭")
+    summary = Text("`asyncio.new_event_loop()` bound to a local name and never closed")
     what = Text(
         "Flags `asyncio.new_event_loop()` bound to a local name that is never `.close()`d, not "
         "returned, not stored (on `self`, an object, a container, a global) and not handed to an "
         "owner (another call that receives the loop). `asyncio.set_event_loop(loop)` alone does not "
         "take ownership, so it does not count; a loop both set and stored, returned or handed on is "
         "handed off, and not reported. A loop whose `run_forever` is given to a thread that nobody "
-        "stops is still leaked.",
-        "检查绑定到局部变量、从未 `.close()`、没有返回、没有保存(到 `self`、某个对象、容器或全局变量)、"
-        "也没有交给所有者(接收该循环的其他调用)的 `asyncio.new_event_loop()`。仅仅 `asyncio.set_event_loop(loop)` "
-        "不接管所有权,因此不算;既被设置又被保存、返回或交出的循环视为已移交,不报告。把 `run_forever` "
-        "交给一个没人停止的线程,循环仍然泄漏。")
+        "stops is still leaked.")
     why = Text(
         "An event loop owns a selector, a self-pipe and often a default executor. An unclosed "
         "loop leaks these file descriptors and threads (`ResourceWarning: unclosed event loop`), "
         "and its pending callbacks and async generators are never finalised. `asyncio.run()` and "
-        "`asyncio.Runner` create, clean up and close the loop for you.",
-        "事件循环拥有一个 selector、一个 self-pipe,通常还有一个默认线程池。不关闭的循环会泄漏这些"
-        "文件描述符和线程(`ResourceWarning: unclosed event loop`),挂起的回调和异步生成器也不会被"
-        "清理。`asyncio.run()` 和 `asyncio.Runner` 会替你创建、清理并关闭事件循环。")
+        "`asyncio.Runner` create, clean up and close the loop for you.")
     example = (
         "import asyncio\n\n"
         "def main():\n"

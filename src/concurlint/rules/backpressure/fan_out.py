@@ -38,13 +38,9 @@ class UnboundedFanOut(_Sizes, _Limits, Rule):
         "Measured on the 28 projects of the ecosystem check: 145 reviewed findings, 1 real, "
         "18 wrong, 126 intended (program- and account-sized collections, limits inside "
         "libraries, local dispatch). No narrower form reached the bar (CCY404 was not "
-        "created), so `advice`.",
-        "在生态检查的 28 个项目上测量:审查 145 条,1 条真实、18 条误报、126 条有意为之"
-        "(程序或账号规模的集合、库内部的限制、本地分发)。没有任何收窄形式达到准入标准(因此没有创建 C"
-        "CY404),为 `advice`。")
+        "created), so `advice`.")
     name = "unbounded-fan-out"
-    summary = Text("every item of a collection of unknown size is started at once",
-                   "对大小未知的集合中的每一项同时启动任务")
+    summary = Text("every item of a collection of unknown size is started at once")
     what = Text(
         "Flags starting one coroutine or task per item of a collection whose size is not known "
         "in the code -- `asyncio.gather(*(f(x) for x in xs))`, `gather(*[f(x) for x in xs])`, "
@@ -78,33 +74,7 @@ class UnboundedFanOut(_Sizes, _Limits, Rule):
         "library (`asyncio.Semaphore`, `trio.CapacityLimiter`, `anyio.CapacityLimiter`); it says "
         "to acquire it inside the started coroutine only when that coroutine is the project's "
         "own, and otherwise to wrap each call in `async with`. Items received by an `async for` "
-        "are called items received from the stream, not items of a collection.",
-        "检查对大小在代码中未知的集合的每一项都启动一个协程或任务的写法:"
-        "`asyncio.gather(*(f(x) for x in xs))`、`gather(*[f(x) for x in xs])`、对这类列表调用 "
-        "`as_completed(...)`/`wait(...)`、`[create_task(f(x)) for x in xs]`、在 `for` 循环中调用 "
-        "`create_task(...)`/`tg.create_task(...)`/`start_soon(...)`,且没有任何东西限制同时运行的数量。"
-        "在被启动的协程(同模块函数、嵌套函数或同类方法)或外层函数中用 `async with` 获取的信号量、"
-        "从队列取任务的固定数量 worker、以及在循环内等待每一批完成(循环内 `await gather(...)`)"
-        "都算作限制。字面量、`range(<常量 <= 100>)`、常量切片以及表示 worker 数量的 `range(n)` "
-        "不会被标记;交给线程池执行的任务(受 `max_workers` 限制)也不会;对程序已持有的对象逐个调用"
-        "(调用每一项自身的方法,如对每个连接 `conn.close()`,或 `shutdown`/`stop` 这类收尾协程)"
-        "属于广播,同样不会被标记;分发给已注册的可调用对象也不会:逐个调用循环中的每一项"
-        "(`receiver(event) for receiver in receivers`),或遍历名字表明是代码注册表的集合"
-        "(`*receivers`、`*handlers`、`*callbacks`、`*hooks`、`*plugins`、`*middleware`),"
-        "其大小由程序决定,而不是由输入决定。\n\n"
-        "以下情况也算作限制或并非扇出(第 2 版):gather 中交给线程池的工作(`run_in_executor`、"
-        "`to_thread`、`run_sync`,以及名字表明是 executor 的框架包装,如 `add_executor_job`);"
-        "来自 `async with session.create_client(...)` 的客户端发出的请求(固定大小的连接池);被启动的"
-        "协程把锁或信号量交给它调用的代码;从不 await 的同模块协程(一启动就运行到结束);"
-        "`create_future()` 创建的 future(没有启动任何东西);收尾操作(被调用者名字中带有 close、"
-        "disconnect、shutdown、unload、teardown、unsubscribe 或 terminate,或者在实例持有的集合 "
-        "`self.x` 上带有 remove、cancel、stop、release、delete);调用每一项所持有的东西"
-        "(`item[\"on_fail\"]()`、`getattr(item, name)()`、`start_soon(task) for task in tasks`、"
-        "从流中每一项解包出的可调用对象、`spawn(coro) for coro in coros`);以及从项目其他模块导入的"
-        "大写字面量集合(`from .const import PLATFORMS`)。消息会给出代码所用库的限流器"
-        "(`asyncio.Semaphore`、`trio.CapacityLimiter`、`anyio.CapacityLimiter`);只有当被启动的协程"
-        "属于本项目时,才建议在其中获取它,否则建议用 `async with` 包住每次调用。由 `async for` 收到的"
-        "项会被描述为从流中收到的项,而不是某个集合的项。")
+        "are called items received from the stream, not items of a collection.")
     why = Text(
         "The number of concurrent operations then equals the size of the input. With ten URLs "
         "that is fine; with a hundred thousand it opens a hundred thousand sockets at once, "
@@ -122,18 +92,7 @@ class UnboundedFanOut(_Sizes, _Limits, Rule):
         "in this code limits the fan-out. A narrowed default form (a collection from outside the "
         "function, network or database I/O per item, no limiter reachable) was measured on the "
         "reviewers' notes and not created: 32 of the 145 findings match it, 1 of them is real "
-        "and 5 are wrong.",
-        "这样同时进行的操作数就等于输入的大小。10 个 URL 没问题;十万个 URL 就会同时打开十万个连接,"
-        "耗尽文件描述符和内存,并压垮下游服务直到被限流或宕机。并发度应该是你选定的数字,"
-        "而不是碰巧传进来的列表长度。\n\n"
-        "分组:advice(`strict` 和 `learn` 预设;不在默认规则集中)。在 28 个已发布项目上审查,本规则"
-        "第 1 轮的形式报告了 145 处扇出:1 处真实,18 处错误,126 处有意为之(真实 0.7 %,错误 12 %;"
-        "默认规则集要求错误不超过 5 %、真实至少 75 %)。在已发布的代码中,大多数扇出遍历的集合天然"
-        "很小(一个账号下的设备、一个集成的平台、配置的条目),或者调用本身已被库限制(连接池、无线电"
-        "请求信号量、爬虫的下载槽位),这些都无法在单个模块中看出;第 2 版的豁免去掉了 12 个错误报告,"
-        "消息也只说明这段代码中没有任何东西限制扇出。收窄的默认形式(来自函数外部的集合、每一项都有"
-        "网络或数据库 I/O、没有可达的限流器)按审查者的记录做了测量,没有创建:145 处中有 32 处符合,"
-        "其中 1 处真实,5 处错误。")
+        "and 5 are wrong.")
     example = (
         "import asyncio\n\n"
         "async def crawl(session, urls):\n"
@@ -146,8 +105,7 @@ class UnboundedFanOut(_Sizes, _Limits, Rule):
         "        async with sem:\n"
         "            return await fetch(session, u)\n\n"
         "    return await asyncio.gather(*(bounded(u) for u in urls))\n")
-    fix_safety = Text("No automatic fix: choosing the limit is a design decision.",
-                      "没有自动修复:并发上限需要由你来决定。")
+    fix_safety = Text("No automatic fix: choosing the limit is a design decision.")
     valid = (
         "import asyncio\nasync def main():\n    await asyncio.gather(*(work(i) for i in range(3)))\n",
         "import asyncio\nasync def main(n):\n    ts = [asyncio.create_task(worker()) for _ in range(n)]\n"

@@ -33,14 +33,9 @@ class UnboundedQueue(_Sizes, Rule):
         "Measured on the 28 projects of the ecosystem check: 70 reviewed findings of the "
         "round-1 form, 4 real, 31 wrong, 35 intended (one-shot and naturally bounded queues, "
         "producers a maxsize cannot slow). The narrowed rule keeps 49 (3 real, 12 wrong, 34 "
-        "intended); the real pattern has its own default rule, CCY403. `advice`.",
-        "在生态检查的 28 个项目上测量:第一版审查 70 条,4 条真实、31 条误报、35 条有意为"
-        "之(一次性或天然有界的队列、maxsize 无法减慢的生产者)。收窄后保留 49 条(3 条真实"
-        "、12 条误报、34 条有意为之);真实的模式由默认规则 CCY403 负责。为 `advice"
-        "`。")
+        "intended); the real pattern has its own default rule, CCY403. `advice`.")
     name = "unbounded-queue"
-    summary = Text("queue created without a positive `maxsize`",
-                   "创建队列时没有设置正数 `maxsize`")
+    summary = Text("queue created without a positive `maxsize`")
     what = Text(
         "Flags `asyncio.Queue()`, `asyncio.LifoQueue()`, `asyncio.PriorityQueue()`, `queue.Queue()`, "
         "`queue.LifoQueue()`, `queue.PriorityQueue()`, `multiprocessing.Queue()` and "
@@ -60,22 +55,7 @@ class UnboundedQueue(_Sizes, Rule):
         "drop policy instead. `SimpleQueue` has no `maxsize`: it is never told to take one "
         "(it is the right type where a put must never block: signal handlers, logging, hand-offs "
         "from an event loop). A queue filled by a loop that reads "
-        "input is CCY403's finding (the default-set form), not this rule's as well.",
-        "检查创建时没有正数 `maxsize`(缺省、`0` 或负数)的 `asyncio.Queue()`、`asyncio.LifoQueue()`、"
-        "`asyncio.PriorityQueue()`、`queue.Queue()`、`queue.LifoQueue()`、`queue.PriorityQueue()`、"
-        "`multiprocessing.Queue()` 和 `multiprocessing.JoinableQueue()`,以及所有 `queue.SimpleQueue()`"
-        "(它根本没有容量上限)。`maxsize` 由变量或表达式给出时视为已设置。\n\n"
-        "当能看到该队列的代码(它所在的函数;`self.x` 所在的类;它所在的模块)能让它保持很小时不报告:"
-        "检查了它的大小(`qsize()`、`full()`),生产循环会等待它清空(`join()`),放入的只有常量信号"
-        "(`{\"type\": \"startup\"}`、`None`),从局部队列中只取出固定数量的项(结果或握手通道),"
-        "它是一个对象池、由 `release()` 放回借出的对象,每个生产者都等待自己那一项完成"
-        "(`put_nowait((future, job))` 后 `await future`),或者从未向其中放入任何东西。\n\n"
-        "消息会说明什么才有帮助。生产者可以等待时,`maxsize` 会让 `put()` 等待。生产者从不等待时"
-        "(`put_nowait()`、logging 的 `QueueHandler`、被作为回调交出去的 `put`),单纯设置 maxsize 只会"
-        "把增长变成 `QueueFull`,因此消息会要求制定丢弃策略。`SimpleQueue` 没有 `maxsize`:消息从不"
-        "建议给它传入该参数(在 put 绝不能阻塞的地方它正是合适的类型:信号处理器、日志、从事件循环"
-        "交给线程)。由读取输入的循环填充的队列由 CCY403"
-        "(默认规则集中的形式)报告,本规则不再重复报告。")
+        "input is CCY403's finding (the default-set form), not this rule's as well.")
     why = Text(
         "A queue is where a fast producer meets a slow consumer. Without a bound, `put()` never "
         "waits: when producers outrun consumers the queue grows until the process runs out of "
@@ -88,16 +68,7 @@ class UnboundedQueue(_Sizes, Rule):
         "handlers that must never block, event-loop-to-thread hand-offs, one-shot result "
         "channels, broker stores, test helpers. The exemptions above remove 19 of the 31 wrong "
         "findings; what remains is a best practice to weigh, not a bug. The one shape that did "
-        "pass admission (a loop that reads input and waits on `put()`) is CCY403.",
-        "队列是快速生产者与慢速消费者相遇的地方。没有上限时 `put()` 永远不会等待:生产快于消费时,"
-        "队列会一直增长直到内存耗尽,延迟也随之增长,而生产者完全感受不到压力。有界队列会让 `put()` "
-        "等待(背压),使生产者放慢到消费者的速度。\n\n"
-        "分组:advice(`strict` 和 `learn` 预设;不在默认规则集中)。在 28 个已发布项目上审查,本规则"
-        "第 1 轮的形式报告了 70 个队列:4 个真实,31 个错误,35 个有意为之(真实 6 %,错误 44 %;"
-        "默认规则集的门槛是错误不超过 5 %、真实至少 75 %)。库会有意使用无界队列:绝不能阻塞的日志和"
-        "信号处理器、从事件循环交给线程、一次性的结果通道、消息代理的存储、测试辅助代码。上面的豁免"
-        "去掉了 31 个错误报告中的 19 个;剩下的是值得权衡的最佳实践,而不是缺陷。唯一通过准入的形式"
-        "(读取输入、并在 `put()` 上等待的循环)是 CCY403。")
+        "pass admission (a loop that reads input and waits on `put()`) is CCY403.")
     example = (
         "import asyncio\n\n"
         "async def main(urls):\n"
@@ -110,8 +81,7 @@ class UnboundedQueue(_Sizes, Rule):
         "    q = asyncio.Queue(maxsize=1000)\n"
         "    for url in urls:\n"
         "        await q.put(url)  # waits while the queue is full\n")
-    fix_safety = Text("No automatic fix: the right bound depends on the workload.",
-                      "没有自动修复:合适的上限取决于具体负载。")
+    fix_safety = Text("No automatic fix: the right bound depends on the workload.")
     valid = (
         "import asyncio\nq = asyncio.Queue(maxsize=100)\n",
         "import queue\nq = queue.Queue(64)\n",
@@ -197,37 +167,30 @@ class UnboundedQueue(_Sizes, Rule):
         how = None
         if use is not None and not any(not p.nowait for p in use.puts):
             if use.log_handler:
-                how = Text("is filled by logging's QueueHandler, which never waits",
-                           "由 logging 的 QueueHandler 填充,它从不等待")
+                how = Text("is filled by logging's QueueHandler, which never waits")
             elif use.put_callback:
-                how = Text("its put method is handed out as a callback (the caller sets the pace)",
-                           "它的 put 方法被作为回调交了出去(节奏由调用方决定)")
+                how = Text("its put method is handed out as a callback (the caller sets the pace)")
             elif use.puts:
-                how = Text("is filled with put_nowait(), which never waits",
-                           "通过从不等待的 put_nowait() 填充")
+                how = Text("is filled with put_nowait(), which never waits")
         if callee in ALWAYS_UNBOUNDED_QUEUES:
             message = Text(
-                f"'{callee}()' has no size limit, so it grows without bound when producers outrun the "
-                f"consumer; if producers may wait, use queue.Queue(maxsize=<bound>), else (signal handlers, "
-                f"logging and event-loop callbacks must never block) decide what to drop when it grows",
-                f"'{callee}()' 没有容量上限,生产快于消费时会无限增长;如果生产者可以等待,请改用 "
-                f"queue.Queue(maxsize=<上限>),否则(信号处理器、日志和事件循环回调都不能阻塞)"
-                f"请决定队列过长时丢弃什么")
+                "'{callee}()' has no size limit, so it grows without bound when producers outrun the "
+                "consumer; if producers may wait, use queue.Queue(maxsize=<bound>), else (signal handlers, "
+                "logging and event-loop callbacks must never block) decide what to drop when it grows").format(
+                    callee=callee)
         elif how is not None:
             message = Text(
-                f"'{callee}()' has no positive maxsize and {how.en}, so it grows without limit when "
-                f"producers outrun consumers; a maxsize alone would only make that producer fail with "
-                f"QueueFull (or block its caller): decide what to drop when it is full, or let the "
-                f"producer wait on put()",
-                f"'{callee}()' 没有正数 maxsize,且{how.zh},生产快于消费时会无限增长;单纯设置 maxsize "
-                f"只会让该生产者抛出 QueueFull(或阻塞其调用方):请决定队列满时丢弃什么,"
-                f"或让生产者等待 put()")
+                "'{callee}()' has no positive maxsize and {how}, so it grows without limit when "
+                "producers outrun consumers; a maxsize alone would only make that producer fail with "
+                "QueueFull (or block its caller): decide what to drop when it is full, or let the "
+                "producer wait on put()").format(
+                    callee=callee,
+                    how=how)
         else:
             message = Text(
-                f"'{callee}()' has no positive maxsize, so it grows without limit when producers "
-                f"outrun consumers; pass maxsize=<bound> so that put() waits for the consumer",
-                f"'{callee}()' 没有正数 maxsize,生产快于消费时会无限增长;请传入 maxsize=<上限>,"
-                f"让 put() 等待消费者")
+                "'{callee}()' has no positive maxsize, so it grows without limit when producers "
+                "outrun consumers; pass maxsize=<bound> so that put() waits for the consumer").format(
+                    callee=callee)
         self.report(node, message)
 
     def _use_of(self, node: cst.Call) -> Optional[Tuple[_QueueUse, str, str]]:
@@ -354,17 +317,15 @@ class UnboundedQueue(_Sizes, Rule):
         queue = self.ctx.resolve(value)
         if queue in ALWAYS_UNBOUNDED_QUEUES:
             self.report(value, Text(
-                f"'{queue}' used as a factory makes queues with no size limit ({queue} takes no maxsize); "
-                f"if producers can outrun the consumer, use a factory that makes a bounded queue, "
-                f"e.g. lambda: queue.Queue(maxsize=<bound>)",
-                f"把 '{queue}' 用作工厂会创建没有容量上限的队列({queue} 不接受 maxsize);如果生产可能快于"
-                f"消费,请使用创建有界队列的工厂,例如 lambda: queue.Queue(maxsize=<上限>)"))
+                "'{queue}' used as a factory makes queues with no size limit ({queue} takes no maxsize); "
+                "if producers can outrun the consumer, use a factory that makes a bounded queue, "
+                "e.g. lambda: queue.Queue(maxsize=<bound>)").format(
+                    queue=queue))
         elif queue in QUEUE_MAXSIZE:
             self.report(value, Text(
-                f"'{queue}' used as a factory makes queues with no maxsize; use a factory that passes "
-                f"one, e.g. lambda: {queue}(maxsize=<bound>)",
-                f"把 '{queue}' 用作工厂会创建没有 maxsize 的队列;请使用传入上限的工厂,"
-                f"例如 lambda: {queue}(maxsize=<上限>)"))
+                "'{queue}' used as a factory makes queues with no maxsize; use a factory that passes "
+                "one, e.g. lambda: {queue}(maxsize=<bound>)").format(
+                    queue=queue))
 
 
 # ----------------------------------------------------------------------------- CCY403
@@ -381,16 +342,10 @@ class UnboundedQueueFedByInput(UnboundedQueue):
         "`put()` draining a child's pipe, intended: bounding it would bring back the pipe "
         "deadlock. So the default form reports only coroutine producers that await the put; "
         "sync producer threads, and test code, are reported by the full form (`strict`, "
-        "`learn`, or the rule selected by code).",
-        "在生态检查的 28 个项目上测量:1 条结果——WebSocket 接收循环用 `await q.put(msg)` 写入"
-        "无界收件队列——审查为真实问题。样本外(标准库和已安装的包)的 1 条结果是读取线程排空子进程"
-        "管道时阻塞的 `put()`,属于有意为之:给它设上限会重新引入管道死锁。因此默认形式只报告 await "
-        "put 的协程生产者;同步的生产者线程以及测试代码由完整形式报告(`strict`、`learn`,或按代码选中"
-        "本规则)。")
+        "`learn`, or the rule selected by code).")
     quiet_in_tests = True  # test harnesses pump their own fixtures; strict/learn still report
     name = "unbounded-queue-fed-by-input"
-    summary = Text("a loop that reads input fills a queue that has no `maxsize`",
-                   "读取输入的循环不断填充一个没有 `maxsize` 的队列")
+    summary = Text("a loop that reads input fills a queue that has no `maxsize`")
     what = Text(
         "The narrowed default form of CCY401 (catalog revision 2). Flags a queue made without a "
         "positive `maxsize` (`asyncio.Queue()`, `queue.Queue()`, `multiprocessing.Queue()`, janus...) "
@@ -413,33 +368,13 @@ class UnboundedQueueFedByInput(UnboundedQueue):
         "deadlock the child), and the right bound, if any, is a design decision.\n\n"
         "Measured on 28 released projects (reviewed findings): the rule reports 1 finding, judged "
         "real (a websocket receive loop feeding a handler's unbounded inbox), 0 wrong. The round-1 "
-        "CCY401 matched 70 queues there: 4 real, 31 wrong, 35 intended.",
-        "CCY401 在默认规则集中的收窄形式(规则目录第 2 版)。当一个没有正数 `maxsize` 的队列"
-        "(`asyncio.Queue()`、`queue.Queue()`、`multiprocessing.Queue()`、janus……)由一个等待未知数量"
-        "输入的循环,以在队列满时会等待的方式填充时报告:在 `async for` 中,或在每次迭代都 await 或读取"
-        "某些东西(`await receive()`、`sock.recv()`、`reader.readline()`、另一个队列的 `get()`)的 "
-        "`while` 循环中,对数据(而非常量信号)调用 `await q.put(x)` 或阻塞的 `q.put(x)`,并且没有其他"
-        "流量控制:没有 `qsize()`/`full()` 检查,生产循环中没有 `join()`,生产者不等待自己那一项完成,"
-        "也不是对象池。使用 `put_nowait()` 的生产者、回调、按定时器(`sleep`)节奏运行的循环,以及遍历"
-        "已在内存中的集合的 `for` 循环,留给 CCY401(建议):maxsize 无法让这些生产者慢下来,或者数据"
-        "已经在内存里了。问题报告在队列创建处,只报告一次;此时 CCY401 不再重复报告。\n\n"
-        "默认形式(`default` 预设):只报告 await put 的协程(在 `async for` 或读取输入的 `while` 中"
-        "`await q.put(x)`),且不检查测试代码(`tests/`、`test_*.py`、`conftest.py`……)。同步生产者——"
-        "在循环中阻塞调用 `q.put(x)` 的线程——只由完整形式报告(`strict`、`learn` 或 `--select "
-        "CCY403`):这样的线程常常在排空必须保持流动的管道或套接字(读取子进程 stdout 的线程:maxsize "
-        "会阻塞它、塞满管道并让子进程死锁),是否设上限、设多大是设计上的决定。\n\n"
-        "在 28 个已发布项目上的测量(经审查):本规则报告 1 处,判定为真实问题(websocket 接收循环填充"
-        "处理器的无界收件队列),0 处错误。第 1 轮的 CCY401 在这些项目中匹配了 70 个队列:4 个真实,"
-        "31 个错误,35 个有意为之。")
+        "CCY401 matched 70 queues there: 4 real, 31 wrong, 35 intended.")
     why = Text(
         "The loop reads as fast as input arrives and never waits, so when the consumer is slower "
         "(a slow handler, a stalled client, an outage downstream) every item that arrives is kept "
         "in memory: latency grows, and so does the process until it is killed. With a `maxsize`, "
         "`put()` waits while the queue is full, the loop stops reading, and the pressure reaches "
-        "the source (TCP windows, the ASGI server, the sender).",
-        "循环在输入到达时全速读取、从不等待,因此当消费者较慢(处理器慢、客户端卡住、下游故障)时,"
-        "到达的每一项都会留在内存中:延迟不断增加,进程内存也不断增长直到被杀死。设置 `maxsize` 后,"
-        "队列满时 `put()` 会等待,循环停止读取,压力就会传回源头(TCP 窗口、ASGI 服务器、发送方)。")
+        "the source (TCP windows, the ASGI server, the sender).")
     example = (
         "import asyncio\n\n"
         "class Connection:\n"
@@ -458,8 +393,7 @@ class UnboundedQueueFedByInput(UnboundedQueue):
         "        while True:\n"
         "            event = await receive()\n"
         "            await self.inbox.put(event)  # waits while the handler is behind\n")
-    fix_safety = Text("No automatic fix: the right bound depends on the workload.",
-                      "没有自动修复:合适的上限取决于具体负载。")
+    fix_safety = Text("No automatic fix: the right bound depends on the workload.")
     valid = (
         "import asyncio\nasync def pump(receive, q):\n    while True:\n        await q.put(await receive())\n",
         "import asyncio\nasync def pump(receive):\n    q = asyncio.Queue(maxsize=10)\n"
@@ -498,13 +432,14 @@ class UnboundedQueueFedByInput(UnboundedQueue):
             source = Text(f"an 'async for' over '{_describe(self, loop.iter)}'",
                           f"对 '{_describe(self, loop.iter)}' 的 async for 循环")
         else:
-            source = Text("a loop that waits for input", "等待输入的循环")
+            source = Text("a loop that waits for input")
         self.report(node, Text(
-            f"'{callee}()' has no positive maxsize and '{text}' fills it from {source.en}: when the consumer "
-            f"falls behind, everything that arrives piles up in memory; pass maxsize=<bound> so that put() "
-            f"waits and the loop stops reading until there is room (backpressure)",
-            f"'{callee}()' 没有正数 maxsize,而 '{text}' 在{source.zh}中不断填充它:消费者跟不上时,收到的"
-            f"所有数据都会堆积在内存中;请传入 maxsize=<上限>,让 put() 等待、循环在有空位之前暂停读取(背压)"))
+            "'{callee}()' has no positive maxsize and '{text}' fills it from {source}: when the consumer "
+            "falls behind, everything that arrives piles up in memory; pass maxsize=<bound> so that put() "
+            "waits and the loop stops reading until there is room (backpressure)").format(
+                callee=callee,
+                text=text,
+                source=source))
 
 
 def _awaited(put: _Put) -> bool:

@@ -36,29 +36,20 @@ class TaskExceptionNeverRetrieved(Rule):
     quiet_in_tests = True
     group_reason = Text(
         "A task whose exception nobody retrieves fails silently; no finding on the 28 "
-        "projects of the ecosystem check; the default form leaves test code out.",
-        "没有人获取其异常的任务会悄无声息地失败;在生态检查的 28 个项目上没有结果;默认形式不检查测试"
-        "代码。")
+        "projects of the ecosystem check; the default form leaves test code out.")
     name = "task-exception-never-retrieved"
-    summary = Text("Task bound to a name that is never awaited or checked",
-                   "赋给变量的 Task 从未被 await 或检查")
+    summary = Text("Task bound to a name that is never awaited or checked")
     what = Text(
         "Finds a Task from `create_task`/`ensure_future` bound to a local name that is never awaited, "
         "gathered, waited, `.done()`/`.result()`/`.exception()`/`.add_done_callback()`/`.cancel()`-ed, "
         "returned or stored elsewhere. Only a coroutine handed to them makes a new task: "
         "`ensure_future(x)` of a name (which may hold a future or a task) or of a call returning a "
         "future (`run_in_executor`, `gather`, `create_future`...) returns that future, and is not "
-        "reported.",
-        "查找由 `create_task`/`ensure_future` 创建并赋给局部变量的 Task:它从未被 await、gather、wait、"
-        "`.done()`/`.result()`/`.exception()`/`.add_done_callback()`/`.cancel()`,也没有被返回或保存到别处。"
-        "只有传入协程才会创建新任务:对一个变量(可能保存的是 future 或任务)或返回 future 的调用"
-        "(`run_in_executor`、`gather`、`create_future`……)调用 `ensure_future(x)` 只会返回那个 future,不报告。")
+        "reported.")
     why = Text(
         "If the task fails, its exception is stored on the Task and only logged as 'Task exception was "
         "never retrieved' when the Task is garbage-collected — often much later, or never. The local name "
-        "also dies with the function, so the task can be collected mid-flight.",
-        "如果任务失败,异常只保存在 Task 上,直到 Task 被回收时才记录一条 'Task exception was never "
-        "retrieved'——往往很晚,甚至永远不会。局部变量随函数结束而消失,任务也可能在运行中被回收。")
+        "also dies with the function, so the task can be collected mid-flight.")
     example = "import asyncio\n\nasync def handle(msg):\n    task = asyncio.create_task(store(msg))\n    log.info('queued')\n"
     use_instead = "import asyncio\n\nasync def handle(msg):\n    task = asyncio.create_task(store(msg))\n    log.info('queued')\n    await task\n"
     valid = (
@@ -95,9 +86,9 @@ class TaskExceptionNeverRetrieved(Rule):
         if _future_handled(follow(self.ctx, fate.name)):
             return
         self.report(node, Text(
-            f"task '{fate.name}' is never awaited or checked: its exception will never be seen; "
-            f"await it, gather it, or add a done-callback",
-            f"任务 '{fate.name}' 从未被 await 或检查:它的异常永远不会被看到;请 await、gather 它或添加完成回调"))
+            "task '{name}' is never awaited or checked: its exception will never be seen; "
+            "await it, gather it, or add a done-callback").format(
+                name=fate.name))
 
 
 class ExecutorFutureDiscarded(Rule):
@@ -107,27 +98,18 @@ class ExecutorFutureDiscarded(Rule):
     quiet_in_tests = True
     group_reason = Text(
         "An executor future nobody looks at loses the worker's exception; no finding on the "
-        "28 projects of the ecosystem check; the default form leaves test code out.",
-        "没有人查看的执行器 future 会丢失工作线程的异常;在生态检查的 28 个项目上没有结果;默"
-        "认形式不检查测试代码。")
+        "28 projects of the ecosystem check; the default form leaves test code out.")
     name = "executor-future-discarded"
-    summary = Text("Executor Future thrown away: worker exceptions vanish",
-                   "执行器返回的 Future 被丢弃:工作线程中的异常会消失")
+    summary = Text("Executor Future thrown away: worker exceptions vanish")
     what = Text(
         "Finds `executor.submit(...)` whose Future is thrown away or bound to a name that is never "
         "`.result()`/`.exception()`/`as_completed`/`wait`/`add_done_callback`-ed, returned or stored, "
         "and `executor.map(...)` whose result iterator is thrown away. A worker of this module whose "
         "whole body is `try: ... except Exception:` (logging or reporting the error) handles its own "
-        "errors: nothing reaches its future, so it is not reported.",
-        "查找 `executor.submit(...)`:其 Future 被丢弃,或赋给的变量从未被 `.result()`/`.exception()`/"
-        "`as_completed`/`wait`/`add_done_callback`,也没有被返回或保存;以及结果迭代器被丢弃的 `executor.map(...)`。"
-        "如果本模块中的工作函数整个函数体都是 `try: ... except Exception:`(记录或报告错误),它会自行处理错误:"
-        "不会有异常进入它的 future,因此不报告。")
+        "errors: nothing reaches its future, so it is not reported.")
     why = Text(
         "An exception raised in a worker is stored in its Future and re-raised only by `result()` (or "
-        "when iterating `map`'s results). A dropped Future means the failure is never reported.",
-        "工作线程中抛出的异常保存在对应的 Future 里,只有调用 `result()`(或遍历 `map` 的结果)时才会重新抛出。"
-        "丢弃 Future 就意味着失败永远不会被报告。")
+        "when iterating `map`'s results). A dropped Future means the failure is never reported.")
     example = "from concurrent.futures import ThreadPoolExecutor, as_completed\n\nwith ThreadPoolExecutor() as pool:\n    for path in paths:\n        pool.submit(resize, path)\n"
     use_instead = (
         "from concurrent.futures import ThreadPoolExecutor, as_completed\n\n"

@@ -46,12 +46,9 @@ class GatherExceptionsSwallowed(Rule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: no finding left (the 4 reviewed "
         "were cleanup gathers handled elsewhere, no longer reported); the default form "
-        "leaves test code out.",
-        "在生态检查的 28 个项目上测量:没有剩余结果(审查过的 4 条都是在别处处理了错误的清理 ga"
-        "ther,现已不再报告);默认形式不检查测试代码。")
+        "leaves test code out.")
     name = "gather-exceptions-swallowed"
-    summary = Text("`gather(..., return_exceptions=True)` results never checked",
-                   "`gather(..., return_exceptions=True)` 的结果从未被检查")
+    summary = Text("`gather(..., return_exceptions=True)` results never checked")
     what = Text(
         "Finds `asyncio.gather(..., return_exceptions=True)` whose result is thrown away, or bound to "
         "a name whose items are never tested with `isinstance(r, Exception)`, re-raised, returned, "
@@ -62,19 +59,11 @@ class GatherExceptionsSwallowed(Rule):
         "teardown that only gathers `close()`/`stop()`/`shutdown()`-like calls; a gather on an error "
         "path whose handler re-raises the original error; tasks of a container whose tasks get a "
         "done-callback where they are stored; coroutines of this module whose whole body catches and "
-        "logs every `Exception` (nothing reaches the result list).",
-        "查找 `asyncio.gather(..., return_exceptions=True)`:其结果被丢弃,或赋给的变量中的元素从未用 "
-        "`isinstance(r, Exception)` 检查、重新抛出、返回、保存或传递出去。\n\n"
-        "如果失败已在别处处理或被有意丢弃,则不报告:收集本函数刚取消的任务,或收集模块会取消其元素的容器中"
-        "的任务且本函数先关闭了它们的所有者(逐个 `c.close()`);只收集 `close()`/`stop()`/`shutdown()` "
-        "之类调用的尽力而为的清理;在重新抛出原始错误的异常处理器中的 gather;存入容器时就添加了完成回调的"
-        "任务;整个函数体都捕获并记录所有 `Exception` 的本模块协程(结果列表中不会出现异常)。")
+        "logs every `Exception` (nothing reaches the result list).")
     why = Text(
         "With `return_exceptions=True` failures come back as ordinary values in the result list. "
         "Nobody looks at them, so errors disappear silently and the program carries on with "
-        "exception objects where data was expected.",
-        "设置 `return_exceptions=True` 后,失败会作为普通值出现在结果列表中。如果没人检查,错误就会悄无声息地消失,"
-        "程序还会把异常对象当作数据继续使用。")
+        "exception objects where data was expected.")
     example = (
         "import asyncio\n\n"
         "async def refresh(feeds):\n"
@@ -112,7 +101,7 @@ class GatherExceptionsSwallowed(Rule):
             if function is not None and _cancelled_in(self.ctx, function):
                 return  # the shutdown idiom: gathering tasks this function just cancelled
             if not self._handled_elsewhere(node):
-                self._report(node, Text("its result is thrown away", "其结果被丢弃"))
+                self._report(node, Text("its result is thrown away"))
             return
         if fate.kind != "name" or not fate.awaited:
             return
@@ -121,8 +110,7 @@ class GatherExceptionsSwallowed(Rule):
         if not chain or any(_inspected(usage) for usage in chain):
             return
         if not self._handled_elsewhere(node):
-            self._report(node, Text(f"'{fate.name}' is never checked for exceptions",
-                                    f"从未检查 '{fate.name}' 中的异常"))
+            self._report(node, Text("'{name}' is never checked for exceptions").format(name=fate.name))
 
     def _handled_elsewhere(self, node: cst.Call) -> bool:
         """The failures this gather collects are dealt with, or deliberately dropped, elsewhere:
@@ -143,10 +131,9 @@ class GatherExceptionsSwallowed(Rule):
 
     def _report(self, node: cst.Call, detail: Text) -> None:
         self.report(node, Text(
-            f"asyncio.gather(..., return_exceptions=True): {detail.en}, so failures are silently lost; "
-            "check each result with isinstance(r, Exception)",
-            f"asyncio.gather(..., return_exceptions=True):{detail.zh},失败会被悄悄吞掉;"
-            "请用 isinstance(r, Exception) 检查每个结果"))
+            "asyncio.gather(..., return_exceptions=True): {detail}, so failures are silently lost; "
+            "check each result with isinstance(r, Exception)").format(
+                detail=detail))
 
 
 def _gathered(ctx: Context, node: cst.Call) -> List[cst.BaseExpression]:

@@ -33,14 +33,10 @@ class ReadModifyWriteAcrossAwait(Rule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: the round-1 form had 27 "
         "findings, 26 wrong (refreshes, in-place unions, single consumers); the narrowed "
-        "rule keeps 1, intended. No real pitfall among its reviewed findings, so `advice`.",
-        "在生态检查的 28 个项目上测量:第一版有 27 条结果,其中 26 条误报(刷新、原地合并、单"
-        "一消费者);收窄后的规则保留 1 条,属于有意为之。审查过的结果中没有真实问题,因此为 `adv"
-        "ice`。")
+        "rule keeps 1, intended. No real pitfall among its reviewed findings, so `advice`.")
     name = "read-modify-write-across-await"
     summary = Text("shared state read before an `await` and written from that read after it, "
-                   "while something else can write it",
-                   "共享状态在 `await` 之前读取、之后基于该读取写回,而期间别的代码也可能写它")
+                   "while something else can write it")
     what = Text(
         "In an async function, finds shared state (`self.x`, a `global`, a module-level object) "
         "that is read, then an `await` happens, then the state is written from the value read: "
@@ -62,29 +58,13 @@ class ReadModifyWriteAcrossAwait(Rule):
         "1 intended; this narrowed form keeps 1 (the intended one: a check-then-set on a "
         "per-connection dict that another method also writes). With no real pitfall among its "
         "reviewed findings the rule does not pass the admission bar of the default set, so it is "
-        "`advice`: `--preset strict` and `--preset learn` report it.",
-        "在 async 函数中,查找共享状态(`self.x`、`global`、模块级对象)先被读取,然后发生 `await`,"
-        "之后又根据读取的值写回的情况:`self.total += await f()`、`n = self.n; await g(); self.n = n + 1`、"
-        "`if k not in self.cache: self.cache[k] = await load(k)`——并且在协程等待期间有别的代码可能写同一状态:"
-        "模块中另一个函数或方法写它,或者该协程本身可能同时运行多份(在循环中按条目启动、与自身一起 gather,"
-        "或注册为处理器/回调)。不报告:只启动一次的协程(一个后台任务不会与自身并发);刷新——旧值只是被 await "
-        "调用的接收者、参数或键(`self.x = await self.x.update()`、`self.x = await fetch(self.x)`);"
-        "对除构造函数外从不重新绑定的 set、dict 或 list 的原地更新(`self.seen |= await f()`、"
-        "`self.items += await f()`);被 await 的同模块协程只在有待处理的取消时"
-        "才挂起(因此正常返回时从未挂起);位于 asyncio、trio 或 anyio 的锁(或名称像锁的对象)的 `async with` "
-        "之内的代码。按目录第 2 版在 28 个已发布项目上的测量:第一版规则报告 27 条,独立审查认为其中 26 条是"
-        "误报(21 条刷新、2 条原地合并、1 条单消费者流、1 条取消检查点、1 条已在 trio 锁内的写入),1 条为有意为之;"
-        "收窄后的规则保留 1 条(即那条有意为之的:对每个连接的字典先检查后写入,另一个方法也会写它)。审查过的结果"
-        "中没有真实问题,达不到默认规则集的准入标准,因此分组为 `advice`:`--preset strict` 和 `--preset learn` 会报告它。")
+        "`advice`: `--preset strict` and `--preset learn` report it.")
     why = Text(
         "Tasks only switch at `await`, which makes single statements safe -- but not a read and a "
         "write separated by an `await`. While this task waits, another task reads the same old "
         "value; both write, and one update is lost (or the same value is loaded twice). That needs "
         "a second writer: a coroutine that only ever runs once, with nothing else writing the state, "
-        "cannot lose an update this way.",
-        "任务只会在 `await` 处切换,因此单条语句是安全的——但被 `await` 隔开的读和写并不安全。当前任务等待时,"
-        "另一个任务读到了同一个旧值;两者都写回,其中一次更新丢失(或同一个值被加载两次)。这需要第二个写入者:"
-        "一个只运行一次、且没有别的代码写该状态的协程,不会以这种方式丢失更新。")
+        "cannot lose an update this way.")
     example = (
         "import asyncio\n\nclass Wallet:\n    async def deposit(self, amount):\n        balance = self.balance\n"
         "        await audit(amount)\n        self.balance = balance + amount\n\n"
@@ -99,10 +79,7 @@ class ReadModifyWriteAcrossAwait(Rule):
         "`lock-name-pattern` (default `(?i)(^|_)(r?lock|mutex)$`): objects whose name matches count "
         "as locks in `async with` even when their type is unknown. Messages name the module's own "
         "library lock (`asyncio.Lock`, `trio.Lock`, `anyio.Lock`; `async-backend` when the imports "
-        "do not say).",
-        "`lock-name-pattern`(默认 `(?i)(^|_)(r?lock|mutex)$`):名称匹配的对象在 `async with` 中即使类型未知"
-        "也视为锁。消息中给出模块自身所用库的锁(`asyncio.Lock`、`trio.Lock`、`anyio.Lock`;导入无法判断时"
-        "按 `async-backend` 设置)。")
+        "do not say).")
     valid = (
         "import asyncio\nclass C:\n    async def f(self):\n        n = await g()\n        self.total += n\n"
         "    def reset(self):\n        self.total = 0\n",

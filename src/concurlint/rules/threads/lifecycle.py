@@ -31,29 +31,20 @@ class DaemonThreadNotJoined(Rule):
         "Measured on the 28 projects of the ecosystem check: 9 findings left, all intended "
         "(pipe pumps, monitors, watchdogs whose work does not matter at exit); 2 wrong ones "
         "(a join handed to an executor, an `is_alive()` polling loop) are no longer "
-        "reported. `advice`.",
-        "在生态检查的 28 个项目上测量:剩余 9 条,全部属于有意为之(管道泵、监视器、看门狗,退出时"
-        "它们的工作无关紧要);2 条误报(交给执行器的 join、`is_alive()` 轮询循环)现"
-        "已不再报告。为 `advice`。")
+        "reported. `advice`.")
     name = "daemon-thread-not-joined"
-    summary = Text("a daemon thread is started and never joined", "守护线程启动后从未被 join")
+    summary = Text("a daemon thread is started and never joined")
     what = Text(
         "Finds `threading.Thread(..., daemon=True)` (and `Timer`) whose thread is never joined in "
         "the same module: no `.join()` on the name it is stored in or on a loop over the list it is "
         "added to, no `t.join` handed to a call (`run_in_executor(None, t.join)`, `to_thread(t.join)`), "
         "and no `while t.is_alive():` loop waiting for it. Group `advice`: daemon threads are often "
         "the right choice (pumps, monitors, watchdogs, idle workers); a review of its findings on "
-        "released projects judged most of them intended.",
-        "查找 `threading.Thread(..., daemon=True)`(以及 `Timer`)创建的线程,在同一模块中从未被 join:"
-        "保存它的名字或加入的列表上都没有 `.join()`,没有把 `t.join` 交给某个调用(`run_in_executor(None, t.join)`、"
-        "`to_thread(t.join)`),也没有等待它的 `while t.is_alive():` 循环。分组 `advice`:守护线程往往就是正确的"
-        "选择(管道泵、监视器、看门狗、空闲工作线程);对已发布项目上其结果的审查认为大多数是有意为之。")
+        "released projects judged most of them intended.")
     why = Text(
         "Daemon threads are killed abruptly when the interpreter exits: files half written, "
         "messages half sent, no `finally` blocks. That is fine for a heartbeat, not for work that "
-        "must finish -- the material warns that `daemon=True` is unsuitable for critical tasks.",
-        "解释器退出时,守护线程会被突然终止:文件写了一半、消息发了一半、`finally` 也不会执行。"
-        "用于心跳之类的任务没问题,但不适合必须完成的工作——讲义中提醒 `daemon=True` 不适合关键任务。")
+        "must finish -- the material warns that `daemon=True` is unsuitable for critical tasks.")
     example = "import threading\n\nt = threading.Thread(target=save_all, daemon=True)\nt.start()\n"
     use_instead = "import threading\n\nt = threading.Thread(target=save_all)\nt.start()\nt.join()\n"
     valid = (
@@ -84,9 +75,7 @@ class DaemonThreadNotJoined(Rule):
             return
         self.report(node, Text(
             "daemon thread is started but never joined; its work may be cut off when the program "
-            "exits: keep a reference and call '.join()' (or drop daemon=True)",
-            "守护线程启动后从未被 join;程序退出时它的工作可能被中断:请保存引用并调用 '.join()'"
-            "(或去掉 daemon=True)"))
+            "exits: keep a reference and call '.join()' (or drop daemon=True)"))
 
 
 def _holder_name(ctx: Context) -> Optional[str]:
@@ -157,23 +146,16 @@ class QueueJoinWithoutTaskDone(Rule):
     group = "suspicious"
     group_reason = Text(
         "`join()` without `task_done()` waits forever; no finding on the 28 projects of the "
-        "ecosystem check.",
-        "没有 `task_done()` 的 `join()` 会永远等待;在生态检查的 28 个项目上"
-        "没有结果。")
+        "ecosystem check.")
     name = "queue-join-without-task-done"
-    summary = Text("`queue.join()` but the consumers never call `task_done()`",
-                   "调用了 `queue.join()`,但消费者从不调用 `task_done()`")
+    summary = Text("`queue.join()` but the consumers never call `task_done()`")
     what = Text(
         "Finds `.join()` on a `queue.Queue`, `asyncio.Queue` or `multiprocessing.JoinableQueue` when "
-        "the code in the module that takes items from that queue (`.get()`) never calls `.task_done()`.",
-        "查找在 `queue.Queue`、`asyncio.Queue` 或 `multiprocessing.JoinableQueue` 上调用的 `.join()`,"
-        "而模块中从该队列取数据(`.get()`)的代码从不调用 `.task_done()`。")
+        "the code in the module that takes items from that queue (`.get()`) never calls `.task_done()`.")
     why = Text(
         "`join()` waits until every item put in the queue has been marked done with `task_done()`. "
         "Without `task_done()` the counter never reaches zero and `join()` blocks forever: the "
-        "classic 'program hangs and never exits'.",
-        "`join()` 会一直等到放入队列的每个元素都被 `task_done()` 标记为完成。没有 `task_done()`,"
-        "计数永远不会归零,`join()` 会永远阻塞:典型的“程序卡住不退出”。")
+        "classic 'program hangs and never exits'.")
     example = (
         "import queue\nimport threading\n\n""q = queue.Queue()\n\ndef consumer():\n    while True:\n        item = q.get()\n"
                "        handle(item)\n\nthreading.Thread(target=consumer, daemon=True).start()\nq.join()\n")

@@ -28,13 +28,9 @@ class LockAcquireWithoutRelease(Rule):
         "reviewed, an acquire in a retry loop released on every path, was wrong). An "
         "out-of-sample review on the standard library and 40 installed packages found 13, "
         "3 real: most sections between acquire() and release() hold nothing that can raise. "
-        "Too few real pitfalls for the default set, so `advice`.",
-        "在生态检查的 28 个项目上测量:没有剩余结果(审查过的一条——重试循环中的 acquire,每条路径都会"
-        "释放——属于误报)。在标准库和 40 个已安装包上的样本外审查发现 13 条,其中 3 条真实:acquire() "
-        "与 release() 之间大多没有可能抛出异常的操作。真实问题太少,不能进入默认规则集,因此为 `advice`。")
+        "Too few real pitfalls for the default set, so `advice`.")
     name = "lock-acquire-without-release"
-    summary = Text("`lock.acquire()` without a `try/finally` that releases it",
-                   "`lock.acquire()` 之后没有在 `try/finally` 中释放")
+    summary = Text("`lock.acquire()` without a `try/finally` that releases it")
     what = Text(
         "Finds `lock.acquire()` / `await lock.acquire()` on a lock (a `threading`, `asyncio` or "
         "`multiprocessing` Lock/RLock/Condition, or a lock-named object) that is not followed by a "
@@ -43,18 +39,10 @@ class LockAcquireWithoutRelease(Rule):
         "`if` body (a conditional acquire), followed by a `try` whose `finally` releases the lock "
         "(under the same condition); an acquire in a retry loop that either breaks out into a "
         "`try/finally` that releases it or releases it at once, with only tests that cannot raise "
-        "(names, comparisons, `event.is_set()`) in between.",
-        "查找在锁(`threading`、`asyncio` 或 `multiprocessing` 的 Lock/RLock/Condition,或名称像锁的对象)"
-        "上调用的 `lock.acquire()` / `await lock.acquire()`,其后没有在 `try:` 的 `finally:` 中释放同一把锁。"
-        "以下成对的写法不报告:`acquire()` 单独构成一个 `try` 的主体且每个 except 分支都离开函数,或位于 `if` "
-        "主体末尾(条件加锁),其后跟着在 `finally` 中(在相同条件下)释放该锁的 `try`;重试循环中的 `acquire()`,"
-        "要么 break 进入释放该锁的 `try/finally`,要么立即释放,中间只有不会抛出异常的判断(名字、比较、"
-        "`event.is_set()`)。")
+        "(names, comparisons, `event.is_set()`) in between.")
     why = Text(
         "If anything between `acquire()` and `release()` raises, the lock stays held forever and "
-        "every other thread or task that needs it hangs. `with lock:` releases it on every path.",
-        "如果 `acquire()` 与 `release()` 之间抛出异常,锁将永远不会被释放,所有需要它的线程或任务都会卡住。"
-        "`with lock:` 在任何路径上都会释放锁。")
+        "every other thread or task that needs it hangs. `with lock:` releases it on every path.")
     example = "lock.acquire()\ncounter += 1\nlock.release()\n"
     use_instead = "with lock:\n    counter += 1\n"
     valid = (
@@ -110,10 +98,10 @@ class LockAcquireWithoutRelease(Rule):
         lock = _code(ctx, receiver)
         async_kw = "async " if isinstance(parent, cst.Await) else ""
         self.report(node, Text(
-            f"'{lock}.acquire()' is not followed by 'try: ... finally: {lock}.release()'; an exception "
-            f"leaves the lock held forever: use '{async_kw}with {lock}:'",
-            f"'{lock}.acquire()' 之后没有 'try: ... finally: {lock}.release()';一旦抛出异常锁就永远不会释放:"
-            f"请使用 '{async_kw}with {lock}:'"))
+            "'{lock}.acquire()' is not followed by 'try: ... finally: {lock}.release()'; an exception "
+            "leaves the lock held forever: use '{async_kw}with {lock}:'").format(
+                lock=lock,
+                async_kw=async_kw))
 
 
 def _is_local_name(ctx: Context, name: cst.Name) -> bool:

@@ -30,12 +30,9 @@ class AsyncioCallFromThread(Rule):
     group_reason = Text(
         "The loop is not thread-safe: wrong whenever the loop belongs to another thread (a "
         "loop the thread runs itself is recognised, also when it runs it through "
-        "`asyncio.run(...)`: the one wrong finding of the out-of-sample review was such a loop).",
-        "事件循环不是线程安全的:只要循环属于另一个线程就是错的(能识别线程自己运行的循环,包括通过 "
-        "`asyncio.run(...)` 运行的:样本外审查中唯一的误报正是这样的循环)。")
+        "`asyncio.run(...)`: the one wrong finding of the out-of-sample review was such a loop).")
     name = "asyncio-call-from-thread"
-    summary = Text("a non-thread-safe asyncio API called from a worker thread",
-                   "在工作线程中调用了非线程安全的 asyncio API")
+    summary = Text("a non-thread-safe asyncio API called from a worker thread")
     what = Text(
         "Inside a sync function that runs in another thread (and the same-module functions it "
         "calls), finds `loop.call_soon/call_later/call_at/create_task` on a loop the thread does not "
@@ -49,24 +46,12 @@ class AsyncioCallFromThread(Rule):
         "loop it is sent to with `run_coroutine_threadsafe`). When the thread runs the coroutine "
         "itself (`asyncio.run(self._main())`, `loop.run_until_complete(coro)`, also in a "
         "same-module function or method it calls), the coroutine and the sync code it calls run on "
-        "the thread's own loop: not reported.",
-        "在另一个线程中运行的同步函数(及其调用的同模块函数)里,查找在非本线程拥有的事件循环上调用的 "
-        "`loop.call_soon/call_later/call_at/create_task`、`asyncio.create_task/ensure_future`、"
-        "`asyncio.Queue` 的 `put_nowait`,以及 asyncio future 的 `set_result/set_exception`。线程拥有的事件循环"
-        "是它自己创建的(`asyncio.new_event_loop()`),或由同一函数运行的(`asyncio.set_event_loop(loop)`、"
-        "`loop.run_forever()`、`loop.run_until_complete(...)`);在设置了自身事件循环的函数中,"
-        "`asyncio.ensure_future(...)` 使用的就是该循环。\n\n"
-        "“在线程中运行的代码”到 `async def` 为止:在线程中调用协程函数只会创建协程对象,其函数体在驱动它的"
-        "事件循环上运行(例如通过 `run_coroutine_threadsafe` 发送到的循环)。当线程自己运行该协程时"
-        "(`asyncio.run(self._main())`、`loop.run_until_complete(coro)`,包括在它调用的同模块函数或方法中),"
-        "该协程及其调用的同步代码都运行在线程自己的事件循环上:不报告。")
+        "the thread's own loop: not reported.")
     why = Text(
         "The event loop and its objects are not thread-safe. Called from another thread, these "
         "APIs corrupt the loop's state or leave the callback waiting until something else wakes the "
         "loop. `loop.call_soon_threadsafe()` and `asyncio.run_coroutine_threadsafe()` are the safe "
-        "way in.",
-        "事件循环及其对象不是线程安全的。从其他线程调用这些 API 会破坏事件循环状态,或者让回调一直等到"
-        "其他事情唤醒事件循环。安全的做法是 `loop.call_soon_threadsafe()` 和 `asyncio.run_coroutine_threadsafe()`。")
+        "way in.")
     example = ("import asyncio\n\n\ndef worker(loop, q: asyncio.Queue):\n    q.put_nowait(compute())\n\n\n"
                "async def main():\n    q = asyncio.Queue()\n    await asyncio.to_thread(worker, asyncio.get_running_loop(), q)\n")
     use_instead = ("import asyncio\n\n\ndef worker(loop, q: asyncio.Queue):\n"

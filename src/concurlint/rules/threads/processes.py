@@ -25,25 +25,17 @@ class ProcessStartWithoutMainGuard(Rule):
     group = "suspicious"
     group_reason = Text(
         "Under the spawn start method (macOS, Windows) every child re-runs the module and "
-        "starts processes again; no finding on the 28 projects of the ecosystem check.",
-        "在 spawn 启动方式下(macOS、Windows),每个子进程都会重新执行模块并再次启动进"
-        "程;在生态检查的 28 个项目上没有结果。")
+        "starts processes again; no finding on the 28 projects of the ecosystem check.")
     name = "process-start-without-main-guard"
-    summary = Text("processes started at import time, outside `if __name__ == \"__main__\":`",
-                   "在导入时(`if __name__ == \"__main__\":` 之外)启动进程")
+    summary = Text("processes started at import time, outside `if __name__ == \"__main__\":`")
     what = Text(
         "Finds `ProcessPoolExecutor(...)`, `multiprocessing.Pool(...)`, `multiprocessing.Manager()` "
         "and `Process(...).start()` executed at module top level, outside "
-        "`if __name__ == \"__main__\":` and outside any function.",
-        "查找在模块顶层、`if __name__ == \"__main__\":` 之外且不在任何函数中执行的 "
-        "`ProcessPoolExecutor(...)`、`multiprocessing.Pool(...)`、`multiprocessing.Manager()` 和 "
-        "`Process(...).start()`。")
+        "`if __name__ == \"__main__\":` and outside any function.")
     why = Text(
         "With the `spawn` start method (the default on Windows and macOS) every child process "
         "imports the main module again. Top-level code that starts processes then runs in each "
-        "child, which raises `RuntimeError` or spawns processes recursively.",
-        "使用 `spawn` 启动方式(Windows 和 macOS 的默认方式)时,每个子进程都会重新导入主模块。"
-        "顶层启动进程的代码会在每个子进程中再次执行,导致 `RuntimeError` 或递归创建进程。")
+        "child, which raises `RuntimeError` or spawns processes recursively.")
     example = ("from concurrent.futures import ProcessPoolExecutor\n\nwith ProcessPoolExecutor() as ex:\n"
                "    print(list(ex.map(abs, [-1, -2])))\n")
     use_instead = ("from concurrent.futures import ProcessPoolExecutor\n\nif __name__ == \"__main__\":\n"
@@ -77,10 +69,9 @@ class ProcessStartWithoutMainGuard(Rule):
         if label is None or _under_main_guard(ctx.ancestors):
             return
         self.report(node, Text(
-            f"{label} runs at import time; child processes re-import this module (spawn start "
-            f"method) and start processes again: move it under 'if __name__ == \"__main__\":' or into a function",
-            f"{label} 在导入时执行;子进程(spawn 方式)会重新导入本模块并再次启动进程:"
-            f"请把它移到 'if __name__ == \"__main__\":' 之下或函数中"))
+            "{label} runs at import time; child processes re-import this module (spawn start "
+            "method) and start processes again: move it under 'if __name__ == \"__main__\":' or into a function").format(
+                label=label))
 
 
 def _under_main_guard(ancestors: Sequence[cst.CSTNode]) -> bool:
@@ -108,12 +99,9 @@ class UnpicklableProcessCallable(Rule):
     group_reason = Text(
         "The callable cannot be pickled, so the call fails: wrong whenever it matches. A "
         "`Process` of a fork context inherits its target instead (the one wrong finding of the "
-        "out-of-sample review): recognised, not reported.",
-        "该可调用对象无法被 pickle,调用必然失败:只要匹配就是错的。fork 上下文中的 `Process` "
-        "是继承其 target 的(样本外审查中唯一的误报):能识别,不报告。")
+        "out-of-sample review): recognised, not reported.")
     name = "unpicklable-process-callable"
-    summary = Text("a lambda, nested function or local class sent to another process",
-                   "把 lambda、嵌套函数或局部类交给了另一个进程")
+    summary = Text("a lambda, nested function or local class sent to another process")
     what = Text(
         "Finds a `lambda`, a function defined inside another function, or a class defined inside a "
         "function passed as the callable to `ProcessPoolExecutor.submit/map`, "
@@ -124,23 +112,12 @@ class UnpicklableProcessCallable(Rule):
         "level, e.g. under the main guard), is not flagged: a forked child inherits its target, "
         "nothing is pickled. Pools and `ProcessPoolExecutor` send every task through a queue, so "
         "they are flagged under fork too; so is a `Process` under `spawn`, `forkserver`, a "
-        "method chosen at run time, or the platform default (spawn on Windows and macOS).",
-        "查找作为可调用对象传给 `ProcessPoolExecutor.submit/map`、`multiprocessing.Pool.map/imap/starmap/"
-        "apply/apply_async` 或 `multiprocessing.Process(target=...)` 的 `lambda`、嵌套函数或函数内定义的类"
-        "(包括用 `functools.partial` 包装的)。\n\n"
-        "由 `multiprocessing.get_context(\"fork\")`(字面量)创建的 `Process`,或在 "
-        "`multiprocessing.set_start_method(\"fork\")` 之后(同一函数中更早处,或在模块级,例如主模块保护"
-        "之下)创建的 `Process` 不报告:fork 出的子进程直接继承其 target,不需要 pickle。进程池和 "
-        "`ProcessPoolExecutor` 通过队列发送每个任务,因此在 fork 下同样报告;`spawn`、`forkserver`、"
-        "运行时才选定的启动方式或平台默认方式(Windows 和 macOS 上为 spawn)下的 `Process` 也会报告。")
+        "method chosen at run time, or the platform default (spawn on Windows and macOS).")
     why = Text(
         "Work sent to another process is pickled, and functions are pickled by their module-level "
         "name. A lambda or nested function has none, so the call fails with `PicklingError` / "
         "`AttributeError: Can't pickle local object` -- often only on Windows/macOS (spawn), or "
-        "inside the pool where the error is easy to miss.",
-        "发送给其他进程的任务需要被 pickle,而函数是按模块级名称 pickle 的。lambda 或嵌套函数没有这样的名称,"
-        "调用会以 `PicklingError` / `AttributeError: Can't pickle local object` 失败——往往只在 "
-        "Windows/macOS(spawn)上出现,或发生在进程池内部而容易被忽略。")
+        "inside the pool where the error is easy to miss.")
     example = ("from concurrent.futures import ProcessPoolExecutor\n\ndef main(xs):\n"
                "    with ProcessPoolExecutor() as ex:\n        return list(ex.map(lambda x: x * x, xs))\n")
     use_instead = ("from concurrent.futures import ProcessPoolExecutor\n\ndef square(x):\n    return x * x\n\n"

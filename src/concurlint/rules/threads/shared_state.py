@@ -46,13 +46,9 @@ class UnprotectedSharedMutation(Rule):
         "Measured on the 28 projects of the ecosystem check: its one finding was intended (a "
         "frame counter whose only other writer runs while the thread is paused). Unlocked "
         "updates of shared counters are often tolerated in released code, so `advice`; "
-        "learners get it with `--preset learn`.",
-        "在生态检查的 28 个项目上测量:唯一的结果属于有意为之(帧计数器的另一个写入者只在线程暂停时运"
-        "行)。已发布的代码常常容忍对共享计数器的无锁更新,因此为 `advice`;学习者用 `--pr"
-        "eset learn` 即可得到它。")
+        "learners get it with `--preset learn`.")
     name = "unprotected-shared-mutation"
-    summary = Text("shared state changed by a read-modify-write in code that runs in threads, without a lock",
-                   "在线程中运行的代码对共享状态做“读-改-写”,却没有持有锁")
+    summary = Text("shared state changed by a read-modify-write in code that runs in threads, without a lock")
     what = Text(
         "Finds read-modify-write updates (`x += 1`, `d[k] = d[k] + 1`, `self.n -= 1`) and "
         "check-then-act updates (`if k not in d: d[k] = ...`) of shared state -- a `global`, a "
@@ -60,22 +56,13 @@ class UnprotectedSharedMutation(Rule):
         "a function that runs in another thread (a `threading.Thread`/`Timer` target, a `Thread` "
         "subclass's `run`, a function submitted to a `ThreadPoolExecutor`, `asyncio.to_thread`, "
         "`loop.run_in_executor`) or in a same-module function such code calls, when the update is "
-        "not inside `with <lock>:` or between `lock.acquire()` and `lock.release()`.",
-        "查找在另一个线程中运行的函数(`threading.Thread`/`Timer` 的 target、`Thread` 子类的 `run`、"
-        "提交给 `ThreadPoolExecutor` 的函数、`asyncio.to_thread`、`loop.run_in_executor`)及其调用的"
-        "同模块函数里,对共享状态(`global`、`nonlocal` 或闭包捕获的对象、模块级对象、`self` 的属性)"
-        "所做的“读-改-写”(`x += 1`、`d[k] = d[k] + 1`、`self.n -= 1`)和“先检查后操作”"
-        "(`if k not in d: d[k] = ...`),且没有位于 `with <lock>:` 内或 `lock.acquire()` 与 "
-        "`lock.release()` 之间。")
+        "not inside `with <lock>:` or between `lock.acquire()` and `lock.release()`.")
     why = Text(
         "`counter += 1` is three steps: read, add, write. Another thread can run between the read "
         "and the write, and one of the two updates is lost. The GIL does not prevent this: it only "
         "makes single bytecodes atomic. The result is a counter that is 'usually' right and wrong "
         "under load -- the first pitfall in the checklist ('a thread changed a shared variable but "
-        "the result is wrong: check whether you used a Lock').",
-        "`counter += 1` 实际是三步:读取、相加、写回。另一个线程可能在读取和写回之间运行,于是其中一次"
-        "更新丢失。GIL 并不能避免这一点:它只保证单条字节码是原子的。结果就是计数“通常”正确、在负载下"
-        "出错——正是排查清单中的第一条(“线程改了共享变量但结果不对:查是否用 Lock”)。")
+        "the result is wrong: check whether you used a Lock').")
     example = (
         "import threading\n\ncounter = 0\n\ndef inc(n):\n    global counter\n    for _ in range(n):\n"
         "        counter += 1\n\nthreads = [threading.Thread(target=inc, args=(100_000,)) for _ in range(4)]\n")
@@ -85,9 +72,7 @@ class UnprotectedSharedMutation(Rule):
         "threads = [threading.Thread(target=inc, args=(100_000,)) for _ in range(4)]\n")
     options = Text(
         "`lock-name-pattern` (default `(?i)(^|_)(r?lock|mutex)$`): objects whose name matches "
-        "(last part, e.g. `self._lock`, `state_lock`, `mutex`) count as locks even when their type is unknown.",
-        "`lock-name-pattern`(默认 `(?i)(^|_)(r?lock|mutex)$`):名称(最后一段,如 `self._lock`、"
-        "`state_lock`、`mutex`)匹配的对象即使类型未知也视为锁。")
+        "(last part, e.g. `self._lock`, `state_lock`, `mutex`) count as locks even when their type is unknown.")
     valid = (
         "import threading\ncounter = 0\nlock = threading.Lock()\ndef inc():\n    global counter\n"
         "    with lock:\n        counter += 1\nthreading.Thread(target=inc).start()\n",

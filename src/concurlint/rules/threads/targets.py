@@ -33,32 +33,24 @@ class CallableCalledInsteadOfPassed(Rule):
     group = "correctness"
     group_reason = Text(
         "The function runs right away in the calling thread: wrong whenever it matches (a "
-        "same-module factory returning a callable is recognised).",
-        "函数会立即在调用线程中运行:只要匹配就是错的(能识别返回可调用对象的同模块工厂函数)。")
+        "same-module factory returning a callable is recognised).")
     name = "callable-called-instead-of-passed"
     fix = "unsafe"
-    summary = Text("a function is called where a thread/executor API expects the function itself",
-                   "在线程/执行器 API 需要函数本身的位置上调用了该函数")
+    summary = Text("a function is called where a thread/executor API expects the function itself")
     what = Text(
         "Finds `Thread(target=f())`, `Timer(1, f())`, `Process(target=f())`, `executor.submit(f())`, "
         "`executor.map(f(), xs)`, `asyncio.to_thread(f())`, `loop.run_in_executor(None, f())`, "
         "`loop.call_soon(f())` and `pool.apply_async(f())` where `f` is a same-module function that "
-        "does not return a callable.",
-        "查找 `Thread(target=f())`、`Timer(1, f())`、`Process(target=f())`、`executor.submit(f())`、"
-        "`executor.map(f(), xs)`、`asyncio.to_thread(f())`、`loop.run_in_executor(None, f())`、"
-        "`loop.call_soon(f())`、`pool.apply_async(f())`,其中 `f` 是不返回可调用对象的同模块函数。")
+        "does not return a callable.")
     why = Text(
         "The parentheses run `f` immediately, in the calling thread, and hand its return value "
         "(usually `None`) to the thread or executor. The work happens sequentially, and the thread "
-        "then fails or silently does nothing.",
-        "括号让 `f` 立即在当前线程中执行,交给线程或执行器的是它的返回值(通常是 `None`)。工作变成了"
-        "串行执行,之后线程要么报错,要么什么也不做。")
+        "then fails or silently does nothing.")
     example = "import threading\n\ndef worker(name):\n    print(name)\n\nt = threading.Thread(target=worker('T1'))\n"
     use_instead = "import threading\n\ndef worker(name):\n    print(name)\n\nt = threading.Thread(target=worker, args=('T1',))\n"
     fix_safety = Text(
         "Unsafe: the arguments are then evaluated in the same place but `f` runs later, in another "
-        "thread; code that relied on the (mistaken) immediate call changes behaviour.",
-        "不安全:参数仍在原处求值,但 `f` 改为稍后在另一个线程中运行;依赖于(错误的)立即调用的代码行为会改变。")
+        "thread; code that relied on the (mistaken) immediate call changes behaviour.")
     valid = (
         "import threading\ndef worker():\n    pass\nthreading.Thread(target=worker).start()\n",
         "import threading\ndef make_worker(n):\n    def run():\n        print(n)\n    return run\n"
@@ -88,10 +80,10 @@ class CallableCalledInsteadOfPassed(Rule):
         name = _code(self.ctx, inner.func)
         fix = _fix_called(self.ctx, node, arg, inner, starter)
         self.report(inner, Text(
-            f"'{name}' is called here, in the current thread, and its result is passed to "
-            f"'{starter.label}'; pass the function itself: '{name}' (arguments separately)",
-            f"这里在当前线程中调用了 '{name}',传给 '{starter.label}' 的是它的返回值;请传入函数本身 "
-            f"'{name}'(参数单独传递)"), fix=fix)
+            "'{name}' is called here, in the current thread, and its result is passed to "
+            "'{label}'; pass the function itself: '{name}' (arguments separately)").format(
+                name=name,
+                label=starter.label), fix=fix)
 
 
 def _definition(ctx: Context, func: cst.BaseExpression) -> Optional[cst.FunctionDef]:
@@ -183,7 +175,7 @@ def _maybe_callable(ctx: Context, value: cst.BaseExpression, scope: Scope) -> bo
 
 
 def _fix_called(ctx: Context, call: cst.Call, arg: cst.Arg, inner: cst.Call, starter: Starter) -> Optional[Fix]:
-    title = Text("pass the function instead of calling it", "传入函数本身而不是调用它")
+    title = Text("pass the function instead of calling it")
     if not inner.args:
         return Fix(title=title, safe=False, replacements=((inner, inner.func),))
     if any(a.star or a.keyword is not None for a in inner.args):
@@ -243,27 +235,20 @@ class ThreadRunInsteadOfStart(Rule):
 
     group = "correctness"
     group_reason = Text(
-        "`run()` runs the work in the current thread: wrong whenever it matches.",
-        "`run()` 在当前线程中执行工作:只要匹配就是错的。")
+        "`run()` runs the work in the current thread: wrong whenever it matches.")
     name = "thread-run-instead-of-start"
     fix = "unsafe"
-    summary = Text("`.run()` called on a thread or process: it runs in the current thread",
-                   "在线程或进程对象上调用了 `.run()`:它会在当前线程中执行")
+    summary = Text("`.run()` called on a thread or process: it runs in the current thread")
     what = Text(
         "Finds `.run()` called on an object created as `threading.Thread(...)`, `threading.Timer(...)`, "
-        "a `Thread` subclass or `multiprocessing.Process(...)` (also through a list of threads).",
-        "查找在 `threading.Thread(...)`、`threading.Timer(...)`、`Thread` 子类或 "
-        "`multiprocessing.Process(...)` 创建的对象上(包括通过线程列表)调用 `.run()`。")
+        "a `Thread` subclass or `multiprocessing.Process(...)` (also through a list of threads).")
     why = Text(
         "`run()` is the method the new thread executes; calling it directly just runs the target "
         "synchronously in the caller. Nothing runs concurrently, and `join()` later waits for a "
-        "thread that was never started (it raises `RuntimeError`). `start()` creates the thread.",
-        "`run()` 是新线程要执行的方法;直接调用它只会在调用者中同步执行目标函数。没有任何并发,之后的 "
-        "`join()` 等待的是一个从未启动的线程(会抛出 `RuntimeError`)。应使用 `start()` 创建线程。")
+        "thread that was never started (it raises `RuntimeError`). `start()` creates the thread.")
     example = "import threading\n\nt = threading.Thread(target=print, args=('hi',))\nt.run()\nt.join()\n"
     use_instead = "import threading\n\nt = threading.Thread(target=print, args=('hi',))\nt.start()\nt.join()\n"
-    fix_safety = Text("Unsafe: the work then really runs concurrently, which changes ordering and timing.",
-                      "不安全:修复后工作会真正并发执行,执行顺序和时序都会改变。")
+    fix_safety = Text("Unsafe: the work then really runs concurrently, which changes ordering and timing.")
     valid = (
         "import threading\nt = threading.Thread(target=print)\nt.start()\n",
         "import threading\nclass Worker(threading.Thread):\n    def run(self):\n        super().run()\n",
@@ -287,7 +272,7 @@ class ThreadRunInsteadOfStart(Rule):
         if kind is None:
             return
         what = "process" if kind == PROCESS else "thread"
-        fix = Fix(title=Text("call .start() instead", "改为调用 .start()"), safe=False,
+        fix = Fix(title=Text("call .start() instead"), safe=False,
                   replacements=((func.attr, cst.Name("start")),))
         self.report(node, Text(
             f"'{_code(self.ctx, node)}' runs the {what}'s target in the current thread; call "

@@ -43,13 +43,9 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         "40 installed packages found 47 more, 2 real: most calls without a timeout are in "
         "developer tools, packaging commands, interactive helpers and URL helpers that follow "
         "`socket.setdefaulttimeout()`, where nobody waits on a hang unseen. Too few real "
-        "pitfalls for the default set, so `advice`.",
-        "在生态检查的 28 个项目上测量:6 条结果,3 条真实、3 条有意为之(命令行代码)。在标准库和 40 个"
-        "已安装包上的样本外审查又发现 47 条,其中 2 条真实:大多数没有超时的调用位于开发工具、打包命令、"
-        "交互式辅助功能,以及遵循 `socket.setdefaulttimeout()` 的 URL 辅助函数中,卡住时总有人看得见。"
-        "真实问题太少,不能进入默认规则集,因此为 `advice`。")
+        "pitfalls for the default set, so `advice`.")
     name = "network-call-without-timeout"
-    summary = Text("network call without a timeout", "网络调用没有设置超时")
+    summary = Text("network call without a timeout")
     what = Text(
         "Flags network calls that wait forever unless given a timeout: `requests` functions and "
         "`requests.Session` request methods without `timeout=` (or with `timeout=None`), "
@@ -64,24 +60,12 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         "connection to the code's own listening socket: an address or URL built from "
         "`srv.getsockname()` or from a standard-library server's `server_address`/`server_port` "
         "(directly or through names assigned earlier in the function), since that peer cannot "
-        "be an unresponsive remote server.",
-        "检查没有超时就可能永远等待的网络调用:没有 `timeout=`(或 `timeout=None`)的 `requests` "
-        "函数和 `requests.Session` 请求方法;没有超时的 `urllib.request.urlopen`、`OpenerDirector.open`、"
-        "`socket.create_connection`;没有超时的 `smtplib.SMTP`/`SMTP_SSL`/`LMTP` 与 `ftplib.FTP`/`FTP_TLS` "
-        "连接。超时可以用关键字或位置参数给出(`urlopen(url, data, 10)`、"
-        "`socket.create_connection(addr, 5)`)。`httpx` 默认 5 秒超时,因此只检查 `httpx` 调用和客户端上"
-        "显式的 `timeout=None`;用 timeout 创建的 `httpx.Client` 覆盖它的所有调用。在自身带有 `timeout` "
-        "参数的函数(转发型辅助函数)中省略超时的调用遵循调用方的选择,不会被标记。连接到代码自己监听的 socket "
-        "也不会被标记:地址或 URL 来自 `srv.getsockname()` 或标准库服务器的 `server_address`/`server_port`"
-        "(直接使用,或经由函数中先前赋值的名字),因为这样的对端不可能是无响应的远程服务器。")
+        "be an unresponsive remote server.")
     why = Text(
         "`requests`, `urllib` and the socket-based clients have no timeout by default: if the "
         "server accepts the connection and then stops answering, the call waits forever. The "
         "thread (or the whole script) hangs, worker pools fill up with stuck calls and the "
-        "service stops without an error message to explain why.",
-        "`requests`、`urllib` 以及基于 socket 的客户端默认没有超时:如果服务器接受了连接却不再响应,"
-        "调用就会永远等待。线程(或整个脚本)卡住,线程池被卡死的调用占满,服务停止工作却没有任何"
-        "错误信息说明原因。")
+        "service stops without an error message to explain why.")
     example = (
         "import requests\n\n"
         "def status(url):\n"
@@ -90,8 +74,7 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
         "import requests\n\n"
         "def status(url):\n"
         "    return requests.get(url, timeout=10).status_code\n")
-    fix_safety = Text("No automatic fix: the right timeout depends on the service.",
-                      "没有自动修复:合适的超时取决于具体服务。")
+    fix_safety = Text("No automatic fix: the right timeout depends on the service.")
     valid = (
         "import requests\nr = requests.get('https://example.com', timeout=5)\n",
         "import urllib.request\nurllib.request.urlopen('https://example.com', None, 10)\n",
@@ -145,15 +128,14 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
             shown = _shown(self, node)
             if callee.startswith(_GLOBAL_TIMEOUT_MODULES):  # socket-based: the process default applies
                 self.report(node, Text(
-                    f"'{shown}()' has no timeout unless socket.setdefaulttimeout() set one, and can "
-                    f"wait forever on an unresponsive server; pass timeout=<seconds>",
-                    f"'{shown}()' 没有设置超时(除非 socket.setdefaulttimeout() 设置了默认值),服务器无响应时"
-                    f"会永远等待;请传入 timeout=<秒数>"))
+                    "'{shown}()' has no timeout unless socket.setdefaulttimeout() set one, and can "
+                    "wait forever on an unresponsive server; pass timeout=<seconds>").format(
+                        shown=shown))
                 return
             self.report(node, Text(
-                f"'{shown}()' has no timeout and can wait forever on an unresponsive server; "
-                f"pass timeout=<seconds>",
-                f"'{shown}()' 没有设置超时,服务器无响应时会永远等待;请传入 timeout=<秒数>"))
+                "'{shown}()' has no timeout and can wait forever on an unresponsive server; "
+                "pass timeout=<seconds>").format(
+                    shown=shown))
         elif state == GIVEN and self._no_timeout(value):
             self._report_disabled(node)
 
@@ -210,17 +192,16 @@ class NetworkCallWithoutTimeout(_TimeoutRule):
             return
         shown = _shown(self, node)
         self.report(node, Text(
-            f"'{shown}()' connects with no timeout (none was given to the constructor) and can wait "
-            f"forever on an unresponsive server; pass timeout=<seconds> when creating the client",
-            f"'{shown}()' 连接时没有超时(构造时未指定),服务器无响应时会永远等待;"
-            f"请在创建客户端时传入 timeout=<秒数>"))
+            "'{shown}()' connects with no timeout (none was given to the constructor) and can wait "
+            "forever on an unresponsive server; pass timeout=<seconds> when creating the client").format(
+                shown=shown))
 
     def _report_disabled(self, node: cst.Call) -> None:
         shown = _shown(self, node)
         self.report(node, Text(
-            f"'{shown}()' is called with timeout=None, which waits forever on an unresponsive server; "
-            f"pass a timeout in seconds",
-            f"'{shown}()' 使用了 timeout=None,服务器无响应时会永远等待;请传入以秒为单位的超时"))
+            "'{shown}()' is called with timeout=None, which waits forever on an unresponsive server; "
+            "pass a timeout in seconds").format(
+                shown=shown))
 
     def _constructor_timeout(self, node: cst.Call) -> Optional[bool]:
         """Was the receiver of ``x.connect()`` constructed with a timeout? None: unknown."""

@@ -22,12 +22,9 @@ class ClientSessionWithoutTimeout(_TimeoutRule):
     group = "advice"
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: 5 findings left, all intended "
-        "(long-lived sessions where the 5-minute default is a deliberate bound); `advice`.",
-        "在生态检查的 28 个项目上测量:剩余 5 条,全部属于有意为之(长期存在的会话,5 分钟默认超"
-        "时是有意的上限);为 `advice`。")
+        "(long-lived sessions where the 5-minute default is a deliberate bound); `advice`.")
     name = "client-session-without-timeout"
-    summary = Text("`aiohttp.ClientSession` without an explicit timeout",
-                   "`aiohttp.ClientSession` 没有显式设置超时")
+    summary = Text("`aiohttp.ClientSession` without an explicit timeout")
     what = Text(
         "Flags `aiohttp.ClientSession(...)` created without `timeout=`, and "
         "`aiohttp.ClientTimeout()` built with no limit set (every one of `total`, `connect`, "
@@ -36,21 +33,12 @@ class ClientSessionWithoutTimeout(_TimeoutRule):
         "`request`, `ws_connect`...) in the same function, or class for `self._s`, passes its own "
         "`timeout=` (not `None`) and that is not handed to other code: its default never applies. "
         "Group: advice (off by default): the fallback is a 5-minute bound, not a hang, and a "
-        "long-lived general-purpose session often wants it.",
-        "检查创建时没有 `timeout=` 的 `aiohttp.ClientSession(...)`,以及没有设置任何上限"
-        "(`total`、`connect`、`sock_read`、`sock_connect` 全部缺省或为 `None`)的 "
-        "`aiohttp.ClientTimeout()`。不报告:绑定到名字(`async with ... as s`、`s = ...`、`self._s = ...`)、"
-        "并且在同一函数(`self._s` 则为同一个类)中每个请求(`get`、`post`、`request`、`ws_connect` 等)都传入"
-        "了自己的 `timeout=`(不是 `None`)、也没有交给其他代码的会话:它的默认值永远用不上。分组:advice"
-        "(默认关闭):回退值是 5 分钟的上限,而不是无限挂起,长期使用的通用会话往往正需要它。")
+        "long-lived general-purpose session often wants it.")
     why = Text(
         "Without a timeout an aiohttp session falls back to a 5-minute total per request: a "
         "stalled server holds a task, a connection and a concurrency slot for five minutes "
         "before anything happens. A `ClientTimeout()` with no limits is worse: no timeout at "
-        "all. Choose the limits that fit the service.",
-        "没有设置超时时,aiohttp 会话对每个请求使用 5 分钟的总超时:一个卡住的服务器会占用一个任务、"
-        "一个连接和一个并发名额长达 5 分钟。不设任何上限的 `ClientTimeout()` 更糟:完全没有超时。"
-        "请按服务的情况选择合适的上限。")
+        "all. Choose the limits that fit the service.")
     example = (
         "import aiohttp\n\n"
         "async def main():\n"
@@ -62,10 +50,8 @@ class ClientSessionWithoutTimeout(_TimeoutRule):
         "    timeout = aiohttp.ClientTimeout(total=30, connect=5)\n"
         "    async with aiohttp.ClientSession(timeout=timeout) as session:\n"
         "        ...\n")
-    fix_safety = Text("No automatic fix: the right limits depend on the service.",
-                      "没有自动修复:合适的上限取决于具体服务。")
-    options = Text("Off by default; enable with `extend-select = [\"CCY502\"]` or the `learn` preset.",
-                   "默认关闭;用 `extend-select = [\"CCY502\"]` 或 `learn` 预设启用。")
+    fix_safety = Text("No automatic fix: the right limits depend on the service.")
+    options = Text("Off by default; enable with `extend-select = [\"CCY502\"]` or the `learn` preset.")
     valid = (
         "import aiohttp\nasync def main():\n    async with aiohttp.ClientSession("
         "timeout=aiohttp.ClientTimeout(total=10)) as s:\n        pass\n",

@@ -23,11 +23,9 @@ class SubprocessWithoutTimeout(_TimeoutRule):
     group = "advice"
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: 34 findings left, all intended "
-        "(short local commands, children a person waits for); `advice`.",
-        "在生态检查的 28 个项目上测量:剩余 34 条,全部属于有意为之(短小的本地命令、有人在等待的"
-        "子进程);为 `advice`。")
+        "(short local commands, children a person waits for); `advice`.")
     name = "subprocess-without-timeout"
-    summary = Text("subprocess call without a timeout", "子进程调用没有设置超时")
+    summary = Text("subprocess call without a timeout")
     what = Text(
         "Flags `subprocess.run`, `call`, `check_call` and `check_output`, and "
         "`Popen.communicate()`/`Popen.wait()`, called without `timeout=` (or with `timeout=None`), "
@@ -37,30 +35,19 @@ class SubprocessWithoutTimeout(_TimeoutRule):
         "a command line that bounds itself (`[\"timeout\", \"60\", ...]`, `--timeout`, "
         "`--connect-timeout`, `--max-time`, `ping -W`, `curl -m`, `ssh -o ConnectTimeout=...`); a call "
         "inside a function that takes a `timeout` parameter (it forwards the caller's choice). "
-        "Group: advice (off by default): most waits for a local command are intended.",
-        "检查没有 `timeout=`(或 `timeout=None`)的 `subprocess.run`、`call`、`check_call`、"
-        "`check_output` 以及 `Popen.communicate()`/`Popen.wait()`,仅限 `async def` 之外(在其中调用会阻塞"
-        "事件循环,由 CCY203 报告)。不报告:函数中对同一进程先调用了 `proc.kill()` 之后的 `wait()`/"
-        "`communicate()`(SIGKILL 无法被忽略,这个调用只是回收子进程;`terminate()` 不算);自带时限的命令行"
-        "(`[\"timeout\", \"60\", ...]`、`--timeout`、`--connect-timeout`、`--max-time`、`ping -W`、"
-        "`curl -m`、`ssh -o ConnectTimeout=...`);位于带有 `timeout` 参数的函数中的调用(它转发调用方的选择)。"
-        "分组:advice(默认关闭):大多数对本地命令的等待都是有意为之。")
+        "Group: advice (off by default): most waits for a local command are intended.")
     why = Text(
         "These calls wait until the child exits. A child that hangs (waiting for input, a "
         "network share, a lock) hangs the caller with it; with a timeout you get "
-        "`subprocess.TimeoutExpired` and can kill the child and report the problem.",
-        "这些调用会一直等到子进程退出。子进程一旦卡住(等待输入、网络共享、锁),调用方也随之卡住;"
-        "设置超时后会得到 `subprocess.TimeoutExpired`,可以结束子进程并报告问题。")
+        "`subprocess.TimeoutExpired` and can kill the child and report the problem.")
     example = (
         "import subprocess\n\n"
         "subprocess.run([\"git\", \"fetch\"], check=True)\n")
     use_instead = (
         "import subprocess\n\n"
         "subprocess.run([\"git\", \"fetch\"], check=True, timeout=120)\n")
-    fix_safety = Text("No automatic fix: the right timeout depends on the command.",
-                      "没有自动修复:合适的超时取决于具体命令。")
-    options = Text("Off by default; enable with `extend-select = [\"CCY503\"]` or the `learn` preset.",
-                   "默认关闭;用 `extend-select = [\"CCY503\"]` 或 `learn` 预设启用。")
+    fix_safety = Text("No automatic fix: the right timeout depends on the command.")
+    options = Text("Off by default; enable with `extend-select = [\"CCY503\"]` or the `learn` preset.")
     valid = (
         "import subprocess\nsubprocess.run(['ls'], timeout=10)\n",
         "import subprocess\np = subprocess.Popen(['cat'])\nout, err = p.communicate(b'x', 5)\n",
@@ -88,9 +75,9 @@ class SubprocessWithoutTimeout(_TimeoutRule):
         if state == MISSING or (state == GIVEN and self._no_timeout(value)):
             shown = _shown(self, node)
             self.report(node, Text(
-                f"'{shown}()' waits for the child process with no timeout; pass timeout=<seconds> "
-                f"and handle subprocess.TimeoutExpired",
-                f"'{shown}()' 无超时地等待子进程;请传入 timeout=<秒数> 并处理 subprocess.TimeoutExpired"))
+                "'{shown}()' waits for the child process with no timeout; pass timeout=<seconds> "
+                "and handle subprocess.TimeoutExpired").format(
+                    shown=shown))
 
 
     def _killed_before(self, node: cst.Call) -> bool:

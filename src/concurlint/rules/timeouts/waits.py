@@ -28,11 +28,9 @@ class WaitWithoutTimeout(_TimeoutRule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: 37 findings left, 1 real, 36 "
         "intended (sync bridges to a running loop, worker threads idling on a queue); "
-        "`advice`.",
-        "在生态检查的 28 个项目上测量:剩余 37 条,1 条真实、36 条有意为之(通往运行中事件循"
-        "环的同步桥接、在队列上空闲等待的工作线程);为 `advice`。")
+        "`advice`.")
     name = "wait-without-timeout"
-    summary = Text("synchronous wait without a timeout", "同步等待没有设置超时")
+    summary = Text("synchronous wait without a timeout")
     what = Text(
         "Flags synchronous waits with no timeout in code that runs in threads or the main "
         "thread (not in `async def`): `Future.result()`/`Future.exception()` of "
@@ -50,26 +48,11 @@ class WaitWithoutTimeout(_TimeoutRule):
         "(`if item is None: return`, also `if (item := q.get()) is None:`), and `q.get()()`; a sync "
         "bridge whose body is `run_coroutine_threadsafe(coro, loop).result()` and at most one more "
         "statement (its bound belongs in the coroutine). Group: advice (off by default): waiting "
-        "for one's own threads is usually intended.",
-        "检查在线程或主线程中(不在 `async def` 中)没有超时的同步等待:`concurrent.futures` 的 "
-        "`Future.result()`/`Future.exception()`、`Thread.join()`、`Process.join()`、`Event.wait()`,"
-        "以及 `queue`/`multiprocessing` 队列的阻塞 `get()`(`get(block=False)` 没问题)。以下等待已知一定会"
-        "结束,不报告:在完成回调中读取的 future(回调的参数,即传给 `add_done_callback` 的函数)、"
-        "`as_completed(...)` 的元素或 `wait(...)` 的已完成集合中的元素、`if fut.done():` 之下的 "
-        "`fut.result()`;`if not q.empty():` 之下或 `while not q.empty():` 中的 `q.get()`;在 "
-        "`while t.is_alive():` 循环之后、或在函数调用了 `shutdown*`/`stop*` 函数或方法、写入了线程循环条件读取的"
-        "标志(或设置了该事件)、或停止了线程运行的事件循环(`call_soon_threadsafe(loop.stop)`)之后的 "
-        "`t.join()`;线程目标函数在 `finally` 或 `except BaseException` 中完成的 future 或设置的事件;工作线程在"
-        "遇到哨兵值就返回或退出的循环中等待下一项(`if item is None: return`,以及 "
-        "`if (item := q.get()) is None:`),以及 `q.get()()`;函数体只有 "
-        "`run_coroutine_threadsafe(coro, loop).result()` 和至多一条其他语句的同步桥接(时限应放在协程内部)。分组:"
-        "advice(默认关闭):等待自己的线程通常是有意为之。")
+        "for one's own threads is usually intended.")
     why = Text(
         "If the thread, process or producer on the other side dies or deadlocks, a wait with no "
         "timeout never returns: the classic \"the program never exits\". With a timeout the "
-        "waiter can notice, log, retry or shut down cleanly.",
-        "如果另一端的线程、进程或生产者挂掉或死锁,没有超时的等待永远不会返回:这就是经典的"
-        "“程序永远不退出”。设置超时后,等待方可以发现问题、记录日志、重试或干净地退出。")
+        "waiter can notice, log, retry or shut down cleanly.")
     example = (
         "from concurrent.futures import ThreadPoolExecutor\n\n"
         "with ThreadPoolExecutor() as pool:\n"
@@ -80,10 +63,8 @@ class WaitWithoutTimeout(_TimeoutRule):
         "with ThreadPoolExecutor() as pool:\n"
         "    future = pool.submit(compute)\n"
         "    print(future.result(timeout=60))\n")
-    fix_safety = Text("No automatic fix: the right timeout depends on the work.",
-                      "没有自动修复:合适的超时取决于具体工作。")
-    options = Text("Off by default; enable with `extend-select = [\"CCY504\"]` or the `learn` preset.",
-                   "默认关闭;用 `extend-select = [\"CCY504\"]` 或 `learn` 预设启用。")
+    fix_safety = Text("No automatic fix: the right timeout depends on the work.")
+    options = Text("Off by default; enable with `extend-select = [\"CCY504\"]` or the `learn` preset.")
     valid = (
         "import threading\nt = threading.Thread(target=print)\nt.start()\nt.join(timeout=5)\n",
         "import queue\nq = queue.Queue(10)\nitem = q.get(block=False)\n",
@@ -117,9 +98,9 @@ class WaitWithoutTimeout(_TimeoutRule):
                 node, callee or ""):
             shown = _shown(self, node)
             self.report(node, Text(
-                f"'{shown}()' waits with no timeout and never returns if the other side hangs; "
-                f"pass timeout=<seconds> and handle the timeout",
-                f"'{shown}()' 无超时地等待,另一端卡住时永远不会返回;请传入 timeout=<秒数> 并处理超时"))
+                "'{shown}()' waits with no timeout and never returns if the other side hangs; "
+                "pass timeout=<seconds> and handle the timeout").format(
+                    shown=shown))
 
     @staticmethod
     def _is_true(value: Optional[cst.BaseExpression]) -> bool:
