@@ -69,13 +69,13 @@ def test_rule_page_content() -> None:
 
 
 def test_table_cells_escape_pipes() -> None:
-    assert docgen._cell("a | b\n c") == "a \\| b c"
+    assert docgen.common._cell("a | b\n c") == "a \\| b c"
 
 
 @pytest.mark.parametrize("key", list(config.KEYS))
 def test_every_configuration_key_is_documented(key: str) -> None:
-    assert key in docgen.CONFIG_DOCS, f"config key {key!r} has no entry in docgen.CONFIG_DOCS"
-    kind, description, example = docgen.CONFIG_DOCS[key]
+    assert key in docgen.configuration.CONFIG_DOCS, f"config key {key!r} has no entry in docgen.configuration.CONFIG_DOCS"
+    kind, description, example = docgen.configuration.CONFIG_DOCS[key]
     for text in (kind, description):
         assert text.en.strip() and text.zh.strip()
     # the example is valid TOML and valid configuration
@@ -89,29 +89,29 @@ def test_every_configuration_key_is_documented(key: str) -> None:
 
 
 def test_no_documented_key_is_unknown() -> None:
-    assert set(docgen.CONFIG_DOCS) <= set(config.KEYS)
+    assert set(docgen.configuration.CONFIG_DOCS) <= set(config.KEYS)
 
 
 def test_configuration_defaults_come_from_settings() -> None:
-    assert docgen._default("max-file-size") == f"`{config.Settings().max_file_size}`"
-    assert ".venv" in docgen._default("exclude")
+    assert docgen.configuration._default("max-file-size") == f"`{config.Settings().max_file_size}`"
+    assert ".venv" in docgen.configuration._default("exclude")
 
 
 def test_checklist_covers_sections_14_and_10() -> None:
-    sections = [item.section for _, items in docgen.CHECKLIST for item in items]
+    sections = [item.section for _, items in docgen.checklist.CHECKLIST for item in items]
     for expected in ("14.1", "14.2", "14.3", "14.4", "14.5", "10.1", "10.2", "10.3", "10.4", "10.5"):
         assert expected in sections
-    quotes = [item.quote for _, items in docgen.CHECKLIST for item in items]
+    quotes = [item.quote for _, items in docgen.checklist.CHECKLIST for item in items]
     for item in ("线程改了共享变量但结果不对", "async 函数没执行", "程序卡住不退出", "并发越高越慢", "异常丢失"):
         assert item in quotes
 
 
 def test_checklist_codes_are_rules_or_families() -> None:
-    for code in docgen.checklist_codes():
+    for code in docgen.checklist.checklist_codes():
         assert code in ALL_RULES or code in FAMILIES, f"checklist names unknown rule {code}"
     for page in ("checklist.md", "zh/checklist.md"):
         text = (DOCS / page).read_text(encoding="utf-8")
-        for code in docgen.checklist_codes():
+        for code in docgen.checklist.checklist_codes():
             if code in ALL_RULES:
                 assert f"(rules/{code}.md)" in text
 

@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Set
 import libcst as cst
 
 from ...semantics.context import Context
-from ..coroutines import walk_body
+from ..coroutines.common import walk_body
 
 
 _CODE = cst.Module(body=[])

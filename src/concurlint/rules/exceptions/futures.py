@@ -12,7 +12,8 @@ from ...apis.coroutines import EXECUTOR_MAP, EXECUTOR_SUBMIT, FUTURE_HANDLING_ME
 from ...findings import Text
 from ...semantics.lifetime import NameUsage, dotted_text, follow, value_fate
 from ..base import Rule
-from ..coroutines import callee_name, coroutine_function, guards_own_errors, makes_coroutine
+from ..coroutines.common import callee_name, coroutine_function
+from ..coroutines.tasks import guards_own_errors, makes_coroutine
 from .common import _last
 
 

@@ -15,7 +15,8 @@ from ...semantics.callees import walk_body as _walk_scopes
 from ...semantics.context import Context
 from ...semantics.lifetime import NameUsage, follow, value_fate
 from ..base import Rule
-from ..coroutines import callee_name, guards_own_errors, walk_body
+from ..coroutines.common import callee_name, walk_body
+from ..coroutines.tasks import guards_own_errors
 from .common import _text, _function_node, _cancelled_in, _last
 from .handlers import _inside_reraising_handler
 

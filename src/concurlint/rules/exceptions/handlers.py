@@ -17,7 +17,7 @@ from ...semantics.callees import walk_body as _walk_scopes
 from ...semantics.context import Context
 from ...semantics.lifetime import dotted_text
 from ...semantics.traversal import iter_children
-from ..coroutines import walk_body
+from ..coroutines.common import walk_body
 from .common import _text, _function_node, _cancelled_in, _last
 
 

@@ -14,7 +14,7 @@ from ...semantics.context import Context
 from ...semantics.lifetime import dotted_text, function_usage
 from ...semantics.scopes import IMPORT
 from ...semantics.traversal import iter_children
-from ..coroutines import walk_body
+from ..coroutines.common import walk_body
 from .common import _last
 
 

@@ -10,7 +10,7 @@ from ...apis.timeouts import KILLS, SELF_TIMED_TOOLS, SUBPROCESS_TIMEOUT, TIME_L
 from ...findings import Text
 from ...semantics.callees import GIVEN, MISSING, argument, dotted
 from ...semantics.scopes import ASSIGN
-from ..blocking import constructions, earlier_nodes
+from ..blocking.classify import constructions, earlier_nodes
 from .common import _shown, _TimeoutRule
 
 

@@ -14,7 +14,7 @@ from ...apis.timeouts import (
 )
 from ...findings import Text
 from ...semantics.callees import GIVEN, MISSING, argument, dotted, last_name, walk_body
-from ..blocking import constructions, earlier_nodes, wait_is_over
+from ..blocking.classify import constructions, earlier_nodes, wait_is_over
 from .common import _shown, _TimeoutRule, _function_or_module
 
 

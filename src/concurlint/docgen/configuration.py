@@ -1,0 +1,396 @@
+"""The configuration page (one entry per key of ``config.KEYS``: type, description, example,
+default, command-line flag) and the suppression page.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, List, Tuple
+
+from ..findings import Text
+from ..rules import ALL_RULES
+from .common import GENERATED, _cell, _t
+
+
+CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
+    "select": (
+        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("Enable only these rules (replaces the preset). A prefix selects a family: "
+             "`CCY2` is every blocking-call rule; `ALL` is every rule.",
+             "只启用这些规则(取代预设)。前缀选中整个类别:`CCY2` 是所有阻塞调用规则;`ALL` 是全部规则。"),
+        'select = ["CCY2", "CCY101"]',
+    ),
+    "extend-select": (
+        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("Enable these rules in addition to the preset (e.g. opt-in rules that are off by default).",
+             "在预设之外再启用这些规则(例如默认关闭的可选规则)。"),
+        'extend-select = ["CCY2"]',
+    ),
+    "ignore": (
+        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("Disable these rules. When a code matches both a selector (`select`, "
+             "`extend-select`) and an ignore, the longer, more specific one decides, as in flake8 "
+             "and ruff: `select = [\"CCY602\"]` with `ignore = [\"CCY6\"]` keeps CCY602; at equal "
+             "length the ignore wins. `--ignore` replaces this list.",
+             "禁用这些规则。某个代码同时匹配选择项(`select`、`extend-select`)和忽略项时,"
+             "由更长、更具体的那一项决定,与 flake8 和 ruff 相同:`select = [\"CCY602\"]` 加 "
+             "`ignore = [\"CCY6\"]` 仍保留 CCY602;长度相同时忽略项优先。`--ignore` 会替换此列表。"),
+        'ignore = ["CCY201"]',
+    ),
+    "extend-ignore": (
+        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("Disable these rules in addition to `ignore` (so `--extend-ignore` on the command line "
+             "keeps the configured list, where `--ignore` replaces it).",
+             "在 `ignore` 之外再禁用这些规则(命令行上的 `--extend-ignore` 保留配置中的列表,"
+             "而 `--ignore` 会替换它)。"),
+        'extend-ignore = ["CCY601"]',
+    ),
+    "per-file-ignores": (
+        Text("table: glob → list of codes", "表:glob → 代码列表"),
+        Text("Disable rules for files matching a glob (relative to the configuration file). "
+             "On the command line and in flake8 style: `'glob:CODE,CODE other:CODE'`.",
+             "对匹配 glob 的文件禁用规则(相对于配置文件所在目录)。命令行和 flake8 风格写法:"
+             "`'glob:CODE,CODE other:CODE'`。"),
+        '[tool.concurlint.per-file-ignores]\n"tests/*" = ["CCY201"]',
+    ),
+    "exclude": (
+        Text("list of globs", "glob 列表"),
+        Text("Files and directories skipped when a directory is walked; replaces the default list "
+             "(version control, virtual environments, `site-packages`, build output, tool caches). "
+             "A directory holding `pyvenv.cfg` (a virtual environment of any name) is always "
+             "skipped. Globs are relative to the configuration file; a file named on the command "
+             "line is checked anyway unless `force-exclude` is on.",
+             "遍历目录时跳过的文件和目录;会替换默认列表(版本控制目录、虚拟环境、`site-packages`、"
+             "构建输出、各类工具缓存)。含有 `pyvenv.cfg` 的目录(任何名字的虚拟环境)总是被跳过。"
+             "glob 相对于配置文件所在目录;在命令行上直接给出的文件仍会被检查,除非开启 `force-exclude`。"),
+        'exclude = [".git", "generated"]',
+    ),
+    "extend-exclude": (
+        Text("list of globs", "glob 列表"),
+        Text("Files and directories excluded in addition to the defaults.",
+             "在默认列表之外额外排除的文件和目录。"),
+        'extend-exclude = ["migrations", "vendor/*"]',
+    ),
+    "preset": (
+        Text("`default`, `strict`, `learn` or `all`", "`default`、`strict`、`learn` 或 `all`"),
+        Text("`default`: the `correctness` and `suspicious` groups (the rules precise enough to "
+             "gate a pull request). `strict`: every rule, `advice` included (`all` is its older "
+             "name). `learn`: every rule, with a short explanation printed under the first "
+             "finding of each rule (for auditing exercise code).",
+             "`default`:`correctness` 与 `suspicious` 两组(准确到足以把关合并请求的规则)。"
+             "`strict`:全部规则,包括 `advice` 组(`all` 是它的旧名)。`learn`:全部规则,并在每条"
+             "规则第一次出现的问题下打印简短说明(适合检查练习代码)。"),
+        'preset = "strict"',
+    ),
+    "blocking-calls": (
+        Text("list of qualified names", "限定名列表"),
+        Text("Your own blocking functions, reported by CCY209 inside async functions: "
+             "`pkg.func` matches exactly, `pkg.*` matches everything under `pkg`.",
+             "你自己的阻塞函数,在 async 函数中由 CCY209 报告:`pkg.func` 精确匹配,"
+             "`pkg.*` 匹配 `pkg` 下的所有名字。"),
+        'blocking-calls = ["legacy_db.query", "vendor_sdk.*"]',
+    ),
+    "lock-name-pattern": (
+        Text("regular expression", "正则表达式"),
+        Text("Names that count as locks for CCY301 (matched against the last part of the name).",
+             "CCY301 中被视为锁的名字(与名字的最后一部分匹配)。"),
+        r'lock-name-pattern = "(?i)(^|_)(r?lock|mutex|guard)$"',
+    ),
+    "output-format": (
+        Text("report format", "报告格式"),
+        Text("The format of `concurlint check` output.", "`concurlint check` 的输出格式。"),
+        'output-format = "concise"',
+    ),
+    "cache-dir": (
+        Text("path", "路径"),
+        Text("Directory of the per-file result cache.", "按文件缓存检查结果的目录。"),
+        'cache-dir = ".concurlint_cache"',
+    ),
+    "max-file-size": (
+        Text("integer (bytes)", "整数(字节)"),
+        Text("Larger files are skipped and reported as CCY004.", "更大的文件会被跳过,并报告为 CCY004。"),
+        "max-file-size = 2_000_000",
+    ),
+    "file-timeout": (
+        Text("number (seconds)", "数字(秒)"),
+        Text("A file whose analysis takes longer is abandoned and reported as CCY004.",
+             "分析时间超过该值的文件会被放弃,并报告为 CCY004。"),
+        "file-timeout = 10",
+    ),
+    "async-backend": (
+        Text("`auto`, `asyncio`, `trio` or `anyio`", "`auto`、`asyncio`、`trio` 或 `anyio`"),
+        Text("The async library of modules whose own imports and package do not say which one "
+             "they use. Messages and fixes name that library's API (`trio.to_thread.run_sync`, "
+             "`anyio.get_cancelled_exc_class()`...). A module's imports in any form decide first "
+             "(`import trio.lowlevel`, `from anyio import ...`), then the other modules of its "
+             "package; `auto` leaves the rest unknown, and a fix that depends on the library is "
+             "then not applied as safe.",
+             "自身导入和所在包都无法判断所用异步库的模块,按此设置处理。消息和修复会使用该库的 API"
+             "(`trio.to_thread.run_sync`、`anyio.get_cancelled_exc_class()`……)。先看模块自身任何形式的"
+             "导入(`import trio.lowlevel`、`from anyio import ...`),再看同一个包中的其他模块;"
+             "`auto` 时其余模块的库视为未知,依赖于库的修复不会作为安全修复应用。"),
+        'async-backend = "trio"',
+    ),
+    "respect-gitignore": (
+        Text("boolean", "布尔值"),
+        Text("Skip, in directory walks, the files ignored by `.gitignore` and `.ignore` files "
+             "(in the walked directories and above them up to the top of the git work tree) and by "
+             "`.git/info/exclude`, with git's matching rules (the `pathspec` library). "
+             "`--show-files` lists what remains.",
+             "遍历目录时跳过被 `.gitignore`、`.ignore` 文件(所遍历的目录中及其上层直到 git 工作区顶层)"
+             "和 `.git/info/exclude` 忽略的文件,匹配规则与 git 相同(使用 `pathspec` 库)。"
+             "`--show-files` 列出剩下的文件。"),
+        "respect-gitignore = false",
+    ),
+    "force-exclude": (
+        Text("boolean", "布尔值"),
+        Text("Apply `exclude`, `extend-exclude` to files named on the command line too. "
+             "pre-commit names every staged file, so its hooks pass `--force-exclude`.",
+             "对命令行上直接给出的文件也应用 `exclude`、`extend-exclude`。pre-commit 会逐个给出"
+             "暂存的文件,因此它的钩子带有 `--force-exclude`。"),
+        "force-exclude = true",
+    ),
+    "python-path": (
+        Text("list of paths", "路径列表"),
+        Text("Where the checked code's libraries are installed: `site-packages` directories or "
+             "virtual environments. Their stubs (`types-*`, `*-stubs`) and sources are read, never "
+             "imported, for the coroutine functions and factory return types of the modules the code "
+             "imports (`asyncpg`, `redis.asyncio`, `motor`, SQLAlchemy's `AsyncSession`...), and "
+             "cached per distribution and version. Unset: the active virtual environment "
+             "(`VIRTUAL_ENV`), else the site-packages of the interpreter running concurlint.",
+             "被检查代码所用库的安装位置:`site-packages` 目录或虚拟环境。concurlint 只读取(从不导入)"
+             "它们的存根(`types-*`、`*-stubs`)和源码,从中得到代码所导入模块的协程函数和工厂函数的返回类型"
+             "(`asyncpg`、`redis.asyncio`、`motor`、SQLAlchemy 的 `AsyncSession`……),并按发行包及其版本缓存。"
+             "未设置时:当前激活的虚拟环境(`VIRTUAL_ENV`),否则为运行 concurlint 的解释器的 site-packages。"),
+        'python-path = [".venv"]',
+    ),
+    "baseline": (
+        Text("path", "路径"),
+        Text("A baseline file of known findings: only findings not in it are reported.",
+             "已知问题的基线文件:只报告不在其中的问题。"),
+        'baseline = "concurlint-baseline.json"',
+    ),
+    "fixable": (
+        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("Only these rules' fixes are offered and applied (default: every rule's). The "
+             "findings of the other rules are still reported, without a fix.",
+             "只提供并应用这些规则的修复(默认:所有规则)。其他规则的问题照常报告,但不带修复。"),
+        'fixable = ["CCY201", "CCY107"]',
+    ),
+    "extend-fixable": (
+        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("Rules whose fixes are offered in addition to `fixable`.",
+             "在 `fixable` 之外额外提供修复的规则。"),
+        'extend-fixable = ["CCY106"]',
+    ),
+    "unfixable": (
+        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("Rules whose fixes are never offered nor applied, whatever `fixable` says: a team "
+             "keeps the rule's findings but fixes them by hand.",
+             "无论 `fixable` 如何设置,这些规则的修复都不提供也不应用:团队保留该规则的问题报告,但手动修复。"),
+        'unfixable = ["CCY102"]',
+    ),
+}
+
+
+def _default(key: str) -> str:
+    from .. import config
+
+    spec = config.KEYS.get(key)
+    if spec is None:
+        return ""
+    fields = {f.name: f for f in dataclasses.fields(config.Settings)}
+    field = fields.get(spec[0])
+    if field is None:
+        return ""
+    if field.default is not dataclasses.MISSING:
+        value: Any = field.default
+    elif field.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+        value = field.default_factory()  # type: ignore[misc]
+    else:
+        return ""
+    if key == "exclude" and value is None:
+        return "`" + ", ".join(config.DEFAULT_EXCLUDES) + "`"
+    if value is None or value == () or value == "":
+        return "—"
+    if isinstance(value, bool):  # as TOML spells it
+        return f"`{str(value).lower()}`"
+    if isinstance(value, tuple):
+        value = ", ".join(map(str, value))
+    return f"`{value}`"
+
+
+def _cli_flags() -> Dict[str, str]:
+    """Option name of `concurlint check` for each configuration key, when there is one."""
+    try:
+        from ..cli import main
+    except Exception:  # pragma: no cover - the CLI always imports in a working install
+        return {}
+    command = main.commands.get("check")  # type: ignore[attr-defined]
+    flags: Dict[str, str] = {}
+    for param in getattr(command, "params", []):
+        for opt in getattr(param, "opts", []):
+            if opt.startswith("--"):
+                flags[opt[2:]] = opt
+    return flags
+
+
+def configuration_page(lang: str) -> str:
+    from .. import config
+
+    flags = _cli_flags()
+    out: List[str] = [
+        GENERATED, "",
+        "# " + _t("Configuration", "配置", lang), "",
+        _t("Each file is checked with its closest configuration file, as in ruff: the first of "
+           "`.concurlint.toml`, `concurlint.toml` or a `pyproject.toml` with a `[tool.concurlint]` "
+           "table found in the file's directory or above it (in `.concurlint.toml` and "
+           "`concurlint.toml` the keys stand at the top level, without the table header). A file "
+           "outside every configured tree takes the configuration found from the current directory, "
+           "else the defaults; so `concurlint check svc_a svc_b` and `concurlint check svc_b svc_a` "
+           "give the same findings. Paths in a configuration file (`exclude`, `per-file-ignores`, "
+           "`baseline`) are relative to it. Nothing is inherited: a nested file replaces the outer "
+           "one. `--config FILE` uses one file for every path, `--isolated` ignores configuration "
+           "files. Command-line options override the file. `concurlint check --show-settings FILE` "
+           "prints the settings that apply to FILE and where each comes from. Unknown keys and "
+           "unknown rule codes are an error that lists the valid ones (exit code 2). Keys may also "
+           "be spelled with underscores.",
+           "每个文件都按离它最近的配置文件检查,与 ruff 相同:在文件所在目录或其上层找到的第一个 "
+           "`.concurlint.toml`、`concurlint.toml`,或含有 `[tool.concurlint]` 表的 `pyproject.toml`"
+           "(`.concurlint.toml` 和 `concurlint.toml` 中的配置项直接写在顶层,不需要表头)。不在任何"
+           "配置目录树中的文件使用从当前目录找到的配置,否则使用默认值;因此 "
+           "`concurlint check svc_a svc_b` 与 `concurlint check svc_b svc_a` 的结果相同。配置文件中的"
+           "路径(`exclude`、`per-file-ignores`、`baseline`)相对于该文件。配置不会继承:内层文件"
+           "取代外层文件。`--config FILE` 对所有路径使用同一个文件,`--isolated` 忽略所有配置文件。"
+           "命令行选项优先于配置文件。`concurlint check --show-settings FILE` 打印适用于 FILE 的设置"
+           "及每一项的来源。未知的配置项或规则代码会报错,并列出合法值(退出码 2)。配置项也可以用"
+           "下划线拼写。", lang), "",
+        "```toml",
+        "[tool.concurlint]",
+        'preset = "default"',
+        'extend-select = ["CCY2"]',
+        'ignore = ["CCY201"]',
+        'blocking-calls = ["legacy_db.query"]',
+        "```", "",
+        "| " + " | ".join(_t(*pair, lang) for pair in (
+            ("Key", "配置项"), ("Type", "类型"), ("Default", "默认值"), ("Command line", "命令行"))) + " |",
+        "|---|---|---|---|",
+    ]
+    for key in config.KEYS:
+        doc = CONFIG_DOCS.get(key)
+        kind = doc[0].get(lang) if doc else _t("(undocumented)", "(未写说明)", lang)
+        flag = f"`{flags[key]}`" if key in flags else "—"
+        out.append(f"| [`{key}`](#{key}) | {_cell(kind)} | {_cell(_default(key))} | {flag} |")
+    out.append("")
+    for key in config.KEYS:
+        doc = CONFIG_DOCS.get(key)
+        out += [f"## `{key}` {{#{key}}}", ""]
+        if doc is None:
+            out += [_t("*Not documented yet.*", "*尚未写说明。*", lang), ""]
+            continue
+        kind, description, example = doc
+        out += [description.get(lang), "",
+                f"- {_t('Type', '类型', lang)}: {kind.get(lang)}",
+                f"- {_t('Default', '默认值', lang)}: {_default(key)}"]
+        if key == "output-format":
+            from ..reporters import REPORTERS
+
+            out.append(f"- {_t('Choices', '可选值', lang)}: "
+                       + ", ".join(f"`{name}`" for name in sorted(REPORTERS)))
+        if key in flags:
+            out.append(f"- {_t('Command line', '命令行', lang)}: `{flags[key]}`")
+        out += ["", "```toml", example if example.startswith("[") else "[tool.concurlint]\n" + example,
+                "```", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------- suppression
+def suppression_page(lang: str) -> str:
+    from ..suppression import PEER_CODES
+
+    rows = []
+    for peer, codes in sorted(PEER_CODES.items()):
+        tool = _t("ruff", "ruff", lang) if peer in ("RUF006", "S113") else "flake8-async, ruff"
+        if peer in ("ASYNC103", "ASYNC211", "ASYNC231", "ASYNC232", "ASYNC913", "ASYNC200", "ASYNC300"):
+            tool = "flake8-async"
+        links = ", ".join(f"[{code}](rules/{code}.md) `{ALL_RULES[code].name}`" for code in codes)
+        rows.append(f"| `{peer}` | {tool} | {links} |")
+    out: List[str] = [
+        GENERATED, "",
+        "# " + _t("Suppressing findings", "抑制问题报告", lang), "",
+        _t("A finding that is deliberate takes a comment, best with the reason next to it.",
+           "有意为之的写法可以用注释抑制,最好在旁边写明理由。", lang), "",
+        "## " + _t("On the reported line", "在被报告的行上", lang), "",
+        "```python",
+        "time.sleep(0.01)  # noqa: CCY201 - " + _t("startup, before the loop serves requests",
+                                                  "启动阶段,事件循环尚未开始处理请求", lang),
+        "```", "",
+        _t("The syntax is flake8's: a bare `# noqa` hides every finding of the line, "
+           "`# noqa: CCY201,CCY5` hides those codes and families. The word `noqa` may be in any "
+           "case; the codes are case-sensitive upper case, as flake8 reads them (`# noqa: ccy201` "
+           "hides nothing), and the comment is spelled `# noqa` with one space, as flake8 requires "
+           "(flake8 ignores `#noqa`, so the CLI does too). A statement continued by a backslash "
+           "or a multi-line string takes the comment on its last line, which covers all its "
+           "lines, as in flake8. The CLI and the flake8 plugin give the same answer.",
+           "语法与 flake8 相同:单独的 `# noqa` 抑制该行的全部问题,`# noqa: CCY201,CCY5` 抑制这些代码"
+           "和类别。`noqa` 一词不区分大小写;代码区分大小写,必须大写,与 flake8 一致(`# noqa: ccy201` "
+           "不抑制任何问题);注释写作 `# noqa`(井号后一个空格),与 flake8 的要求一致(flake8 不认 `#noqa`,"
+           "命令行也不认)。用反斜杠或多行字符串续行的语句,把注释写在其最后一行,对该语句的所有行有效,"
+           "与 flake8 相同。命令行与 flake8 插件的结果相同。", lang), "",
+        "## " + _t("Codes of other linters", "其他检查工具的代码", lang), "",
+        _t("A line already silenced for flake8-async or ruff need not say so twice: their code "
+           "for the same pitfall suppresses the concurlint finding too, in the CLI and in flake8 "
+           "mode (`time.sleep(1)  # noqa: ASYNC251` hides CCY201). A peer code only covers its "
+           "own pitfall: `# noqa: S113` hides the missing timeout (CCY501), not the blocking call "
+           "(CCY202) on the same line.",
+           "已经为 flake8-async 或 ruff 抑制过的行无需再写一遍:它们针对同一陷阱的代码同样会抑制 "
+           "concurlint 的报告,命令行和 flake8 模式下都有效(`time.sleep(1)  # noqa: ASYNC251` 会抑制 "
+           "CCY201)。对方的代码只覆盖它自己的陷阱:`# noqa: S113` 抑制缺少超时(CCY501),不抑制同一行"
+           "上的阻塞调用(CCY202)。", lang), "",
+        "| " + " | ".join(_t(*pair, lang) for pair in (
+            ("Peer code", "对方代码"), ("Linter", "工具"), ("concurlint rule", "concurlint 规则"))) + " |",
+        "|---|---|---|",
+        *rows, "",
+        "## " + _t("A whole file", "整个文件", lang), "",
+        "```python",
+        "# concurlint: noqa",
+        "# concurlint: noqa: CCY204,CCY501",
+        "```", "",
+        _t("On a line of its own (by convention at the top of the file), `# concurlint: noqa` "
+           "hides every concurlint finding of the file, and `# concurlint: noqa: CODES` those "
+           "codes. flake8's `# flake8: noqa` hides the whole file in both modes, and so does "
+           "`# flake8: noqa: CODES`: flake8 skips such a file whole, whatever follows `noqa`, so "
+           "the CLI does too (write `# concurlint: noqa: CODES` to hide only some codes). "
+           "For folders, use `per-file-ignores` in the configuration.",
+           "单独成行(习惯上放在文件开头)的 `# concurlint: noqa` 抑制该文件的全部 concurlint 问题,"
+           "`# concurlint: noqa: CODES` 抑制这些代码。flake8 的 `# flake8: noqa` 在两种模式下都会抑制"
+           "整个文件,`# flake8: noqa: CODES` 也一样:flake8 会跳过整个文件(不论 `noqa` 后面写了什么),"
+           "命令行与之一致(只想抑制部分代码请写 `# concurlint: noqa: CODES`)。"
+           "整个目录请使用配置中的 `per-file-ignores`。", lang), "",
+        "## " + _t("Adding comments to every finding", "为每个问题添加注释", lang), "",
+        "```console",
+        "$ concurlint check --add-noqa src/",
+        _t("Added 41 noqa comments covering 52 findings in 17 files.",
+           "已在 17 个文件中添加 41 处 noqa 注释,覆盖 52 个问题。", lang),
+        "```", "",
+        _t("To adopt concurlint on a large codebase without a [baseline](baseline.md) file, "
+           "`--add-noqa` writes `# noqa: CODE` where each current finding is read from (its line, "
+           "or the last line of a statement continued by a backslash or a multi-line string), "
+           "adds the code to an existing `# noqa: CODES` list instead of writing a second one, "
+           "keeps any other comment, and says how many comments it added. The findings are those "
+           "the run reports (after `--select`, `--ignore`, a baseline or `--diff-base`); files that "
+           "could not be checked (CCY001-CCY004) are left alone. Each file is replaced atomically "
+           "in its own encoding and newline style, so a failed write leaves it unchanged (exit "
+           "code 1 with the reason); otherwise the exit code is 0. Running it again adds nothing. "
+           "It cannot be combined with `--fix`, `--diff`, `--write-baseline` or standard input.",
+           "要在大型代码库中引入 concurlint 又不想使用[基线](../baseline.md)文件时,`--add-noqa` 会在读取每个"
+           "现有问题的位置(问题所在行,或用反斜杠、多行字符串续行的语句的最后一行)写入 `# noqa: CODE`;"
+           "已有 `# noqa: CODES` 列表时把代码追加进去,而不是再写一个;保留其他注释,并报告添加了多少处注释。"
+           "处理的问题就是本次运行报告的问题(已应用 `--select`、`--ignore`、基线或 `--diff-base`);无法检查的"
+           "文件(CCY001-CCY004)不做改动。每个文件以原有的编码和换行风格原子地替换,写入失败时文件保持不变"
+           "(退出码 1 并说明原因),否则退出码为 0。再次运行不会重复添加。不能与 `--fix`、`--diff`、"
+           "`--write-baseline` 或标准输入同时使用。", lang), "",
+    ]
+    return "\n".join(out).rstrip() + "\n"
+
+
+# ------------------------------------------------------------------------ checklist

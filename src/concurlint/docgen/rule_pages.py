@@ -1,0 +1,123 @@
+"""One page per registered rule and the rule index (codes, names, groups and fixes by family).
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Type
+
+from ..explain import family_title, fix_kind, labels
+from ..findings import Text
+from ..rules import ALL_RULES, FAMILIES
+from ..rules.base import Rule
+from .common import GENERATED, _cell, _t
+
+
+def rule_page(rule: Type[Rule], lang: str) -> str:
+    h = labels(lang)
+    family = rule.family()
+    other = ("../../rules/" if lang == "zh" else "../zh/rules/") + f"{rule.code}.md"
+    group = _group_cell(rule.group, lang)
+    out: List[str] = [
+        GENERATED, "",
+        f"# {rule.code} `{rule.name}`", "",
+        f"[{_t('中文', 'English', lang)}]({other})", "",
+        f"**{rule.summary.get(lang) or rule.name}**", "",
+        "| | |", "|---|---|",
+        f"| {_t('Family', '类别', lang)} | [{family} — {_cell(family_title(family, lang))}]"
+        f"(index.md#{family.lower()}) |",
+        f"| {_t('Group', '分组', lang)} | {group} |",
+        f"| {_t('Autofix', '自动修复', lang)} | {_cell(fix_kind(rule, lang))} |",
+        f"| {_t('Terminal', '终端', lang)} | `concurlint rule {rule.code}"
+        f"{' --lang zh' if lang == 'zh' else ''}` |",
+        "",
+    ]
+    reason = rule.group_reason.get(lang).strip()
+    if reason:
+        out += [f"**{_t('Group', '分组', lang)} `{rule.group}`.** {reason} "
+                f"[{_t('Precision on real code', '真实代码上的准确率', lang)}]"
+                f"({'../../precision.md' if lang == 'zh' else '../precision.md'})", ""]
+    prose = ((h["what"], rule.what.get(lang)), (h["why"], rule.why.get(lang)))
+    for heading, body in prose:
+        if body.strip():
+            out += [f"## {heading}", "", body.strip(), ""]
+    for heading, code in ((h["example"], rule.example), (h["instead"], rule.use_instead)):
+        if code.strip():
+            out += [f"## {heading}", "", "```python", code.strip("\n"), "```", ""]
+    for heading, body in ((h["fix"], rule.fix_safety.get(lang)), (h["options"], rule.options.get(lang))):
+        if body.strip():
+            out += [f"## {heading}", "", body.strip(), ""]
+    if rule.invalid or rule.valid:
+        out += [f"## {_t('More examples', '更多示例', lang)}", "",
+                _t("These snippets are run by the test suite on every change.",
+                   "以下代码片段在每次修改时都由测试套件运行。", lang), ""]
+        for title, snippets in ((_t("Flagged", "会被报告", lang), rule.invalid),
+                                (_t("Not flagged", "不会被报告", lang), rule.valid)):
+            if snippets:
+                out += [f"### {title}", ""]
+                for snippet in snippets:
+                    out += ["```python", snippet.strip("\n"), "```", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+GROUP_DOCS = {
+    "correctness": Text("the code is wrong whenever the pattern matches; in the default set; "
+                        "reported as an error",
+                        "只要匹配,代码就是错的;默认启用;以错误(error)级别报告"),
+    "suspicious": Text("almost always a bug; rare deliberate uses take a `# noqa` with a reason; "
+                       "in the default set; reported as a warning",
+                       "几乎总是 bug;少数有意为之的写法请加带理由的 `# noqa`;默认启用;以警告(warning)级别报告"),
+    "advice": Text("best practice, often intended in library code; enabled by `--preset strict`, "
+                   "`--preset learn` or `extend-select`; reported as a note",
+                   "最佳实践,在库代码中常是有意为之;由 `--preset strict`、`--preset learn` 或 "
+                   "`extend-select` 启用;以提示(note)级别报告"),
+}
+
+
+def _group_cell(group: str, lang: str) -> str:
+    from ..catalog import GROUPS
+
+    return f"`{group}` ({GROUPS[group]}): {_cell(GROUP_DOCS[group].get(lang))}"
+
+
+def rules_index(lang: str) -> str:
+    out: List[str] = [
+        GENERATED, "",
+        "# " + _t("Rules", "规则", lang), "",
+        _t("Every rule, by family. Each rule belongs to a group: the default set holds the "
+           "`correctness` and `suspicious` groups, chosen by their measured precision on real "
+           "projects ([precision](../precision.md)); `advice` rules are opt-in (`--preset strict`, "
+           "`--preset learn` or `extend-select`). `concurlint rule CODE` prints the same "
+           "explanation in the terminal.",
+           "按类别列出全部规则。每条规则属于一个分组:默认规则集包含 `correctness` 和 `suspicious` "
+           "两组,依据它们在真实项目上实测的准确率选定([准确率](../../precision.md));`advice` 组"
+           "需要手动开启(`--preset strict`、`--preset learn` 或 `extend-select`)。"
+           "`concurlint rule CODE --lang zh` 在终端中打印同样的说明。", lang), "",
+        f"[{_t('中文', 'English', lang)}]({'../../rules/index.md' if lang == 'zh' else '../zh/rules/index.md'})",
+        "",
+    ]
+    by_family: Dict[str, List[Type[Rule]]] = {}
+    for rule in ALL_RULES.values():
+        by_family.setdefault(rule.family(), []).append(rule)
+    for family in sorted(set(FAMILIES) | set(by_family)):
+        rules = by_family.get(family, [])
+        out += [f"## {family} — {family_title(family, lang)} {{#{family.lower()}}}", ""]
+        if not rules:
+            out += [_t("No rules of this family are registered yet.", "该类别的规则尚未注册。", lang), ""]
+            continue
+        out += [
+            "| " + " | ".join(_t(*pair, lang) for pair in (
+                ("Code", "代码"), ("Name", "名称"), ("Group", "分组"), ("Fix", "修复"),
+                ("Summary", "概要"))) + " |",
+            "|---|---|---|---|---|",
+        ]
+        for rule in rules:
+            fix = rule.fix if rule.fix and rule.fix != "-" else "—"
+            out.append(f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | `{rule.group}` | {fix} | "
+                       f"{_cell(rule.summary.get(lang))} |")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------- configuration
+# key -> (type, description, example TOML line). Every key of config.KEYS needs one:
+# tests/test_docs.py fails on a key without a description, and checks each example
+# with config.parse_table.

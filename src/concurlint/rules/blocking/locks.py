@@ -1,0 +1,332 @@
+"""CCY205 (blocking sync primitive) and CCY210 (await while holding a thread lock): thread
+locks, events, queues and futures waited on in a coroutine; owns the reading of a ``with`` over
+a thread lock (the section it guards, whether it suspends or blocks) and of a lock released
+in a ``finally``.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from ...apis import blocking as apis
+from ...apis.backends import advice as backend_advice
+from ...findings import Text
+from ...semantics.callees import walk_body
+from ...semantics.context import Context
+from ...semantics.traversal import iter_children
+from ..base import Rule
+from .arguments import dotted
+from .classify import Blocking, classify
+from .common import _BlockingCallRule, _NOT_FLAGGED_COMMON_EN, _NOT_FLAGGED_COMMON_ZH, _WHY_EN, _WHY_ZH
+
+
+class BlockingSyncPrimitive(_BlockingCallRule):
+    code = "CCY205"
+
+    group = "suspicious"
+    group_reason = Text(
+        "Measured on the 28 projects of the ecosystem check: the round-1 form had 14 "
+        "findings, 10 wrong (short thread-lock sections, puts on unbounded queues, waits "
+        "known to be over); the narrowed rule keeps 4, all in tests (intended), which the "
+        "default form leaves out.",
+        "在生态检查的 28 个项目上测量:第一版有 14 条结果,其中 10 条误报(短小的线程锁临界区"
+        "、无界队列上的 put、已知结束的等待);收窄后的规则保留 4 条,全部位于测试中(有意为之),"
+        "默认形式不检查测试代码。")
+    name = "blocking-sync-primitive"
+    summary = Text("waiting on a thread primitive inside an async function",
+                   "在 async 函数中等待线程同步原语")
+    what = Text(
+        "Finds, inside an `async def`: `acquire()` on a `threading` Lock/RLock/Semaphore/"
+        "BoundedSemaphore/Condition (or a `multiprocessing` one); `Event.wait()`, "
+        "`Condition.wait()/wait_for()`, `Barrier.wait()`; the blocking `get()/join()` of "
+        "`queue.Queue/LifoQueue/PriorityQueue/SimpleQueue` and `multiprocessing.Queue/JoinableQueue`, "
+        "and their `put()` when the queue was made with a positive (or non-literal) `maxsize` "
+        "(only a full queue makes `put()` wait: on a queue made without one, or made where the "
+        "rule cannot see, `put()` returns at once); `Thread.join()`, `Process.join()`; "
+        "`multiprocessing.Pool` `apply/map/starmap/join`; `concurrent.futures` "
+        "`Future.result()/exception()`, `wait()` and `as_completed()`. A plain `with` on a thread "
+        "lock (or `lock.acquire()` right before `try: ... finally: lock.release()`) is flagged only "
+        "when its body makes a blocking call: a body with no blocking call and no `await` is a "
+        "short critical section guarding state shared with threads, the right tool there, and "
+        "a body with an `await` is CCY210 (await-while-holding-thread-lock), not this rule. Not "
+        "flagged either: the non-blocking forms `get(block=False)`, `get(False)`, "
+        "`put(x, block=False)`, `acquire(blocking=False)`, `acquire(False)`, and any of these "
+        "waits with a literal timeout of `0` (`event.wait(0)`, `t.join(timeout=0)`, "
+        "`fut.result(timeout=0)`), which poll and return at once; waits whose end the code already "
+        "knows: `fut.result()` inside `if fut.done():`, `t.join()` inside `if not t.is_alive():` or "
+        "after a `while t.is_alive(): await ...` polling loop (`while not fut.done():` likewise), "
+        "`q.get()` inside `if not q.empty():` or after `while q.empty(): await ...`, and a "
+        "`join()`/`result()` after the coroutine awaited an event or future that the thread, its "
+        "arguments or the future's done-callback signal (`await done.wait()`, `await finished`, "
+        "`await asyncio.wrap_future(fut)`); `*_nowait()`; `Event.is_set()`; `Task.result()` and the "
+        "result of other *asyncio* futures. A positive timeout still blocks (for up to that long) "
+        "and is flagged. `async with threading.Lock()` is reported by CCY106 (wrong-with-kind), "
+        "not here. The advice names the module's async library (`trio.to_thread.run_sync` in trio "
+        "code) and never proposes an async lock, event or queue for an object that threads share. "
+        + _NOT_FLAGGED_COMMON_EN,
+        "查找 `async def` 中的:`threading`(或 `multiprocessing`)Lock/RLock/Semaphore/BoundedSemaphore/"
+        "Condition 的 `acquire()`;`Event.wait()`、`Condition.wait()/wait_for()`、`Barrier.wait()`;"
+        "`queue.Queue/LifoQueue/PriorityQueue/SimpleQueue` 与 `multiprocessing.Queue/JoinableQueue` 的阻塞式 "
+        "`get()/join()`,以及创建时给出正数(或非字面量)`maxsize` 的队列的 `put()`(只有队列满时 `put()` "
+        "才会等待:对没有上限、或在规则看不到的地方创建的队列,`put()` 会立即返回);`Thread.join()`、"
+        "`Process.join()`;`multiprocessing.Pool` 的 `apply/map/starmap/join`;`concurrent.futures` 的 "
+        "`Future.result()/exception()`、`wait()` 和 `as_completed()`。对线程锁的普通 `with`(或紧跟 "
+        "`try: ... finally: lock.release()` 的 `lock.acquire()`)只有在代码块中有阻塞调用时才报告:"
+        "既没有阻塞调用也没有 `await` 的代码块是保护线程共享状态的短临界区,这正是线程锁的用途;"
+        "代码块中有 `await` 的情况属于 CCY210(await-while-holding-thread-lock),不由本规则报告。同样不报告:"
+        "非阻塞形式 `get(block=False)`、`get(False)`、`put(x, block=False)`、`acquire(blocking=False)`、"
+        "`acquire(False)`,以及超时为字面量 `0` 的等待(`event.wait(0)`、`t.join(timeout=0)`、"
+        "`fut.result(timeout=0)`),它们只是轮询并立即返回;代码已经知道已结束的等待:`if fut.done():` 内的 "
+        "`fut.result()`、`if not t.is_alive():` 内或 `while t.is_alive(): await ...` 轮询循环之后的 "
+        "`t.join()`(`while not fut.done():` 同理)、`if not q.empty():` 内或 `while q.empty(): await ...` "
+        "之后的 `q.get()`,以及协程先 await 了由该线程、其参数或 future 的完成回调发出信号的事件或 future "
+        "之后的 `join()`/`result()`(`await done.wait()`、`await finished`、"
+        "`await asyncio.wrap_future(fut)`);`*_nowait()`;`Event.is_set()`;`Task.result()` 及其他 "
+        "*asyncio* future 的结果。正数超时仍会阻塞(最长到超时),照常报告。`async with threading.Lock()` "
+        "由 CCY106(wrong-with-kind)报告,这里不报告。建议会使用模块自己的异步库(trio 代码中为 "
+        "`trio.to_thread.run_sync`),并且从不为线程共用的对象推荐异步锁、事件或队列。"
+        + _NOT_FLAGGED_COMMON_ZH)
+    why = Text(
+        "Thread primitives wait by blocking the calling thread. If the thread that will release "
+        "the lock, set the event or fill the queue is waiting for the event loop, the program "
+        "deadlocks; otherwise every other task stalls until it does. An object that threads "
+        "share cannot simply become an `asyncio` one (those are not thread-safe): wait for it in "
+        "a worker thread instead. " + _WHY_EN,
+        "线程同步原语通过阻塞调用线程来等待。如果负责释放锁、设置事件或放入队列的一方正在等待事件循环,"
+        "程序就会死锁;否则其他所有任务都要停下来等。线程共用的对象不能简单地换成 `asyncio` 对象(它们不是"
+        "线程安全的):请改为在工作线程中等待它。" + _WHY_ZH)
+    example = (
+        "import queue\nimport threading\n\nresults = queue.Queue()\n\n\nasync def collect(work):\n"
+        "    threading.Thread(target=work, args=(results,)).start()\n"
+        "    return results.get()\n")
+    use_instead = (
+        "import asyncio\nimport queue\nimport threading\n\nresults = queue.Queue()\n\n\n"
+        "async def collect(work):\n"
+        "    threading.Thread(target=work, args=(results,)).start()\n"
+        "    return await asyncio.to_thread(results.get)\n")
+    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    valid = (
+        "import queue\n\nq = queue.Queue(10)\n\nasync def f():\n    return q.get_nowait()\n",
+        "import queue\n\nq = queue.Queue(10)\n\nasync def f():\n    return q.get(block=False)\n",
+        "import queue\n\nq = queue.Queue()\n\nasync def f(item):\n    q.put(item)\n",
+        "import threading\n\nev = threading.Event()\n\nasync def f():\n    return ev.is_set() or ev.wait(0)\n",
+        "import asyncio\n\nasync def f():\n    t = asyncio.create_task(asyncio.sleep(1))\n    await t\n    return t.result()\n",
+        "import asyncio, threading\n\nlock = threading.Lock()\n\nasync def f():\n    await asyncio.to_thread(lock.acquire)\n",
+        "import threading\n\nclass C:\n    def __init__(self):\n        self._lock = threading.RLock()\n"
+        "        self.n = 0\n\n    async def f(self):\n        with self._lock:\n            self.n += 1\n",
+        "import asyncio, threading\n\nasync def f(work):\n    t = threading.Thread(target=work)\n"
+        "    t.start()\n    while t.is_alive():\n        await asyncio.sleep(0.1)\n    t.join()\n",
+    )
+    invalid = (
+        "import threading\n\nlock = threading.Lock()\n\nasync def f():\n    lock.acquire()\n",
+        "import threading, time\n\nclass C:\n    def __init__(self):\n        self._lock = threading.RLock()\n\n"
+        "    async def f(self):\n        with self._lock:\n            time.sleep(1)\n",
+        "from concurrent.futures import ThreadPoolExecutor\n\nasync def f(ex: ThreadPoolExecutor):\n"
+        "    fut = ex.submit(print, 1)\n    return fut.result()\n",
+        "import queue\n\njobs = queue.Queue(maxsize=100)\n\nasync def f(job):\n    jobs.put(job)\n",
+    )
+
+    def __init__(self, ctx: Context):
+        super().__init__(ctx)
+        # `with lock:` and `lock.acquire(); try: ... finally: lock.release()` sections whose
+        # verdict waits for their body (its calls are classified on the way down).
+        self._withs: Dict[int, Tuple[cst.BaseExpression, str]] = {}
+        self._tries: Dict[int, Tuple[cst.Call, Text]] = {}
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.ctx.in_async_function:
+            return
+        found = classify(self.ctx, node)
+        if found is None or found.code != self.code:
+            return
+        section = _released_in_finally(self.ctx, node) if found.api.endswith(".acquire") else None
+        if section is not None:
+            self._tries[id(section)] = (node, self.message(found))
+            return
+        self.report(node, self.message(found))
+
+    def leave_Try(self, node: cst.Try) -> None:
+        pending = self._tries.pop(id(node), None)
+        if pending is not None and (_suspends(node.body) is not None
+                                    or _blocking_call(self.ctx, node.body) is not None):
+            self.report(*pending)
+
+    def visit_With(self, node: cst.With) -> None:
+        items = _thread_lock_items(self.ctx, node)
+        if items:
+            self._withs[id(node)] = (items[0][0].item, items[0][1])
+
+    def leave_With(self, node: cst.With) -> None:
+        pending = self._withs.pop(id(node), None)
+        if pending is None or _suspends(node.body) is not None:
+            return  # a short critical section; or an await inside: CCY210
+        blocking = _blocking_call(self.ctx, node.body)
+        if blocking is None:
+            return
+        item, type_name = pending
+        advice = apis.THREAD_LOCK.text(self.ctx.async_backend)
+        self.report(item, Text(
+            f"'with' on a '{type_name}' waits for the lock on the event loop and holds it around "
+            f"the blocking call '{blocking.api}()'; {advice.en}",
+            f"对 '{type_name}' 使用 'with' 会在事件循环上等待该锁,并在阻塞调用 '{blocking.api}()' "
+            f"期间一直持有它;{advice.zh}"))
+
+
+def _thread_lock_items(ctx: Context, node: cst.With) -> List[Tuple[cst.WithItem, str]]:
+    """The items of a plain ``with`` in a coroutine that take a thread lock, with its type."""
+    if node.asynchronous is not None or not ctx.in_async_function:
+        return []
+    found = []
+    for item in node.items:
+        type_name = ctx.type_of(item.item)
+        if type_name is not None and apis.with_entry(type_name) is not None:
+            found.append((item, type_name))
+    return found
+
+
+def _section_nodes(block: cst.CSTNode) -> List[cst.CSTNode]:
+    """The nodes a block runs itself: not the bodies of functions, lambdas or classes it
+    defines, nor generator expressions (they run later, where they are iterated)."""
+    found: List[cst.CSTNode] = []
+    stack: List[cst.CSTNode] = [block]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        if isinstance(current, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.GeneratorExp)):
+            continue
+        stack.extend(reversed(iter_children(current)))
+    return found
+
+
+def _suspends(block: cst.CSTNode) -> Optional[cst.CSTNode]:
+    """The first ``await``, ``async with`` or ``async for`` the block itself runs."""
+    for current in _section_nodes(block):
+        if isinstance(current, cst.Await):
+            return current
+        if isinstance(current, (cst.With, cst.For, cst.CompFor)) and current.asynchronous is not None:
+            return current
+    return None
+
+
+def _blocking_call(ctx: Context, block: cst.CSTNode) -> Optional[Blocking]:
+    """The first blocking call the block runs (classified when the walk went through it)."""
+    for current in _section_nodes(block):
+        if isinstance(current, cst.Call):
+            found = classify(ctx, current)
+            if found is not None:
+                return found
+    return None
+
+
+def _released_in_finally(ctx: Context, call: cst.Call) -> Optional[cst.Try]:
+    """``lock.acquire()`` as a statement right before ``try: ... finally: lock.release()``:
+    the ``try`` is a critical section like ``with lock:``."""
+    ancestors = ctx.ancestors
+    if len(ancestors) < 3 or not isinstance(call.func, cst.Attribute):
+        return None
+    expr, line, block = ancestors[-1], ancestors[-2], ancestors[-3]
+    if not (isinstance(expr, cst.Expr) and isinstance(line, cst.SimpleStatementLine)
+            and len(line.body) == 1 and isinstance(block, cst.IndentedBlock)):
+        return None
+    index = next((i for i, stmt in enumerate(block.body) if stmt is line), -1)
+    following = block.body[index + 1] if 0 <= index < len(block.body) - 1 else None
+    wanted = dotted(call.func.value)
+    if not isinstance(following, cst.Try) or following.finalbody is None or wanted is None:
+        return None
+    for sub in walk_body(following.finalbody):
+        if (isinstance(sub, cst.Call) and isinstance(sub.func, cst.Attribute)
+                and sub.func.attr.value == "release" and dotted(sub.func.value) == wanted):
+            return following
+    return None
+
+
+class AwaitWhileHoldingThreadLock(Rule):
+    code = "CCY210"
+
+    group = "suspicious"
+    group_reason = Text(
+        "A coroutine that awaits while holding a thread lock can deadlock the event loop; no "
+        "finding on the 28 projects of the ecosystem check, reported in test code too (a "
+        "deadlocked test hangs).",
+        "持有线程锁时 await 的协程可能让事件循环死锁;在生态检查的 28 个项目上没有结果;测试代"
+        "码中同样报告(死锁的测试会挂起)。")
+    name = "await-while-holding-thread-lock"
+    summary = Text("`await` inside `with <threading lock>:` in an async function",
+                   "在 async 函数中持有线程锁(`with <threading 锁>:`)时 `await`")
+    what = Text(
+        "Finds a plain `with` on a `threading` (or `multiprocessing`) Lock, RLock, Semaphore, "
+        "BoundedSemaphore or Condition inside an `async def` whose body runs an `await`, an "
+        "`async with` or an `async for`. The lock is found like every other object "
+        "(`lock = threading.Lock()`, `self._lock` set in `__init__`, module-level locks, annotated "
+        "parameters). It is reported on the `with` statement. Not flagged: an `asyncio` (or trio, "
+        "anyio) lock taken with `async with`; a `with lock:` around code that never suspends (that "
+        "short critical section is CCY205's business, and only when it holds a blocking call); an "
+        "`await` inside a function, lambda or class defined in the `with` body, which does not run "
+        "there. Such a `with` is reported by this rule only, not by CCY205 as well. Group: "
+        "suspicious (on by default): holding a thread lock across a suspension is a latent "
+        "deadlock wherever a second coroutine can take the same lock.",
+        "查找 `async def` 中对 `threading`(或 `multiprocessing`)Lock、RLock、Semaphore、"
+        "BoundedSemaphore、Condition 使用的普通 `with`,且其代码块中执行了 `await`、`async with` 或 "
+        "`async for`。锁对象的识别方式与其他规则相同(`lock = threading.Lock()`、在 `__init__` 中设置的 "
+        "`self._lock`、模块级锁、带注解的参数)。问题报告在 `with` 语句上。不会报告:用 `async with` 获取的 "
+        "`asyncio`(或 trio、anyio)锁;包住从不挂起的代码的 `with lock:`(这种短临界区归 CCY205 管,"
+        "且只有其中有阻塞调用时才报告);在 `with` 代码块中定义、但并不在那里运行的函数、lambda 或类里的 "
+        "`await`。这样的 `with` 只由本规则报告,CCY205 不再重复报告。分组:suspicious(默认开启):"
+        "跨越挂起点持有线程锁,只要另一个协程可能获取同一把锁,就是潜在的死锁。")
+    why = Text(
+        "A thread lock belongs to a thread, and every coroutine of an event loop runs on the same "
+        "thread. While the coroutine is suspended at the `await`, the lock stays held; when "
+        "another coroutine on the loop reaches `with lock:` it blocks the thread waiting for a "
+        "release that can only happen once the loop runs the first coroutine again, which it never "
+        "will: the whole loop hangs for good (an `RLock` is worse: the second coroutine, on the "
+        "same thread, re-enters it and both mutate the state it guards). Threads that need the "
+        "lock wait for the whole suspension too. Keep the critical section free of `await`: copy "
+        "what you need under the lock, release it, then await; a lock that only coroutines use "
+        "should be an async lock.",
+        "线程锁属于线程,而事件循环中的所有协程都运行在同一个线程上。协程在 `await` 处挂起时,锁仍被持有;"
+        "当循环中的另一个协程执行到 `with lock:` 时,它会阻塞线程,等待一次只有在循环重新运行第一个协程后"
+        "才会发生的释放,而这永远不会发生:整个事件循环永久卡死(`RLock` 更糟:同一线程上的第二个协程会"
+        "重入它,两个协程同时修改它保护的状态)。需要这把锁的线程也要等待整个挂起过程。请让临界区内没有 "
+        "`await`:在锁内复制所需数据,释放锁后再 await;只在协程之间使用的锁应当换成异步锁。")
+    example = (
+        "import threading\n\n_lock = threading.Lock()\n_cache = {}\n\n\n"
+        "async def get(key, fetch):\n    with _lock:\n        if key not in _cache:\n"
+        "            _cache[key] = await fetch(key)\n        return _cache[key]\n")
+    use_instead = (
+        "import threading\n\n_lock = threading.Lock()\n_cache = {}\n\n\n"
+        "async def get(key, fetch):\n    with _lock:\n        if key in _cache:\n"
+        "            return _cache[key]\n    value = await fetch(key)\n    with _lock:\n"
+        "        return _cache.setdefault(key, value)\n")
+    fix_safety = Text("No automatic fix: where to release the lock depends on what it guards.",
+                      "不提供自动修复:在哪里释放锁取决于它保护的内容。")
+    valid = (
+        "import asyncio\n\nlock = asyncio.Lock()\n\nasync def f(g):\n    async with lock:\n        await g()\n",
+        "import threading\n\nlock = threading.Lock()\n\nasync def f(state):\n    with lock:\n"
+        "        state['n'] += 1\n",
+        "import threading\n\nlock = threading.Lock()\n\nasync def f(g):\n    with lock:\n"
+        "        async def later():\n            await g()\n    return later\n",
+        "import threading\n\nlock = threading.Lock()\n\nasync def f(g):\n    with lock:\n"
+        "        def helper():\n            return g()\n    await g()\n",
+    )
+    invalid = (
+        "import threading\n\nlock = threading.Lock()\n\nasync def f(g):\n    with lock:\n        await g()\n",
+        "import threading\n\nclass C:\n    def __init__(self):\n        self._lock = threading.RLock()\n\n"
+        "    async def f(self, s):\n        with self._lock:\n            async with s:\n                pass\n",
+        "import threading\n\nasync def f(lock: threading.Condition, items):\n    with lock:\n"
+        "        async for x in items:\n            print(x)\n",
+    )
+
+    def visit_With(self, node: cst.With) -> None:
+        items = _thread_lock_items(self.ctx, node)
+        if not items or _suspends(node.body) is None:
+            return
+        item, type_name = items[0]
+        shown = " ".join(self.ctx.module.code_for_node(item.item).split())
+        lock = backend_advice(self.ctx.async_backend, "lock")
+        self.report(node, Text(
+            f"'with {shown}' keeps a thread lock ('{type_name}') held across an await: while this "
+            f"coroutine is suspended, another coroutine that takes the lock blocks the event loop for "
+            f"good; release it before awaiting, or use {lock} if no thread shares it",
+            f"'with {shown}' 在 await 期间一直持有线程锁('{type_name}'):本协程挂起时,另一个获取该锁的"
+            f"协程会永久阻塞事件循环;请在 await 之前释放它,如果没有线程共用它,可改用 {lock}"))
