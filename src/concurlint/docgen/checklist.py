@@ -27,11 +27,11 @@ def _r(code: str, en: str, zh: str) -> Tuple[str, Text]:
 
 
 CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
-    (Text("Section 14 — common pitfalls and troubleshooting checklist", "第 14 节 — 常见坑与排查清单"), (
+    (Text("Section 14 — common pitfalls and troubleshooting checklist"), (
         ChecklistItem(
             "14.1", "线程改了共享变量但结果不对",
-            Text("Threads changed a shared variable but the result is wrong", "线程改了共享变量但结果不对"),
-            Text("Is a `Lock` used?", "查:是否用 `Lock`"),
+            Text("Threads changed a shared variable but the result is wrong"),
+            Text("Is a `Lock` used?"),
             (
                 _r("CCY301", "a thread target does a read-modify-write (`counter += 1`, check-then-act) "
                    "on shared state outside `with lock:`",
@@ -49,8 +49,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "14.2", "async 函数没执行",
-            Text("The async function did not run", "async 函数没执行"),
-            Text("Is there an `await` / `asyncio.run`?", "查:有没有 `await` / `asyncio.run`"),
+            Text("The async function did not run"),
+            Text("Is there an `await` / `asyncio.run`?"),
             (
                 _r("CCY101", "a coroutine called without `await`: its body never runs",
                    "调用协程却没有 `await`:函数体根本不会执行"),
@@ -65,9 +65,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "14.3", "程序卡住不退出",
-            Text("The program hangs and does not exit", "程序卡住不退出"),
-            Text("Unconsumed queue, unclosed session, unfinished background task?",
-                 "查:是否有未消费队列、未关闭 session、未结束后台 task"),
+            Text("The program hangs and does not exit"),
+            Text("Unconsumed queue, unclosed session, unfinished background task?"),
             (
                 _r("CCY307", "`queue.join()` while no consumer calls `task_done()`: it waits forever",
                    "调用 `queue.join()`,但没有消费者调用 `task_done()`:永远等待"),
@@ -87,9 +86,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "14.4", "并发越高越慢",
-            Text("More concurrency makes it slower", "并发越高越慢"),
-            Text("Overloaded downstream, network bottleneck, CPU saturated, too many context switches?",
-                 "查:是否打爆下游、网络瓶颈、CPU 打满、上下文切换过高"),
+            Text("More concurrency makes it slower"),
+            Text("Overloaded downstream, network bottleneck, CPU saturated, too many context switches?"),
             (
                 _r("CCY402", "every item started at once with no semaphore: the downstream service is flooded",
                    "所有任务一次性启动且没有信号量限流:下游服务被打爆"),
@@ -101,14 +99,12 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
                    "阻塞调用让事件循环串行化,任务越多只是开销越大"),
             ),
             Text("CPU saturation and context-switch overhead depend on the workload: measure them "
-                 "(section 11, a serial baseline first, then 10/50/100).",
-                 "CPU 打满和上下文切换开销取决于实际负载,只能测量(第 11 节:先做串行基线,再试 10/50/100 并发)。"),
+                 "(section 11, a serial baseline first, then 10/50/100)."),
         ),
         ChecklistItem(
             "14.5", "异常丢失",
-            Text("Exceptions get lost", "异常丢失"),
-            Text("Is the Task awaited? Does `gather` swallow exceptions?",
-                 "查:Task 是否被 await,`gather` 是否吞异常"),
+            Text("Exceptions get lost"),
+            Text("Is the Task awaited? Does `gather` swallow exceptions?"),
             (
                 _r("CCY603", "a task bound to a name that is never awaited or checked: its exception is never seen",
                    "赋值给变量却从未 await 或检查的 task:它的异常永远不会被看到"),
@@ -121,11 +117,11 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
             ),
         ),
     )),
-    (Text("Section 10 — production practice", "第 10 节 — 生产实践"), (
+    (Text("Section 10 — production practice"), (
         ChecklistItem(
             "10.1", "限流(Semaphore)",
-            Text("Rate limiting (Semaphore)", "限流(Semaphore)"),
-            Text("Bound concurrency with `asyncio.Semaphore`.", "用 `asyncio.Semaphore` 限制并发数。"),
+            Text("Rate limiting (Semaphore)"),
+            Text("Bound concurrency with `asyncio.Semaphore`."),
             (
                 _r("CCY402", "fan-out over a collection of unknown size with no semaphore",
                    "对大小未知的集合扇出且没有信号量"),
@@ -135,9 +131,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "10.2", "重试(指数退避)",
-            Text("Retries with exponential backoff", "重试(指数退避)"),
-            Text("Back off with `await asyncio.sleep`, re-raise on the last attempt.",
-                 "用 `await asyncio.sleep` 退避,最后一次失败时重新抛出。"),
+            Text("Retries with exponential backoff"),
+            Text("Back off with `await asyncio.sleep`, re-raise on the last attempt."),
             (
                 _r("CCY201", "`time.sleep()` as the backoff inside `async def` blocks every other task",
                    "在 `async def` 中用 `time.sleep()` 退避会阻塞所有其他任务"),
@@ -150,18 +145,17 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "10.3", "背压",
-            Text("Backpressure", "背压"),
-            Text("Use a bounded queue: `asyncio.Queue(maxsize=1000)`.", "使用有界队列:`asyncio.Queue(maxsize=1000)`。"),
+            Text("Backpressure"),
+            Text("Use a bounded queue: `asyncio.Queue(maxsize=1000)`."),
             (
                 _r("CCY401", "a queue made without a positive `maxsize`", "创建队列时没有给出正的 `maxsize`"),
             ),
         ),
         ChecklistItem(
             "10.4", "资源清理",
-            Text("Resource cleanup", "资源清理"),
+            Text("Resource cleanup"),
             Text("`async with` for pools and files; catch `CancelledError` to clean up; close sessions "
-                 "and executors on exit.",
-                 "`async with` 管理连接池/文件;捕获 `CancelledError` 做清理;程序退出时关闭 session / executor。"),
+                 "and executors on exit."),
             (
                 _r("CCY701", "a client session not used with `async with` and never closed",
                    "client session 没有用 `async with`,也从未关闭"),
@@ -177,22 +171,18 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "10.5", "日志与排错",
-            Text("Logging and troubleshooting", "日志与排错"),
-            Text("Log task ids, request ids, retry counts and durations; use structured logs.",
-                 "打印 task id、请求 id、重试次数、耗时;使用结构化日志。"),
+            Text("Logging and troubleshooting"),
+            Text("Log task ids, request ids, retry counts and durations; use structured logs."),
             (),
             Text("What to log is a design decision no static rule can check. concurlint's own "
-                 "`--output-format json` gives structured findings for your dashboards.",
-                 "记录什么日志属于设计决策,静态规则无法检查。concurlint 自身的 "
-                 "`--output-format json` 可以输出结构化的检查结果。"),
+                 "`--output-format json` gives structured findings for your dashboards."),
         ),
     )),
-    (Text("Also in the handout", "讲义中的其他要点"), (
+    (Text("Also in the handout"), (
         ChecklistItem(
             "8", "超时控制",
-            Text("Timeouts (section 8; interview question 4)", "超时控制(第 8 节;面试题 Q4)"),
-            Text("Every wait needs an upper bound: `asyncio.wait_for(..., timeout=1)`.",
-                 "每次等待都要有上限:`asyncio.wait_for(..., timeout=1)`。"),
+            Text("Timeouts (section 8; interview question 4)"),
+            Text("Every wait needs an upper bound: `asyncio.wait_for(..., timeout=1)`."),
             (
                 _r("CCY501", "HTTP, socket, SMTP and FTP calls without a timeout", "没有超时的 HTTP、socket、SMTP、FTP 调用"),
                 _r("CCY502", "`aiohttp.ClientSession()` without `timeout=` (opt-in)",
@@ -203,9 +193,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
         ),
         ChecklistItem(
             "4", "daemon=True 的线程随主线程退出,不适合关键任务",
-            Text("`daemon=True` threads die with the main thread (section 4)",
-                 "`daemon=True` 的线程随主线程退出(第 4 节)"),
-            Text("Join the threads whose work matters.", "对关键任务的线程调用 `join()`。"),
+            Text("`daemon=True` threads die with the main thread (section 4)"),
+            Text("Join the threads whose work matters."),
             (
                 _r("CCY304", "a daemon thread started and never joined (opt-in)", "启动后从未 join 的 daemon 线程(可选规则)"),
             ),

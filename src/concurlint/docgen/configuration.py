@@ -13,180 +13,143 @@ from .common import GENERATED, _cell, _t
 
 CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
     "select": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("list of codes or prefixes"),
         Text("Enable only these rules (replaces the preset). A prefix selects a family: "
-             "`CCY2` is every blocking-call rule; `ALL` is every rule.",
-             "只启用这些规则(取代预设)。前缀选中整个类别:`CCY2` 是所有阻塞调用规则;`ALL` 是全部规则。"),
+             "`CCY2` is every blocking-call rule; `ALL` is every rule."),
         'select = ["CCY2", "CCY101"]',
     ),
     "extend-select": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
-        Text("Enable these rules in addition to the preset (e.g. opt-in rules that are off by default).",
-             "在预设之外再启用这些规则(例如默认关闭的可选规则)。"),
+        Text("list of codes or prefixes"),
+        Text("Enable these rules in addition to the preset (e.g. opt-in rules that are off by default)."),
         'extend-select = ["CCY2"]',
     ),
     "ignore": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("list of codes or prefixes"),
         Text("Disable these rules. When a code matches both a selector (`select`, "
              "`extend-select`) and an ignore, the longer, more specific one decides, as in flake8 "
              "and ruff: `select = [\"CCY602\"]` with `ignore = [\"CCY6\"]` keeps CCY602; at equal "
-             "length the ignore wins. `--ignore` replaces this list.",
-             "禁用这些规则。某个代码同时匹配选择项(`select`、`extend-select`)和忽略项时,"
-             "由更长、更具体的那一项决定,与 flake8 和 ruff 相同:`select = [\"CCY602\"]` 加 "
-             "`ignore = [\"CCY6\"]` 仍保留 CCY602;长度相同时忽略项优先。`--ignore` 会替换此列表。"),
+             "length the ignore wins. `--ignore` replaces this list."),
         'ignore = ["CCY201"]',
     ),
     "extend-ignore": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("list of codes or prefixes"),
         Text("Disable these rules in addition to `ignore` (so `--extend-ignore` on the command line "
-             "keeps the configured list, where `--ignore` replaces it).",
-             "在 `ignore` 之外再禁用这些规则(命令行上的 `--extend-ignore` 保留配置中的列表,"
-             "而 `--ignore` 会替换它)。"),
+             "keeps the configured list, where `--ignore` replaces it)."),
         'extend-ignore = ["CCY601"]',
     ),
     "per-file-ignores": (
-        Text("table: glob → list of codes", "表:glob → 代码列表"),
+        Text("table: glob → list of codes"),
         Text("Disable rules for files matching a glob (relative to the configuration file). "
-             "On the command line and in flake8 style: `'glob:CODE,CODE other:CODE'`.",
-             "对匹配 glob 的文件禁用规则(相对于配置文件所在目录)。命令行和 flake8 风格写法:"
-             "`'glob:CODE,CODE other:CODE'`。"),
+             "On the command line and in flake8 style: `'glob:CODE,CODE other:CODE'`."),
         '[tool.concurlint.per-file-ignores]\n"tests/*" = ["CCY201"]',
     ),
     "exclude": (
-        Text("list of globs", "glob 列表"),
+        Text("list of globs"),
         Text("Files and directories skipped when a directory is walked; replaces the default list "
              "(version control, virtual environments, `site-packages`, build output, tool caches). "
              "A directory holding `pyvenv.cfg` (a virtual environment of any name) is always "
              "skipped. Globs are relative to the configuration file; a file named on the command "
-             "line is checked anyway unless `force-exclude` is on.",
-             "遍历目录时跳过的文件和目录;会替换默认列表(版本控制目录、虚拟环境、`site-packages`、"
-             "构建输出、各类工具缓存)。含有 `pyvenv.cfg` 的目录(任何名字的虚拟环境)总是被跳过。"
-             "glob 相对于配置文件所在目录;在命令行上直接给出的文件仍会被检查,除非开启 `force-exclude`。"),
+             "line is checked anyway unless `force-exclude` is on."),
         'exclude = [".git", "generated"]',
     ),
     "extend-exclude": (
-        Text("list of globs", "glob 列表"),
-        Text("Files and directories excluded in addition to the defaults.",
-             "在默认列表之外额外排除的文件和目录。"),
+        Text("list of globs"),
+        Text("Files and directories excluded in addition to the defaults."),
         'extend-exclude = ["migrations", "vendor/*"]',
     ),
     "preset": (
-        Text("`default`, `strict`, `learn` or `all`", "`default`、`strict`、`learn` 或 `all`"),
+        Text("`default`, `strict`, `learn` or `all`"),
         Text("`default`: the `correctness` and `suspicious` groups (the rules precise enough to "
              "gate a pull request). `strict`: every rule, `advice` included (`all` is its older "
              "name). `learn`: every rule, with a short explanation printed under the first "
-             "finding of each rule (for auditing exercise code).",
-             "`default`:`correctness` 与 `suspicious` 两组(准确到足以把关合并请求的规则)。"
-             "`strict`:全部规则,包括 `advice` 组(`all` 是它的旧名)。`learn`:全部规则,并在每条"
-             "规则第一次出现的问题下打印简短说明(适合检查练习代码)。"),
+             "finding of each rule (for auditing exercise code)."),
         'preset = "strict"',
     ),
     "blocking-calls": (
-        Text("list of qualified names", "限定名列表"),
+        Text("list of qualified names"),
         Text("Your own blocking functions, reported by CCY209 inside async functions: "
-             "`pkg.func` matches exactly, `pkg.*` matches everything under `pkg`.",
-             "你自己的阻塞函数,在 async 函数中由 CCY209 报告:`pkg.func` 精确匹配,"
-             "`pkg.*` 匹配 `pkg` 下的所有名字。"),
+             "`pkg.func` matches exactly, `pkg.*` matches everything under `pkg`."),
         'blocking-calls = ["legacy_db.query", "vendor_sdk.*"]',
     ),
     "lock-name-pattern": (
-        Text("regular expression", "正则表达式"),
-        Text("Names that count as locks for CCY301 (matched against the last part of the name).",
-             "CCY301 中被视为锁的名字(与名字的最后一部分匹配)。"),
+        Text("regular expression"),
+        Text("Names that count as locks for CCY301 (matched against the last part of the name)."),
         r'lock-name-pattern = "(?i)(^|_)(r?lock|mutex|guard)$"',
     ),
     "output-format": (
-        Text("report format", "报告格式"),
-        Text("The format of `concurlint check` output.", "`concurlint check` 的输出格式。"),
+        Text("report format"),
+        Text("The format of `concurlint check` output."),
         'output-format = "concise"',
     ),
     "cache-dir": (
-        Text("path", "路径"),
-        Text("Directory of the per-file result cache.", "按文件缓存检查结果的目录。"),
+        Text("path"),
+        Text("Directory of the per-file result cache."),
         'cache-dir = ".concurlint_cache"',
     ),
     "max-file-size": (
-        Text("integer (bytes)", "整数(字节)"),
-        Text("Larger files are skipped and reported as CCY004.", "更大的文件会被跳过,并报告为 CCY004。"),
+        Text("integer (bytes)"),
+        Text("Larger files are skipped and reported as CCY004."),
         "max-file-size = 2_000_000",
     ),
     "file-timeout": (
-        Text("number (seconds)", "数字(秒)"),
-        Text("A file whose analysis takes longer is abandoned and reported as CCY004.",
-             "分析时间超过该值的文件会被放弃,并报告为 CCY004。"),
+        Text("number (seconds)"),
+        Text("A file whose analysis takes longer is abandoned and reported as CCY004."),
         "file-timeout = 10",
     ),
     "async-backend": (
-        Text("`auto`, `asyncio`, `trio` or `anyio`", "`auto`、`asyncio`、`trio` 或 `anyio`"),
+        Text("`auto`, `asyncio`, `trio` or `anyio`"),
         Text("The async library of modules whose own imports and package do not say which one "
              "they use. Messages and fixes name that library's API (`trio.to_thread.run_sync`, "
              "`anyio.get_cancelled_exc_class()`...). A module's imports in any form decide first "
              "(`import trio.lowlevel`, `from anyio import ...`), then the other modules of its "
              "package; `auto` leaves the rest unknown, and a fix that depends on the library is "
-             "then not applied as safe.",
-             "自身导入和所在包都无法判断所用异步库的模块,按此设置处理。消息和修复会使用该库的 API"
-             "(`trio.to_thread.run_sync`、`anyio.get_cancelled_exc_class()`……)。先看模块自身任何形式的"
-             "导入(`import trio.lowlevel`、`from anyio import ...`),再看同一个包中的其他模块;"
-             "`auto` 时其余模块的库视为未知,依赖于库的修复不会作为安全修复应用。"),
+             "then not applied as safe."),
         'async-backend = "trio"',
     ),
     "respect-gitignore": (
-        Text("boolean", "布尔值"),
+        Text("boolean"),
         Text("Skip, in directory walks, the files ignored by `.gitignore` and `.ignore` files "
              "(in the walked directories and above them up to the top of the git work tree) and by "
              "`.git/info/exclude`, with git's matching rules (the `pathspec` library). "
-             "`--show-files` lists what remains.",
-             "遍历目录时跳过被 `.gitignore`、`.ignore` 文件(所遍历的目录中及其上层直到 git 工作区顶层)"
-             "和 `.git/info/exclude` 忽略的文件,匹配规则与 git 相同(使用 `pathspec` 库)。"
-             "`--show-files` 列出剩下的文件。"),
+             "`--show-files` lists what remains."),
         "respect-gitignore = false",
     ),
     "force-exclude": (
-        Text("boolean", "布尔值"),
+        Text("boolean"),
         Text("Apply `exclude`, `extend-exclude` to files named on the command line too. "
-             "pre-commit names every staged file, so its hooks pass `--force-exclude`.",
-             "对命令行上直接给出的文件也应用 `exclude`、`extend-exclude`。pre-commit 会逐个给出"
-             "暂存的文件,因此它的钩子带有 `--force-exclude`。"),
+             "pre-commit names every staged file, so its hooks pass `--force-exclude`."),
         "force-exclude = true",
     ),
     "python-path": (
-        Text("list of paths", "路径列表"),
+        Text("list of paths"),
         Text("Where the checked code's libraries are installed: `site-packages` directories or "
              "virtual environments. Their stubs (`types-*`, `*-stubs`) and sources are read, never "
              "imported, for the coroutine functions and factory return types of the modules the code "
              "imports (`asyncpg`, `redis.asyncio`, `motor`, SQLAlchemy's `AsyncSession`...), and "
              "cached per distribution and version. Unset: the active virtual environment "
-             "(`VIRTUAL_ENV`), else the site-packages of the interpreter running concurlint.",
-             "被检查代码所用库的安装位置:`site-packages` 目录或虚拟环境。concurlint 只读取(从不导入)"
-             "它们的存根(`types-*`、`*-stubs`)和源码,从中得到代码所导入模块的协程函数和工厂函数的返回类型"
-             "(`asyncpg`、`redis.asyncio`、`motor`、SQLAlchemy 的 `AsyncSession`……),并按发行包及其版本缓存。"
-             "未设置时:当前激活的虚拟环境(`VIRTUAL_ENV`),否则为运行 concurlint 的解释器的 site-packages。"),
+             "(`VIRTUAL_ENV`), else the site-packages of the interpreter running concurlint."),
         'python-path = [".venv"]',
     ),
     "baseline": (
-        Text("path", "路径"),
-        Text("A baseline file of known findings: only findings not in it are reported.",
-             "已知问题的基线文件:只报告不在其中的问题。"),
+        Text("path"),
+        Text("A baseline file of known findings: only findings not in it are reported."),
         'baseline = "concurlint-baseline.json"',
     ),
     "fixable": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("list of codes or prefixes"),
         Text("Only these rules' fixes are offered and applied (default: every rule's). The "
-             "findings of the other rules are still reported, without a fix.",
-             "只提供并应用这些规则的修复(默认:所有规则)。其他规则的问题照常报告,但不带修复。"),
+             "findings of the other rules are still reported, without a fix."),
         'fixable = ["CCY201", "CCY107"]',
     ),
     "extend-fixable": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
-        Text("Rules whose fixes are offered in addition to `fixable`.",
-             "在 `fixable` 之外额外提供修复的规则。"),
+        Text("list of codes or prefixes"),
+        Text("Rules whose fixes are offered in addition to `fixable`."),
         'extend-fixable = ["CCY106"]',
     ),
     "unfixable": (
-        Text("list of codes or prefixes", "代码或前缀列表"),
+        Text("list of codes or prefixes"),
         Text("Rules whose fixes are never offered nor applied, whatever `fixable` says: a team "
-             "keeps the rule's findings but fixes them by hand.",
-             "无论 `fixable` 如何设置,这些规则的修复都不提供也不应用:团队保留该规则的问题报告,但手动修复。"),
+             "keeps the rule's findings but fixes them by hand."),
         'unfixable = ["CCY102"]',
     ),
 }

@@ -60,15 +60,11 @@ def rule_page(rule: Type[Rule], lang: str) -> str:
 
 GROUP_DOCS = {
     "correctness": Text("the code is wrong whenever the pattern matches; in the default set; "
-                        "reported as an error",
-                        "只要匹配,代码就是错的;默认启用;以错误(error)级别报告"),
+                        "reported as an error"),
     "suspicious": Text("almost always a bug; rare deliberate uses take a `# noqa` with a reason; "
-                       "in the default set; reported as a warning",
-                       "几乎总是 bug;少数有意为之的写法请加带理由的 `# noqa`;默认启用;以警告(warning)级别报告"),
+                       "in the default set; reported as a warning"),
     "advice": Text("best practice, often intended in library code; enabled by `--preset strict`, "
-                   "`--preset learn` or `extend-select`; reported as a note",
-                   "最佳实践,在库代码中常是有意为之;由 `--preset strict`、`--preset learn` 或 "
-                   "`extend-select` 启用;以提示(note)级别报告"),
+                   "`--preset learn` or `extend-select`; reported as a note"),
 }
 
 

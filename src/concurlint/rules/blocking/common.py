@@ -56,5 +56,4 @@ class _BlockingCallRule(Rule):
     def message(self, found: Blocking) -> Text:
         advice = found.suggestion.text(self.ctx.async_backend, found.receiver)
         return Text(
-            f"'{found.api}()' blocks the event loop; {advice.en}",
-            f"'{found.api}()' 会阻塞事件循环;{advice.zh or advice.en}")
+            "'{api}()' blocks the event loop; {advice}").format(api=found.api, advice=advice)

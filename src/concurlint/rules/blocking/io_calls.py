@@ -14,12 +14,9 @@ class BlockingHttpCall(_BlockingCallRule):
     group = "suspicious"
     group_reason = Text(
         "A synchronous HTTP call stalls every task for a network round trip; the default "
-        "form leaves test code out. No finding on the 28 projects of the ecosystem check.",
-        "同步 HTTP 调用会让所有任务停顿一个网络往返;默认形式不检查测试代码。在生态检查的 28 个"
-        "项目上没有结果。")
+        "form leaves test code out. No finding on the 28 projects of the ecosystem check.")
     name = "blocking-http-call"
-    summary = Text("synchronous HTTP request inside an async function",
-                   "在 async 函数中发起同步 HTTP 请求")
+    summary = Text("synchronous HTTP request inside an async function")
     what = Text(
         "Finds synchronous HTTP calls inside an `async def`: `requests.get/post/...` and the "
         "methods of a `requests.Session`, `urllib.request.urlopen/urlretrieve`, `urllib3` "
@@ -46,8 +43,7 @@ class BlockingHttpCall(_BlockingCallRule):
         "import httpx\n\n\nasync def fetch_user(client: httpx.AsyncClient, user_id):\n"
         "    resp = await client.get(f\"https://api.example.com/users/{user_id}\", timeout=5)\n"
         "    return resp.json()\n")
-    fix_safety = Text("No automatic fix: the async client has a different API and lifecycle.",
-                      "不提供自动修复:异步客户端的 API 和生命周期不同。")
+    fix_safety = Text("No automatic fix: the async client has a different API and lifecycle.")
     valid = (
         "import asyncio, requests\n\nasync def f(url):\n    return await asyncio.to_thread(requests.get, url)\n",
         "import httpx\n\nasync def f(url):\n    async with httpx.AsyncClient() as c:\n        return await c.get(url)\n",
@@ -67,12 +63,9 @@ class BlockingSubprocess(_BlockingCallRule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: no finding left (the one "
         "reviewed, a `wait()` that only reaps an exited child, was wrong and is no longer "
-        "reported); the default form leaves test code out.",
-        "在生态检查的 28 个项目上测量:没有剩余结果(审查过的一条——只回收已退出子进程的 `wait"
-        "()`——属于误报,现已不再报告);默认形式不检查测试代码。")
+        "reported); the default form leaves test code out.")
     name = "blocking-subprocess"
-    summary = Text("waiting for a subprocess inside an async function",
-                   "在 async 函数中同步等待子进程")
+    summary = Text("waiting for a subprocess inside an async function")
     what = Text(
         "Finds `subprocess.run/call/check_call/check_output/getoutput/getstatusoutput`, "
         "`Popen.wait()/communicate()`, `os.system`, `os.popen`, `os.spawn*` and `os.wait*` "
@@ -125,13 +118,9 @@ class BlockingFileIo(_BlockingCallRule):
         "Measured on the 28 projects of the ecosystem check: 24 reviewed findings, 3 real, "
         "21 intended (one-off setup and teardown file operations, small bundled files, "
         "metadata operations, library save-to-path helpers). Too few real pitfalls for the "
-        "default set, so `advice`.",
-        "在生态检查的 28 个项目上测量:审查 24 条,3 条真实问题,21 条有意为之(一次性的启动"
-        "/清理文件操作、打包自带的小文件、元数据操作、库的保存到路径辅助函数)。真实问题太少,不能进入默"
-        "认规则集,因此为 `advice`。")
+        "default set, so `advice`.")
     name = "blocking-file-io"
-    summary = Text("synchronous file I/O inside an async function",
-                   "在 async 函数中进行同步文件 I/O")
+    summary = Text("synchronous file I/O inside an async function")
     what = Text(
         "Finds `open()`, `io.open`, `codecs.open`, `os.fdopen`, `gzip/bz2/lzma.open`, the "
         "`pathlib.Path` methods `read_text/read_bytes/write_text/write_bytes/open/iterdir/glob/"
@@ -189,12 +178,9 @@ class BlockingInput(_BlockingCallRule):
     group = "suspicious"
     group_reason = Text(
         "Waiting for a person at the keyboard stops every task; the default form leaves test "
-        "code out. No finding on the 28 projects of the ecosystem check.",
-        "等待键盘前的人输入会让所有任务停止;默认形式不检查测试代码。在生态检查的 28 个项目上没有结果"
-        "。")
+        "code out. No finding on the 28 projects of the ecosystem check.")
     name = "blocking-input"
-    summary = Text("reading the terminal inside an async function",
-                   "在 async 函数中读取终端输入")
+    summary = Text("reading the terminal inside an async function")
     what = Text(
         "Finds `input()`, `sys.stdin.read()/readline()/readlines()` (also on "
         "`sys.stdin.buffer`) and `getpass.getpass()` inside an `async def`. "
@@ -229,12 +215,9 @@ class BlockingNetworkCall(_BlockingCallRule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: outside tests 1 finding, real "
         "(a blocking connect to a user-given host in a config flow); the 6 in test code were "
-        "intended and are left out of the default form.",
-        "在生态检查的 28 个项目上测量:测试之外 1 条结果,为真实问题(配置流程中对用户给出的主机做"
-        "阻塞连接);测试代码中的 6 条属于有意为之,默认形式不检查。")
+        "intended and are left out of the default form.")
     name = "blocking-network-call"
-    summary = Text("synchronous socket, DNS, SMTP, FTP or Telnet call inside an async function",
-                   "在 async 函数中进行同步 socket、DNS、SMTP、FTP 或 Telnet 调用")
+    summary = Text("synchronous socket, DNS, SMTP, FTP or Telnet call inside an async function")
     what = Text(
         "Finds, inside an `async def`: `socket.create_connection`, `getaddrinfo`, "
         "`gethostbyname(_ex)`, `gethostbyaddr`, `getnameinfo`, `getfqdn`; "
@@ -299,12 +282,9 @@ class BlockingDatabaseCall(_BlockingCallRule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: 4 findings, all in tests and "
         "intended, which the default form leaves out; outside tests a sync database call "
-        "stalls every task.",
-        "在生态检查的 28 个项目上测量:4 条结果,全部位于测试中且属有意为之,默认形式不检查测试代码"
-        ";在测试之外,同步数据库调用会让所有任务停顿。")
+        "stalls every task.")
     name = "blocking-database-call"
-    summary = Text("synchronous database call inside an async function",
-                   "在 async 函数中进行同步数据库调用")
+    summary = Text("synchronous database call inside an async function")
     what = Text(
         "Finds, inside an `async def`: `sqlite3.connect` and every method call on a `sqlite3` "
         "connection or cursor; `connect()` of `psycopg2`, `psycopg`, `pymysql`, `MySQLdb` and "
@@ -357,11 +337,9 @@ class ConfiguredBlockingCall(_BlockingCallRule):
     group = "suspicious"
     group_reason = Text(
         "You configured these calls as blocking; the default form leaves test code out like "
-        "the other blocking-call rules.",
-        "这些调用是你自己配置为阻塞的;与其他阻塞调用规则一样,默认形式不检查测试代码。")
+        "the other blocking-call rules.")
     name = "configured-blocking-call"
-    summary = Text("call configured as blocking (`blocking-calls`) inside an async function",
-                   "在 async 函数中调用配置为阻塞的函数(`blocking-calls`)")
+    summary = Text("call configured as blocking (`blocking-calls`) inside an async function")
     what = Text(
         "Finds calls inside an `async def` whose qualified name matches an entry of the "
         "`blocking-calls` setting: your own project's or a third-party library's blocking "
@@ -392,10 +370,7 @@ class ConfiguredBlockingCall(_BlockingCallRule):
         "`blocking-calls` (list of dotted names): `pkg.func` matches exactly that object; "
         "`pkg.*` matches every name under `pkg` at any depth (`pkg.a`, `pkg.a.b`, and methods of "
         "objects made by `pkg.Client()`), never a different package sharing the prefix "
-        "(`pkg_async`).",
-        "`blocking-calls`(点分名字列表):`pkg.func` 只精确匹配该对象;`pkg.*` 匹配 `pkg` 下任意深度的"
-        "所有名字(`pkg.a`、`pkg.a.b`,以及 `pkg.Client()` 创建的对象上的方法),不会匹配前缀相同的其他包"
-        "(`pkg_async`)。")
+        "(`pkg_async`).")
     # Examples run with the rule selected and no configuration: nothing is listed, so
     # only valid examples can be expressed here (the fixtures and unit tests cover the rest).
     valid = (

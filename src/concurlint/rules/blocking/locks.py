@@ -29,13 +29,9 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         "Measured on the 28 projects of the ecosystem check: the round-1 form had 14 "
         "findings, 10 wrong (short thread-lock sections, puts on unbounded queues, waits "
         "known to be over); the narrowed rule keeps 4, all in tests (intended), which the "
-        "default form leaves out.",
-        "在生态检查的 28 个项目上测量:第一版有 14 条结果,其中 10 条误报(短小的线程锁临界区"
-        "、无界队列上的 put、已知结束的等待);收窄后的规则保留 4 条,全部位于测试中(有意为之),"
-        "默认形式不检查测试代码。")
+        "default form leaves out.")
     name = "blocking-sync-primitive"
-    summary = Text("waiting on a thread primitive inside an async function",
-                   "在 async 函数中等待线程同步原语")
+    summary = Text("waiting on a thread primitive inside an async function")
     what = Text(
         "Finds, inside an `async def`: `acquire()` on a `threading` Lock/RLock/Semaphore/"
         "BoundedSemaphore/Condition (or a `multiprocessing` one); `Event.wait()`, "
@@ -167,10 +163,11 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         item, type_name = pending
         advice = apis.THREAD_LOCK.text(self.ctx.async_backend)
         self.report(item, Text(
-            f"'with' on a '{type_name}' waits for the lock on the event loop and holds it around "
-            f"the blocking call '{blocking.api}()'; {advice.en}",
-            f"对 '{type_name}' 使用 'with' 会在事件循环上等待该锁,并在阻塞调用 '{blocking.api}()' "
-            f"期间一直持有它;{advice.zh}"))
+            "'with' on a '{type_name}' waits for the lock on the event loop and holds it around "
+            "the blocking call '{api}()'; {advice}").format(
+                type_name=type_name,
+                api=blocking.api,
+                advice=advice))
 
 
 def _thread_lock_items(ctx: Context, node: cst.With) -> List[Tuple[cst.WithItem, str]]:
@@ -248,12 +245,9 @@ class AwaitWhileHoldingThreadLock(Rule):
     group_reason = Text(
         "A coroutine that awaits while holding a thread lock can deadlock the event loop; no "
         "finding on the 28 projects of the ecosystem check, reported in test code too (a "
-        "deadlocked test hangs).",
-        "持有线程锁时 await 的协程可能让事件循环死锁;在生态检查的 28 个项目上没有结果;测试代"
-        "码中同样报告(死锁的测试会挂起)。")
+        "deadlocked test hangs).")
     name = "await-while-holding-thread-lock"
-    summary = Text("`await` inside `with <threading lock>:` in an async function",
-                   "在 async 函数中持有线程锁(`with <threading 锁>:`)时 `await`")
+    summary = Text("`await` inside `with <threading lock>:` in an async function")
     what = Text(
         "Finds a plain `with` on a `threading` (or `multiprocessing`) Lock, RLock, Semaphore, "
         "BoundedSemaphore or Condition inside an `async def` whose body runs an `await`, an "
@@ -265,15 +259,7 @@ class AwaitWhileHoldingThreadLock(Rule):
         "`await` inside a function, lambda or class defined in the `with` body, which does not run "
         "there. Such a `with` is reported by this rule only, not by CCY205 as well. Group: "
         "suspicious (on by default): holding a thread lock across a suspension is a latent "
-        "deadlock wherever a second coroutine can take the same lock.",
-        "查找 `async def` 中对 `threading`(或 `multiprocessing`)Lock、RLock、Semaphore、"
-        "BoundedSemaphore、Condition 使用的普通 `with`,且其代码块中执行了 `await`、`async with` 或 "
-        "`async for`。锁对象的识别方式与其他规则相同(`lock = threading.Lock()`、在 `__init__` 中设置的 "
-        "`self._lock`、模块级锁、带注解的参数)。问题报告在 `with` 语句上。不会报告:用 `async with` 获取的 "
-        "`asyncio`(或 trio、anyio)锁;包住从不挂起的代码的 `with lock:`(这种短临界区归 CCY205 管,"
-        "且只有其中有阻塞调用时才报告);在 `with` 代码块中定义、但并不在那里运行的函数、lambda 或类里的 "
-        "`await`。这样的 `with` 只由本规则报告,CCY205 不再重复报告。分组:suspicious(默认开启):"
-        "跨越挂起点持有线程锁,只要另一个协程可能获取同一把锁,就是潜在的死锁。")
+        "deadlock wherever a second coroutine can take the same lock.")
     why = Text(
         "A thread lock belongs to a thread, and every coroutine of an event loop runs on the same "
         "thread. While the coroutine is suspended at the `await`, the lock stays held; when "
@@ -283,12 +269,7 @@ class AwaitWhileHoldingThreadLock(Rule):
         "same thread, re-enters it and both mutate the state it guards). Threads that need the "
         "lock wait for the whole suspension too. Keep the critical section free of `await`: copy "
         "what you need under the lock, release it, then await; a lock that only coroutines use "
-        "should be an async lock.",
-        "线程锁属于线程,而事件循环中的所有协程都运行在同一个线程上。协程在 `await` 处挂起时,锁仍被持有;"
-        "当循环中的另一个协程执行到 `with lock:` 时,它会阻塞线程,等待一次只有在循环重新运行第一个协程后"
-        "才会发生的释放,而这永远不会发生:整个事件循环永久卡死(`RLock` 更糟:同一线程上的第二个协程会"
-        "重入它,两个协程同时修改它保护的状态)。需要这把锁的线程也要等待整个挂起过程。请让临界区内没有 "
-        "`await`:在锁内复制所需数据,释放锁后再 await;只在协程之间使用的锁应当换成异步锁。")
+        "should be an async lock.")
     example = (
         "import threading\n\n_lock = threading.Lock()\n_cache = {}\n\n\n"
         "async def get(key, fetch):\n    with _lock:\n        if key not in _cache:\n"
@@ -298,8 +279,7 @@ class AwaitWhileHoldingThreadLock(Rule):
         "async def get(key, fetch):\n    with _lock:\n        if key in _cache:\n"
         "            return _cache[key]\n    value = await fetch(key)\n    with _lock:\n"
         "        return _cache.setdefault(key, value)\n")
-    fix_safety = Text("No automatic fix: where to release the lock depends on what it guards.",
-                      "不提供自动修复:在哪里释放锁取决于它保护的内容。")
+    fix_safety = Text("No automatic fix: where to release the lock depends on what it guards.")
     valid = (
         "import asyncio\n\nlock = asyncio.Lock()\n\nasync def f(g):\n    async with lock:\n        await g()\n",
         "import threading\n\nlock = threading.Lock()\n\nasync def f(state):\n    with lock:\n"
@@ -325,8 +305,9 @@ class AwaitWhileHoldingThreadLock(Rule):
         shown = " ".join(self.ctx.module.code_for_node(item.item).split())
         lock = backend_advice(self.ctx.async_backend, "lock")
         self.report(node, Text(
-            f"'with {shown}' keeps a thread lock ('{type_name}') held across an await: while this "
-            f"coroutine is suspended, another coroutine that takes the lock blocks the event loop for "
-            f"good; release it before awaiting, or use {lock} if no thread shares it",
-            f"'with {shown}' 在 await 期间一直持有线程锁('{type_name}'):本协程挂起时,另一个获取该锁的"
-            f"协程会永久阻塞事件循环;请在 await 之前释放它,如果没有线程共用它,可改用 {lock}"))
+            "'with {shown}' keeps a thread lock ('{type_name}') held across an await: while this "
+            "coroutine is suspended, another coroutine that takes the lock blocks the event loop for "
+            "good; release it before awaiting, or use {lock} if no thread shares it").format(
+                shown=shown,
+                type_name=type_name,
+                lock=lock))

@@ -106,14 +106,13 @@ def _sleep_fix(ctx: Context, node: cst.Call, local: str, module: str,
         rpar=[cst.RightParen()] if needs_parens else [],
     )
     replacements: List[Tuple[cst.CSTNode, object]] = [(node, awaited)]
-    title = Text(f"Replace with 'await {shown}(...)'", f"替换为 'await {shown}(...)'")
+    title = Text("Replace with 'await {shown}(...)'").format(shown=shown)
     if before is not None:  # a new `import asyncio` line above the first import line
         added = cst.SimpleStatementLine(
             body=[cst.Import(names=[cst.ImportAlias(name=cst.Name(module))])],
             leading_lines=before.leading_lines)
         replacements.append((before, cst.FlattenSentinel([added, before.with_changes(leading_lines=())])))
-        title = Text(f"Replace with 'await {module}.sleep(...)' and import {module}",
-                     f"替换为 'await {module}.sleep(...)' 并导入 {module}")
+        title = Text("Replace with 'await {module}.sleep(...)' and import {module}").format(module=module)
     return Fix(title=title, safe=safe, replacements=tuple(replacements))
 
 
@@ -124,13 +123,10 @@ class BlockingSleep(_BlockingCallRule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check, its findings were all in test "
         "code and all intended (a test's loop runs nothing else), so the default form leaves "
-        "test code out; outside tests `time.sleep` in a coroutine stalls every task.",
-        "在生态检查的 28 个项目上测量,结果全部位于测试代码中且都属有意为之(测试的事件循环不运行别的"
-        "东西),因此默认形式不检查测试代码;在测试之外,协程中的 `time.sleep` 会让所有任务"
-        "停顿。")
+        "test code out; outside tests `time.sleep` in a coroutine stalls every task.")
     name = "blocking-sleep"
     fix = "safe/unsafe"
-    summary = Text("`time.sleep()` inside an async function", "在 async 函数中调用 `time.sleep()`")
+    summary = Text("`time.sleep()` inside an async function")
     what = Text(
         "Finds calls of `time.sleep()` (however it was imported: `import time as t`, "
         "`from time import sleep as snooze`) made directly inside an `async def`. "
@@ -164,18 +160,7 @@ class BlockingSleep(_BlockingCallRule):
         "asyncio and trio mixed), the fix uses asyncio and is unsafe (`--unsafe-fixes`): it is a "
         "guess. No fix is offered when the module has no top-level import statement, when the "
         "library's name is bound to something else, when the call is already awaited, or inside "
-        "a generator expression (an `await` there would turn it into an async generator).",
-        "调用被替换为参数相同的 `await <库>.sleep(...)`,这里的库是模块自己使用的异步库:其导入以任何形式"
-        "指明的库(`import trio`、`import trio.lowlevel`、`from anyio import ...`;anyio 优先于 asyncio,"
-        "因为 anyio 代码在两者上都能运行),否则是其所在包的其他模块导入的库,再否则是 `async-backend` 配置。"
-        "沿用模块自己的导入名(`import asyncio as aio` 时为 `aio.sleep`,`from asyncio import sleep` 时为 "
-        "`sleep`);库没有以模块形式导入时(`from trio import run`),修复会在模块第一条顶层导入语句上方加入"
-        "一行 `import trio`。修复后不再被使用的导入(最后一次使用被替换后的 `import time`、"
-        "`from time import sleep as snooze`)会被删除或裁剪,除非其名字出现在 `__all__` 等字符串中。库已知时"
-        "修复是安全的;未知时(任何地方都没有导入 asyncio、trio 或 anyio,或者混用了 asyncio 与 trio),"
-        "修复使用 asyncio,且是不安全的(需要 `--unsafe-fixes`):那只是猜测。以下情况不提供修复:模块没有"
-        "顶层导入语句、库的名字已绑定为其他对象、调用已被 await、位于生成器表达式中(在那里加 `await` "
-        "会把它变成异步生成器)。")
+        "a generator expression (an `await` there would turn it into an async generator).")
     valid = (
         "import asyncio\nimport time\n\nasync def f():\n    await asyncio.sleep(1)\n",
         "import asyncio\nimport time\n\nasync def f():\n    await asyncio.to_thread(time.sleep, 1)\n",
@@ -199,5 +184,4 @@ class BlockingSleep(_BlockingCallRule):
         safe = self.ctx.async_backend is not None  # else asyncio is a guess
         fix = _sleep_fix(self.ctx, node, local, module, before, safe) if local is not None else None
         self.report(node, Text(
-            f"'{found.api}()' blocks the event loop; use 'await {module}.sleep(...)'",
-            f"'{found.api}()' 会阻塞事件循环;请改用 'await {module}.sleep(...)'"), fix)
+            "'{api}()' blocks the event loop; use 'await {module}.sleep(...)'").format(api=found.api, module=module), fix)

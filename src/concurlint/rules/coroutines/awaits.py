@@ -34,13 +34,9 @@ class SequentialAwaitsInLoop(Rule):
         "intended): loops over a handful of items (enum members, constant lists, a few services) "
         "or over one slow device, where sequential calls are the intended choice; the 3 wrong ones "
         "talk to one serial or BLE link, or call a coroutine of another module that never "
-        "suspends, which the rule cannot see. `advice`.",
-        "在生态检查的 28 个项目上测量:第一版审查 17 条,0 条真实、7 条误报、10 条有意为之。"
-        "收窄后保留 13 条(0 条真实、3 条误报、10 条有意为之):遍历少量元素(枚举成员、常量列表、"
-        "几个服务)或只访问一个慢速设备的循环,顺序调用正是有意的选择;剩下的 3 条误报访问的是同一条"
-        "串口或 BLE 链路,或调用了另一个模块中从不挂起的协程,规则无法看到。为 `advice`。")
+        "suspends, which the rule cannot see. `advice`.")
     name = "sequential-awaits-in-loop"
-    summary = Text("Independent awaits run one after another in a loop", "循环中逐个 await 彼此独立的调用")
+    summary = Text("Independent awaits run one after another in a loop")
     what = Text(
         "Finds a `for` loop in an async function whose body awaits one independent coroutine call "
         "per item (`for u in urls: r = await fetch(u)`) and keeps its result.\n\n"
@@ -60,29 +56,11 @@ class SequentialAwaitsInLoop(Rule):
         "several calls at once: one connection to a device or one BLE link often handles one "
         "request at a time, and nothing in the code says which.\n\n"
         "Group `advice`: on real projects most such loops run over a handful of items, or over "
-        "one slow device, where sequential calls are the safe and intended choice.",
-        "查找 async 函数中的 `for` 循环:循环体对每个元素 await 一个彼此独立的协程调用并保留结果"
-        "(`for u in urls: r = await fetch(u)`)。\n\n"
-        "以下情况调用无法重叠或彼此依赖,因此不报告:\n"
-        "- 该协程是本模块的 `async def`(函数,或通过 `self`/`cls` 调用的方法),且对这些参数"
-        "从不挂起:函数体中没有 `await`、`async for` 或 `async with`;或者它们全部位于被循环传入的"
-        "常量参数(`False`、`None`、`True`,也包括默认值,或继续传给另一个此类协程的参数)排除的 "
-        "`if` 分支中;或者只 await 其他此类协程;或者只 await 保持 `thread_sensitive` 开启的 "
-        "`sync_to_async(...)`(asgiref 会在同一个线程上逐个执行这些调用,gather 它们毫无收益)。"
-        "桩函数体(`pass`、`...`、文档字符串、`raise`)或带装饰器的 `async def` 不做判断;\n"
-        "- 循环体修改了调用所接收的对象(在 await `self.m(item)` 的同时执行 `self.x = ...`):"
-        "每次调用都可能看到上一轮迭代所做的修改。\n\n"
-        "当被 await 的协程是每轮迭代共享的同一个对象的方法(`await device.query(i)`)时,提示信息"
-        "会说明建议的前提是该对象能同时处理多个调用:到某个设备的一条连接或一条 BLE 链路往往一次只"
-        "处理一个请求,而代码本身无法说明是哪一种。\n\n"
-        "分组 `advice`:在真实项目中,这类循环大多只遍历少量元素,或只访问一个慢速设备,"
-        "顺序调用正是安全且有意的选择。")
+        "one slow device, where sequential calls are the safe and intended choice.")
     why = Text(
         "Each call waits for the previous one, so the total time is the sum of all calls. When the "
         "calls do not depend on each other, `asyncio.gather` or a `TaskGroup` (with a semaphore to "
-        "bound concurrency) runs them concurrently.",
-        "每次调用都要等上一次完成,总耗时是所有调用之和。若调用之间互不依赖,可用 `asyncio.gather` 或 "
-        "`TaskGroup`(配合信号量限制并发)并发执行。")
+        "bound concurrency) runs them concurrently.")
     example = ("import asyncio\n\n\nasync def fetch(session, url):\n    async with session.get(url) as response:\n"
                "        return await response.text()\n\n\n"
                "async def crawl(session, urls):\n    pages = []\n    for u in urls:\n"
@@ -405,20 +383,15 @@ class BusyLoopWithoutAwait(Rule):
     group = "suspicious"
     group_reason = Text(
         "An infinite loop that never yields freezes every other task; no finding on the 28 "
-        "projects of the ecosystem check.",
-        "从不让出的无限循环会冻结所有其他任务;在生态检查的 28 个项目上没有结果。")
+        "projects of the ecosystem check.")
     name = "busy-loop-without-await"
-    summary = Text("Infinite loop in a coroutine that never yields", "协程中从不让出控制权的无限循环")
+    summary = Text("Infinite loop in a coroutine that never yields")
     what = Text(
         "Finds `while True:` inside an async function whose body contains no `await`, `async for`, "
-        "`async with`, `yield`, `break`, `return` or `raise`.",
-        "查找 async 函数中循环体不包含 `await`、`async for`、`async with`、`yield`、`break`、`return` 或 "
-        "`raise` 的 `while True:`。")
+        "`async with`, `yield`, `break`, `return` or `raise`.")
     why = Text(
         "The event loop is cooperative: a coroutine only gives other tasks a turn at an `await`. A loop "
-        "without one spins forever and freezes every other task, timer and connection of the process.",
-        "事件循环是协作式的:协程只有在 `await` 处才会把执行权让给其他任务。没有 await 的循环会永远空转,"
-        "冻结进程中所有其他任务、定时器和连接。")
+        "without one spins forever and freezes every other task, timer and connection of the process.")
     example = "async def wait_ready(state):\n    while True:\n        if state.ready:\n            state.go()\n"
     use_instead = "async def wait_ready(state):\n    while True:\n        if state.ready:\n            state.go()\n        await asyncio.sleep(0.1)\n"
     valid = ("import asyncio\nasync def f(q):\n    while True:\n        await asyncio.sleep(1)\n",
@@ -439,9 +412,7 @@ class BusyLoopWithoutAwait(Rule):
                 return
         self.report(node, Text(
             "'while True' loop in a coroutine never awaits: it blocks the event loop forever; "
-            "add an 'await' (e.g. 'await asyncio.sleep(...)') or an exit",
-            "协程中的 'while True' 循环从不 await:它会永远阻塞事件循环;请添加 'await'"
-            "(例如 'await asyncio.sleep(...)')或退出条件"))
+            "add an 'await' (e.g. 'await asyncio.sleep(...)') or an exit"))
 
     def _exits_by_exception(self) -> bool:
         """The loop sits in a ``try`` body or under ``suppress()``/``raises()``: it is meant

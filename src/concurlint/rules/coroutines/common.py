@@ -313,7 +313,7 @@ def _last_name(func: cst.BaseExpression) -> str:
 def _add_await(ctx: Context, node: cst.Call) -> Fix:
     """``await`` the call: safe, unless the coroutine belongs to an async library the module
     may not run on (``asyncio.sleep`` awaited under trio raises where it did nothing)."""
-    return Fix(Text("Add 'await'", "添加 'await'"), _runs_on_module_library(ctx, node.func),
+    return Fix(Text("Add 'await'"), _runs_on_module_library(ctx, node.func),
                replacements=((node, cst.Await(node)),))
 
 
@@ -353,7 +353,7 @@ def _module_run_fix(ctx: Context, node: cst.Call) -> Optional[Fix]:
     else:
         call = cst.Call(runner, [cst.Arg(node.func), *node.args])
     shown = _run_form(library, dotted_text(node.func) or "main", node)
-    return Fix(Text(f"Run it with '{shown}'", f"用 '{shown}' 运行它"), False, replacements=((node, call),))
+    return Fix(Text("Run it with '{shown}'").format(shown=shown), False, replacements=((node, call),))
 
 
 def _run_form(library: Optional[str], name: str, call: Optional[cst.Call] = None) -> str:

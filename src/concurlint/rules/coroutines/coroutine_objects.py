@@ -26,12 +26,10 @@ class UnawaitedCoroutine(Rule):
     group_reason = Text(
         "A coroutine that is never awaited never runs: wrong whenever it matches (an `async "
         "def` under a decorator not known to keep it a coroutine function is not judged). No "
-        "finding on the 28 projects of the ecosystem check.",
-        "从未被 await 的协程根本不会运行:只要匹配就是错的(被未知是否保持协程函数性质的装饰器修饰"
-        "的 `async def` 不做判断)。在生态检查的 28 个项目上没有结果。")
+        "finding on the 28 projects of the ecosystem check.")
     name = "unawaited-coroutine"
     fix = "safe/unsafe"
-    summary = Text("Coroutine called but never awaited", "协程被调用但从未被 await")
+    summary = Text("Coroutine called but never awaited")
     what = Text(
         "Finds calls of coroutine functions (an `async def` of this module or of another module "
         "of the project, or a library coroutine such as `asyncio.sleep`) whose coroutine object is "
@@ -54,29 +52,11 @@ class UnawaitedCoroutine(Rule):
         "cannot be told). Decorators of other modules are not looked into: unknown, not reported; "
         "for an `async def` of another module of the project only the listed decorators count "
         "(that module is scanned as text, not parsed).\n\n"
-        "Group `correctness`: a coroutine that is never awaited never runs.",
-        "查找对协程函数的调用(本模块或项目中其他模块的 `async def`,或 `asyncio.sleep` 等库协程),"
-        "其返回的协程对象被丢弃,或赋给了一个之后从未被读取的变量。\n\n"
-        "库协程来自内置表,以及代码运行环境中已安装的库(`python-path`):concurlint 只读取(从不导入)"
-        "它们的存根和源码,从中得到 `async def` 函数和方法(包括继承的)、工厂函数返回的类"
-        "(`await asyncpg.connect()`、`redis.asyncio.Redis.from_url()`、`-> Self`)以及带注解的参数和属性的类型"
-        "(`session: AsyncSession`)。只返回 `self.execute_command(...)` 的同步方法,在该方法为协程函数的类上"
-        "才算协程函数(`redis.asyncio.Redis.set` 是,`redis.Redis.set` 和管道的不是)。\n\n"
-        "带装饰器的 `async def` 只有在每个装饰器都已知会保持其协程函数身份时才算协程函数:"
-        "`staticmethod`、`classmethod`、`abc.abstractmethod`、`typing.override`/`final`、"
-        "`warnings.deprecated`、`functools.wraps(f)`、`pytest.mark.*` 标记,或同一模块中每个 `return` "
-        "都返回一个嵌套 `async def` 的装饰器(或装饰器工厂)(即 `functools.wraps` 包装惯用法)。"
-        "其他装饰器可能返回别的东西,调用不会被报告:框架的 `@work` 或 `@gen_test`、`@pytest.fixture`、"
-        "返回同步包装函数的项目装饰器,以及 `functools.cache`/`lru_cache`(调用返回一个被缓存的协程,"
-        "只能 await 一次,无法判断应由哪次调用来运行它)。其他模块中的装饰器不做分析:视为未知,不报告;"
-        "对于项目中其他模块的 `async def`,只有上面列出的装饰器才算(那些模块只做文本扫描,不做解析)。\n\n"
-        "分组 `correctness`:从未被 await 的协程根本不会运行。")
+        "Group `correctness`: a coroutine that is never awaited never runs.")
     why = Text(
         "Calling a coroutine function does not run it: it only creates a coroutine object. If that "
         "object is never awaited or scheduled, the body never executes and Python only prints "
-        "'RuntimeWarning: coroutine ... was never awaited' when it is garbage-collected.",
-        "调用协程函数并不会执行它,只会创建一个协程对象。如果这个对象从未被 await 或调度,函数体就根本不会执行,"
-        "Python 只会在它被回收时打印 'RuntimeWarning: coroutine ... was never awaited'。")
+        "'RuntimeWarning: coroutine ... was never awaited' when it is garbage-collected.")
     example = (
         "async def save(user):\n    ...\n\n"
         "async def handler(user):\n    save(user)  # never runs\n"
@@ -95,18 +75,10 @@ class UnawaitedCoroutine(Rule):
         "arguments; with keyword arguments there is no fix). Starting an event loop is unsafe: "
         "review it. When the library is unknown (no import, or both asyncio and trio) there is no "
         "fix. Inside a sync function there is never a fix and the message never suggests "
-        "`asyncio.run(...)`: that code may itself be called on a running loop, where it raises.",
-        "在 async 函数内添加 `await` 是安全的;但若是 asyncio(或 trio)的协程而模块所用的库不是 asyncio"
-        "(或 trio),例如 trio 代码中的 `asyncio.sleep(1)`,在那里 await 它会抛出异常(原来什么也不做),"
-        "因此该修复是不安全的。在模块顶层,修复通过模块自己的导入、用模块所用的库运行该调用:"
-        "`asyncio.run(f(...))`,或 `trio.run(f, ...)` / `anyio.run(f, ...)`(它们接受函数及其位置参数;"
-        "有关键字参数时不提供修复)。启动事件循环是不安全的:请人工检查。库未知时(没有导入,或同时导入了 "
-        "asyncio 和 trio)不提供修复。在同步函数内部从不提供修复,提示也从不建议 `asyncio.run(...)`:"
-        "这段代码本身可能在运行中的事件循环里被调用,在那里它会抛出异常。")
+        "`asyncio.run(...)`: that code may itself be called on a running loop, where it raises.")
     options = Text(
         "The library named in messages and fixes is the module's (its imports, its package, or "
-        "the `async-backend` setting).",
-        "提示和修复中使用的库是模块所用的库(由其导入、所在包或 `async-backend` 设置决定)。")
+        "the `async-backend` setting).")
     valid = (
         "import asyncio\nasync def f():\n    await asyncio.sleep(1)\n",
         "async def g():\n    pass\nasync def f():\n    t = g()\n    await t\n",
@@ -143,18 +115,16 @@ class UnawaitedCoroutine(Rule):
         if self.ctx.in_async_function:
             start = advice(library, "start_task")
             self.report(node, Text(
-                f"coroutine '{name}' is never awaited; add 'await' or start it as a task with {start}",
-                f"协程 '{name}' 从未被 await;请添加 'await',或用 {start} 把它作为任务启动"),
+                "coroutine '{name}' is never awaited; add 'await' or start it as a task with {start}").format(name=name, start=start),
                 fix=_add_await(self.ctx, node))
         elif self.ctx.scope is self.ctx.module_scope and self.ctx.path.lower().endswith(".ipynb"):
             # A notebook cell runs on the kernel's event loop: top-level 'await' works there,
             # while asyncio.run() raises "cannot be called from a running event loop".
             self.report(node, Text(
-                f"coroutine '{name}' is never awaited, so it never runs; in a notebook cell add "
+                "coroutine '{name}' is never awaited, so it never runs; in a notebook cell add "
                 "'await' (top-level await works in a cell; asyncio.run() fails on the notebook's "
-                "running loop)",
-                f"协程 '{name}' 从未被 await,因此根本不会运行;在笔记本单元格中请添加 'await'"
-                "(单元格中可以直接在顶层使用 await;asyncio.run() 在笔记本已运行的事件循环中会失败)"),
+                "running loop)").format(
+                    name=name),
                 fix=_add_await(self.ctx, node))
         elif self.ctx.scope is self.ctx.module_scope:
             if library is None:
@@ -164,15 +134,13 @@ class UnawaitedCoroutine(Rule):
                 runner = _run_form(library, name, node)
             fix = _module_run_fix(self.ctx, node) if fate.kind == "discarded" else None
             self.report(node, Text(
-                f"coroutine '{name}' is never awaited, so it never runs; run it with {runner}",
-                f"协程 '{name}' 从未被 await,因此根本不会运行;请用 {runner} 运行它"), fix=fix)
+                "coroutine '{name}' is never awaited, so it never runs; run it with {runner}").format(name=name, runner=runner), fix=fix)
         else:
             # Never 'asyncio.run(...)' here: this code may itself be called on a running loop.
             self.report(node, Text(
-                f"coroutine '{name}' is never awaited, so it never runs: calling it in sync code only "
-                "creates a coroutine object; await it from async code or hand it to something that runs it",
-                f"协程 '{name}' 从未被 await,因此根本不会运行:在同步代码中调用它只会创建一个协程对象;"
-                "请在异步代码中 await 它,或把它交给能运行它的对象"))
+                "coroutine '{name}' is never awaited, so it never runs: calling it in sync code only "
+                "creates a coroutine object; await it from async code or hand it to something that runs it").format(
+                    name=name))
 
 
 class CoroutineFunctionNotCalled(Rule):
@@ -181,25 +149,17 @@ class CoroutineFunctionNotCalled(Rule):
     group = "correctness"
     group_reason = Text(
         "A coroutine function passed where a coroutine is needed raises or does nothing: "
-        "wrong whenever it matches. No finding on the 28 projects of the ecosystem check.",
-        "在需要协程对象的地方传入协程函数,要么报错要么什么都不做:只要匹配就是错的。在生态检查的 28 "
-        "个项目上没有结果。")
+        "wrong whenever it matches. No finding on the 28 projects of the ecosystem check.")
     name = "coroutine-function-not-called"
     fix = "safe/unsafe"
-    summary = Text("Coroutine function passed where a coroutine object is needed",
-                   "在需要协程对象的地方传入了协程函数")
+    summary = Text("Coroutine function passed where a coroutine object is needed")
     what = Text(
         "Finds a coroutine *function* (without `()`) passed to `asyncio.run`, `create_task`, "
         "`ensure_future`, `gather`, `wait_for`, `shield`, `run_coroutine_threadsafe`, "
-        "`loop.run_until_complete`, `TaskGroup.create_task`, or awaited directly (`await f`).",
-        "查找把协程*函数*(没有 `()`)传给 `asyncio.run`、`create_task`、`ensure_future`、`gather`、"
-        "`wait_for`、`shield`、`run_coroutine_threadsafe`、`loop.run_until_complete`、"
-        "`TaskGroup.create_task`,或直接 `await f` 的情况。")
+        "`loop.run_until_complete`, `TaskGroup.create_task`, or awaited directly (`await f`).")
     why = Text(
         "These APIs need the coroutine object that calling the function creates. Given the function "
-        "itself they raise `TypeError` (or `ValueError`) at run time, so the work never starts.",
-        "这些 API 需要调用函数后得到的协程对象。传入函数本身会在运行时抛出 `TypeError`(或 `ValueError`),"
-        "任务根本不会开始。")
+        "itself they raise `TypeError` (or `ValueError`) at run time, so the work never starts.")
     example = "import asyncio\n\nasync def main():\n    ...\n\nasyncio.run(main)\n"
     use_instead = "import asyncio\n\nasync def main():\n    ...\n\nasyncio.run(main())\n"
     fix_safety = Text(
@@ -208,11 +168,7 @@ class CoroutineFunctionNotCalled(Rule):
         "complete. Otherwise it is unsafe (`--unsafe-fixes`): the function takes required "
         "arguments, or its signature is not known here (a library coroutine such as "
         "`asyncio.sleep`, a function of another module), and `f()` would raise `TypeError`; the "
-        "code fails either way, and the unsafe fix only makes the missing arguments visible.",
-        "当函数是本模块的 `def`(普通函数,或通过 `self`/`cls` 访问的方法)且每个参数都有默认值时,"
-        "添加 `()` 是安全的:调用是完整的。否则是不安全的(需要 `--unsafe-fixes`):函数有必填参数,"
-        "或者这里无法得知其签名(`asyncio.sleep` 等库协程、其他模块的函数),`f()` 会抛出 `TypeError`;"
-        "代码无论如何都会失败,不安全的修复只是让缺少的参数显而易见。")
+        "code fails either way, and the unsafe fix only makes the missing arguments visible.")
     valid = (
         "import asyncio\nasync def main():\n    pass\nasyncio.run(main())\n",
         "import asyncio\nasync def main(coro):\n    await asyncio.create_task(coro)\n",
@@ -229,9 +185,8 @@ class CoroutineFunctionNotCalled(Rule):
         if name is None:
             return
         self.report(expr, Text(
-            f"coroutine function '{name}' is passed to {where} without being called; use '{name}()'",
-            f"协程函数 '{name}' 未被调用就传给了 {where};请使用 '{name}()'"),
-            fix=Fix(Text("Call it: add '()'", "调用它:添加 '()'"), _callable_without_arguments(self.ctx, expr),
+            "coroutine function '{name}' is passed to {where} without being called; use '{name}()'").format(name=name, where=where),
+            fix=Fix(Text("Call it: add '()'"), _callable_without_arguments(self.ctx, expr),
                     replacements=((expr, cst.Call(expr)),)))
 
     def visit_Await(self, node: cst.Await) -> None:
@@ -287,28 +242,22 @@ class CoroutineInBooleanContext(Rule):
     group = "correctness"
     group_reason = Text(
         "A coroutine object is always true: the condition never tests what was meant. Wrong "
-        "whenever it matches; no finding on the 28 projects of the ecosystem check.",
-        "协程对象永远为真:条件永远测试不到本意。只要匹配就是错的;在生态检查的 28 个项目上没有结果。")
+        "whenever it matches; no finding on the 28 projects of the ecosystem check.")
     name = "coroutine-in-boolean-context"
     fix = "safe/unsafe"
-    summary = Text("Coroutine used as a condition", "协程被用作条件")
+    summary = Text("Coroutine used as a condition")
     what = Text(
         "Finds a call of a coroutine function used as a condition: `if f():`, `while f():`, "
-        "`not f()`, `f() and x`, `assert f()`, `x if f() else y`.",
-        "查找把协程函数调用用作条件的代码:`if f():`、`while f():`、`not f()`、`f() and x`、"
-        "`assert f()`、`x if f() else y`。")
+        "`not f()`, `f() and x`, `assert f()`, `x if f() else y`.")
     why = Text(
         "A coroutine object is always truthy, so the condition is always true and the coroutine never "
-        "runs (it is never awaited).",
-        "协程对象永远为真,因此条件永远成立,而协程本身从未运行(从未被 await)。")
+        "runs (it is never awaited).")
     example = "async def is_admin(user):\n    ...\n\nasync def view(user):\n    if is_admin(user):\n        ...\n"
     use_instead = "async def is_admin(user):\n    ...\n\nasync def view(user):\n    if await is_admin(user):\n        ...\n"
     fix_safety = Text(
         "Adding `await` inside an async function is safe, except for a coroutine of asyncio (or "
         "trio) in a module whose library is not asyncio (or trio): awaited there it raises, so the "
-        "fix is unsafe.",
-        "在 async 函数内添加 `await` 是安全的;但若是 asyncio(或 trio)的协程,而模块所用的库不是 asyncio"
-        "(或 trio),在那里 await 它会抛出异常,因此修复是不安全的。")
+        "fix is unsafe.")
     valid = (
         "async def ok():\n    return True\nasync def f():\n    if await ok():\n        pass\n",
         "def ok():\n    return True\nasync def f():\n    if ok():\n        pass\n",
@@ -333,5 +282,4 @@ class CoroutineInBooleanContext(Rule):
             return
         fix = _add_await(self.ctx, node) if self.ctx.in_async_function else None
         self.report(node, Text(
-            f"coroutine '{name}()' used as a condition is always true and never runs; use 'await {name}(...)'",
-            f"协程 '{name}()' 被用作条件,永远为真且不会执行;请使用 'await {name}(...)'"), fix=fix)
+            "coroutine '{name}()' used as a condition is always true and never runs; use 'await {name}(...)'").format(name=name), fix=fix)

@@ -26,20 +26,15 @@ class NestedEventLoop(Rule):
     group = "correctness"
     group_reason = Text(
         "Starting an event loop inside a running one raises `RuntimeError`: wrong whenever "
-        "it matches. No finding on the 28 projects of the ecosystem check.",
-        "在运行中的事件循环里再启动一个事件循环会抛出 `RuntimeError`:只要匹配就是错的。在"
-        "生态检查的 28 个项目上没有结果。")
+        "it matches. No finding on the 28 projects of the ecosystem check.")
     name = "nested-event-loop"
-    summary = Text("Event loop started inside a coroutine", "在协程内部启动事件循环")
+    summary = Text("Event loop started inside a coroutine")
     what = Text(
         "Finds `asyncio.run(...)`, `loop.run_until_complete(...)` and `loop.run_forever()` called "
-        "inside an async function.",
-        "查找在 async 函数内部调用的 `asyncio.run(...)`、`loop.run_until_complete(...)` 和 `loop.run_forever()`。")
+        "inside an async function.")
     why = Text(
         "An event loop is already running there: starting another one in the same thread raises "
-        "`RuntimeError` ('cannot be called from a running event loop').",
-        "此时事件循环已经在运行:在同一线程中再启动一个会抛出 `RuntimeError`"
-        "('cannot be called from a running event loop')。")
+        "`RuntimeError` ('cannot be called from a running event loop').")
     example = "import asyncio\n\nasync def handler():\n    data = asyncio.run(fetch())\n"
     use_instead = "import asyncio\n\nasync def handler():\n    data = await fetch()\n"
     valid = (
@@ -78,42 +73,27 @@ class GetEventLoopInCoroutine(Rule):
     group_reason = Text(
         "Measured on the 28 projects of the ecosystem check: 22 findings, all intended. "
         "Inside a coroutine `get_event_loop()` already returns the running loop, so this is "
-        "a style point, not a behaviour change: `advice`.",
-        "在生态检查的 28 个项目上测量:22 条结果,全部属于有意为之。在协程中 `get_event"
-        "_loop()` 本来就返回正在运行的事件循环,这只是风格问题而非行为差异:为 `advice`"
-        "。")
+        "a style point, not a behaviour change: `advice`.")
     name = "get-event-loop-in-coroutine"
     fix = "safe/unsafe"
-    summary = Text("`asyncio.get_event_loop()` inside a coroutine (style)",
-                   "在协程中调用 `asyncio.get_event_loop()`(风格)")
+    summary = Text("`asyncio.get_event_loop()` inside a coroutine (style)")
     what = Text(
         "Finds `asyncio.get_event_loop()` called inside an async function.\n\n"
         "Group `advice`: inside a coroutine `get_event_loop()` returns the running loop, exactly "
         "what `get_running_loop()` returns, so the code behaves the same; the finding is a style "
-        "point (every reviewed finding on real projects was harmless) and the message says so.",
-        "查找在 async 函数内部调用的 `asyncio.get_event_loop()`。\n\n"
-        "分组 `advice`:在协程内部 `get_event_loop()` 返回的就是正在运行的事件循环,与 "
-        "`get_running_loop()` 的结果完全相同,代码行为不变;这只是风格问题(真实项目中复审过的结果"
-        "全部无害),提示信息也如此说明。")
+        "point (every reviewed finding on real projects was harmless) and the message says so.")
     why = Text(
         "`asyncio.get_running_loop()` says what the code means -- the loop this coroutine runs on -- "
         "and fails loudly when called without one. `get_event_loop()` is the API whose behaviour "
         "outside a running loop depends on the policy and is deprecated there; using the explicit "
-        "form everywhere keeps that question from coming up when code moves.",
-        "`asyncio.get_running_loop()` 准确表达代码的意思——当前协程所在的事件循环——并且在没有运行中的"
-        "循环时会明确报错。`get_event_loop()` 在没有运行中的循环时行为取决于策略,并且这种用法已被弃用;"
-        "处处使用明确的写法,代码移动时就不会遇到这个问题。")
+        "form everywhere keeps that question from coming up when code moves.")
     example = "import asyncio\n\nasync def main():\n    loop = asyncio.get_event_loop()\n"
     use_instead = "import asyncio\n\nasync def main():\n    loop = asyncio.get_running_loop()\n"
     fix_safety = Text(
         "Safe in an asyncio module: inside a coroutine run by asyncio both return the running loop. "
         "Unsafe when the module's library is trio, anyio (it may run on trio) or unknown (asyncio "
         "and trio both imported): a coroutine run by trio has no running asyncio loop, so "
-        "`get_running_loop()` raises `RuntimeError` where `get_event_loop()` returned a loop.",
-        "在 asyncio 模块中是安全的:在由 asyncio 运行的协程内两者都返回正在运行的事件循环。模块的库是 trio、"
-        "anyio(可能运行在 trio 上)或未知(同时导入了 asyncio 和 trio)时是不安全的:由 trio 运行的协程"
-        "没有正在运行的 asyncio 循环,`get_running_loop()` 会抛出 `RuntimeError`,而 `get_event_loop()` "
-        "会返回一个循环。")
+        "`get_running_loop()` raises `RuntimeError` where `get_event_loop()` returned a loop.")
     valid = ("import asyncio\nasync def f():\n    loop = asyncio.get_running_loop()\n",
              "import asyncio\ndef f():\n    loop = asyncio.get_event_loop()\n")
     invalid = ("import asyncio\nasync def f():\n    loop = asyncio.get_event_loop()\n",
@@ -130,14 +110,12 @@ class GetEventLoopInCoroutine(Rule):
         if isinstance(node.func, cst.Attribute):
             # Only asyncio's loop makes the two equal: under trio (an anyio module may run on
             # it, a mixed one bridges to it) get_running_loop() raises where get_event_loop() did not.
-            fix = Fix(Text("Use 'asyncio.get_running_loop()'", "改用 'asyncio.get_running_loop()'"),
+            fix = Fix(Text("Use 'asyncio.get_running_loop()'"),
                       self.ctx.async_backend == "asyncio",
                       replacements=((node.func.attr, cst.Name("get_running_loop")),))
         self.report(node, Text(
             "style: inside a coroutine 'asyncio.get_event_loop()' returns the running loop; "
-            "'asyncio.get_running_loop()' says so explicitly (same behaviour)",
-            "风格:在协程中 'asyncio.get_event_loop()' 返回的就是正在运行的事件循环;"
-            "'asyncio.get_running_loop()' 更明确(行为相同)"), fix=fix)
+            "'asyncio.get_running_loop()' says so explicitly (same behaviour)"), fix=fix)
 
 
 # Loop methods that start, stop, inspect or end a loop: a loop used only through them
@@ -207,14 +185,9 @@ class LegacyEventLoopManagement(Rule):
         "shutdown steps, private loops of library sync facades, one finding per run call). The "
         "narrowed rule keeps 5 (1 real, 0 wrong, 4 intended: test harnesses, a worker-thread loop, "
         "a `__main__` demo): no wrong claim left, but too few real pitfalls for the default set. "
-        "`advice`.",
-        "在生态检查的 28 个项目上测量:第一版审查 13 条,1 条真实、6 条误报、6 条有意为之(手写的 "
-        "`asyncio.run()` 替代品及其关闭步骤、库的同步接口中的私有循环、每次运行调用各报一次)。"
-        "收窄后保留 5 条(1 条真实、0 条误报、4 条有意为之:测试工具、工作线程中的循环、`__main__` "
-        "演示代码):不再有错误的断言,但真实问题太少,不足以进入默认集合。为 `advice`。")
+        "`advice`.")
     name = "legacy-event-loop-management"
-    summary = Text("Manual event-loop management where `asyncio.run()` would do",
-                   "手动管理事件循环,而 `asyncio.run()` 就足够")
+    summary = Text("Manual event-loop management where `asyncio.run()` would do")
     what = Text(
         "Finds `loop.run_until_complete(...)` / `loop.run_forever()` in sync code on a loop obtained "
         "from `asyncio.get_event_loop()` or `asyncio.new_event_loop()`, once per loop (on its first "
@@ -239,34 +212,11 @@ class LegacyEventLoopManagement(Rule):
         "leftover tasks and shuts down async generators and the default executor).\n\n"
         "Group `advice`: in application entry points the advice holds, but library code and "
         "tests make private loops on purpose (a loop per worker thread, a sync facade over async "
-        "code), where `asyncio.run()` would change the caller thread's current loop.",
-        "查找同步代码中,对 `asyncio.get_event_loop()` 或 `asyncio.new_event_loop()` 得到的事件循环调用 "
-        "`loop.run_until_complete(...)` / `loop.run_forever()`,每个事件循环只报告一次(在它第一次"
-        "运行的调用处)。\n\n"
-        "以下情况不报告,因为 `asyncio.run()` 无法取代这些代码:\n"
-        "- 自成一体的运行器:拥有该循环的代码也执行了 `asyncio.run()` 的关闭步骤"
-        "(`loop.shutdown_asyncgens()`、`loop.shutdown_default_executor()`,或 "
-        "`asyncio.all_tasks(loop)` 加 `cancel()`,也包括通过本模块中接收该循环的函数完成)——"
-        "这是手写的、行为有所不同的 `asyncio.run()`,例如取消残留任务时带超时;参数是这类关闭"
-        "步骤的运行调用从不报告;\n"
-        "- 必须比一次调用活得更久的私有循环:由 `new_event_loop()` 创建,从未设为线程的当前循环,"
-        "由代码自行关闭,并且要么在运行之外还被当作对象使用(被传出、`loop=loop`、"
-        "`loop.create_future()`、`loop.call_soon`、被嵌套函数捕获),要么多次运行之间共享对象"
-        "(一次运行的结果用于之后的运行:上一次调用打开的连接由下一次调用关闭)。每次调用都用 "
-        "`asyncio.run()` 会把这些对象绑定到已经关闭的循环上,而且它结束时会把调用线程的当前循环"
-        "设为 `None`。\n\n"
-        "提示信息会说明具体的问题:没有当前循环时调用 `get_event_loop()`(已弃用,从 Python 3.14 "
-        "起报错)、循环从未关闭,否则只是风格问题(创建、运行一次再关闭的循环行为正确;"
-        "`asyncio.run()` 还会取消残留任务并关闭异步生成器和默认执行器)。\n\n"
-        "分组 `advice`:在应用程序入口处这条建议成立,但库代码和测试会有意创建私有循环"
-        "(每个工作线程一个循环、包装异步代码的同步接口),在那里 `asyncio.run()` 会改变调用线程的"
-        "当前循环。")
+        "code), where `asyncio.run()` would change the caller thread's current loop.")
     why = Text(
         "`asyncio.run()` creates the loop, runs the coroutine, cancels leftover tasks, shuts down "
         "async generators and the default executor and closes the loop; hand-written versions usually "
-        "miss some of it, and `get_event_loop()` without a current loop is deprecated.",
-        "`asyncio.run()` 会创建事件循环、运行协程、取消残留任务、关闭异步生成器和默认执行器并关闭循环;"
-        "手写版本通常会漏掉其中一部分,而且没有当前循环时调用 `get_event_loop()` 已被弃用。")
+        "miss some of it, and `get_event_loop()` without a current loop is deprecated.")
     example = "import asyncio\n\nloop = asyncio.get_event_loop()\nloop.run_until_complete(main())\n"
     use_instead = "import asyncio\n\nasyncio.run(main())\n"
     valid = (
@@ -308,26 +258,22 @@ class LegacyEventLoopManagement(Rule):
     def _message(self, method: str, facts: _LoopFacts) -> Text:
         if facts.factory == GET_EVENT_LOOP and not facts.any_set:
             return Text(
-                f"manual event-loop management ('{method}()'): 'asyncio.get_event_loop()' outside a "
+                "manual event-loop management ('{method}()'): 'asyncio.get_event_loop()' outside a "
                 "running loop is deprecated when no current loop is set (a RuntimeError from Python "
                 "3.14); in an application entry point use 'asyncio.run(main())', which creates, runs "
-                "and closes the loop",
-                f"手动管理事件循环('{method}()'):在没有运行中的循环、也未设置当前循环时调用 "
-                "'asyncio.get_event_loop()' 已被弃用(从 Python 3.14 起抛出 RuntimeError);在应用程序"
-                "入口处请使用 'asyncio.run(main())',它会创建、运行并关闭事件循环")
+                "and closes the loop").format(
+                    method=method)
         if facts.factory == _NEW_EVENT_LOOP and not facts.closed and not facts.escapes:
             return Text(
-                f"hand-run event loop ('{method}()') is never closed; in an application entry point "
+                "hand-run event loop ('{method}()') is never closed; in an application entry point "
                 "use 'asyncio.run(main())', which also closes it, cancels leftover tasks and shuts "
-                "down async generators",
-                f"手动运行的事件循环('{method}()')从未关闭;在应用程序入口处请使用 "
-                "'asyncio.run(main())',它还会关闭循环、取消残留任务并关闭异步生成器")
+                "down async generators").format(
+                    method=method)
         return Text(
-            f"style: hand-run event loop ('{method}()'); in an application entry point "
+            "style: hand-run event loop ('{method}()'); in an application entry point "
             "'asyncio.run(main())' can replace it and also cancels leftover tasks and shuts down "
-            "async generators and the default executor",
-            f"风格:手动运行事件循环('{method}()');在应用程序入口处可以改用 'asyncio.run(main())',"
-            "它还会取消残留任务并关闭异步生成器和默认执行器")
+            "async generators and the default executor").format(
+                method=method)
 
     def _facts(self, expr: cst.BaseExpression) -> Optional[_LoopFacts]:
         """What the code does with the loop ``expr`` names; None when it is not from a factory

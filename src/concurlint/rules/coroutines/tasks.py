@@ -33,13 +33,9 @@ class DanglingTask(Rule):
         "deletes, hooks, shutdown work). The default form reports tasks running code the "
         "module does not own (callbacks, library coroutines) and thrown-away gathers: 8 "
         "findings, 7 real, 1 intended, none wrong; test code is left out. `strict` and "
-        "`learn` report every thrown-away task.",
-        "在生态检查的 28 个项目上测量:20 条结果,7 条真实、13 条有意为之,所有有意为之的都是"
-        "运行项目自身协程的任务(延迟删除、钩子、关闭流程)。默认形式只报告运行非本模块代码的任务(回调、"
-        "库的协程)和被丢弃的 gather:8 条结果,7 条真实、1 条有意为之,没有误报;测试代码不"
-        "检查。`strict` 与 `learn` 报告所有被丢弃的任务。")
+        "`learn` report every thrown-away task.")
     name = "dangling-task"
-    summary = Text("Task created and thrown away", "创建的 Task 被直接丢弃")
+    summary = Text("Task created and thrown away")
     what = Text(
         "Finds `asyncio.create_task(...)`, `asyncio.ensure_future(...)`, `loop.create_task(...)` "
         "and un-awaited `asyncio.gather(...)` whose Task/Future is not kept anywhere.\n\n"
@@ -58,23 +54,10 @@ class DanglingTask(Rule):
         "projects every such own-code task was a deliberate fire-and-forget (delayed deletes, "
         "hooks, shutdown work) while the real pitfalls were user callbacks and library listeners "
         "started without a reference. `--preset strict`, `--preset learn` or selecting CCY103 by "
-        "code report every thrown-away task.",
-        "查找 `asyncio.create_task(...)`、`asyncio.ensure_future(...)`、`loop.create_task(...)` "
-        "以及未 await 的 `asyncio.gather(...)`,其返回的 Task/Future 没有被保存。\n\n"
-        "在 async 函数中被丢弃的 `gather(...)` 会按其本质报告为缺少 `await`(被丢弃的 `asyncio.wait(...)` "
-        "是未被 await 的协程,即 CCY101)。如果启动的协程是本模块中整个函数体都自行处理错误的函数"
-        "(`try: ... except Exception: log...`),提示只保留可能被垃圾回收这一点。在 `__del__` 中启动的任务"
-        "不报告:终结器启动的任务没有任何对象可以持有。对 future 或任务调用 `ensure_future(x)`"
-        "(未绑定到协程调用的变量、`run_in_executor(...)`、`gather(...)`)只会原样返回,不启动任何东西:不报告。\n\n"
-        "默认形式:默认预设报告运行非本模块代码的任务(从集合中取出的回调、库的协程,例如 "
-        "`self._client.listen()`)以及被丢弃的 `gather(...)`,不报告运行项目自身协程的任务(本模块或其他"
-        "被检查模块中的函数和方法、嵌套协程)和后台清理(`x.close()`)。在 28 个已发布项目上,这类运行自身代码"
-        "的任务全部是有意为之的\u201c启动后不管\u201d(延迟删除、钩子、关闭流程),而真正的问题是没有保存引用就启动的"
-        "用户回调和库的监听协程。`--preset strict`、`--preset learn` 或按代码选中 CCY103 时报告所有被丢弃的任务。")
+        "code report every thrown-away task.")
     why = Text(
         "The event loop keeps only a weak reference to running tasks: a task nobody references can be "
-        "garbage-collected before it finishes, and if it fails its exception is never seen.",
-        "事件循环只对运行中的任务保持弱引用:没有被引用的任务可能在完成前就被垃圾回收;如果它失败了,异常也不会被任何人看到。")
+        "garbage-collected before it finishes, and if it fails its exception is never seen.")
     example = "import asyncio\n\nasync def start(job):\n    asyncio.create_task(job.run())\n"
     use_instead = (
         "import asyncio\n\n"
@@ -120,32 +103,28 @@ class DanglingTask(Rule):
         short = qualname.rsplit(".", 1)[-1]
         if self._guards_own_errors(first):
             self.report(node, Text(
-                f"the task from {short}() running {what} is thrown away: it can be garbage-collected "
+                "the task from {short}() running {what} is thrown away: it can be garbage-collected "
                 "mid-flight (its errors are handled inside it); keep a reference (e.g. a set with "
-                "add_done_callback(tasks.discard))",
-                f"{short}() 创建的运行 {what} 的任务被丢弃:它可能在运行中被垃圾回收(其错误已在内部处理);"
-                "请保存引用(例如放入集合并 add_done_callback(tasks.discard))"))
+                "add_done_callback(tasks.discard))").format(
+                    short=short,
+                    what=what))
             return
         self.report(node, Text(
-            f"the task from {short}() running {what} is thrown away: it can be garbage-collected "
+            "the task from {short}() running {what} is thrown away: it can be garbage-collected "
             "mid-flight and its exception is lost; keep a reference (e.g. a set with "
-            "add_done_callback(tasks.discard)) or await it",
-            f"{short}() 创建的运行 {what} 的任务被丢弃:它可能在运行中被垃圾回收,异常也会丢失;"
-            "请保存引用(例如放入集合并 add_done_callback(tasks.discard))或 await 它"))
+            "add_done_callback(tasks.discard)) or await it").format(
+                short=short,
+                what=what))
 
     def _missing_await(self, node: cst.Call) -> None:
         if self.ctx.in_async_function:
             self.report(node, Text(
                 "asyncio.gather(...) is never awaited: a missing 'await' -- nothing waits for the "
-                "gathered work and its exceptions are lost; add 'await'",
-                "asyncio.gather(...) 从未被 await:缺少 'await'——没有任何代码等待被收集的工作,"
-                "其异常也会丢失;请添加 'await'"))
+                "gathered work and its exceptions are lost; add 'await'"))
             return
         self.report(node, Text(
             "asyncio.gather(...) is thrown away: nothing waits for the gathered work and its exceptions "
-            "are lost; await it from async code, or keep the future and check its result",
-            "asyncio.gather(...) 的结果被丢弃:没有任何代码等待被收集的工作,其异常也会丢失;"
-            "请在异步代码中 await 它,或保存该 future 并检查其结果"))
+            "are lost; await it from async code, or keep the future and check its result"))
 
     def _guards_own_errors(self, work: Optional[cst.BaseExpression]) -> bool:
         if not isinstance(work, cst.Call):
