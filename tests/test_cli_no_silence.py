@@ -50,7 +50,12 @@ def _unprivileged() -> List[str]:
         nobody = pwd.getpwnam("nobody")
     except KeyError:
         pytest.skip("running as root and there is no 'nobody' user: permissions cannot be tested")
-    return ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
+    prefix = ["setpriv", f"--reuid={nobody.pw_uid}", f"--regid={nobody.pw_gid}", "--clear-groups"]
+    probe = subprocess.run([*prefix, *concurlint_exe(), "--version"], capture_output=True, text=True,
+                           cwd="/", timeout=120)
+    if probe.returncode != 0:  # e.g. the interpreter lives under a private /root
+        pytest.skip(f"the unprivileged user cannot run concurlint here: {probe.stderr.strip()[-200:]}")
+    return prefix
 
 
 @pytest.fixture
