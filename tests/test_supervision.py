@@ -10,7 +10,7 @@ from typing import Dict
 import pytest
 from click.testing import CliRunner
 
-import concurlint.runner as runner_module
+import concurlint.workers as workers_module
 from concurlint.cli import main
 from concurlint.config import load_settings
 from concurlint.runner import run
@@ -86,7 +86,7 @@ def test_file_skipped_can_be_ignored(tmp_path: Path) -> None:
 
 
 def _dying_check_file(how: int):
-    real = runner_module.check_file
+    real = workers_module.check_file
 
     def check_file(path, *args, **kwargs):
         if path.endswith("boom.py"):
@@ -98,7 +98,7 @@ def _dying_check_file(how: int):
 
 @pytest.mark.parametrize("how, code", [(signal.SIGKILL, "CCY004"), (signal.SIGSEGV, "CCY003")])
 def test_dead_worker_is_replaced_and_its_file_reported(tmp_path: Path, monkeypatch, how, code) -> None:
-    monkeypatch.setattr(runner_module, "check_file", _dying_check_file(how))  # inherited by forked workers
+    monkeypatch.setattr(workers_module, "check_file", _dying_check_file(how))  # the worker loop's check, inherited by forked workers
     for name in ("a.py", "boom.py", "c.py", "d.py"):
         (tmp_path / name).write_text(GOOD)
     settings = load_settings(isolated=True)
@@ -110,15 +110,15 @@ def test_dead_worker_is_replaced_and_its_file_reported(tmp_path: Path, monkeypat
 
 
 def test_workers_retire_after_growing_and_results_stay_complete(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(runner_module, "RECYCLE_RSS", 1)  # every worker retires after one file
+    monkeypatch.setattr(workers_module, "RECYCLE_RSS", 1)  # every worker retires after one file
     started = []
 
-    class Counting(runner_module._Worker):
+    class Counting(workers_module.Worker):
         def __init__(self, *args, **kwargs):
             started.append(1)
             super().__init__(*args, **kwargs)
 
-    monkeypatch.setattr(runner_module, "_Worker", Counting)
+    monkeypatch.setattr(workers_module, "Worker", Counting)
     for i in range(6):
         (tmp_path / f"m{i}.py").write_text(GOOD)
     settings = load_settings(isolated=True)
@@ -129,14 +129,14 @@ def test_workers_retire_after_growing_and_results_stay_complete(tmp_path: Path, 
 
 
 def test_engine_exception_in_worker_is_an_internal_error(tmp_path: Path, monkeypatch) -> None:
-    real = runner_module.check_file
+    real = workers_module.check_file
 
     def broken(path, *args, **kwargs):
         if path.endswith("bad.py"):
             raise RuntimeError("engine exploded")
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(runner_module, "check_file", broken)
+    monkeypatch.setattr(workers_module, "check_file", broken)
     (tmp_path / "bad.py").write_text(GOOD)
     (tmp_path / "ok.py").write_text(GOOD)
     result = run([str(tmp_path)], load_settings(isolated=True), jobs=1)
@@ -167,7 +167,7 @@ def test_flake8_plugin_bounds_size_per_file() -> None:
 
 
 def test_run_bounded_reports_memory_and_time_limits() -> None:
-    from concurlint.runner import run_bounded
+    from concurlint.bounded import run_bounded
 
     assert run_bounded(lambda: 41 + 1, 10).value == 42
     hog = run_bounded(lambda: len(bytearray(2 * 1024 ** 3)), 30, memory=512 * 1024 ** 2)

@@ -58,7 +58,7 @@ class _StoppableGroup(click.Group):
     128 + the signal number, as a shell reports a process killed by it."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from .runner import Interrupted, install_stop_handlers, restore_handlers
+        from .interrupt import Interrupted, install_stop_handlers, restore_handlers
 
         previous = install_stop_handlers()
         try:
@@ -399,7 +399,7 @@ def _run(paths: Sequence[str], settings: Settings, options: Dict[str, Any]) -> R
 
             return RunResult([name], [unreadable_result(name, exc, "CCY002" in settings.codes_for(name))])
         project = build_project_index([name] if os.path.isfile(name) else [], settings)
-        from .runner import bounded_check  # size limit; risky input checked in a bounded child
+        from .bounded import bounded_check  # size limit; risky input checked in a bounded child
 
         return RunResult([name], [bounded_check(source, settings, project)])
     from .progress import for_stderr

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Generator, List, Optional, Sequence, Tuple, Ty
 from . import __version__
 from .config import ConfigError, Settings, load_settings
 from .engine import check_source  # noqa: F401 - the engine entry point (re-exported)
-from .runner import bounded_check
+from .bounded import bounded_check
 from .rules import ALL_RULES
 from .source import SourceFile, detect_newline
 

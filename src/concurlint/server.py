@@ -2,7 +2,7 @@
 
 Built on pygls with lsprotocol's types. Every buffer is checked by the same
 engine as ``concurlint check``, through the same bounded path as the flake8 mode
-(``runner.bounded_check``): a buffer over ``max-file-size`` or one that runs past
+(``bounded.bounded_check``): a buffer over ``max-file-size`` or one that runs past
 ``file-timeout`` becomes one CCY004 diagnostic, and a risky buffer is analysed in
 a child process, so the server itself never hangs on it.
 
@@ -247,7 +247,7 @@ class ConcurlintServer(LanguageServer):
 
     def check(self, uri: str, text: str, key: Tuple[Optional[int], int]) -> Analysis:
         """Check one version of a buffer (in a worker thread). Never raises."""
-        from .runner import bounded_check
+        from .bounded import bounded_check
 
         path = uris.to_fs_path(uri) or uri
         lines = split_lines(text)
