@@ -18,11 +18,9 @@ from .findings import (
 )
 from .parse import ParseFailure, parse
 from .positions import Positions
-from .precheck import project_pairs, table_words
-from .reduce import Reduction, Watch, reduce_source, seal
 from .rules import ALL_RULES, visiting_rules
 from .semantics.context import Context, Report
-from .semantics.project import ProjectIndex, RecordingIndex
+from .semantics.project import ProjectIndex
 from .semantics.traversal import Dispatcher, walk
 from .source import SourceError, SourceFile, read_source
 from .suppression import apply_noqa
@@ -39,39 +37,9 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
     peer linters' codes and ``# concurlint: noqa`` are applied here."""
     path = source.path
     settings = settings.for_path(path)  # the closest configuration to this file
-    enabled = codes if codes is not None else settings.codes_for(path)
-    reduction = None
-    if not keep_module and not isinstance(project, RecordingIndex):
-        reduction = _reduced(source.text, enabled, project)
-    if reduction is not None:
-        done = _check(source, settings, project, enabled, module_name, is_package, keep_module, noqa,
-                      reduction)
-        if done is not None:
-            return done
-    result = _check(source, settings, project, enabled, module_name, is_package, keep_module, noqa)
-    assert result is not None
-    return result
-
-
-def _reduced(text: str, enabled: FrozenSet[str], project: Optional[ProjectIndex]) -> Optional[Reduction]:
-    """The source with the bodies no rule can look into left out (``reduce.py``)."""
-    words = table_words(frozenset(enabled))
-    return reduce_source(text, words, project_pairs(project))
-
-
-def _check(source: SourceFile, settings: Settings, project: Optional[ProjectIndex],
-           enabled: FrozenSet[str], module_name: Optional[str], is_package: Optional[bool],
-           keep_module: bool, noqa: bool, reduction: Optional[Reduction] = None) -> Optional[FileResult]:
-    """The check from one parse: of the source, or of ``reduction`` (then None when the
-    check read a left-out body or must edit near one: check again from the full parse)."""
-    path = source.path
     result = FileResult(path, source=source)
-    if reduction is None:
-        parsed = parse(source.text)
-    else:
-        parsed = parse(reduction.text)
-        if isinstance(parsed, ParseFailure) or not seal(parsed, reduction):
-            return None
+    enabled = codes if codes is not None else settings.codes_for(path)
+    parsed = parse(source.text)
     if isinstance(parsed, ParseFailure):
         if "CCY001" in enabled:
             if parsed.python_accepts:
@@ -95,22 +63,15 @@ def _check(source: SourceFile, settings: Settings, project: Optional[ProjectInde
     ctx = Context(module, path, settings, module_name, bool(is_package), project, set(enabled), source.text)
     rules = [rule_class(ctx) for rule_class in rule_classes]
     failures: List[Tuple[str, BaseException, Optional[cst.CSTNode]]] = []
-    watch = Watch()
-    watch.reset()
     try:
-        with watch:
-            walk(module, ctx, Dispatcher(rules), failures)
+        walk(module, ctx, Dispatcher(rules), failures)
     except Exception as exc:  # the engine itself failed: report, keep other files going
         failures.append(("engine", exc, None))
-    if reduction is not None and watch.seen:
-        return None
     try:
         findings = _to_findings(module, path, ctx.reports, source.text, failures)
     except Exception as exc:
         failures.append(("engine", exc, None))
         findings = []
-    if reduction is not None and (failures or _edits_near(findings, reduction)):
-        return None
     for owner, exc, _node in failures:
         result.tracebacks.append("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
         if "CCY003" in enabled:
@@ -125,16 +86,6 @@ def _check(source: SourceFile, settings: Settings, project: Optional[ProjectInde
                     for f in findings]
     result.findings = sorted(_in_cells(source, findings), key=Finding.sort_key)
     return result
-
-
-def _edits_near(findings: Sequence[Finding], reduction: Reduction) -> bool:
-    """Whether a fix edits a line of a left-out body: its text came from the reduced source."""
-    for finding in findings:
-        for edit in finding.fix.edits if finding.fix is not None else ():
-            for first, last in reduction.lines:  # 0-based; edit positions are 1-based
-                if edit.start.line - 1 <= last and edit.end.line - 1 >= first:
-                    return True
-    return False
 
 
 def _in_cells(source: SourceFile, findings: List[Finding]) -> List[Finding]:

@@ -35,7 +35,7 @@ import hashlib
 import importlib
 import pkgutil
 import re
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, Optional, Set, Tuple
 
 # apis modules whose tables only matter inside `async def` (covered by "async").
 _ASYNC_ONLY_TABLES = frozenset({"blocking", "types"})
@@ -246,7 +246,7 @@ class Screen:
         return self._pairs_digest
 
 
-def _mentions(text: str, words: Sequence[str], pairs: Dict[str, FrozenSet[str]]) -> bool:
+def _mentions(text: str, words: Tuple[str, ...], pairs: Dict[str, FrozenSet[str]]) -> bool:
     for word in words:
         if word in text:
             return True
@@ -292,14 +292,6 @@ def _kept(match: "re.Match[str]") -> str:
 
 
 _last_code: Tuple[Optional[str], str] = (None, "")
-# for reduce.py, which applies the same test to one function at a time
-NOT_CODE = _NOT_CODE
-mentions = _mentions
-
-
-def code_of(text: str) -> str:
-    """``code_only`` without its one-file memo (reduce.py asks about many slices of a file)."""
-    return _NOT_CODE.sub(_kept, text)
 
 
 _WORD = re.compile(r"\w+")

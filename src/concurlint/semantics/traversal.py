@@ -13,7 +13,6 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 import libcst as cst
 
-from ..reduce import is_blanked
 from .context import Context
 from .scopes import BindingCollector, Scope, add_parameters, class_attribute_scan, node_types
 
@@ -213,10 +212,6 @@ def _schedule_scoped(node: cst.CSTNode, stack: List[Tuple[int, object]]) -> None
         outer.append(node.params)
         if node.returns is not None:
             outer.append(node.returns)
-        if is_blanked(node):  # a body left out of the parse (reduce.py): only the header
-            for child in reversed(outer):
-                stack.append((0, child))
-            return
         inner: List[cst.CSTNode] = [node.body]
     elif isinstance(node, cst.ClassDef):
         outer = [*node.decorators, *node.bases, *node.keywords]
@@ -243,8 +238,6 @@ def _push_scope(ctx: Context, node: cst.CSTNode) -> None:
         scope = Scope("class", node, parent, name=node.name.value)
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
         BindingCollector(scope, ctx.module_name, ctx.is_package).block(node.body)
-        # a left-out method body assigns no self.x (reduce.py, condition 3): nothing to scan
-        body = [stmt for stmt in body if not is_blanked(stmt)]
         class_attribute_scan(scope, body, ctx.module_name)  # type: ignore[arg-type]
     else:
         scope = Scope("lambda", node, parent)
