@@ -83,6 +83,10 @@ def body_lines(func: ast.FunctionDef, lines: Sequence[str]) -> Optional[Tuple[in
     return first.lineno - 1, (func.end_lineno or first.lineno) - 1
 
 
+def _compile(text: str) -> object:
+    return compile(text, "<measured>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+
+
 def _solid(text: str) -> int:
     return len("".join(text.split()))
 
@@ -135,11 +139,11 @@ def measure(root: str, runs: int) -> None:
     for full, reduced in zip(full_texts, reduced_texts):
         best = {label: float("inf") for label in timing}
         for _ in range(runs):
-            for label, job in (("libcst, full files", lambda: parse(full)),
-                               ("libcst, 'no word' bodies left out", lambda: parse(reduced)),
-                               ("CPython compile", lambda: compile(full, "x", "exec", ast.PyCF_ONLY_AST))):
+            for label, job, text in (("libcst, full files", parse, full),
+                                     ("libcst, 'no word' bodies left out", parse, reduced),
+                                     ("CPython compile", _compile, full)):
                 started = time.process_time()
-                job()
+                job(text)
                 best[label] = min(best[label], time.process_time() - started)
         for label in timing:
             timing[label] += best[label]
@@ -157,6 +161,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
+    missing = [root for root in args.paths if not os.path.isdir(root)]
+    if missing:
+        parser.error(f"not a directory: {', '.join(missing)}")
     for root in args.paths:
         measure(root, args.runs)
     return 0
