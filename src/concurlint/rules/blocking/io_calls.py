@@ -96,7 +96,7 @@ class BlockingSubprocess(_BlockingCallRule):
         "    proc = await asyncio.create_subprocess_exec(\n"
         "        \"git\", \"rev-parse\", \"HEAD\", cwd=repo, stdout=asyncio.subprocess.PIPE)\n"
         "    out, _ = await proc.communicate()\n    return out.decode().strip()\n")
-    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    fix_safety = Text("No automatic fix.")
     valid = (
         "import asyncio\n\nasync def f():\n    p = await asyncio.create_subprocess_exec('ls')\n    await p.wait()\n",
         "import subprocess\n\nasync def f():\n    return subprocess.Popen(['sleep', '1'])\n",
@@ -159,7 +159,7 @@ class BlockingFileIo(_BlockingCallRule):
         "import json\n\nimport aiofiles\n\n\nasync def load_config(path):\n"
         "    async with aiofiles.open(path, encoding=\"utf-8\") as fh:\n"
         "        return json.loads(await fh.read())\n")
-    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    fix_safety = Text("No automatic fix.")
     valid = (
         "import aiofiles\n\nasync def f(p):\n    async with aiofiles.open(p) as fh:\n        return await fh.read()\n",
         "import os\n\nasync def f(p):\n    return os.path.exists(p)\n",
@@ -195,7 +195,7 @@ class BlockingInput(_BlockingCallRule):
     use_instead = (
         "import asyncio\n\n\nasync def chat(conn):\n    while True:\n"
         "        line = await asyncio.to_thread(input, '> ')\n        await conn.send(line)\n")
-    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    fix_safety = Text("No automatic fix.")
     valid = (
         "import asyncio\n\nasync def f():\n    return await asyncio.to_thread(input, '> ')\n",
         "def f():\n    return input('> ')\n",
@@ -262,7 +262,7 @@ class BlockingNetworkCall(_BlockingCallRule):
         "    with smtplib.SMTP(\"mail.example.com\", 587, timeout=10) as smtp:\n"
         "        smtp.starttls()\n        smtp.send_message(msg)\n\n\n"
         "async def send_report(msg):\n    await asyncio.to_thread(_send, msg)\n")
-    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    fix_safety = Text("No automatic fix.")
     valid = (
         "import asyncio\n\nasync def f(host):\n    r, w = await asyncio.open_connection(host, 80)\n    return r\n",
         "import socket\n\nasync def f():\n    return socket.gethostname()\n",
@@ -317,7 +317,7 @@ class BlockingDatabaseCall(_BlockingCallRule):
         "    async with aiosqlite.connect(\"app.db\") as conn:\n"
         "        cur = await conn.execute(\"SELECT * FROM users WHERE id = ?\", (user_id,))\n"
         "        return await cur.fetchone()\n")
-    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    fix_safety = Text("No automatic fix.")
     valid = (
         "import redis.asyncio as redis\n\nasync def f():\n    r = redis.Redis()\n    return await r.get('k')\n",
         "import aiosqlite\n\nasync def f():\n    async with aiosqlite.connect('a.db') as db:\n        await db.execute('select 1')\n",
@@ -365,7 +365,7 @@ class ConfiguredBlockingCall(_BlockingCallRule):
     use_instead = (
         "import asyncio\n\nfrom billing import charge_card\n\n\nasync def checkout(order):\n"
         "    await asyncio.to_thread(charge_card, order.card, order.total)\n")
-    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    fix_safety = Text("No automatic fix.")
     options = Text(
         "`blocking-calls` (list of dotted names): `pkg.func` matches exactly that object; "
         "`pkg.*` matches every name under `pkg` at any depth (`pkg.a`, `pkg.a.b`, and methods of "

@@ -101,7 +101,7 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         "async def collect(work):\n"
         "    threading.Thread(target=work, args=(results,)).start()\n"
         "    return await asyncio.to_thread(results.get)\n")
-    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    fix_safety = Text("No automatic fix.")
     valid = (
         "import queue\n\nq = queue.Queue(10)\n\nasync def f():\n    return q.get_nowait()\n",
         "import queue\n\nq = queue.Queue(10)\n\nasync def f():\n    return q.get(block=False)\n",

@@ -108,11 +108,10 @@ class AsyncioCallFromThread(Rule):
             suggestion = f"loop.call_soon_threadsafe(future.{name}, ...)"
         if suggestion is None:
             return
-        where_en, where_zh = describe_origin(ctx, function.node, origin)  # type: ignore[arg-type]
-        call_text = _code(ctx, func) + "()"
+        where = describe_origin(ctx, function.node, origin)  # type: ignore[arg-type]
         self.report(node, Text(
-            f"'{call_text}' is not thread-safe and is called in {where_en}; use '{suggestion}'",
-            f"'{call_text}' 不是线程安全的,却在 {where_zh}被调用;请使用 '{suggestion}'"))
+            "'{call_text}' is not thread-safe and is called in {where}; use '{suggestion}'").format(
+            call_text=_code(ctx, func) + "()", where=where, suggestion=suggestion))
 
 
 def _made_by_create_future(ctx: Context, receiver: Optional[cst.BaseExpression]) -> bool:

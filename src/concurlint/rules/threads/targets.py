@@ -271,13 +271,15 @@ class ThreadRunInsteadOfStart(Rule):
         kind = _runnable_kind(self.ctx, receiver)
         if kind is None:
             return
-        what = "process" if kind == PROCESS else "thread"
+        if kind == PROCESS:
+            message = Text("'{call}' runs the process's target in the current thread; call "
+                           "'.start()' to run it concurrently")
+        else:
+            message = Text("'{call}' runs the thread's target in the current thread; call "
+                           "'.start()' to run it concurrently")
         fix = Fix(title=Text("call .start() instead"), safe=False,
                   replacements=((func.attr, cst.Name("start")),))
-        self.report(node, Text(
-            f"'{_code(self.ctx, node)}' runs the {what}'s target in the current thread; call "
-            f"'.start()' to run it concurrently",
-            f"'{_code(self.ctx, node)}' 会在当前线程中执行目标函数;请调用 '.start()' 使其并发运行"), fix=fix)
+        self.report(node, message.format(call=_code(self.ctx, node)), fix=fix)
 
 
 def _runnable_kind(ctx: Context, receiver: cst.BaseExpression, depth: int = 0) -> Optional[str]:

@@ -5,11 +5,12 @@ expression.
 """
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple, Union
 
 import libcst as cst
 
 from ...apis.threads import THREAD, Starter
+from ...findings import Text
 from ..context import Context
 from ..traversal import iter_children
 from .common import FunctionNode
@@ -99,27 +100,21 @@ def function_name(node: Optional[cst.CSTNode]) -> str:
     return "<module>"
 
 
-def describe_origin(ctx: Context, function: FunctionNode, origin: Origin) -> Tuple[str, str]:
-    """("'inc', which runs in threads (Thread(target=inc) on line 12)", zh) for messages."""
+def describe_origin(ctx: Context, function: FunctionNode, origin: Origin) -> Text:
+    """"'inc', which runs in threads (Thread(target=inc) on line 12)", for messages."""
     site = origin.site
-    where = site.label
-    where_zh = site.label.replace(" subclass '", " 子类 '")
+    where: Union[str, Text] = site.label
     if isinstance(site.node, cst.Call):
         line = line_of(ctx, site.node)
         if line is not None:
-            where = f"{site.label} on line {line}"
-            where_zh = f"第 {line} 行的 {where_zh}"
-    runs = "threads" if site.kind == THREAD else "worker processes"
-    runs_zh = "线程" if site.kind == THREAD else "子进程"
+            where = Text("{site} on line {line}").format(site=site.label, line=line)
+    runs = Text("threads") if site.kind == THREAD else Text("worker processes")
     name = function_name(function)
     if origin.via is None:
-        return (f"'{name}', which runs in {runs} ({where})",
-                f"'{name}' 中,该函数在{runs_zh}中运行({where_zh})")
-    root = function_name(origin.root)
-    return (f"'{name}', called from '{function_name(origin.via)}' in code that runs in {runs} "
-            f"('{root}' via {where})",
-            f"'{name}' 中,它由 '{function_name(origin.via)}' 调用,运行在{runs_zh}中"
-            f"('{root}',来自{where_zh})")
+        return Text("'{name}', which runs in {runs} ({where})").format(name=name, runs=runs, where=where)
+    return Text(
+        "'{name}', called from '{caller}' in code that runs in {runs} ('{root}' via {where})").format(
+        name=name, caller=function_name(origin.via), runs=runs, root=function_name(origin.root), where=where)
 
 
 def walk_expression(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -14,6 +14,7 @@ from ...apis.threads import (
     THREAD_BASES, UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
 )
 from ...apis.coroutines import LOOP_RUNNER_METHODS, LOOP_RUNNERS
+from ...findings import Text
 from ..context import Context
 from ..scopes import (
     ASSIGN, ASYNC_DEF, CLASS, DEF, BindingCollector, Scope, add_parameters, class_attribute_scan, node_types,
@@ -286,7 +287,11 @@ class _Scanner:
             run = self.method(out.classes[cls], "run")
             if run is None:
                 continue
-            label = f"{'Thread' if kind == THREAD else 'Process'} subclass '{cls.name.value}'"
+            if kind == THREAD:
+                label = Text("Thread subclass '{name}'")
+            else:
+                label = Text("Process subclass '{name}'")
+            label = label.format(name=cls.name.value)
             out.sites.append(StartSite(cls, kind, label, None, False, None, [run]))
         for site, scope, _starter in self.pending_sites:
             if site.callable_expr is not None:
