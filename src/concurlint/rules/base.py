@@ -14,7 +14,7 @@ from ..catalog import DEFAULT_GROUPS, GROUPS
 from ..findings import Fix, Text
 from ..semantics.context import Context
 
-EMPTY = Text("", "")
+EMPTY = Text("")
 
 
 class Rule:
