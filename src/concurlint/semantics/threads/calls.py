@@ -5,7 +5,7 @@ expression.
 """
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Tuple, Union
+from typing import Iterator, List, Optional, Union
 
 import libcst as cst
 
