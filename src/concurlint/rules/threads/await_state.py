@@ -15,12 +15,12 @@ from ...findings import Text
 from ...semantics.context import Context
 from ...semantics.scopes import ASYNC_DEF, CLASS
 from ...semantics.threads import (
-    coroutine_facts, function_name, is_protected, last_name, state_key, walk_expression,
+    code_excerpt, coroutine_facts, function_name, is_protected, last_name, state_key, walk_expression,
 )
 from ...semantics.traversal import iter_children
 from ..base import Rule
 from .common import (
-    _SCOPE_NODES, _code, shared_kind, _value_nodes, _reads, _derived_nodes, check_then_act, _contains_await,
+    _SCOPE_NODES, shared_kind, _value_nodes, _reads, _derived_nodes, check_then_act, _contains_await,
     _local_read_then_await,
 )
 
@@ -167,7 +167,7 @@ class ReadModifyWriteAcrossAwait(Rule):
                 "'{what}' is read before an 'await' and written from that value after it in "
                 "'{name}'; {because}, and an update made meanwhile is lost: hold one {lock} "
                 "across both ('async with lock:') or compute the new value after the await")
-        self.report(node, message.format(what=_code(ctx, target), name=function.name, because=meanwhile,
+        self.report(node, message.format(what=code_excerpt(ctx, target), name=function.name, because=meanwhile,
                                          lock=advice(ctx.async_backend, "lock")))
 
 

@@ -13,10 +13,10 @@ from ...apis.threads import JOINABLE_QUEUES, QUEUE_GET_METHODS
 from ...findings import Text
 from ...semantics.context import Context
 from ...semantics.scopes import PARAM, Scope
-from ...semantics.threads import function_name, keyword, last_name, thread_targets, walk_expression
+from ...semantics.threads import code_excerpt, function_name, keyword, last_name, thread_targets, walk_expression
 from ...semantics.traversal import iter_children
 from ..base import Rule
-from .common import _SCOPE_NODES, _code
+from .common import _SCOPE_NODES
 
 
 _QUEUE_NAME = re.compile(r"(?i)(^q$|^q_|_q$|queue|inbox|jobs|tasks)")
@@ -199,7 +199,7 @@ class QueueJoinWithoutTaskDone(Rule):
             "'{call}' waits until every item is marked done, but the code that gets "
             "items from '{name}' ({consumers}) never calls "
             "'{name}.task_done()': join() blocks forever; call task_done() after each item").format(
-            call=_code(ctx, node), name=name, consumers=consumers))
+            call=code_excerpt(ctx, node), name=name, consumers=consumers))
 
 
 def _same_queue(ctx: Context, name: Optional[str], receiver: cst.BaseExpression, scope: Scope) -> bool:

@@ -14,11 +14,11 @@ from ...semantics.context import Context
 from ...semantics.scopes import ASYNC_DEF, DEF, GLOBAL, NONLOCAL, PARAM, Scope
 from ...semantics.threads import (
     FunctionNode, Origin, ThreadTargets, describe_origin, is_protected, lock_name_matches, may_start_threads,
-    state_root, thread_targets,
+    code_excerpt, state_root, thread_targets,
 )
 from ..base import Rule
 from .common import (
-    _code, shared_kind, _value_nodes, _reads, check_then_act, _statement_children, _local_read_then_await,
+    shared_kind, _value_nodes, _reads, check_then_act, _statement_children, _local_read_then_await,
 )
 
 
@@ -156,7 +156,7 @@ class UnprotectedSharedMutation(Rule):
             verb = Text("is read, changed and written back")
         self.report(node, Text(
             "{shared} state '{what}' {verb} in {where}, without holding a lock; wrap it in '{lock}'").format(
-            shared=_SHARED_KIND[kind], what=_code(ctx, target), verb=verb,
+            shared=_SHARED_KIND[kind], what=code_excerpt(ctx, target), verb=verb,
             where=describe_origin(ctx, fn_node, origin),  # type: ignore[arg-type]
             lock=_suggest_lock(ctx, kind, cls)))
 

@@ -5,15 +5,19 @@ expression.
 """
 from __future__ import annotations
 
+import re
 from typing import Iterator, List, Optional, Union
 
 import libcst as cst
 
-from ...apis.threads import THREAD, Starter
+from ...apis.threads import (
+    LOOP_NAME_PATTERN, THREAD, UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
+)
 from ...findings import Text
 from ..context import Context
+from ..scopes import Scope
 from ..traversal import iter_children
-from .common import FunctionNode
+from .common import FunctionNode, last_name
 from .model import Origin
 
 
@@ -66,7 +70,7 @@ def callable_arg_node(call: cst.Call, starter: Starter) -> Optional[cst.Arg]:
 def site_label(ctx: Context, call: cst.Call, starter: Starter) -> str:
     """A short spelling of the start call for messages: ``Thread(target=inc)``."""
     target = callable_argument(call, starter)
-    target_text = _short(ctx, target) if target is not None else "..."
+    target_text = code_excerpt(ctx, target) if target is not None else "..."
     if starter.keyword in ("target", "function") and keyword(call, starter.keyword) is not None:
         return f"{starter.label}(target={target_text})" if starter.keyword == "target" \
             else f"{starter.label}(..., {target_text})"
@@ -76,15 +80,34 @@ def site_label(ctx: Context, call: cst.Call, starter: Starter) -> str:
                                                                         "apply_async", "map_async",
                                                                         "imap", "imap_unordered",
                                                                         "starmap", "starmap_async"):
-            receiver = _short(ctx, call.func.value, 20) + "."
+            receiver = code_excerpt(ctx, call.func.value, 20) + "."
         return f"{receiver}{starter.label}({target_text}, ...)" if len(call.args) > 1 \
             else f"{receiver}{starter.label}({target_text})"
     return f"{starter.label}(..., {target_text})"
 
 
-def _short(ctx: Context, node: cst.CSTNode, limit: int = 40) -> str:
+def code_excerpt(ctx: Context, node: cst.CSTNode, limit: int = 40) -> str:
+    """``node``'s source on one line, cut to ``limit`` characters, for messages."""
     text = " ".join(ctx.module.code_for_node(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# Names that suggest what an untyped receiver is (``self._executor``, ``loop``).
+_UNTYPED_EXECUTOR_NAME = re.compile(r"(?i)(executor|thread|^ex$|^tpe$|^pool$)")
+_PROCESS_NAME = re.compile(r"(?i)process|proc_|mp_")
+LOOP_NAME = re.compile(LOOP_NAME_PATTERN)
+
+
+def guessed_starter(ctx: Context, func: cst.Attribute, scope: Optional[Scope] = None) -> Optional[Starter]:
+    """The starter a method call on a receiver of unknown type is taken for, by the receiver's
+    name: ``executor.submit(f)`` (not a process pool's), ``loop.run_in_executor(None, f)``."""
+    receiver = last_name(func.value)
+    if receiver and _UNTYPED_EXECUTOR_NAME.search(receiver) and not _PROCESS_NAME.search(receiver) \
+            and ctx.type_of(func.value, scope) is None:
+        return UNTYPED_EXECUTOR_METHODS.get(func.attr.value)
+    if receiver and LOOP_NAME.search(receiver) and ctx.type_of(func.value, scope) is None:
+        return UNTYPED_LOOP_METHODS.get(func.attr.value)
+    return None
 
 
 def line_of(ctx: Context, node: cst.CSTNode) -> Optional[int]:
