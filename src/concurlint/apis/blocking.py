@@ -77,19 +77,19 @@ SUBPROCESS = _advice(
     Text("use 'await {subprocess}' or '{to_thread}'"))
 PROCESS_WAIT = _advice(
     Text("start the process with 'asyncio.create_subprocess_exec()' and 'await proc.wait()', "
-    "or use '{to_thread}'"),
+         "or use '{to_thread}'"),
     Text("run the process with 'await {subprocess}', or wait in a worker thread with '{to_thread}'"))
 FILE_IO = _advice(Text("use {async_file} or '{to_thread}'"))
 # Whole-tree and copy operations: aiofiles, trio.Path and anyio.Path have none of them.
 FILE_TREE = _advice(_IN_THREAD)
 THREAD_LOCK = _advice(
     Text("do the work that needs the lock in a worker thread ('{to_thread}'); use {lock} instead "
-    "only if no thread shares it"))
+         "only if no thread shares it"))
 THREAD_EVENT = _advice(
     Text("wait in a worker thread with '{to_thread:event.wait}', or use {event} if no thread sets it"))
 THREAD_QUEUE = _advice(
     Text("use 'get_nowait()/put_nowait()', or wait in a worker thread with '{to_thread}'; use "
-    "{bounded_channel} only if no thread uses the queue"))
+         "{bounded_channel} only if no thread uses the queue"))
 THREAD_JOIN = _advice(Text("wait with '{to_thread:t.join}'"))
 FUTURE = _advice(
     Text("use 'await asyncio.wrap_future(future)' (or 'await loop.run_in_executor(...)')"),

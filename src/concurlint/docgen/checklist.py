@@ -39,10 +39,10 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
             Text("Is a `Lock` used?"),
             (
                 ("CCY301", Text("a thread target does a read-modify-write (`counter += 1`, check-then-act) "
-                   "on shared state outside `with lock:`")),
+                                "on shared state outside `with lock:`")),
                 ("CCY306", Text("the same lost update between asyncio tasks: read, `await`, then write back")),
                 ("CCY305", Text("`lock.acquire()` without a `finally:` that releases it: one exception and "
-                   "every other thread waits forever")),
+                                "every other thread waits forever")),
                 ("CCY302", Text("`Thread(target=f())`: `f` already ran in the calling thread")),
                 ("CCY303", Text("`t.run()` instead of `t.start()`: no second thread at all")),
             ),
@@ -54,7 +54,7 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
             (
                 ("CCY101", Text("a coroutine called without `await`: its body never runs")),
                 ("CCY102", Text("a coroutine *function* passed where a coroutine object is needed "
-                   "(`asyncio.run(main)`)")),
+                                "(`asyncio.run(main)`)")),
                 ("CCY104", Text("`if fetch():` tests the coroutine object, which is always true")),
                 ("CCY103", Text("a task thrown away may be garbage-collected before it finishes")),
             ),
@@ -93,7 +93,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
             Text("Exceptions get lost"),
             Text("Is the Task awaited? Does `gather` swallow exceptions?"),
             (
-                ("CCY603", Text("a task bound to a name that is never awaited or checked: its exception is never seen")),
+                ("CCY603", Text("a task bound to a name that is never awaited or checked: its exception is "
+                                "never seen")),
                 ("CCY103", Text("a task thrown away entirely")),
                 ("CCY601", Text("`gather(..., return_exceptions=True)` whose results are never checked")),
                 ("CCY604", Text("an executor Future nobody calls `.result()` on")),
@@ -108,7 +109,8 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
             Text("Bound concurrency with `asyncio.Semaphore`."),
             (
                 ("CCY402", Text("fan-out over a collection of unknown size with no semaphore")),
-                ("CCY109", Text("the opposite mistake: one `await` per item in a loop, no concurrency at all (opt-in)")),
+                ("CCY109", Text("the opposite mistake: one `await` per item in a loop, no concurrency at all "
+                                "(opt-in)")),
             ),
         ),
         ChecklistItem(
@@ -118,7 +120,7 @@ CHECKLIST: Tuple[Tuple[Text, Tuple[ChecklistItem, ...]], ...] = (
             (
                 ("CCY201", Text("`time.sleep()` as the backoff inside `async def` blocks every other task")),
                 ("CCY602", Text("a retry loop with bare `except:` also retries cancellation; catch `Exception` "
-                   "as the handout does")),
+                                "as the handout does")),
                 ("CCY501", Text("a request without a timeout can hang before any retry happens")),
             ),
         ),

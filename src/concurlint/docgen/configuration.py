@@ -205,18 +205,18 @@ def configuration_page(lang: str) -> str:
         GENERATED, "",
         "# " + Text("Configuration").get(lang), "",
         Text("Each file is checked with its closest configuration file, as in ruff: the first of "
-           "`.concurlint.toml`, `concurlint.toml` or a `pyproject.toml` with a `[tool.concurlint]` "
-           "table found in the file's directory or above it (in `.concurlint.toml` and "
-           "`concurlint.toml` the keys stand at the top level, without the table header). A file "
-           "outside every configured tree takes the configuration found from the current directory, "
-           "else the defaults; so `concurlint check svc_a svc_b` and `concurlint check svc_b svc_a` "
-           "give the same findings. Paths in a configuration file (`exclude`, `per-file-ignores`, "
-           "`baseline`) are relative to it. Nothing is inherited: a nested file replaces the outer "
-           "one. `--config FILE` uses one file for every path, `--isolated` ignores configuration "
-           "files. Command-line options override the file. `concurlint check --show-settings FILE` "
-           "prints the settings that apply to FILE and where each comes from. Unknown keys and "
-           "unknown rule codes are an error that lists the valid ones (exit code 2). Keys may also "
-           "be spelled with underscores.").get(lang), "",
+             "`.concurlint.toml`, `concurlint.toml` or a `pyproject.toml` with a `[tool.concurlint]` "
+             "table found in the file's directory or above it (in `.concurlint.toml` and "
+             "`concurlint.toml` the keys stand at the top level, without the table header). A file "
+             "outside every configured tree takes the configuration found from the current directory, "
+             "else the defaults; so `concurlint check svc_a svc_b` and `concurlint check svc_b svc_a` "
+             "give the same findings. Paths in a configuration file (`exclude`, `per-file-ignores`, "
+             "`baseline`) are relative to it. Nothing is inherited: a nested file replaces the outer "
+             "one. `--config FILE` uses one file for every path, `--isolated` ignores configuration "
+             "files. Command-line options override the file. `concurlint check --show-settings FILE` "
+             "prints the settings that apply to FILE and where each comes from. Unknown keys and "
+             "unknown rule codes are an error that lists the valid ones (exit code 2). Keys may also "
+             "be spelled with underscores.").get(lang), "",
         "```toml",
         "[tool.concurlint]",
         'preset = "default"',
@@ -276,18 +276,18 @@ def suppression_page(lang: str) -> str:
         "time.sleep(0.01)  # noqa: CCY201 - " + Text("startup, before the loop serves requests").get(lang),
         "```", "",
         Text("The syntax is flake8's: a bare `# noqa` hides every finding of the line, "
-           "`# noqa: CCY201,CCY5` hides those codes and families. The word `noqa` may be in any "
-           "case; the codes are case-sensitive upper case, as flake8 reads them (`# noqa: ccy201` "
+             "`# noqa: CCY201,CCY5` hides those codes and families. The word `noqa` may be in any "
+             "case; the codes are case-sensitive upper case, as flake8 reads them (`# noqa: ccy201` "
            "hides nothing), and the comment is spelled `# noqa` with one space, as flake8 requires "
-           "(flake8 ignores `#noqa`, so the CLI does too). A statement continued by a backslash "
-           "or a multi-line string takes the comment on its last line, which covers all its "
-           "lines, as in flake8. The CLI and the flake8 plugin give the same answer.").get(lang), "",
+             "(flake8 ignores `#noqa`, so the CLI does too). A statement continued by a backslash "
+             "or a multi-line string takes the comment on its last line, which covers all its "
+             "lines, as in flake8. The CLI and the flake8 plugin give the same answer.").get(lang), "",
         "## " + Text("Codes of other linters").get(lang), "",
         Text("A line already silenced for flake8-async or ruff need not say so twice: their code "
-           "for the same pitfall suppresses the concurlint finding too, in the CLI and in flake8 "
-           "mode (`time.sleep(1)  # noqa: ASYNC251` hides CCY201). A peer code only covers its "
-           "own pitfall: `# noqa: S113` hides the missing timeout (CCY501), not the blocking call "
-           "(CCY202) on the same line.").get(lang), "",
+             "for the same pitfall suppresses the concurlint finding too, in the CLI and in flake8 "
+             "mode (`time.sleep(1)  # noqa: ASYNC251` hides CCY201). A peer code only covers its "
+             "own pitfall: `# noqa: S113` hides the missing timeout (CCY501), not the blocking call "
+             "(CCY202) on the same line.").get(lang), "",
         "| " + " | ".join(header.get(lang) for header in (
             Text("Peer code"), Text("Linter"), Text("concurlint rule"))) + " |",
         "|---|---|---|",
@@ -298,11 +298,11 @@ def suppression_page(lang: str) -> str:
         "# concurlint: noqa: CCY204,CCY501",
         "```", "",
         Text("On a line of its own (by convention at the top of the file), `# concurlint: noqa` "
-           "hides every concurlint finding of the file, and `# concurlint: noqa: CODES` those "
-           "codes. flake8's `# flake8: noqa` hides the whole file in both modes, and so does "
-           "`# flake8: noqa: CODES`: flake8 skips such a file whole, whatever follows `noqa`, so "
-           "the CLI does too (write `# concurlint: noqa: CODES` to hide only some codes). "
-           "For folders, use `per-file-ignores` in the configuration.").get(lang), "",
+             "hides every concurlint finding of the file, and `# concurlint: noqa: CODES` those "
+             "codes. flake8's `# flake8: noqa` hides the whole file in both modes, and so does "
+             "`# flake8: noqa: CODES`: flake8 skips such a file whole, whatever follows `noqa`, so "
+             "the CLI does too (write `# concurlint: noqa: CODES` to hide only some codes). "
+             "For folders, use `per-file-ignores` in the configuration.").get(lang), "",
         "## " + Text("Adding comments to every finding").get(lang), "",
         "```console",
         "$ concurlint check --add-noqa src/",
@@ -310,14 +310,14 @@ def suppression_page(lang: str) -> str:
         "```", "",
         Text("To adopt concurlint on a large codebase without a [baseline](baseline.md) file, "
            "`--add-noqa` writes `# noqa: CODE` where each current finding is read from (its line, "
-           "or the last line of a statement continued by a backslash or a multi-line string), "
+             "or the last line of a statement continued by a backslash or a multi-line string), "
            "adds the code to an existing `# noqa: CODES` list instead of writing a second one, "
-           "keeps any other comment, and says how many comments it added. The findings are those "
-           "the run reports (after `--select`, `--ignore`, a baseline or `--diff-base`); files that "
-           "could not be checked (CCY001-CCY004) are left alone. Each file is replaced atomically "
-           "in its own encoding and newline style, so a failed write leaves it unchanged (exit "
-           "code 1 with the reason); otherwise the exit code is 0. Running it again adds nothing. "
-           "It cannot be combined with `--fix`, `--diff`, `--write-baseline` or standard input.").get(lang), "",
+             "keeps any other comment, and says how many comments it added. The findings are those "
+             "the run reports (after `--select`, `--ignore`, a baseline or `--diff-base`); files that "
+             "could not be checked (CCY001-CCY004) are left alone. Each file is replaced atomically "
+             "in its own encoding and newline style, so a failed write leaves it unchanged (exit "
+             "code 1 with the reason); otherwise the exit code is 0. Running it again adds nothing. "
+             "It cannot be combined with `--fix`, `--diff`, `--write-baseline` or standard input.").get(lang), "",
     ]
     return "\n".join(out).rstrip() + "\n"
 

@@ -78,10 +78,10 @@ def rules_index(lang: str) -> str:
         GENERATED, "",
         "# " + Text("Rules").get(lang), "",
         Text("Every rule, by family. Each rule belongs to a group: the default set holds the "
-           "`correctness` and `suspicious` groups, chosen by their measured precision on real "
-           "projects ([precision](../precision.md)); `advice` rules are opt-in (`--preset strict`, "
-           "`--preset learn` or `extend-select`). `concurlint rule CODE` prints the same "
-           "explanation in the terminal.").get(lang), "",
+             "`correctness` and `suspicious` groups, chosen by their measured precision on real "
+             "projects ([precision](../precision.md)); `advice` rules are opt-in (`--preset strict`, "
+             "`--preset learn` or `extend-select`). `concurlint rule CODE` prints the same "
+             "explanation in the terminal.").get(lang), "",
         f"[{other_language_name(lang)}]({'../../rules/index.md' if lang == 'zh' else '../zh/rules/index.md'})",
         "",
     ]

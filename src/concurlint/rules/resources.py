@@ -432,7 +432,8 @@ class EventLoopNotClosed(_LifetimeRule):
     def _message(self, callee: str, name: str) -> Text:
         return Text(
             "event loop '{name}' from '{shown}()' is never closed and leaks its resources; "
-            "use asyncio.run() or asyncio.Runner, or call '{name}.close()' in a finally block").format(name=name, shown=_short(callee))
+            "use asyncio.run() or asyncio.Runner, or call '{name}.close()' in a finally block").format(
+                name=name, shown=_short(callee))
 
 
 RULES = [UnclosedClient, ClientPerRequest, ExecutorNotShutDown, EventLoopNotClosed]

@@ -204,7 +204,8 @@ class BlockingNetworkCall(_BlockingCallRule):
         "`recv`/`accept` (`send`) right after the coroutine awaited the socket's readiness "
         "(`await wait_readable(s)` / `wait_writable(s)`), and lookups that cannot touch the network: "
         "`getaddrinfo`/`getnameinfo` with `AI_NUMERICHOST`/`NI_NUMERICHOST` in their flags (in any "
-        "spelling, also through a module constant), and a literal IP address or `None` as the host. {not_flagged}").format(
+        "spelling, also through a module constant), and a literal IP address or `None` as the host. "
+        "{not_flagged}").format(
         not_flagged=_NOT_FLAGGED_COMMON)
     why = Text(
         "Connecting, resolving a name and waiting for bytes all depend on the network and the "

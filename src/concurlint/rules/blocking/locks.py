@@ -59,7 +59,8 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         "result of other *asyncio* futures. A positive timeout still blocks (for up to that long) "
         "and is flagged. `async with threading.Lock()` is reported by CCY106 (wrong-with-kind), "
         "not here. The advice names the module's async library (`trio.to_thread.run_sync` in trio "
-        "code) and never proposes an async lock, event or queue for an object that threads share. {not_flagged}").format(
+        "code) and never proposes an async lock, event or queue for an object that threads share. "
+        "{not_flagged}").format(
         not_flagged=_NOT_FLAGGED_COMMON)
     why = Text(
         "Thread primitives wait by blocking the calling thread. If the thread that will release "

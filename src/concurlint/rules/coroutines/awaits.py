@@ -131,7 +131,8 @@ class SequentialAwaitsInLoop(Rule):
         if shared is not None:
             self.report(call, Text(
                 "'{name}()' is awaited once per item, one after another; if '{shared}' can serve "
-                "several calls at once, run them concurrently with {how} (bounded by {limiter})").format(name=name, shared=shared, how=how, limiter=limiter))
+                "several calls at once, run them concurrently with {how} (bounded by {limiter})").format(
+                    name=name, shared=shared, how=how, limiter=limiter))
             return
         self.report(call, Text(
             "'{name}()' is awaited once per item, one after another; run the calls concurrently "

@@ -176,4 +176,5 @@ class CancellationSwallowed(Rule):
             return
         self.report(handler, Text(
             "{label} in async function '{function}' swallows the cancellation of its task "
-            "({cancelled}); re-raise it ('raise') after cleaning up").format(label=caught.label, function=function, cancelled=cancelled))
+            "({cancelled}); re-raise it ('raise') after cleaning up").format(
+                label=caught.label, function=function, cancelled=cancelled))

@@ -148,7 +148,8 @@ class ExecutorFutureDiscarded(Rule):
             what = Text("Future") if is_submit else Text("result iterator")
             self.report(node, Text(
                 "the {what} of '{callee}()' is thrown away: exceptions raised "
-                "in the worker are never seen; keep it and call .result() (or iterate the results)").format(what=what, callee=dotted_text(func) or func.attr.value))
+                "in the worker are never seen; keep it and call .result() (or iterate the results)").format(
+                    what=what, callee=dotted_text(func) or func.attr.value))
             return
         if fate.kind != "name" or not is_submit or self.ctx.function is None:
             return
@@ -157,4 +158,5 @@ class ExecutorFutureDiscarded(Rule):
             return
         self.report(node, Text(
             "future '{name}' from '{callee}()' is never checked: exceptions in the worker "
-            "are lost; call .result() or use as_completed()/wait()").format(name=fate.name, callee=dotted_text(func)))
+            "are lost; call .result() or use as_completed()/wait()").format(
+                name=fate.name, callee=dotted_text(func)))

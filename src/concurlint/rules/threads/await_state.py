@@ -191,7 +191,8 @@ def _second_writer(ctx: Context, target: cst.BaseExpression,
     name = function_name(function)
     if line is None:
         return Text("'{name}' can run in several tasks at once ({how})").format(name=name, how=how)
-    return Text("'{name}' can run in several tasks at once ({how} on line {line})").format(name=name, how=how, line=line)
+    return Text("'{name}' can run in several tasks at once ({how} on line {line})").format(
+        name=name, how=how, line=line)
 
 
 # how ``coroutine_facts`` saw a coroutine started more than once, for messages
