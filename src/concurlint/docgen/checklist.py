@@ -15,7 +15,7 @@ from .common import GENERATED, _cell, other_language_name
 @dataclasses.dataclass(frozen=True)
 class ChecklistItem:
     section: str  # where it is in the learning material
-    title: Text  # the item in English / Chinese
+    title: Text  # the item, translated
     check: Text  # what the material says to check
     rules: Tuple[Tuple[str, Text], ...]  # (code or family prefix, how it relates)
     beyond: Text = Text("")  # what no static rule can see
