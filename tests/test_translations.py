@@ -5,6 +5,7 @@ src/concurlint/locale/zh_CN/LC_MESSAGES/concurlint.po (docs/translating.md).
 """
 from __future__ import annotations
 
+import ast
 import io
 import json
 import pickle
@@ -136,3 +137,30 @@ def test_no_inline_translation_is_left_to_move():
     run = subprocess.run([sys.executable, "tools/extract_zh_catalog.py", "--check"], cwd=ROOT,
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stdout
+
+
+# The rule side of the code (rules, API tables, semantics, generated docs) is English only:
+# its Chinese lives in the catalog, so a translator never has to edit it.
+RULE_SIDE = ["rules", "apis", "semantics", "docgen", "catalog.py", "precheck.py"]
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _rule_side_files() -> List[Path]:
+    files: List[Path] = []
+    for name in RULE_SIDE:
+        path = PACKAGE / name
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return files
+
+
+def test_the_rule_side_holds_no_chinese_and_no_inline_pair():
+    found = []
+    for path in _rule_side_files():
+        source = path.read_text(encoding="utf-8")
+        where = path.relative_to(ROOT)
+        found += [f"{where}:{number}: Chinese text" for number, line in enumerate(source.splitlines(), 1)
+                  if CJK.search(line)]
+        found += [f"{where}:{node.lineno}: Text() with an inline translation" for node in ast.walk(ast.parse(source))
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Text"
+                  and len(node.args) + len(node.keywords) > 1]
+    assert found == []

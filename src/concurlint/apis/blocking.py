@@ -20,7 +20,6 @@ Adding an API is one line:
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Optional, Tuple
 
@@ -44,113 +43,87 @@ class Advice:
         """The suggestion for ``backend`` (None: unknown, asyncio's wording); ``receiver``
         (``self._worker``) replaces the object in examples such as ``{to_thread:t.join}``."""
         chosen = {"trio": self.trio, "anyio": self.anyio}.get(backend or "", self.asyncio)
-        return Text(_fill(chosen.en, backend, receiver), _fill(chosen.zh, backend, receiver))
+        return chosen.format(**{key: _Api(backends.advice(backend, key), receiver) for key in backends.ADVICE})
 
 
-_PLACEHOLDER = re.compile(r"\{(\w+)(?::([^{}]*))?\}")
+class _Api:
+    """One library's API as a placeholder value: ``{to_thread:t.join}`` formats it with
+    ``t.join`` (or the receiver's own ``join``) in its parentheses."""
 
+    def __init__(self, text: str, receiver: Optional[str]) -> None:
+        self.text, self.receiver = text, receiver
 
-def _fill(template: str, backend: Optional[str], receiver: Optional[str]) -> str:
-    def api(match: "re.Match[str]") -> str:
-        text = backends.advice(backend, match.group(1))
-        argument = match.group(2)
+    def __format__(self, argument: str) -> str:
         if not argument:
-            return text
-        if receiver is not None and "." in argument:
-            argument = f"{receiver}.{argument.rpartition('.')[2]}"
-        return text.replace("(...)", f"({argument})")
-    return _PLACEHOLDER.sub(api, template)
+            return self.text
+        if self.receiver is not None and "." in argument:
+            argument = f"{self.receiver}.{argument.rpartition('.')[2]}"
+        return self.text.replace("(...)", f"({argument})")
 
 
-def _advice(en: str, zh: str, other_en: Optional[str] = None, other_zh: Optional[str] = None,
-            anyio_en: Optional[str] = None, anyio_zh: Optional[str] = None) -> Advice:
-    """asyncio's text; trio's and anyio's (``other_*``, default: the same); anyio's own."""
-    other = Text(other_en, other_zh) if other_en is not None and other_zh is not None else Text(en, zh)
-    anyio = Text(anyio_en, anyio_zh) if anyio_en is not None and anyio_zh is not None else other
-    return Advice(Text(en, zh), other, anyio)
+def _advice(asyncio: Text, other: Optional[Text] = None, anyio: Optional[Text] = None) -> Advice:
+    """asyncio's text; trio's and anyio's (``other``, default: the same); anyio's own."""
+    other = other or asyncio
+    return Advice(asyncio, other, anyio or other)
 
 
-_IN_THREAD = ("run it in a worker thread with '{to_thread}'", "请用 '{to_thread}' 放到工作线程中运行")
+_IN_THREAD = Text("run it in a worker thread with '{to_thread}'")
 
-SLEEP = _advice("use '{sleep}'", "请改用 '{sleep}'")
+SLEEP = _advice(Text("use '{sleep}'"))
 HTTP = _advice(
-    "use an async client (httpx.AsyncClient, aiohttp) or '{to_thread}'",
-    "请改用异步客户端(httpx.AsyncClient、aiohttp)或 '{to_thread}'",
-    "use an async client (httpx.AsyncClient) or '{to_thread}'",
-    "请改用异步客户端(httpx.AsyncClient)或 '{to_thread}'")
+    Text("use an async client (httpx.AsyncClient, aiohttp) or '{to_thread}'"),
+    Text("use an async client (httpx.AsyncClient) or '{to_thread}'"))
 SUBPROCESS = _advice(
-    "use 'await {subprocess}' or '{to_thread}'", "请改用 'await {subprocess}' 或 '{to_thread}'")
+    Text("use 'await {subprocess}' or '{to_thread}'"))
 PROCESS_WAIT = _advice(
-    "start the process with 'asyncio.create_subprocess_exec()' and 'await proc.wait()', "
-    "or use '{to_thread}'",
-    "请用 'asyncio.create_subprocess_exec()' 启动进程并 'await proc.wait()',或使用 '{to_thread}'",
-    "run the process with 'await {subprocess}', or wait in a worker thread with '{to_thread}'",
-    "请用 'await {subprocess}' 运行进程,或用 '{to_thread}' 在工作线程中等待")
-FILE_IO = _advice("use {async_file} or '{to_thread}'", "请改用 {async_file} 或 '{to_thread}'")
+    Text("start the process with 'asyncio.create_subprocess_exec()' and 'await proc.wait()', "
+         "or use '{to_thread}'"),
+    Text("run the process with 'await {subprocess}', or wait in a worker thread with '{to_thread}'"))
+FILE_IO = _advice(Text("use {async_file} or '{to_thread}'"))
 # Whole-tree and copy operations: aiofiles, trio.Path and anyio.Path have none of them.
-FILE_TREE = _advice(*_IN_THREAD)
+FILE_TREE = _advice(_IN_THREAD)
 THREAD_LOCK = _advice(
-    "do the work that needs the lock in a worker thread ('{to_thread}'); use {lock} instead "
-    "only if no thread shares it",
-    "请把需要持有该锁的工作放到工作线程中执行('{to_thread}');只有在没有线程共用它时才改用 {lock}")
+    Text("do the work that needs the lock in a worker thread ('{to_thread}'); use {lock} instead "
+         "only if no thread shares it"))
 THREAD_EVENT = _advice(
-    "wait in a worker thread with '{to_thread:event.wait}', or use {event} if no thread sets it",
-    "请用 '{to_thread:event.wait}' 在工作线程中等待;如果没有线程设置它,可改用 {event}")
+    Text("wait in a worker thread with '{to_thread:event.wait}', or use {event} if no thread sets it"))
 THREAD_QUEUE = _advice(
-    "use 'get_nowait()/put_nowait()', or wait in a worker thread with '{to_thread}'; use "
-    "{bounded_channel} only if no thread uses the queue",
-    "请改用 'get_nowait()/put_nowait()',或用 '{to_thread}' 在工作线程中等待;只有在没有线程使用该队列时"
-    "才改用 {bounded_channel}")
-THREAD_JOIN = _advice("wait with '{to_thread:t.join}'", "请用 '{to_thread:t.join}' 等待")
+    Text("use 'get_nowait()/put_nowait()', or wait in a worker thread with '{to_thread}'; use "
+         "{bounded_channel} only if no thread uses the queue"))
+THREAD_JOIN = _advice(Text("wait with '{to_thread:t.join}'"))
 FUTURE = _advice(
-    "use 'await asyncio.wrap_future(future)' (or 'await loop.run_in_executor(...)')",
-    "请改用 'await asyncio.wrap_future(future)'(或 'await loop.run_in_executor(...)')",
-    "wait with '{to_thread:future.result}'", "请用 '{to_thread:future.result}' 等待")
+    Text("use 'await asyncio.wrap_future(future)' (or 'await loop.run_in_executor(...)')"),
+    Text("wait with '{to_thread:future.result}'"))
 FUTURES_WAIT = _advice(
-    "wrap the futures with 'asyncio.wrap_future()' and use 'asyncio.wait()/as_completed()'",
-    "请用 'asyncio.wrap_future()' 包装后使用 'asyncio.wait()/as_completed()'",
-    "wait for them in a worker thread with '{to_thread}'", "请用 '{to_thread}' 在工作线程中等待它们")
+    Text("wrap the futures with 'asyncio.wrap_future()' and use 'asyncio.wait()/as_completed()'"),
+    Text("wait for them in a worker thread with '{to_thread}'"))
 POOL = _advice(
-    "use 'await loop.run_in_executor(...)' with a ProcessPoolExecutor",
-    "请改用 ProcessPoolExecutor 配合 'await loop.run_in_executor(...)'",
-    *_IN_THREAD,
-    "use 'await anyio.to_process.run_sync(...)' or '{to_thread}'",
-    "请改用 'await anyio.to_process.run_sync(...)' 或 '{to_thread}'")
+    Text("use 'await loop.run_in_executor(...)' with a ProcessPoolExecutor"),
+    _IN_THREAD,
+    Text("use 'await anyio.to_process.run_sync(...)' or '{to_thread}'"))
 INPUT = _advice(
-    "read it with '{to_thread}' or an asyncio StreamReader on stdin",
-    "请用 '{to_thread}' 或 stdin 上的 asyncio StreamReader 读取",
-    "read it with '{to_thread}'", "请用 '{to_thread}' 读取")
+    Text("read it with '{to_thread}' or an asyncio StreamReader on stdin"),
+    Text("read it with '{to_thread}'"))
 SOCKET = _advice(
-    "use asyncio streams ('await asyncio.open_connection(...)') or the loop's 'sock_*' methods",
-    "请改用 asyncio 流('await asyncio.open_connection(...)')或事件循环的 'sock_*' 方法",
-    "use trio's sockets ('await trio.open_tcp_stream(...)', trio.socket)",
-    "请改用 trio 的 socket('await trio.open_tcp_stream(...)'、trio.socket)",
-    "use anyio's streams ('await anyio.connect_tcp(...)')",
-    "请改用 anyio 的流('await anyio.connect_tcp(...)')")
+    Text("use asyncio streams ('await asyncio.open_connection(...)') or the loop's 'sock_*' methods"),
+    Text("use trio's sockets ('await trio.open_tcp_stream(...)', trio.socket)"),
+    Text("use anyio's streams ('await anyio.connect_tcp(...)')"))
 DNS = _advice(
-    "use 'await loop.getaddrinfo(...)' (loop = asyncio.get_running_loop())",
-    "请改用 'await loop.getaddrinfo(...)'(loop = asyncio.get_running_loop())",
-    "use 'await trio.socket.getaddrinfo(...)'", "请改用 'await trio.socket.getaddrinfo(...)'",
-    "use 'await anyio.getaddrinfo(...)'", "请改用 'await anyio.getaddrinfo(...)'")
-SMTP = _advice("use aiosmtplib, or '{to_thread}'", "请改用 aiosmtplib,或 '{to_thread}'", *_IN_THREAD)
-FTP = _advice("use an async FTP client (aioftp), or '{to_thread}'",
-              "请改用异步 FTP 客户端(aioftp),或 '{to_thread}'", *_IN_THREAD)
-TELNET = _advice("use asyncio streams or telnetlib3, or '{to_thread}'",
-                 "请改用 asyncio 流或 telnetlib3,或 '{to_thread}'", *_IN_THREAD)
-SQLITE = _advice("use aiosqlite, or '{to_thread}'", "请改用 aiosqlite,或 '{to_thread}'", *_IN_THREAD)
+    Text("use 'await loop.getaddrinfo(...)' (loop = asyncio.get_running_loop())"),
+    Text("use 'await trio.socket.getaddrinfo(...)'"),
+    Text("use 'await anyio.getaddrinfo(...)'"))
+SMTP = _advice(Text("use aiosmtplib, or '{to_thread}'"), _IN_THREAD)
+FTP = _advice(Text("use an async FTP client (aioftp), or '{to_thread}'"), _IN_THREAD)
+TELNET = _advice(Text("use asyncio streams or telnetlib3, or '{to_thread}'"), _IN_THREAD)
+SQLITE = _advice(Text("use aiosqlite, or '{to_thread}'"), _IN_THREAD)
 POSTGRES = _advice(
-    "use an async driver (asyncpg, psycopg.AsyncConnection), or '{to_thread}'",
-    "请改用异步驱动(asyncpg、psycopg.AsyncConnection),或 '{to_thread}'", *_IN_THREAD)
-MYSQL = _advice("use an async driver (aiomysql, asyncmy), or '{to_thread}'",
-                "请改用异步驱动(aiomysql、asyncmy),或 '{to_thread}'", *_IN_THREAD)
-REDIS = _advice("use 'redis.asyncio' (await the commands), or '{to_thread}'",
-                "请改用 'redis.asyncio'(await 各命令),或 '{to_thread}'", *_IN_THREAD)
+    Text("use an async driver (asyncpg, psycopg.AsyncConnection), or '{to_thread}'"), _IN_THREAD)
+MYSQL = _advice(Text("use an async driver (aiomysql, asyncmy), or '{to_thread}'"), _IN_THREAD)
+REDIS = _advice(Text("use 'redis.asyncio' (await the commands), or '{to_thread}'"), _IN_THREAD)
 MONGO = _advice(
-    "use an async driver (motor, pymongo.AsyncMongoClient), or '{to_thread}'",
-    "请改用异步驱动(motor、pymongo.AsyncMongoClient),或 '{to_thread}'", *_IN_THREAD)
+    Text("use an async driver (motor, pymongo.AsyncMongoClient), or '{to_thread}'"), _IN_THREAD)
 CONFIGURED = _advice(
-    "it is listed in 'blocking-calls'; run it with '{to_thread}' or use an async alternative",
-    "它被列在 'blocking-calls' 配置中;请用 '{to_thread}' 运行或改用异步替代")
+    Text("it is listed in 'blocking-calls'; run it with '{to_thread}' or use an async alternative"))
 
 Entry = Tuple[str, Advice]  # (rule code, suggestion)
 

@@ -1,7 +1,9 @@
 """What every generated page shares: the two languages, the "generated" banner, the
-``zh/`` prefix of Chinese pages, table-cell escaping and the pick of one language's text.
+``zh/`` prefix of Chinese pages, table-cell escaping.
 """
 from __future__ import annotations
+
+from ..findings import Text
 
 
 LANGS = ("en", "zh")
@@ -13,13 +15,19 @@ def _prefix(lang: str) -> str:
     return "zh/" if lang == "zh" else ""
 
 
+# Each catalog translates "English" into the name of its own language, which is what the
+# link from a page to its other-language twin shows (the English page names Chinese in Chinese).
+_LANGUAGE_NAME = Text("English")
+
+
+def other_language_name(lang: str) -> str:
+    """The name, in itself, of the language of the other version of a ``lang`` page."""
+    return _LANGUAGE_NAME.get("en" if lang == "zh" else "zh")
+
+
 def _cell(text: str) -> str:
     """Text safe inside a Markdown table cell."""
     return " ".join(text.split()).replace("|", "\\|")
-
-
-def _t(en: str, zh: str, lang: str) -> str:
-    return zh if lang == "zh" else en
 
 
 # --------------------------------------------------------------------------- rules

@@ -8,7 +8,7 @@ from typing import Any, Dict, List, Tuple
 
 from ..findings import Text
 from ..rules import ALL_RULES
-from .common import GENERATED, _cell, _t
+from .common import GENERATED, _cell
 
 
 CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
@@ -203,30 +203,20 @@ def configuration_page(lang: str) -> str:
     flags = _cli_flags()
     out: List[str] = [
         GENERATED, "",
-        "# " + _t("Configuration", "配置", lang), "",
-        _t("Each file is checked with its closest configuration file, as in ruff: the first of "
-           "`.concurlint.toml`, `concurlint.toml` or a `pyproject.toml` with a `[tool.concurlint]` "
-           "table found in the file's directory or above it (in `.concurlint.toml` and "
-           "`concurlint.toml` the keys stand at the top level, without the table header). A file "
-           "outside every configured tree takes the configuration found from the current directory, "
-           "else the defaults; so `concurlint check svc_a svc_b` and `concurlint check svc_b svc_a` "
-           "give the same findings. Paths in a configuration file (`exclude`, `per-file-ignores`, "
-           "`baseline`) are relative to it. Nothing is inherited: a nested file replaces the outer "
-           "one. `--config FILE` uses one file for every path, `--isolated` ignores configuration "
-           "files. Command-line options override the file. `concurlint check --show-settings FILE` "
-           "prints the settings that apply to FILE and where each comes from. Unknown keys and "
-           "unknown rule codes are an error that lists the valid ones (exit code 2). Keys may also "
-           "be spelled with underscores.",
-           "每个文件都按离它最近的配置文件检查,与 ruff 相同:在文件所在目录或其上层找到的第一个 "
-           "`.concurlint.toml`、`concurlint.toml`,或含有 `[tool.concurlint]` 表的 `pyproject.toml`"
-           "(`.concurlint.toml` 和 `concurlint.toml` 中的配置项直接写在顶层,不需要表头)。不在任何"
-           "配置目录树中的文件使用从当前目录找到的配置,否则使用默认值;因此 "
-           "`concurlint check svc_a svc_b` 与 `concurlint check svc_b svc_a` 的结果相同。配置文件中的"
-           "路径(`exclude`、`per-file-ignores`、`baseline`)相对于该文件。配置不会继承:内层文件"
-           "取代外层文件。`--config FILE` 对所有路径使用同一个文件,`--isolated` 忽略所有配置文件。"
-           "命令行选项优先于配置文件。`concurlint check --show-settings FILE` 打印适用于 FILE 的设置"
-           "及每一项的来源。未知的配置项或规则代码会报错,并列出合法值(退出码 2)。配置项也可以用"
-           "下划线拼写。", lang), "",
+        "# " + Text("Configuration").get(lang), "",
+        Text("Each file is checked with its closest configuration file, as in ruff: the first of "
+             "`.concurlint.toml`, `concurlint.toml` or a `pyproject.toml` with a `[tool.concurlint]` "
+             "table found in the file's directory or above it (in `.concurlint.toml` and "
+             "`concurlint.toml` the keys stand at the top level, without the table header). A file "
+             "outside every configured tree takes the configuration found from the current directory, "
+             "else the defaults; so `concurlint check svc_a svc_b` and `concurlint check svc_b svc_a` "
+             "give the same findings. Paths in a configuration file (`exclude`, `per-file-ignores`, "
+             "`baseline`) are relative to it. Nothing is inherited: a nested file replaces the outer "
+             "one. `--config FILE` uses one file for every path, `--isolated` ignores configuration "
+             "files. Command-line options override the file. `concurlint check --show-settings FILE` "
+             "prints the settings that apply to FILE and where each comes from. Unknown keys and "
+             "unknown rule codes are an error that lists the valid ones (exit code 2). Keys may also "
+             "be spelled with underscores.").get(lang), "",
         "```toml",
         "[tool.concurlint]",
         'preset = "default"',
@@ -234,13 +224,13 @@ def configuration_page(lang: str) -> str:
         'ignore = ["CCY201"]',
         'blocking-calls = ["legacy_db.query"]',
         "```", "",
-        "| " + " | ".join(_t(*pair, lang) for pair in (
-            ("Key", "配置项"), ("Type", "类型"), ("Default", "默认值"), ("Command line", "命令行"))) + " |",
+        "| " + " | ".join(header.get(lang) for header in (
+            Text("Key"), Text("Type"), Text("Default"), Text("Command line"))) + " |",
         "|---|---|---|---|",
     ]
     for key in config.KEYS:
         doc = CONFIG_DOCS.get(key)
-        kind = doc[0].get(lang) if doc else _t("(undocumented)", "(未写说明)", lang)
+        kind = doc[0].get(lang) if doc else Text("(undocumented)").get(lang)
         flag = f"`{flags[key]}`" if key in flags else "—"
         out.append(f"| [`{key}`](#{key}) | {_cell(kind)} | {_cell(_default(key))} | {flag} |")
     out.append("")
@@ -248,19 +238,19 @@ def configuration_page(lang: str) -> str:
         doc = CONFIG_DOCS.get(key)
         out += [f"## `{key}` {{#{key}}}", ""]
         if doc is None:
-            out += [_t("*Not documented yet.*", "*尚未写说明。*", lang), ""]
+            out += [Text("*Not documented yet.*").get(lang), ""]
             continue
         kind, description, example = doc
         out += [description.get(lang), "",
-                f"- {_t('Type', '类型', lang)}: {kind.get(lang)}",
-                f"- {_t('Default', '默认值', lang)}: {_default(key)}"]
+                f"- {Text('Type').get(lang)}: {kind.get(lang)}",
+                f"- {Text('Default').get(lang)}: {_default(key)}"]
         if key == "output-format":
             from ..reporters import REPORTERS
 
-            out.append(f"- {_t('Choices', '可选值', lang)}: "
+            out.append(f"- {Text('Choices').get(lang)}: "
                        + ", ".join(f"`{name}`" for name in sorted(REPORTERS)))
         if key in flags:
-            out.append(f"- {_t('Command line', '命令行', lang)}: `{flags[key]}`")
+            out.append(f"- {Text('Command line').get(lang)}: `{flags[key]}`")
         out += ["", "```toml", example if example.startswith("[") else "[tool.concurlint]\n" + example,
                 "```", ""]
     return "\n".join(out).rstrip() + "\n"
@@ -272,86 +262,62 @@ def suppression_page(lang: str) -> str:
 
     rows = []
     for peer, codes in sorted(PEER_CODES.items()):
-        tool = _t("ruff", "ruff", lang) if peer in ("RUF006", "S113") else "flake8-async, ruff"
+        tool = Text("ruff").get(lang) if peer in ("RUF006", "S113") else "flake8-async, ruff"
         if peer in ("ASYNC103", "ASYNC211", "ASYNC231", "ASYNC232", "ASYNC913", "ASYNC200", "ASYNC300"):
             tool = "flake8-async"
         links = ", ".join(f"[{code}](rules/{code}.md) `{ALL_RULES[code].name}`" for code in codes)
         rows.append(f"| `{peer}` | {tool} | {links} |")
     out: List[str] = [
         GENERATED, "",
-        "# " + _t("Suppressing findings", "抑制问题报告", lang), "",
-        _t("A finding that is deliberate takes a comment, best with the reason next to it.",
-           "有意为之的写法可以用注释抑制,最好在旁边写明理由。", lang), "",
-        "## " + _t("On the reported line", "在被报告的行上", lang), "",
+        "# " + Text("Suppressing findings").get(lang), "",
+        Text("A finding that is deliberate takes a comment, best with the reason next to it.").get(lang), "",
+        "## " + Text("On the reported line").get(lang), "",
         "```python",
-        "time.sleep(0.01)  # noqa: CCY201 - " + _t("startup, before the loop serves requests",
-                                                  "启动阶段,事件循环尚未开始处理请求", lang),
+        "time.sleep(0.01)  # noqa: CCY201 - " + Text("startup, before the loop serves requests").get(lang),
         "```", "",
-        _t("The syntax is flake8's: a bare `# noqa` hides every finding of the line, "
-           "`# noqa: CCY201,CCY5` hides those codes and families. The word `noqa` may be in any "
-           "case; the codes are case-sensitive upper case, as flake8 reads them (`# noqa: ccy201` "
+        Text("The syntax is flake8's: a bare `# noqa` hides every finding of the line, "
+             "`# noqa: CCY201,CCY5` hides those codes and families. The word `noqa` may be in any "
+             "case; the codes are case-sensitive upper case, as flake8 reads them (`# noqa: ccy201` "
            "hides nothing), and the comment is spelled `# noqa` with one space, as flake8 requires "
-           "(flake8 ignores `#noqa`, so the CLI does too). A statement continued by a backslash "
-           "or a multi-line string takes the comment on its last line, which covers all its "
-           "lines, as in flake8. The CLI and the flake8 plugin give the same answer.",
-           "语法与 flake8 相同:单独的 `# noqa` 抑制该行的全部问题,`# noqa: CCY201,CCY5` 抑制这些代码"
-           "和类别。`noqa` 一词不区分大小写;代码区分大小写,必须大写,与 flake8 一致(`# noqa: ccy201` "
-           "不抑制任何问题);注释写作 `# noqa`(井号后一个空格),与 flake8 的要求一致(flake8 不认 `#noqa`,"
-           "命令行也不认)。用反斜杠或多行字符串续行的语句,把注释写在其最后一行,对该语句的所有行有效,"
-           "与 flake8 相同。命令行与 flake8 插件的结果相同。", lang), "",
-        "## " + _t("Codes of other linters", "其他检查工具的代码", lang), "",
-        _t("A line already silenced for flake8-async or ruff need not say so twice: their code "
-           "for the same pitfall suppresses the concurlint finding too, in the CLI and in flake8 "
-           "mode (`time.sleep(1)  # noqa: ASYNC251` hides CCY201). A peer code only covers its "
-           "own pitfall: `# noqa: S113` hides the missing timeout (CCY501), not the blocking call "
-           "(CCY202) on the same line.",
-           "已经为 flake8-async 或 ruff 抑制过的行无需再写一遍:它们针对同一陷阱的代码同样会抑制 "
-           "concurlint 的报告,命令行和 flake8 模式下都有效(`time.sleep(1)  # noqa: ASYNC251` 会抑制 "
-           "CCY201)。对方的代码只覆盖它自己的陷阱:`# noqa: S113` 抑制缺少超时(CCY501),不抑制同一行"
-           "上的阻塞调用(CCY202)。", lang), "",
-        "| " + " | ".join(_t(*pair, lang) for pair in (
-            ("Peer code", "对方代码"), ("Linter", "工具"), ("concurlint rule", "concurlint 规则"))) + " |",
+             "(flake8 ignores `#noqa`, so the CLI does too). A statement continued by a backslash "
+             "or a multi-line string takes the comment on its last line, which covers all its "
+             "lines, as in flake8. The CLI and the flake8 plugin give the same answer.").get(lang), "",
+        "## " + Text("Codes of other linters").get(lang), "",
+        Text("A line already silenced for flake8-async or ruff need not say so twice: their code "
+             "for the same pitfall suppresses the concurlint finding too, in the CLI and in flake8 "
+             "mode (`time.sleep(1)  # noqa: ASYNC251` hides CCY201). A peer code only covers its "
+             "own pitfall: `# noqa: S113` hides the missing timeout (CCY501), not the blocking call "
+             "(CCY202) on the same line.").get(lang), "",
+        "| " + " | ".join(header.get(lang) for header in (
+            Text("Peer code"), Text("Linter"), Text("concurlint rule"))) + " |",
         "|---|---|---|",
         *rows, "",
-        "## " + _t("A whole file", "整个文件", lang), "",
+        "## " + Text("A whole file").get(lang), "",
         "```python",
         "# concurlint: noqa",
         "# concurlint: noqa: CCY204,CCY501",
         "```", "",
-        _t("On a line of its own (by convention at the top of the file), `# concurlint: noqa` "
-           "hides every concurlint finding of the file, and `# concurlint: noqa: CODES` those "
-           "codes. flake8's `# flake8: noqa` hides the whole file in both modes, and so does "
-           "`# flake8: noqa: CODES`: flake8 skips such a file whole, whatever follows `noqa`, so "
-           "the CLI does too (write `# concurlint: noqa: CODES` to hide only some codes). "
-           "For folders, use `per-file-ignores` in the configuration.",
-           "单独成行(习惯上放在文件开头)的 `# concurlint: noqa` 抑制该文件的全部 concurlint 问题,"
-           "`# concurlint: noqa: CODES` 抑制这些代码。flake8 的 `# flake8: noqa` 在两种模式下都会抑制"
-           "整个文件,`# flake8: noqa: CODES` 也一样:flake8 会跳过整个文件(不论 `noqa` 后面写了什么),"
-           "命令行与之一致(只想抑制部分代码请写 `# concurlint: noqa: CODES`)。"
-           "整个目录请使用配置中的 `per-file-ignores`。", lang), "",
-        "## " + _t("Adding comments to every finding", "为每个问题添加注释", lang), "",
+        Text("On a line of its own (by convention at the top of the file), `# concurlint: noqa` "
+             "hides every concurlint finding of the file, and `# concurlint: noqa: CODES` those "
+             "codes. flake8's `# flake8: noqa` hides the whole file in both modes, and so does "
+             "`# flake8: noqa: CODES`: flake8 skips such a file whole, whatever follows `noqa`, so "
+             "the CLI does too (write `# concurlint: noqa: CODES` to hide only some codes). "
+             "For folders, use `per-file-ignores` in the configuration.").get(lang), "",
+        "## " + Text("Adding comments to every finding").get(lang), "",
         "```console",
         "$ concurlint check --add-noqa src/",
-        _t("Added 41 noqa comments covering 52 findings in 17 files.",
-           "已在 17 个文件中添加 41 处 noqa 注释,覆盖 52 个问题。", lang),
+        Text("Added 41 noqa comments covering 52 findings in 17 files.").get(lang),
         "```", "",
-        _t("To adopt concurlint on a large codebase without a [baseline](baseline.md) file, "
+        Text("To adopt concurlint on a large codebase without a [baseline](baseline.md) file, "
            "`--add-noqa` writes `# noqa: CODE` where each current finding is read from (its line, "
-           "or the last line of a statement continued by a backslash or a multi-line string), "
+             "or the last line of a statement continued by a backslash or a multi-line string), "
            "adds the code to an existing `# noqa: CODES` list instead of writing a second one, "
-           "keeps any other comment, and says how many comments it added. The findings are those "
-           "the run reports (after `--select`, `--ignore`, a baseline or `--diff-base`); files that "
-           "could not be checked (CCY001-CCY004) are left alone. Each file is replaced atomically "
-           "in its own encoding and newline style, so a failed write leaves it unchanged (exit "
-           "code 1 with the reason); otherwise the exit code is 0. Running it again adds nothing. "
-           "It cannot be combined with `--fix`, `--diff`, `--write-baseline` or standard input.",
-           "要在大型代码库中引入 concurlint 又不想使用[基线](../baseline.md)文件时,`--add-noqa` 会在读取每个"
-           "现有问题的位置(问题所在行,或用反斜杠、多行字符串续行的语句的最后一行)写入 `# noqa: CODE`;"
-           "已有 `# noqa: CODES` 列表时把代码追加进去,而不是再写一个;保留其他注释,并报告添加了多少处注释。"
-           "处理的问题就是本次运行报告的问题(已应用 `--select`、`--ignore`、基线或 `--diff-base`);无法检查的"
-           "文件(CCY001-CCY004)不做改动。每个文件以原有的编码和换行风格原子地替换,写入失败时文件保持不变"
-           "(退出码 1 并说明原因),否则退出码为 0。再次运行不会重复添加。不能与 `--fix`、`--diff`、"
-           "`--write-baseline` 或标准输入同时使用。", lang), "",
+             "keeps any other comment, and says how many comments it added. The findings are those "
+             "the run reports (after `--select`, `--ignore`, a baseline or `--diff-base`); files that "
+             "could not be checked (CCY001-CCY004) are left alone. Each file is replaced atomically "
+             "in its own encoding and newline style, so a failed write leaves it unchanged (exit "
+             "code 1 with the reason); otherwise the exit code is 0. Running it again adds nothing. "
+             "It cannot be combined with `--fix`, `--diff`, `--write-baseline` or standard input.").get(lang), "",
     ]
     return "\n".join(out).rstrip() + "\n"
 

@@ -8,7 +8,7 @@ from ..explain import family_title, fix_kind, labels
 from ..findings import Text
 from ..rules import ALL_RULES, FAMILIES
 from ..rules.base import Rule
-from .common import GENERATED, _cell, _t
+from .common import GENERATED, _cell, other_language_name
 
 
 def rule_page(rule: Type[Rule], lang: str) -> str:
@@ -19,21 +19,21 @@ def rule_page(rule: Type[Rule], lang: str) -> str:
     out: List[str] = [
         GENERATED, "",
         f"# {rule.code} `{rule.name}`", "",
-        f"[{_t('中文', 'English', lang)}]({other})", "",
+        f"[{other_language_name(lang)}]({other})", "",
         f"**{rule.summary.get(lang) or rule.name}**", "",
         "| | |", "|---|---|",
-        f"| {_t('Family', '类别', lang)} | [{family} — {_cell(family_title(family, lang))}]"
+        f"| {Text('Family').get(lang)} | [{family} — {_cell(family_title(family, lang))}]"
         f"(index.md#{family.lower()}) |",
-        f"| {_t('Group', '分组', lang)} | {group} |",
-        f"| {_t('Autofix', '自动修复', lang)} | {_cell(fix_kind(rule, lang))} |",
-        f"| {_t('Terminal', '终端', lang)} | `concurlint rule {rule.code}"
+        f"| {Text('Group').get(lang)} | {group} |",
+        f"| {Text('Autofix').get(lang)} | {_cell(fix_kind(rule, lang))} |",
+        f"| {Text('Terminal').get(lang)} | `concurlint rule {rule.code}"
         f"{' --lang zh' if lang == 'zh' else ''}` |",
         "",
     ]
     reason = rule.group_reason.get(lang).strip()
     if reason:
-        out += [f"**{_t('Group', '分组', lang)} `{rule.group}`.** {reason} "
-                f"[{_t('Precision on real code', '真实代码上的准确率', lang)}]"
+        out += [f"**{Text('Group').get(lang)} `{rule.group}`.** {reason} "
+                f"[{Text('Precision on real code').get(lang)}]"
                 f"({'../../precision.md' if lang == 'zh' else '../precision.md'})", ""]
     prose = ((h["what"], rule.what.get(lang)), (h["why"], rule.why.get(lang)))
     for heading, body in prose:
@@ -46,11 +46,10 @@ def rule_page(rule: Type[Rule], lang: str) -> str:
         if body.strip():
             out += [f"## {heading}", "", body.strip(), ""]
     if rule.invalid or rule.valid:
-        out += [f"## {_t('More examples', '更多示例', lang)}", "",
-                _t("These snippets are run by the test suite on every change.",
-                   "以下代码片段在每次修改时都由测试套件运行。", lang), ""]
-        for title, snippets in ((_t("Flagged", "会被报告", lang), rule.invalid),
-                                (_t("Not flagged", "不会被报告", lang), rule.valid)):
+        out += [f"## {Text('More examples').get(lang)}", "",
+                Text("These snippets are run by the test suite on every change.").get(lang), ""]
+        for title, snippets in ((Text("Flagged").get(lang), rule.invalid),
+                                (Text("Not flagged").get(lang), rule.valid)):
             if snippets:
                 out += [f"### {title}", ""]
                 for snippet in snippets:
@@ -77,17 +76,13 @@ def _group_cell(group: str, lang: str) -> str:
 def rules_index(lang: str) -> str:
     out: List[str] = [
         GENERATED, "",
-        "# " + _t("Rules", "规则", lang), "",
-        _t("Every rule, by family. Each rule belongs to a group: the default set holds the "
-           "`correctness` and `suspicious` groups, chosen by their measured precision on real "
-           "projects ([precision](../precision.md)); `advice` rules are opt-in (`--preset strict`, "
-           "`--preset learn` or `extend-select`). `concurlint rule CODE` prints the same "
-           "explanation in the terminal.",
-           "按类别列出全部规则。每条规则属于一个分组:默认规则集包含 `correctness` 和 `suspicious` "
-           "两组,依据它们在真实项目上实测的准确率选定([准确率](../../precision.md));`advice` 组"
-           "需要手动开启(`--preset strict`、`--preset learn` 或 `extend-select`)。"
-           "`concurlint rule CODE --lang zh` 在终端中打印同样的说明。", lang), "",
-        f"[{_t('中文', 'English', lang)}]({'../../rules/index.md' if lang == 'zh' else '../zh/rules/index.md'})",
+        "# " + Text("Rules").get(lang), "",
+        Text("Every rule, by family. Each rule belongs to a group: the default set holds the "
+             "`correctness` and `suspicious` groups, chosen by their measured precision on real "
+             "projects ([precision](../precision.md)); `advice` rules are opt-in (`--preset strict`, "
+             "`--preset learn` or `extend-select`). `concurlint rule CODE` prints the same "
+             "explanation in the terminal.").get(lang), "",
+        f"[{other_language_name(lang)}]({'../../rules/index.md' if lang == 'zh' else '../zh/rules/index.md'})",
         "",
     ]
     by_family: Dict[str, List[Type[Rule]]] = {}
@@ -97,12 +92,12 @@ def rules_index(lang: str) -> str:
         rules = by_family.get(family, [])
         out += [f"## {family} — {family_title(family, lang)} {{#{family.lower()}}}", ""]
         if not rules:
-            out += [_t("No rules of this family are registered yet.", "该类别的规则尚未注册。", lang), ""]
+            out += [Text("No rules of this family are registered yet.").get(lang), ""]
             continue
         out += [
-            "| " + " | ".join(_t(*pair, lang) for pair in (
-                ("Code", "代码"), ("Name", "名称"), ("Group", "分组"), ("Fix", "修复"),
-                ("Summary", "概要"))) + " |",
+            "| " + " | ".join(header.get(lang) for header in (
+                Text("Code"), Text("Name"), Text("Group"), Text("Fix"),
+                Text("Summary"))) + " |",
             "|---|---|---|---|---|",
         ]
         for rule in rules:

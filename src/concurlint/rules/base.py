@@ -1,5 +1,6 @@
 """The rule base class: a rule is a small class carrying its metadata, its docs
-(English and Simplified Chinese), its valid/invalid examples and its visit methods.
+(English ``Text``, translated through the gettext catalog), its valid/invalid examples
+and its visit methods.
 
 Visit methods are named like libcst's (``visit_Call``, ``leave_FunctionDef``) and
 receive the node; everything else comes from ``self.ctx`` (the shared facts).
@@ -14,7 +15,7 @@ from ..catalog import DEFAULT_GROUPS, GROUPS
 from ..findings import Fix, Text
 from ..semantics.context import Context
 
-EMPTY = Text("", "")
+EMPTY = Text("")
 
 
 class Rule:

@@ -215,13 +215,10 @@ class ClientPerRequest(Rule):
         loop = self._repeating_loop(node)
         if loop is None or self._kept(node) or self._configured_per_item(node, loop):
             return
-        shown = _short(callee)
-        kind = "connection" if callee in CLIENTS else "thread/process"
+        kind = Text("connection") if callee in CLIENTS else Text("thread/process")
         self.report(node, Text(
-            f"'{shown}()' is created on every iteration, so no {kind} is reused; create it once "
-            f"before the loop and reuse it",
-            f"'{shown}()' 在每次迭代中都被创建,{'连接' if callee in CLIENTS else '线程/进程'}无法复用;"
-            f"请在循环之前创建一次并复用"))
+            "'{shown}()' is created on every iteration, so no {kind} is reused; create it once "
+            "before the loop and reuse it").format(shown=_short(callee), kind=kind))
 
     def _repeating_loop(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         """The innermost loop/comprehension (in this function) that repeats ``node``."""
@@ -347,7 +344,7 @@ class ExecutorNotShutDown(_LifetimeRule):
         "def resize_all(paths):\n"
         "    with ThreadPoolExecutor(max_workers=8) as pool:\n"
         "        return list(pool.map(resize, paths))\n")
-    fix_safety = Text("No automatic fix.", "没有自动修复。")
+    fix_safety = Text("No automatic fix.")
     valid = (
         "from concurrent.futures import ThreadPoolExecutor\ndef f(xs):\n"
         "    with ThreadPoolExecutor(4) as ex:\n        return list(ex.map(abs, xs))\n",
@@ -372,10 +369,9 @@ class ExecutorNotShutDown(_LifetimeRule):
         closer = "shutdown()" if callee in ("concurrent.futures.ThreadPoolExecutor",
                                             "concurrent.futures.ProcessPoolExecutor") else "close(); join()"
         return Text(
-            f"'{shown}()' bound to '{name}' is never shut down and leaves its workers behind; use "
-            f"'with {shown}(...) as {name}:' or call '{name}.{closer}' in a finally block",
-            f"绑定到 '{name}' 的 '{shown}()' 从未关闭,会遗留工作线程或进程;请使用 "
-            f"'with {shown}(...) as {name}:',或在 finally 中调用 '{name}.{closer}'")
+            "'{shown}()' bound to '{name}' is never shut down and leaves its workers behind; use "
+            "'with {shown}(...) as {name}:' or call '{name}.{closer}' in a finally block").format(
+            shown=shown, name=name, closer=closer)
 
 
 # ----------------------------------------------------------------------------- CCY704
@@ -413,7 +409,7 @@ class EventLoopNotClosed(_LifetimeRule):
         "import asyncio\n\n"
         "def main():\n"
         "    asyncio.run(serve())\n")
-    fix_safety = Text("No automatic fix.", "没有自动修复。")
+    fix_safety = Text("No automatic fix.")
     valid = (
         "import asyncio\ndef main():\n    asyncio.run(serve())\n",
         "import asyncio\ndef main():\n    loop = asyncio.new_event_loop()\n    try:\n"
@@ -435,10 +431,9 @@ class EventLoopNotClosed(_LifetimeRule):
 
     def _message(self, callee: str, name: str) -> Text:
         return Text(
-            f"event loop '{name}' from '{_short(callee)}()' is never closed and leaks its resources; "
-            f"use asyncio.run() or asyncio.Runner, or call '{name}.close()' in a finally block",
-            f"来自 '{_short(callee)}()' 的事件循环 '{name}' 从未关闭,会泄漏资源;请使用 asyncio.run() 或 "
-            f"asyncio.Runner,或在 finally 中调用 '{name}.close()'")
+            "event loop '{name}' from '{shown}()' is never closed and leaks its resources; "
+            "use asyncio.run() or asyncio.Runner, or call '{name}.close()' in a finally block").format(
+                name=name, shown=_short(callee))
 
 
 RULES = [UnclosedClient, ClientPerRequest, ExecutorNotShutDown, EventLoopNotClosed]

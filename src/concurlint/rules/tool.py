@@ -49,7 +49,7 @@ class InternalErrorRule(Rule):
     group_reason = Text(
         "A failure of concurlint itself, reported so that it is never silent.")
     name = "internal-error"
-    summary = Text("concurlint failed on this file (please report a bug)", "concurlint 在此文件上出错(请向开发者报告)")
+    summary = Text("concurlint failed on this file (please report a bug)")
     what = Text(
         "Reports that a rule or the engine raised an exception on this file. The message names "
         "the rule; `--show-traceback` prints the traceback. Other rules and files still run.")

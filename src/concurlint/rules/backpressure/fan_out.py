@@ -27,6 +27,13 @@ from .limits import _Limits
 from .sizes import _Sizes
 
 
+def _items(iterable_text: str, stream: bool) -> Text:
+    """Where the items come from: an ``async for`` receives them, a collection holds them."""
+    if stream:
+        return Text("received from '{it}'").format(it=iterable_text)
+    return Text("of '{it}'").format(it=iterable_text)
+
+
 # ----------------------------------------------------------------------------- CCY402
 
 
@@ -208,11 +215,9 @@ class UnboundedFanOut(_Sizes, _Limits, Rule):
         stream = self._is_stream(unknown)
         remedy = self._remedy(started, callee, guessed)
         self.report(node, Text(
-            f"a task running '{what}' is started for every item "
-            f"{'received from' if stream else 'of'} '{it}', and nothing in this code limits how many "
-            f"run at once; {remedy.en}",
-            f"对{'从' if stream else ''} '{it}' {'收到' if stream else ''}的每一项都启动一个运行 '{what}' 的任务,"
-            f"而这段代码中没有任何东西限制同时运行的数量;{remedy.zh}"))
+            "a task running '{what}' is started for every item {items}, and nothing in this code "
+            "limits how many run at once; {remedy}").format(
+            what=what, items=_items(iterable_text=it, stream=stream), remedy=remedy))
 
     def _started(self, first: cst.BaseExpression, mode: str, positional: Sequence[cst.Arg],
                  ) -> Tuple[Optional[cst.BaseExpression], Sequence[cst.Arg]]:
@@ -338,10 +343,9 @@ class UnboundedFanOut(_Sizes, _Limits, Rule):
             short = callee.rsplit(".", 1)[-1]
             remedy = self._remedy(started, callee)
             self.report(node, Text(
-                f"{short}() runs '{what}' for every item {'received from' if stream else 'of'} '{it}' "
-                f"at once, and nothing in this code limits how many run together; {remedy.en}",
-                f"{short}() 对{'从' if stream else ''} '{it}' {'收到' if stream else ''}的每一项同时运行 '{what}',"
-                f"而这段代码中没有任何东西限制同时运行的数量;{remedy.zh}"))
+                "{short}() runs '{what}' for every item {items} at once, and nothing in this code "
+                "limits how many run together; {remedy}").format(
+                short=short, what=what, items=_items(iterable_text=it, stream=stream), remedy=remedy))
             return
 
     def _fan_out_source(self, node: cst.Call, source: cst.BaseExpression, depth: int = 0,
@@ -461,13 +465,15 @@ class UnboundedFanOut(_Sizes, _Limits, Rule):
         limiter = advice(backend, "limiter")
         if self._own_coroutine(started):
             name = last_name(started)
-            article = "an" if limiter[:1] in "aeiou" else "a"
-            return Text(f"acquire {article} {limiter} in '{name}' or use a fixed pool of workers",
-                        f"请在 '{name}' 中获取 {limiter},或改用固定数量的工作任务")
+            # the article is English grammar: one message per article
+            if limiter[:1] in "aeiou":
+                remedy = Text("acquire an {limiter} in '{name}' or use a fixed pool of workers")
+            else:
+                remedy = Text("acquire a {limiter} in '{name}' or use a fixed pool of workers")
+            return remedy.format(limiter=limiter, name=name)
         # not a coroutine of this project: the limit goes around each call
-        text = _callee_text(self, started)
-        return Text(f"wrap each '{text}' call in 'async with <{limiter}>' or use a fixed pool of workers",
-                    f"请用 'async with <{limiter}>' 包住每次 '{text}' 调用,或改用固定数量的工作任务")
+        return Text("wrap each '{text}' call in 'async with <{limiter}>' or use a fixed pool of workers").format(
+            text=_callee_text(self, started), limiter=limiter)
 
     def _own_coroutine(self, started: cst.BaseExpression) -> bool:
         if not isinstance(started, (cst.Name, cst.Attribute)):

@@ -429,8 +429,8 @@ class UnboundedQueueFedByInput(UnboundedQueue):
         put, loop = fed
         text = _describe(self, put.call, 40)
         if isinstance(loop, cst.For):
-            source = Text(f"an 'async for' over '{_describe(self, loop.iter)}'",
-                          f"对 '{_describe(self, loop.iter)}' 的 async for 循环")
+            source = Text("an 'async for' over '{iterable}'").format(
+                iterable=_describe(self, loop.iter))
         else:
             source = Text("a loop that waits for input")
         self.report(node, Text(

@@ -18,7 +18,7 @@ from ...semantics.traversal import iter_children
 from ..base import Rule
 from .arguments import dotted
 from .classify import Blocking, classify
-from .common import _BlockingCallRule, _NOT_FLAGGED_COMMON_EN, _NOT_FLAGGED_COMMON_ZH, _WHY_EN, _WHY_ZH
+from .common import _BlockingCallRule, _NOT_FLAGGED_COMMON, _WHY
 
 
 class BlockingSyncPrimitive(_BlockingCallRule):
@@ -60,38 +60,14 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         "and is flagged. `async with threading.Lock()` is reported by CCY106 (wrong-with-kind), "
         "not here. The advice names the module's async library (`trio.to_thread.run_sync` in trio "
         "code) and never proposes an async lock, event or queue for an object that threads share. "
-        + _NOT_FLAGGED_COMMON_EN,
-        "查找 `async def` 中的:`threading`(或 `multiprocessing`)Lock/RLock/Semaphore/BoundedSemaphore/"
-        "Condition 的 `acquire()`;`Event.wait()`、`Condition.wait()/wait_for()`、`Barrier.wait()`;"
-        "`queue.Queue/LifoQueue/PriorityQueue/SimpleQueue` 与 `multiprocessing.Queue/JoinableQueue` 的阻塞式 "
-        "`get()/join()`,以及创建时给出正数(或非字面量)`maxsize` 的队列的 `put()`(只有队列满时 `put()` "
-        "才会等待:对没有上限、或在规则看不到的地方创建的队列,`put()` 会立即返回);`Thread.join()`、"
-        "`Process.join()`;`multiprocessing.Pool` 的 `apply/map/starmap/join`;`concurrent.futures` 的 "
-        "`Future.result()/exception()`、`wait()` 和 `as_completed()`。对线程锁的普通 `with`(或紧跟 "
-        "`try: ... finally: lock.release()` 的 `lock.acquire()`)只有在代码块中有阻塞调用时才报告:"
-        "既没有阻塞调用也没有 `await` 的代码块是保护线程共享状态的短临界区,这正是线程锁的用途;"
-        "代码块中有 `await` 的情况属于 CCY210(await-while-holding-thread-lock),不由本规则报告。同样不报告:"
-        "非阻塞形式 `get(block=False)`、`get(False)`、`put(x, block=False)`、`acquire(blocking=False)`、"
-        "`acquire(False)`,以及超时为字面量 `0` 的等待(`event.wait(0)`、`t.join(timeout=0)`、"
-        "`fut.result(timeout=0)`),它们只是轮询并立即返回;代码已经知道已结束的等待:`if fut.done():` 内的 "
-        "`fut.result()`、`if not t.is_alive():` 内或 `while t.is_alive(): await ...` 轮询循环之后的 "
-        "`t.join()`(`while not fut.done():` 同理)、`if not q.empty():` 内或 `while q.empty(): await ...` "
-        "之后的 `q.get()`,以及协程先 await 了由该线程、其参数或 future 的完成回调发出信号的事件或 future "
-        "之后的 `join()`/`result()`(`await done.wait()`、`await finished`、"
-        "`await asyncio.wrap_future(fut)`);`*_nowait()`;`Event.is_set()`;`Task.result()` 及其他 "
-        "*asyncio* future 的结果。正数超时仍会阻塞(最长到超时),照常报告。`async with threading.Lock()` "
-        "由 CCY106(wrong-with-kind)报告,这里不报告。建议会使用模块自己的异步库(trio 代码中为 "
-        "`trio.to_thread.run_sync`),并且从不为线程共用的对象推荐异步锁、事件或队列。"
-        + _NOT_FLAGGED_COMMON_ZH)
+        "{not_flagged}").format(
+        not_flagged=_NOT_FLAGGED_COMMON)
     why = Text(
         "Thread primitives wait by blocking the calling thread. If the thread that will release "
         "the lock, set the event or fill the queue is waiting for the event loop, the program "
         "deadlocks; otherwise every other task stalls until it does. An object that threads "
         "share cannot simply become an `asyncio` one (those are not thread-safe): wait for it in "
-        "a worker thread instead. " + _WHY_EN,
-        "线程同步原语通过阻塞调用线程来等待。如果负责释放锁、设置事件或放入队列的一方正在等待事件循环,"
-        "程序就会死锁;否则其他所有任务都要停下来等。线程共用的对象不能简单地换成 `asyncio` 对象(它们不是"
-        "线程安全的):请改为在工作线程中等待它。" + _WHY_ZH)
+        "a worker thread instead. {why}").format(why=_WHY)
     example = (
         "import queue\nimport threading\n\nresults = queue.Queue()\n\n\nasync def collect(work):\n"
         "    threading.Thread(target=work, args=(results,)).start()\n"
@@ -101,7 +77,7 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         "async def collect(work):\n"
         "    threading.Thread(target=work, args=(results,)).start()\n"
         "    return await asyncio.to_thread(results.get)\n")
-    fix_safety = Text("No automatic fix.", "不提供自动修复。")
+    fix_safety = Text("No automatic fix.")
     valid = (
         "import queue\n\nq = queue.Queue(10)\n\nasync def f():\n    return q.get_nowait()\n",
         "import queue\n\nq = queue.Queue(10)\n\nasync def f():\n    return q.get(block=False)\n",
@@ -131,10 +107,8 @@ class BlockingSyncPrimitive(_BlockingCallRule):
         self._tries: Dict[int, Tuple[cst.Call, Text]] = {}
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.in_async_function:
-            return
-        found = classify(self.ctx, node)
-        if found is None or found.code != self.code:
+        found = self.blocking_call(node)
+        if found is None:
             return
         section = _released_in_finally(self.ctx, node) if found.api.endswith(".acquire") else None
         if section is not None:

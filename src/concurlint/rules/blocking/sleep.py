@@ -10,8 +10,7 @@ import libcst as cst
 from ...findings import Fix, Text
 from ...semantics.context import Context
 from ...semantics.scopes import IMPORT
-from .classify import classify
-from .common import _BlockingCallRule, _NOT_FLAGGED_COMMON_EN, _NOT_FLAGGED_COMMON_ZH, _WHY_EN, _WHY_ZH
+from .common import _BlockingCallRule, _NOT_FLAGGED_COMMON, _WHY
 
 
 _MEMO_SLEEP_IMPORTS = "ccy2.sleep-imports"
@@ -129,16 +128,12 @@ class BlockingSleep(_BlockingCallRule):
     summary = Text("`time.sleep()` inside an async function")
     what = Text(
         "Finds calls of `time.sleep()` (however it was imported: `import time as t`, "
-        "`from time import sleep as snooze`) made directly inside an `async def`. "
-        + _NOT_FLAGGED_COMMON_EN,
-        "查找直接写在 `async def` 中的 `time.sleep()` 调用(无论如何导入:`import time as t`、"
-        "`from time import sleep as snooze`)。" + _NOT_FLAGGED_COMMON_ZH)
+        "`from time import sleep as snooze`) made directly inside an `async def`. {not_flagged}").format(
+        not_flagged=_NOT_FLAGGED_COMMON)
     why = Text(
         "`time.sleep()` suspends the whole thread, and with it the event loop: every other task "
         "waits too. `await asyncio.sleep()` suspends only the current coroutine and lets the "
-        "loop run the others. " + _WHY_EN,
-        "`time.sleep()` 让整个线程休眠,事件循环也随之停止:所有其他任务都在等待。"
-        "`await asyncio.sleep()` 只挂起当前协程,事件循环可以继续运行其他任务。" + _WHY_ZH)
+        "loop run the others. {why}").format(why=_WHY)
     example = (
         "import asyncio\nimport time\n\n\nasync def poll(client):\n"
         "    while not await client.ready():\n        time.sleep(0.5)\n")
@@ -175,10 +170,8 @@ class BlockingSleep(_BlockingCallRule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        if not self.ctx.in_async_function:
-            return
-        found = classify(self.ctx, node)
-        if found is None or found.code != self.code:
+        found = self.blocking_call(node)
+        if found is None:
             return
         module, local, before = _sleep_target(self.ctx)
         safe = self.ctx.async_backend is not None  # else asyncio is a guess

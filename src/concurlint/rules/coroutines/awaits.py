@@ -122,22 +122,22 @@ class SequentialAwaitsInLoop(Rule):
         if not self._may_overlap(call):
             return
         backend = self.ctx.async_backend
-        how = ("asyncio.gather() or an asyncio.TaskGroup" if backend in (None, "asyncio")
-               else advice(backend, "task_group"))
-        how_zh = "asyncio.gather() 或 asyncio.TaskGroup" if backend in (None, "asyncio") else how
+        if backend in (None, "asyncio"):
+            how = Text("asyncio.gather() or an asyncio.TaskGroup")
+        else:
+            how = advice(backend, "task_group")
         limiter = advice(backend, "limiter")
         shared = self._shared_receiver(call.func, targets)
         if shared is not None:
             self.report(call, Text(
-                f"'{name}()' is awaited once per item, one after another; if '{shared}' can serve "
-                f"several calls at once, run them concurrently with {how} (bounded by {limiter})",
-                f"'{name}()' 对每个元素依次 await;如果 '{shared}' 能同时处理多个调用,请用 {how_zh}"
-                f"(配合 {limiter})并发执行"))
+                "'{name}()' is awaited once per item, one after another; if '{shared}' can serve "
+                "several calls at once, run them concurrently with {how} (bounded by {limiter})").format(
+                    name=name, shared=shared, how=how, limiter=limiter))
             return
         self.report(call, Text(
-            f"'{name}()' is awaited once per item, one after another; run the calls concurrently "
-            f"with {how} (bounded by {limiter})",
-            f"'{name}()' 对每个元素依次 await;请用 {how_zh}(配合 {limiter})并发执行"))
+            "'{name}()' is awaited once per item, one after another; run the calls concurrently "
+            "with {how} (bounded by {limiter})").format(
+            name=name, how=how, limiter=limiter))
 
     def _shared_receiver(self, func: cst.BaseExpression, targets: Set[str]) -> Optional[str]:
         """``device`` in ``await device.query(item)``: one object every iteration uses (not a

@@ -57,9 +57,9 @@ class NestedEventLoop(Rule):
             return
         text = dotted_text(node.func) or last
         self.report(node, Text(
-            f"'{text}()' inside async function '{self._function()}' starts a nested event loop "
-            "(RuntimeError); await the coroutine instead",
-            f"在 async 函数 '{self._function()}' 内调用 '{text}()' 会启动嵌套事件循环(RuntimeError);请直接 await 协程"))
+            "'{text}()' inside async function '{function}' starts a nested event loop "
+            "(RuntimeError); await the coroutine instead").format(
+            text=text, function=self._function()))
 
     def _function(self) -> str:
         function = self.ctx.function

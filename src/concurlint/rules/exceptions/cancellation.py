@@ -158,23 +158,23 @@ class CancellationSwallowed(Rule):
         function = self.ctx.function.name if self.ctx.function is not None else "?"
         cancelled = advice(self.ctx.async_backend, "cancelled")
         if caught.catch_all and caught.hides:
-            en = (", " + " and ".join(caught.hides)) if len(caught.hides) > 1 else " and " + caught.hides[0]
-            zh = ("、" + " 和 ".join(caught.hides)) if len(caught.hides) > 1 else "和 " + caught.hides[0]
+            if len(caught.hides) > 1:
+                first, second = caught.hides  # at most the two process exits
+                also = Text(", {first} and {second}").format(first=first, second=second)
+            else:
+                also = Text(" and {exit}").format(exit=caught.hides[0])
             self.report(handler, Text(
-                f"{caught.label} in async function '{function}' also catches the task's cancellation "
-                f"({cancelled}){en}, and does not re-raise them; catch 'Exception' instead",
-                f"async 函数 '{function}' 中的 {caught.label_zh} 也会捕获任务的取消({cancelled}){zh},"
-                "且没有重新抛出;请改为捕获 'Exception'"))
+                "{label} in async function '{function}' also catches the task's cancellation "
+                "({cancelled}){also}, and does not re-raise them; catch 'Exception' instead").format(
+                label=caught.label, function=function, cancelled=cancelled, also=also))
             return
         if caught.catch_all:  # an earlier clause takes KeyboardInterrupt and SystemExit
             self.report(handler, Text(
-                f"{caught.label} in async function '{function}' also catches the task's cancellation "
-                f"({cancelled}) and does not re-raise it; catch 'Exception' instead",
-                f"async 函数 '{function}' 中的 {caught.label_zh} 也会捕获任务的取消({cancelled}),"
-                "且没有重新抛出;请改为捕获 'Exception'"))
+                "{label} in async function '{function}' also catches the task's cancellation "
+                "({cancelled}) and does not re-raise it; catch 'Exception' instead").format(
+                label=caught.label, function=function, cancelled=cancelled))
             return
         self.report(handler, Text(
-            f"{caught.label} in async function '{function}' swallows the cancellation of its task "
-            f"({cancelled}); re-raise it ('raise') after cleaning up",
-            f"async 函数 '{function}' 中的 {caught.label_zh} 吞掉了任务的取消({cancelled});"
-            "请在清理后重新抛出('raise')"))
+            "{label} in async function '{function}' swallows the cancellation of its task "
+            "({cancelled}); re-raise it ('raise') after cleaning up").format(
+                label=caught.label, function=function, cancelled=cancelled))

@@ -145,13 +145,11 @@ class ExecutorFutureDiscarded(Rule):
             return  # the worker handles its own errors: nothing reaches the future
         fate = value_fate(self.ctx, node, through_comprehension=is_submit)
         if fate.kind == "discarded":
-            what = "Future" if is_submit else "result iterator"
-            what_zh = "Future" if is_submit else "结果迭代器"
+            what = Text("Future") if is_submit else Text("result iterator")
             self.report(node, Text(
-                f"the {what} of '{dotted_text(func) or func.attr.value}()' is thrown away: exceptions raised "
-                "in the worker are never seen; keep it and call .result() (or iterate the results)",
-                f"'{dotted_text(func) or func.attr.value}()' 返回的 {what_zh} 被丢弃:工作线程中的异常永远不会被看到;"
-                "请保存它并调用 .result()(或遍历结果)"))
+                "the {what} of '{callee}()' is thrown away: exceptions raised "
+                "in the worker are never seen; keep it and call .result() (or iterate the results)").format(
+                    what=what, callee=dotted_text(func) or func.attr.value))
             return
         if fate.kind != "name" or not is_submit or self.ctx.function is None:
             return
@@ -159,7 +157,6 @@ class ExecutorFutureDiscarded(Rule):
         if _future_handled(follow(self.ctx, fate.name)):
             return
         self.report(node, Text(
-            f"future '{fate.name}' from '{dotted_text(func)}()' is never checked: exceptions in the worker "
-            "are lost; call .result() or use as_completed()/wait()",
-            f"'{dotted_text(func)}()' 返回的 future '{fate.name}' 从未被检查:工作线程中的异常会丢失;"
-            "请调用 .result() 或使用 as_completed()/wait()"))
+            "future '{name}' from '{callee}()' is never checked: exceptions in the worker "
+            "are lost; call .result() or use as_completed()/wait()").format(
+                name=fate.name, callee=dotted_text(func)))

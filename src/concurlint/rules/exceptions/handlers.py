@@ -5,7 +5,7 @@ function.
 """
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Set, Tuple
+from typing import List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -13,6 +13,7 @@ from ...apis.coroutines import (
     AWAIT_WRAPPERS, CANCELLATION_EXCEPTIONS, CATCH_ALL_EXCEPTIONS, CLOSE_WAITS, NORETURN_CALLS,
     PROCESS_EXIT_EXCEPTIONS, REPORTING_METHODS, SELF_STOPPED_WAITS, SHIELDING_SCOPES,
 )
+from ...findings import Text
 from ...semantics.callees import walk_body as _walk_scopes
 from ...semantics.context import Context
 from ...semantics.lifetime import dotted_text
@@ -25,17 +26,13 @@ from .common import _text, _function_node, _cancelled_in, _last
 class _Caught:
     """What an ``except`` clause catches of a task's cancellation."""
 
-    def __init__(self, label: str, catch_all: bool, names_exit: bool):
+    def __init__(self, label: Union[str, Text], catch_all: bool, names_exit: bool):
         self.label = label
         self.catch_all = catch_all  # bare `except:` / BaseException, alone or in a tuple
         self.names_exit = names_exit  # SystemExit/KeyboardInterrupt listed beside the cancellation
         # what a catch-all hides besides the cancellation: the process exits an earlier
         # clause of the same try does not already take
         self.hides: Tuple[str, ...] = _EXITS if catch_all else ()
-
-    @property
-    def label_zh(self) -> str:
-        return "裸 'except:'" if self.label == "bare 'except:'" else self.label
 
 
 _EXITS = ("KeyboardInterrupt", "SystemExit")
@@ -58,7 +55,7 @@ def _named(ctx: Context, handler: cst.ExceptHandler) -> Set[str]:
 
 def _caught(ctx: Context, handler: cst.ExceptHandler) -> Optional[_Caught]:
     if handler.type is None:
-        return _Caught("bare 'except:'", True, False)
+        return _Caught(Text("bare 'except:'"), True, False)
     names = _named(ctx, handler)
     catch_all = bool(names & CATCH_ALL_EXCEPTIONS)
     if not catch_all and not names & CANCELLATION_EXCEPTIONS:

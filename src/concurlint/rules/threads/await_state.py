@@ -15,12 +15,12 @@ from ...findings import Text
 from ...semantics.context import Context
 from ...semantics.scopes import ASYNC_DEF, CLASS
 from ...semantics.threads import (
-    coroutine_facts, function_name, is_protected, last_name, state_key, walk_expression,
+    code_excerpt, coroutine_facts, function_name, is_protected, last_name, state_key, walk_expression,
 )
 from ...semantics.traversal import iter_children
 from ..base import Rule
 from .common import (
-    _SCOPE_NODES, _code, shared_kind, _value_nodes, _reads, _derived_nodes, check_then_act, _contains_await,
+    _SCOPE_NODES, shared_kind, _value_nodes, _reads, _derived_nodes, check_then_act, _contains_await,
     _local_read_then_await,
 )
 
@@ -158,27 +158,22 @@ class ReadModifyWriteAcrossAwait(Rule):
         meanwhile = _second_writer(ctx, target, function.node)
         if meanwhile is None:
             return  # nothing else can write it while this coroutine waits
-        name = function.name
-        what = _code(ctx, target)
-        lock = advice(ctx.async_backend, "lock")
-        because_en, because_zh = meanwhile
         if pattern == "cta":
-            en = (f"'{what}' is checked, then written after an 'await' in '{name}'; {because_en}, so "
-                  f"the check may no longer hold: guard both with one {lock} ('async with lock:')")
-            zh = (f"'{what}' 在 '{name}' 中先检查、经过 'await' 后才写入;{because_zh},检查结果可能不再成立:"
-                  f"请用同一个 {lock} 同时保护检查和写入('async with lock:')")
+            message = Text(
+                "'{what}' is checked, then written after an 'await' in '{name}'; {because}, so "
+                "the check may no longer hold: guard both with one {lock} ('async with lock:')")
         else:
-            en = (f"'{what}' is read before an 'await' and written from that value after it in "
-                  f"'{name}'; {because_en}, and an update made meanwhile is lost: hold one {lock} "
-                  f"across both ('async with lock:') or compute the new value after the await")
-            zh = (f"'{what}' 在 '{name}' 中于 'await' 之前读取、之后又基于该值写回;{because_zh},期间的更新会丢失:"
-                  f"请用 {lock} 同时保护读和写('async with lock:'),或在 await 之后再计算新值")
-        self.report(node, Text(en, zh))
+            message = Text(
+                "'{what}' is read before an 'await' and written from that value after it in "
+                "'{name}'; {because}, and an update made meanwhile is lost: hold one {lock} "
+                "across both ('async with lock:') or compute the new value after the await")
+        self.report(node, message.format(what=code_excerpt(ctx, target), name=function.name, because=meanwhile,
+                                         lock=advice(ctx.async_backend, "lock")))
 
 
 def _second_writer(ctx: Context, target: cst.BaseExpression,
-                   function: cst.CSTNode) -> Optional[Tuple[str, str]]:
-    """What else can write ``target`` while ``function`` waits, as message text (en, zh)."""
+                   function: cst.CSTNode) -> Optional[Text]:
+    """What else can write ``target`` while ``function`` waits, as message text."""
     key = state_key(ctx, target)
     if key is None:
         return None
@@ -187,21 +182,25 @@ def _second_writer(ctx: Context, target: cst.BaseExpression,
     if others:
         first = min(others, key=lambda f: ctx.line_of(f) or 0)
         other = function_name(first)
-        return (f"'{other}' also writes it", f"'{other}' 也会写它")
+        return Text("'{other}' also writes it").format(other=other)
     started = facts.concurrent.get(function)  # type: ignore[arg-type]
     if started is None:
         return None
     line = ctx.line_of(started.node)
-    where = f" on line {line}" if line is not None else ""
-    where_zh = f"(第 {line} 行)" if line is not None else ""
-    how_en, how_zh = {
-        "loop": ("started for each item of a loop or comprehension", "在循环或推导式中按条目启动"),
-        "gather": ("gathered with itself", "与自身一起 gather"),
-        "callback": ("registered as a handler or callback", "被注册为处理器或回调"),
-    }[started.how]
+    how = _HOW_STARTED[started.how]
     name = function_name(function)
-    return (f"'{name}' can run in several tasks at once ({how_en}{where})",
-            f"'{name}' 可能同时在多个任务中运行({how_zh}{where_zh})")
+    if line is None:
+        return Text("'{name}' can run in several tasks at once ({how})").format(name=name, how=how)
+    return Text("'{name}' can run in several tasks at once ({how} on line {line})").format(
+        name=name, how=how, line=line)
+
+
+# how ``coroutine_facts`` saw a coroutine started more than once, for messages
+_HOW_STARTED = {
+    "loop": Text("started for each item of a loop or comprehension"),
+    "gather": Text("gathered with itself"),
+    "callback": Text("registered as a handler or callback"),
+}
 
 
 def _refresh(value: cst.BaseExpression) -> bool:

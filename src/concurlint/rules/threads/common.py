@@ -1,37 +1,26 @@
-"""Helpers shared by several CCY3 rule modules: the name patterns that guess an executor,
-a process or an event loop, short code excerpts for messages, the shared-state reasoning
+"""Helpers shared by several CCY3 rule modules: the shared-state reasoning
 (``shared_kind``, ``check_then_act``, what a value reads or derives from, what awaits) used by
 CCY301 and CCY306, and the thread-starting call lookup (``_starter``) used by CCY302 and CCY309.
 """
 from __future__ import annotations
 
-import re
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
-from ...apis.threads import (
-    BY_EXECUTOR, PROCESS, PROCESS_EXECUTORS, STARTER_NAMES, STARTERS, THREAD, UNTYPED_EXECUTOR_METHODS,
-    UNTYPED_LOOP_METHODS, Starter,
-)
+from ...apis.threads import BY_EXECUTOR, PROCESS, PROCESS_EXECUTORS, STARTER_NAMES, STARTERS, THREAD, Starter
 from ...semantics.context import Context
 from ...semantics.scopes import GLOBAL, IMPORT, NONLOCAL, PARAM, Scope
-from ...semantics.threads import last_name, positional, state_root, thread_targets_with_sites, walk_expression
+from ...semantics.threads import (
+    guessed_starter, positional, state_root, thread_targets_with_sites, walk_expression,
+)
 from ...semantics.traversal import iter_children
 
 
 _SCOPE_NODES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
-_UNTYPED_EXECUTOR_NAME = re.compile(r"(?i)(executor|thread|^ex$|^tpe$|^pool$)")
-_PROCESS_NAME = re.compile(r"(?i)process|proc_|mp_")
-_LOOP_NAME = re.compile(r"(?i)(^|_)(event_?)?loop$")
 
 
 # =========================================================================== helpers
-def _code(ctx: Context, node: cst.CSTNode, limit: int = 40) -> str:
-    text = " ".join(ctx.module.code_for_node(node).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
 def _function_scope(ctx: Context) -> Optional[Scope]:
     scope: Optional[Scope] = ctx.scope
     while scope is not None and scope.kind not in ("function", "lambda"):
@@ -273,12 +262,7 @@ def _starter(ctx: Context, node: cst.Call) -> Optional[Tuple[Starter, str]]:
     qualname = ctx.resolve(func)
     starter = STARTERS.get(qualname) if qualname else None
     if starter is None and qualname is None and isinstance(func, cst.Attribute):
-        receiver = last_name(func.value)
-        if receiver and _UNTYPED_EXECUTOR_NAME.search(receiver) and not _PROCESS_NAME.search(receiver) \
-                and ctx.type_of(func.value) is None:
-            starter = UNTYPED_EXECUTOR_METHODS.get(name)
-        elif receiver and _LOOP_NAME.search(receiver) and ctx.type_of(func.value) is None:
-            starter = UNTYPED_LOOP_METHODS.get(name)
+        starter = guessed_starter(ctx, func)
     if starter is None:
         return None
     kind = starter.kind

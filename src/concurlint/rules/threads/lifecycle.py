@@ -13,10 +13,10 @@ from ...apis.threads import JOINABLE_QUEUES, QUEUE_GET_METHODS
 from ...findings import Text
 from ...semantics.context import Context
 from ...semantics.scopes import PARAM, Scope
-from ...semantics.threads import function_name, keyword, last_name, thread_targets, walk_expression
+from ...semantics.threads import code_excerpt, function_name, keyword, last_name, thread_targets, walk_expression
 from ...semantics.traversal import iter_children
 from ..base import Rule
-from .common import _SCOPE_NODES, _code
+from .common import _SCOPE_NODES
 
 
 _QUEUE_NAME = re.compile(r"(?i)(^q$|^q_|_q$|queue|inbox|jobs|tasks)")
@@ -194,13 +194,12 @@ class QueueJoinWithoutTaskDone(Rule):
         for call in done_calls:
             if call.function in getter_functions or last_name(call.receiver) == name:
                 return
-        consumers = sorted({function_name(g.function) for g in getters})
+        consumers = ", ".join(repr(c) for c in sorted({function_name(g.function) for g in getters}))
         self.report(node, Text(
-            f"'{_code(ctx, node)}' waits until every item is marked done, but the code that gets "
-            f"items from '{name}' ({', '.join(repr(c) for c in consumers)}) never calls "
-            f"'{name}.task_done()': join() blocks forever; call task_done() after each item",
-            f"'{_code(ctx, node)}' 要等每个元素都 task_done(),但 {', '.join(repr(c) for c in consumers)} "
-            f"从 '{name}' 取数据后从不调用 '{name}.task_done()':join() 会永远阻塞;请在处理完每个元素后调用 task_done()"))
+            "'{call}' waits until every item is marked done, but the code that gets "
+            "items from '{name}' ({consumers}) never calls "
+            "'{name}.task_done()': join() blocks forever; call task_done() after each item").format(
+            call=code_excerpt(ctx, node), name=name, consumers=consumers))
 
 
 def _same_queue(ctx: Context, name: Optional[str], receiver: cst.BaseExpression, scope: Scope) -> bool:

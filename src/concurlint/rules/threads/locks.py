@@ -12,10 +12,10 @@ from ...apis.threads import MUTEX_TYPES
 from ...findings import Text
 from ...semantics.context import Context
 from ...semantics.scopes import ASSIGN
-from ...semantics.threads import is_lock, walk_expression
+from ...semantics.threads import code_excerpt, is_lock, walk_expression
 from ...semantics.traversal import iter_children
 from ..base import Rule
-from .common import _SCOPE_NODES, _code, _function_scope
+from .common import _SCOPE_NODES, _function_scope
 
 
 # =========================================================================== CCY305
@@ -95,7 +95,7 @@ class LockAcquireWithoutRelease(Rule):
                 return  # acquired here, released by another method (a lock protocol)
             if function is not None and isinstance(receiver, cst.Name) and _is_local_name(ctx, receiver):
                 return  # a lock made in this function dies with it
-        lock = _code(ctx, receiver)
+        lock = code_excerpt(ctx, receiver)
         async_kw = "async " if isinstance(parent, cst.Await) else ""
         self.report(node, Text(
             "'{lock}.acquire()' is not followed by 'try: ... finally: {lock}.release()'; an exception "

@@ -16,10 +16,9 @@ from ...findings import Text
 from ...semantics.context import Context
 from ...semantics.scopes import ASSIGN, Scope
 from ...semantics.threads import (
-    describe_origin, last_name, positional, thread_targets_with_sites, walk_expression,
+    LOOP_NAME, code_excerpt, describe_origin, last_name, positional, thread_targets_with_sites, walk_expression,
 )
 from ..base import Rule
-from .common import _LOOP_NAME, _code
 
 
 # =========================================================================== CCY310
@@ -98,7 +97,7 @@ class AsyncioCallFromThread(Rule):
         if suggestion is None and isinstance(func, cst.Attribute) and name in LOOP_UNSAFE_METHODS:
             receiver = func.value
             loop_type = ctx.type_of(receiver)
-            if loop_type in LOOP_TYPES or (loop_type is None and _LOOP_NAME.search(last_name(receiver) or "")):
+            if loop_type in LOOP_TYPES or (loop_type is None and LOOP_NAME.search(last_name(receiver) or "")):
                 if _own_loop(ctx, receiver, function):
                     return
                 suggestion = ("asyncio.run_coroutine_threadsafe(coro, loop)" if name == "create_task"
@@ -108,11 +107,10 @@ class AsyncioCallFromThread(Rule):
             suggestion = f"loop.call_soon_threadsafe(future.{name}, ...)"
         if suggestion is None:
             return
-        where_en, where_zh = describe_origin(ctx, function.node, origin)  # type: ignore[arg-type]
-        call_text = _code(ctx, func) + "()"
+        where = describe_origin(ctx, function.node, origin)  # type: ignore[arg-type]
         self.report(node, Text(
-            f"'{call_text}' is not thread-safe and is called in {where_en}; use '{suggestion}'",
-            f"'{call_text}' 不是线程安全的,却在 {where_zh}被调用;请使用 '{suggestion}'"))
+            "'{call_text}' is not thread-safe and is called in {where}; use '{suggestion}'").format(
+            call_text=code_excerpt(ctx, func) + "()", where=where, suggestion=suggestion))
 
 
 def _made_by_create_future(ctx: Context, receiver: Optional[cst.BaseExpression]) -> bool:

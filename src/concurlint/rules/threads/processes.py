@@ -154,11 +154,11 @@ class UnpicklableProcessCallable(Rule):
             return
         if starter.label == "Process" and _start_method(self.ctx, node) == "fork":
             return  # a forked child inherits its target: nothing is pickled (pools still pickle tasks)
-        culprit, what_en, what_zh = bad
+        culprit, what = bad
         self.report(culprit, Text(
-            f"{what_en} is passed to '{starter.label}', which sends it to another process; it cannot "
-            f"be pickled: use a module-level function",
-            f"{what_zh}被传给 '{starter.label}',需要发送到另一个进程;它无法被 pickle:请使用模块级函数"))
+            "{what} is passed to '{starter}', which sends it to another process; it cannot "
+            "be pickled: use a module-level function").format(
+            what=what, starter=starter.label))
 
 
 def _start_method(ctx: Context, call: cst.Call) -> Optional[str]:
@@ -238,11 +238,11 @@ def _start_method_calls(module: cst.Module) -> List[Tuple[cst.Call, str, Optiona
     return found
 
 
-def _unpicklable(ctx: Context, value: cst.BaseExpression, depth: int = 0) -> Optional[Tuple[cst.CSTNode, str, str]]:
+def _unpicklable(ctx: Context, value: cst.BaseExpression, depth: int = 0) -> Optional[Tuple[cst.CSTNode, Text]]:
     if depth > 3:
         return None
     if isinstance(value, cst.Lambda):
-        return value, "a lambda", "lambda "
+        return value, Text("a lambda")
     if isinstance(value, cst.Call) and ctx.resolve(value.func) == "functools.partial":
         first = positional(value, 0)
         return _unpicklable(ctx, first, depth + 1) if first is not None else None
@@ -253,9 +253,9 @@ def _unpicklable(ctx: Context, value: cst.BaseExpression, depth: int = 0) -> Opt
         binding = bindings[0]
         if owner.kind == "function":
             if binding.kind in (DEF, ASYNC_DEF):
-                return value, f"nested function '{value.value}'", f"嵌套函数 '{value.value}' "
+                return value, Text("nested function '{name}'").format(name=value.value)
             if binding.kind == CLASS:
-                return value, f"local class '{value.value}'", f"局部类 '{value.value}' "
+                return value, Text("local class '{name}'").format(name=value.value)
         if binding.kind == ASSIGN and isinstance(binding.node, cst.Lambda):
-            return value, f"'{value.value}' (a lambda)", f"'{value.value}'(lambda)"
+            return value, Text("'{name}' (a lambda)").format(name=value.value)
     return None

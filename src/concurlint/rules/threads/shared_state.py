@@ -14,11 +14,11 @@ from ...semantics.context import Context
 from ...semantics.scopes import ASYNC_DEF, DEF, GLOBAL, NONLOCAL, PARAM, Scope
 from ...semantics.threads import (
     FunctionNode, Origin, ThreadTargets, describe_origin, is_protected, lock_name_matches, may_start_threads,
-    state_root, thread_targets,
+    code_excerpt, state_root, thread_targets,
 )
 from ..base import Rule
 from .common import (
-    _code, shared_kind, _value_nodes, _reads, check_then_act, _statement_children, _local_read_then_await,
+    shared_kind, _value_nodes, _reads, check_then_act, _statement_children, _local_read_then_await,
 )
 
 
@@ -33,8 +33,14 @@ def _suggest_lock(ctx: Context, kind: str, cls: Optional[Scope]) -> str:
     return "with lock:"
 
 
-def _describe(ctx: Context, origin_fn: FunctionNode, origin: Origin) -> Tuple[str, str]:
-    return describe_origin(ctx, origin_fn, origin)
+# how messages name each kind of shared state (``shared_kind``)
+_SHARED_KIND = {
+    "global": Text("global"),
+    "closure": Text("shared closure"),
+    "module": Text("module-level"),
+    "self": Text("shared instance"),
+    "param": Text("shared argument"),
+}
 
 
 # =========================================================================== CCY301
@@ -140,25 +146,19 @@ class UnprotectedSharedMutation(Rule):
         if kind == "self" and cls is not None and attr is not None and \
                 _private_to_one_thread(ctx, targets, cls, attr, fn_node, origin):  # type: ignore[arg-type]
             return
-        where_en, where_zh = _describe(ctx, fn_node, origin)  # type: ignore[arg-type]
-        what = _code(ctx, target)
-        lock = _suggest_lock(ctx, kind, cls)
         if pattern == "cta":
-            verb_en, verb_zh = "is checked and then set", "被先检查后写入"
+            verb = Text("is checked and then set")
         elif isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.AddAssign):
-            verb_en, verb_zh = "is incremented", "被递增"
+            verb = Text("is incremented")
         elif isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.SubtractAssign):
-            verb_en, verb_zh = "is decremented", "被递减"
+            verb = Text("is decremented")
         else:
-            verb_en, verb_zh = "is read, changed and written back", "被读取、修改再写回"
-        shared_en = {"global": "global", "closure": "shared closure", "module": "module-level",
-                     "self": "shared instance", "param": "shared argument"}[kind]
-        shared_zh = {"global": "全局", "closure": "闭包共享", "module": "模块级", "self": "实例共享",
-                     "param": "共享参数"}[kind]
+            verb = Text("is read, changed and written back")
         self.report(node, Text(
-            f"{shared_en} state '{what}' {verb_en} in {where_en}, without holding a lock; "
-            f"wrap it in '{lock}'",
-            f"{shared_zh}状态 '{what}' 在 {where_zh}{verb_zh},但没有持有锁;请放进 '{lock}' 中"))
+            "{shared} state '{what}' {verb} in {where}, without holding a lock; wrap it in '{lock}'").format(
+            shared=_SHARED_KIND[kind], what=code_excerpt(ctx, target), verb=verb,
+            where=describe_origin(ctx, fn_node, origin),  # type: ignore[arg-type]
+            lock=_suggest_lock(ctx, kind, cls)))
 
 
 def _shared_origin(targets: ThreadTargets, fn_node: FunctionNode, origin: Origin) -> Origin:

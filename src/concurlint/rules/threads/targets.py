@@ -17,10 +17,10 @@ from ...semantics.scopes import (
     ASSIGN, ASYNC_DEF, CLASS, DEF, GLOBAL, IMPORT, NONLOCAL, BindingCollector, Scope, add_parameters,
 )
 from ...semantics.threads import (
-    callable_arg_node, keyword, last_name, positional, thread_targets, walk_expression,
+    callable_arg_node, code_excerpt, keyword, last_name, positional, thread_targets, walk_expression,
 )
 from ..base import Rule
-from .common import _SCOPE_NODES, _code, _statement_children, _starter
+from .common import _SCOPE_NODES, _statement_children, _starter
 
 
 _FACTORY_NAME = re.compile(r"(?i)(make|factory|handler|callback|wrap|decorat|partial|build|func|target|job|task)")
@@ -77,7 +77,7 @@ class CallableCalledInsteadOfPassed(Rule):
         inner = arg.value
         if _returns_callable(self.ctx, inner):
             return
-        name = _code(self.ctx, inner.func)
+        name = code_excerpt(self.ctx, inner.func)
         fix = _fix_called(self.ctx, node, arg, inner, starter)
         self.report(inner, Text(
             "'{name}' is called here, in the current thread, and its result is passed to "
@@ -271,13 +271,15 @@ class ThreadRunInsteadOfStart(Rule):
         kind = _runnable_kind(self.ctx, receiver)
         if kind is None:
             return
-        what = "process" if kind == PROCESS else "thread"
+        if kind == PROCESS:
+            message = Text("'{call}' runs the process's target in the current thread; call "
+                           "'.start()' to run it concurrently")
+        else:
+            message = Text("'{call}' runs the thread's target in the current thread; call "
+                           "'.start()' to run it concurrently")
         fix = Fix(title=Text("call .start() instead"), safe=False,
                   replacements=((func.attr, cst.Name("start")),))
-        self.report(node, Text(
-            f"'{_code(self.ctx, node)}' runs the {what}'s target in the current thread; call "
-            f"'.start()' to run it concurrently",
-            f"'{_code(self.ctx, node)}' 会在当前线程中执行目标函数;请调用 '.start()' 使其并发运行"), fix=fix)
+        self.report(node, message.format(call=code_excerpt(self.ctx, node)), fix=fix)
 
 
 def _runnable_kind(ctx: Context, receiver: cst.BaseExpression, depth: int = 0) -> Optional[str]:

@@ -75,10 +75,8 @@ class ClientSessionWithoutTimeout(_TimeoutRule):
             state, _value = argument(node, *spec)
             if state == MISSING and not self._every_request_times_out(node):
                 self.report(node, Text(
-                    f"'{_shown(self, node)}()' has no timeout= and falls back to a 5-minute total; "
-                    f"pass timeout=aiohttp.ClientTimeout(total=..., connect=...)",
-                    f"'{_shown(self, node)}()' 没有 timeout=,会退回到 5 分钟总超时;"
-                    f"请传入 timeout=aiohttp.ClientTimeout(total=..., connect=...)"))
+                    "'{shown}()' has no timeout= and falls back to a 5-minute total; "
+                    "pass timeout=aiohttp.ClientTimeout(total=..., connect=...)").format(shown=_shown(self, node)))
             return
         limits = CLIENT_TIMEOUT_LIMITS.get(callee)
         if limits is None:
@@ -90,10 +88,8 @@ class ClientSessionWithoutTimeout(_TimeoutRule):
             if state not in (GIVEN, MISSING):
                 return  # *args/**kwargs may set a limit
         self.report(node, Text(
-            f"'{_shown(self, node)}()' sets no limit at all (no total, connect or sock_read); "
-            f"give at least total=<seconds>",
-            f"'{_shown(self, node)}()' 没有设置任何上限(total、connect、sock_read 都没有);"
-            f"至少设置 total=<秒数>"))
+            "'{shown}()' sets no limit at all (no total, connect or sock_read); "
+            "give at least total=<seconds>").format(shown=_shown(self, node)))
 
 
     def _session_name(self, node: cst.Call) -> Tuple[Optional[str], Optional[cst.CSTNode]]:

@@ -39,7 +39,7 @@ from .model import StartSite, Edge, FunctionInfo, MethodCall, Origin, ThreadTarg
 from .targets import thread_targets, thread_targets_with_sites, may_start_threads
 from .calls import (
     positional, keyword, callable_argument, callable_arg_node, site_label, line_of, function_name,
-    describe_origin, walk_expression,
+    describe_origin, walk_expression, code_excerpt, guessed_starter, LOOP_NAME,
 )
 from .coroutines import StateKey, Concurrency, CoroutineFacts, coroutine_facts, state_key, state_root
 
@@ -48,6 +48,7 @@ __all__ = [
     "in_loop", "StartSite", "Edge", "FunctionInfo", "MethodCall", "Origin", "ThreadTargets",
     "thread_targets", "thread_targets_with_sites", "may_start_threads", "positional", "keyword",
     "callable_argument", "callable_arg_node", "site_label", "line_of", "function_name", "describe_origin",
-    "walk_expression", "StateKey", "Concurrency", "CoroutineFacts", "coroutine_facts", "state_key",
+    "walk_expression", "code_excerpt", "guessed_starter", "LOOP_NAME", "StateKey", "Concurrency",
+    "CoroutineFacts", "coroutine_facts", "state_key",
     "state_root",
 ]

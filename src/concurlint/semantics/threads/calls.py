@@ -5,14 +5,19 @@ expression.
 """
 from __future__ import annotations
 
-from typing import Iterator, List, Optional, Tuple
+import re
+from typing import Iterator, List, Optional, Union
 
 import libcst as cst
 
-from ...apis.threads import THREAD, Starter
+from ...apis.threads import (
+    LOOP_NAME_PATTERN, THREAD, UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
+)
+from ...findings import Text
 from ..context import Context
+from ..scopes import Scope
 from ..traversal import iter_children
-from .common import FunctionNode
+from .common import FunctionNode, last_name
 from .model import Origin
 
 
@@ -65,7 +70,7 @@ def callable_arg_node(call: cst.Call, starter: Starter) -> Optional[cst.Arg]:
 def site_label(ctx: Context, call: cst.Call, starter: Starter) -> str:
     """A short spelling of the start call for messages: ``Thread(target=inc)``."""
     target = callable_argument(call, starter)
-    target_text = _short(ctx, target) if target is not None else "..."
+    target_text = code_excerpt(ctx, target) if target is not None else "..."
     if starter.keyword in ("target", "function") and keyword(call, starter.keyword) is not None:
         return f"{starter.label}(target={target_text})" if starter.keyword == "target" \
             else f"{starter.label}(..., {target_text})"
@@ -75,15 +80,34 @@ def site_label(ctx: Context, call: cst.Call, starter: Starter) -> str:
                                                                         "apply_async", "map_async",
                                                                         "imap", "imap_unordered",
                                                                         "starmap", "starmap_async"):
-            receiver = _short(ctx, call.func.value, 20) + "."
+            receiver = code_excerpt(ctx, call.func.value, 20) + "."
         return f"{receiver}{starter.label}({target_text}, ...)" if len(call.args) > 1 \
             else f"{receiver}{starter.label}({target_text})"
     return f"{starter.label}(..., {target_text})"
 
 
-def _short(ctx: Context, node: cst.CSTNode, limit: int = 40) -> str:
+def code_excerpt(ctx: Context, node: cst.CSTNode, limit: int = 40) -> str:
+    """``node``'s source on one line, cut to ``limit`` characters, for messages."""
     text = " ".join(ctx.module.code_for_node(node).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# Names that suggest what an untyped receiver is (``self._executor``, ``loop``).
+_UNTYPED_EXECUTOR_NAME = re.compile(r"(?i)(executor|thread|^ex$|^tpe$|^pool$)")
+_PROCESS_NAME = re.compile(r"(?i)process|proc_|mp_")
+LOOP_NAME = re.compile(LOOP_NAME_PATTERN)
+
+
+def guessed_starter(ctx: Context, func: cst.Attribute, scope: Optional[Scope] = None) -> Optional[Starter]:
+    """The starter a method call on a receiver of unknown type is taken for, by the receiver's
+    name: ``executor.submit(f)`` (not a process pool's), ``loop.run_in_executor(None, f)``."""
+    receiver = last_name(func.value)
+    if receiver and _UNTYPED_EXECUTOR_NAME.search(receiver) and not _PROCESS_NAME.search(receiver) \
+            and ctx.type_of(func.value, scope) is None:
+        return UNTYPED_EXECUTOR_METHODS.get(func.attr.value)
+    if receiver and LOOP_NAME.search(receiver) and ctx.type_of(func.value, scope) is None:
+        return UNTYPED_LOOP_METHODS.get(func.attr.value)
+    return None
 
 
 def line_of(ctx: Context, node: cst.CSTNode) -> Optional[int]:
@@ -99,27 +123,21 @@ def function_name(node: Optional[cst.CSTNode]) -> str:
     return "<module>"
 
 
-def describe_origin(ctx: Context, function: FunctionNode, origin: Origin) -> Tuple[str, str]:
-    """("'inc', which runs in threads (Thread(target=inc) on line 12)", zh) for messages."""
+def describe_origin(ctx: Context, function: FunctionNode, origin: Origin) -> Text:
+    """"'inc', which runs in threads (Thread(target=inc) on line 12)", for messages."""
     site = origin.site
-    where = site.label
-    where_zh = site.label.replace(" subclass '", " 子类 '")
+    where: Union[str, Text] = site.label
     if isinstance(site.node, cst.Call):
         line = line_of(ctx, site.node)
         if line is not None:
-            where = f"{site.label} on line {line}"
-            where_zh = f"第 {line} 行的 {where_zh}"
-    runs = "threads" if site.kind == THREAD else "worker processes"
-    runs_zh = "线程" if site.kind == THREAD else "子进程"
+            where = Text("{site} on line {line}").format(site=site.label, line=line)
+    runs = Text("threads") if site.kind == THREAD else Text("worker processes")
     name = function_name(function)
     if origin.via is None:
-        return (f"'{name}', which runs in {runs} ({where})",
-                f"'{name}' 中,该函数在{runs_zh}中运行({where_zh})")
-    root = function_name(origin.root)
-    return (f"'{name}', called from '{function_name(origin.via)}' in code that runs in {runs} "
-            f"('{root}' via {where})",
-            f"'{name}' 中,它由 '{function_name(origin.via)}' 调用,运行在{runs_zh}中"
-            f"('{root}',来自{where_zh})")
+        return Text("'{name}', which runs in {runs} ({where})").format(name=name, runs=runs, where=where)
+    return Text(
+        "'{name}', called from '{caller}' in code that runs in {runs} ('{root}' via {where})").format(
+        name=name, caller=function_name(origin.via), runs=runs, root=function_name(origin.root), where=where)
 
 
 def walk_expression(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

@@ -9,6 +9,7 @@ from typing import Dict, List, Optional, Set, Tuple, Union
 
 import libcst as cst
 
+from ...findings import Text
 from ..context import Context
 from ..scopes import Scope
 from .common import FunctionNode
@@ -21,7 +22,7 @@ class StartSite:
 
     node: Union[cst.Call, cst.ClassDef]
     kind: str  # THREAD or PROCESS (LATER sites are not recorded)
-    label: str  # e.g. "Thread(target=inc)" or "Thread subclass 'Worker'"
+    label: Union[str, Text]  # e.g. "Thread(target=inc)" or "Thread subclass 'Worker'"
     function: Optional[FunctionNode]  # where the start happens (None: module level)
     repeated: bool  # inside a loop/comprehension: several threads run the target
     callable_expr: Optional[cst.BaseExpression] = None

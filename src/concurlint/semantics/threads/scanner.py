@@ -4,30 +4,26 @@ then resolves targets through ``functools.partial``, lambdas, loops and paramete
 """
 from __future__ import annotations
 
-import re
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
 from ...apis.threads import (
-    BY_EXECUTOR, LATER, PROCESS, LOOP_NAME_PATTERN, PROCESS_EXECUTORS, STARTER_NAMES, STARTERS, THREAD,
-    THREAD_BASES, UNTYPED_EXECUTOR_METHODS, UNTYPED_LOOP_METHODS, Starter,
+    BY_EXECUTOR, LATER, PROCESS, PROCESS_EXECUTORS, STARTER_NAMES, STARTERS, THREAD, THREAD_BASES, Starter,
 )
 from ...apis.coroutines import LOOP_RUNNER_METHODS, LOOP_RUNNERS
+from ...findings import Text
 from ..context import Context
 from ..scopes import (
     ASSIGN, ASYNC_DEF, CLASS, DEF, BindingCollector, Scope, add_parameters, class_attribute_scan, node_types,
 )
 from ..traversal import iter_children
-from .common import FunctionNode, last_name, _nested_statements, _target_names
+from .common import FunctionNode, _nested_statements, _target_names
 from .locks import is_protected, in_loop
 from .model import StartSite, Edge, FunctionInfo, MethodCall, Origin, ThreadTargets
-from .calls import positional, keyword, callable_argument, site_label
+from .calls import positional, keyword, callable_argument, guessed_starter, site_label
 
 
-_UNTYPED_EXECUTOR_NAME = re.compile(r"(?i)(executor|thread|^ex$|^tpe$|^pool$)")
-_PROCESS_NAME = re.compile(r"(?i)process|proc_|mp_")
-_LOOP_NAME = re.compile(LOOP_NAME_PATTERN)
 
 
 # --------------------------------------------------------------------------- the scan
@@ -147,12 +143,7 @@ class _Scanner:
         qualname = ctx.resolve(node.func, scope)
         starter = STARTERS.get(qualname) if qualname else None
         if starter is None and isinstance(node.func, cst.Attribute) and qualname is None:
-            receiver = last_name(node.func.value)
-            if (receiver and _UNTYPED_EXECUTOR_NAME.search(receiver) and not _PROCESS_NAME.search(receiver)
-                    and ctx.type_of(node.func.value, scope) is None):
-                starter = UNTYPED_EXECUTOR_METHODS.get(node.func.attr.value)
-            elif receiver and _LOOP_NAME.search(receiver) and ctx.type_of(node.func.value, scope) is None:
-                starter = UNTYPED_LOOP_METHODS.get(node.func.attr.value)
+            starter = guessed_starter(ctx, node.func, scope)
         if starter is None or starter.kind == LATER:
             return
         kind = starter.kind
@@ -286,7 +277,11 @@ class _Scanner:
             run = self.method(out.classes[cls], "run")
             if run is None:
                 continue
-            label = f"{'Thread' if kind == THREAD else 'Process'} subclass '{cls.name.value}'"
+            if kind == THREAD:
+                label = Text("Thread subclass '{name}'")
+            else:
+                label = Text("Process subclass '{name}'")
+            label = label.format(name=cls.name.value)
             out.sites.append(StartSite(cls, kind, label, None, False, None, [run]))
         for site, scope, _starter in self.pending_sites:
             if site.callable_expr is not None:
