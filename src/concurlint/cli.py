@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 import click
 
 from . import __version__
-from .findings import Text
+from .findings import FILES, FINDINGS, PROBLEMS, Text
+from .languages import detect_lang, names as language_names
 from .config import ASYNC_BACKENDS, PRESETS, ConfigError, Settings, load_settings
 from .reporters import REPORTERS, Report
 from .reporters.text import statistics
@@ -25,18 +26,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .fixes import FixRun
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-
-
-def detect_lang(option: Optional[str] = None) -> str:
-    """--lang, else CONCURLINT_LANG, else a zh locale, else English."""
-    for value in (option, os.environ.get("CONCURLINT_LANG")):
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
 
 
 def _split(values: Tuple[str, ...]) -> Optional[List[str]]:
@@ -52,6 +41,9 @@ def _fail(message: str) -> "click.exceptions.Exit":
     return click.exceptions.Exit(EXIT_USAGE)
 
 
+_STOPPED = Text("concurlint: stopped by {signal}; the workers were stopped and no report was written.")
+
+
 class _StoppableGroup(click.Group):
     """Runs a command with the stop signals turned into a clean exit (issue 16, item 4):
     SIGTERM, SIGHUP or SIGINT stop the workers, print one line on stderr and exit with
@@ -65,9 +57,7 @@ class _StoppableGroup(click.Group):
             return super().invoke(ctx)
         except Interrupted as stop:
             lang = detect_lang((ctx.params or {}).get("lang") or _lang_argument())
-            click.echo(f"concurlint:已被 {stop.name} 中止,工作进程已停止,未生成报告。" if lang == "zh" else
-                       f"concurlint: stopped by {stop.name}; the workers were stopped and no report "
-                       "was written.", err=True)
+            click.echo(_STOPPED.get(lang).format(signal=stop.name), err=True)
             raise click.exceptions.Exit(stop.exit_code)
         finally:
             restore_handlers(previous)
@@ -158,7 +148,7 @@ def _settings_from_options(paths: Sequence[str], options: Dict[str, Any]) -> Set
 @click.option("--unfixable", multiple=True, help="Codes whose fixes are never offered (findings stay).")
 @click.option("--statistics", "show_statistics", is_flag=True, help="Print the number of findings per rule.")
 @click.option("--show-traceback", is_flag=True, help="Print tracebacks of internal errors (CCY003).")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of messages.")
+@click.option("--lang", type=click.Choice(language_names()), default=None, help="Language of messages.")
 @click.option("--color/--no-color", default=None, help="Force or disable colour (default: on a terminal).")
 @click.option("--output-file", type=click.Path(), default=None, metavar="FILE",
               help="Write the report to this file (atomically); the terminal gets the summary.")
@@ -372,11 +362,12 @@ def _show_settings(paths: Sequence[str], settings: Settings, lang: str) -> None:
 def _cache_stats(result: RunResult, lang: str) -> str:
     stats = result.cache_stats
     if stats is None:
-        return "cache: off" if lang == "en" else "缓存:未启用"
-    hits, misses, stale = stats["hits"], stats["misses"], stats["stale"]
-    if lang == "zh":
-        return f"缓存:{hits} 个文件复用结果,{misses} 个重新检查(其中 {stale} 个因其用到的项目信息有变)"
-    return f"cache: {hits} files reused, {misses} checked ({stale} because project facts they use changed)"
+        return _CACHE_OFF.get(lang)
+    return _CACHE_STATS.format(**stats).get(lang)
+
+
+_CACHE_OFF = Text("cache: off")
+_CACHE_STATS = Text("cache: {hits} files reused, {misses} checked ({stale} because project facts they use changed)")
 
 
 def _isatty() -> bool:
@@ -441,12 +432,8 @@ def _fix(paths: Sequence[str], result: RunResult, settings: Settings, options: D
         changed = fixing.changed
         click.echo("".join(f.diff() for f in changed), nl=False)
         count, files = fixing.fixed, len(changed)
-        if lang == "zh":
-            note = f"可修复 {files} 个文件中的 {count} 个问题。" if count else "没有可应用的修复。"
-        else:
-            note = (f"Would fix {count} problem{'s' if count != 1 else ''} in {files} "
-                    f"file{'s' if files != 1 else ''}." if count else "No fixes available.")
-        click.echo(note, err=True)
+        note = _WOULD_FIX.format(problems=PROBLEMS.format(count=count), files=FILES.format(count=files))
+        click.echo((note if count else _NO_FIXES).get(lang), err=True)
         raise click.exceptions.Exit(EXIT_FINDINGS if changed and not options["exit_zero"] else EXIT_CLEAN)
     if stdin:  # the (fixed) code on stdout, the report on stderr
         original = result.results[0] if result.results else None
@@ -470,14 +457,20 @@ def _fix(paths: Sequence[str], result: RunResult, settings: Settings, options: D
     return fixing
 
 
+_WOULD_FIX = Text("Would fix {problems} in {files}.")
+_NO_FIXES = Text("No fixes available.")
+_FIXED = Text("Fixed {problems}.")
+_FIXED_WORD = Text("fixed")
+_FIXED_REMAINING = Text("Fixed {problems} ({remaining} remaining).")
+_MORE_UNSAFE = Text("{count} more fixable with `--fix --unsafe-fixes`.")
+
+
 def _report_fixes(fixing: "FixRun", remaining: int, options: Dict[str, Any], lang: str, err: bool) -> None:
     """--show-fixes' list of what was fixed, then the one-line summary."""
     if options["show_fixes"]:
         click.echo(_fixed_list(fixing, lang), err=err, nl=False)
     if options["fix_only"]:
-        fixed = fixing.fixed
-        click.echo(f"已修复 {fixed} 个问题。" if lang == "zh"
-                   else f"Fixed {fixed} problem{'s' if fixed != 1 else ''}.", err=err)
+        click.echo(_FIXED.format(problems=PROBLEMS.format(count=fixing.fixed)).get(lang), err=err)
     else:
         click.echo(_fix_summary(fixing, remaining, options["unsafe_fixes"], lang), err=err)
 
@@ -485,11 +478,12 @@ def _report_fixes(fixing: "FixRun", remaining: int, options: Dict[str, Any], lan
 def _fixed_list(fixing: "FixRun", lang: str) -> str:
     """One line per applied fix, file by file (positions are those of the file as it was)."""
     lines = []
+    fixed_word = _FIXED_WORD.get(lang)
     for fixed in fixing.changed:
         for finding in sorted(fixed.applied, key=lambda f: (f.line, f.column)):
             title = finding.fix.title.get(lang) if finding.fix is not None else ""
             lines.append(f"{finding.path}:{finding.line}:{finding.column}: {finding.code} "
-                         f"{'已修复' if lang == 'zh' else 'fixed'}: {title}\n")
+                         f"{fixed_word}: {title}\n")
     return "".join(lines)
 
 
@@ -497,14 +491,9 @@ def _fix_summary(fixing: "FixRun", remaining: int, unsafe: bool, lang: str) -> s
     fixed = fixing.fixed
     hidden = 0 if unsafe else sum(
         1 for f in fixing.result.findings if f.fix is not None and not f.fix.safe)
-    if lang == "zh":
-        line = f"已修复 {fixed} 个问题(剩余 {remaining} 个)。"
-        if hidden:
-            line += f" 另有 {hidden} 个可用 `--fix --unsafe-fixes` 修复。"
-        return line
-    line = f"Fixed {fixed} problem{'s' if fixed != 1 else ''} ({remaining} remaining)."
+    line = _FIXED_REMAINING.format(problems=PROBLEMS.format(count=fixed), remaining=remaining).get(lang)
     if hidden:
-        line += f" {hidden} more fixable with `--fix --unsafe-fixes`."
+        line += " " + _MORE_UNSAFE.format(count=hidden).get(lang)
     return line
 
 
@@ -596,10 +585,8 @@ def _integrations(result: RunResult, settings: Settings, options: Dict[str, Any]
         findings = result.findings
         baseline.write(options["write_baseline"], findings, lines,
                        _baseline_root(settings, options["write_baseline"]))
-        count = len(findings)
-        click.echo(f"已将 {count} 个问题写入基线 '{options['write_baseline']}'。" if lang == "zh" else
-                   f"Wrote {count} finding{'s' if count != 1 else ''} to the baseline "
-                   f"'{options['write_baseline']}'.")
+        click.echo(_WROTE_BASELINE.format(findings=FINDINGS.format(count=len(findings)),
+                                          path=options["write_baseline"]).get(lang))
         extra["exit"] = EXIT_CLEAN
         return extra
     path = options["baseline_file"]
@@ -619,6 +606,9 @@ def _integrations(result: RunResult, settings: Settings, options: Dict[str, Any]
                        # a notebook's lines are its cells' lines, not the JSON file's: whole file
                        or vcs.is_changed(changes, f.path, None if f.cell is not None else f.line)})
     return extra
+
+
+_WROTE_BASELINE = Text("Wrote {findings} to the baseline '{path}'.")
 
 
 def _baseline_root(settings: Settings, path: str) -> str:
@@ -672,7 +662,7 @@ def _line_source(result: RunResult):
 
 @main.command("rules", short_help="List every rule: code, name, group, fix kind, summary.")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of summaries.")
+@click.option("--lang", type=click.Choice(language_names()), default=None, help="Language of summaries.")
 def rules_command(output_format: str, lang: Optional[str]) -> None:
     """List every rule: code, name, group (severity), fix kind, summary."""
     from .rules import ALL_RULES, FAMILIES
@@ -697,7 +687,7 @@ def rules_command(output_format: str, lang: Optional[str]) -> None:
 @main.command("rule", short_help="Explain one rule (e.g. CCY201), or every rule with --all.")
 @click.argument("code", required=False)
 @click.option("--all", "every", is_flag=True, help="Explain every rule, one after the other.")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the explanation.")
+@click.option("--lang", type=click.Choice(language_names()), default=None, help="Language of the explanation.")
 def rule_command(code: Optional[str], every: bool, lang: Optional[str]) -> None:
     """Print the explanation of one rule (e.g. 'concurlint rule CCY201'), or of every rule (--all)."""
     from .explain import explain
@@ -731,7 +721,7 @@ def rule_command(code: Optional[str], every: bool, lang: Optional[str]) -> None:
 @click.option("--extend-exclude", multiple=True, help="Glob patterns to exclude in addition to the defaults.")
 @click.option("--config", type=click.Path(), default=None, help="Read settings from this TOML file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default=None, help="Language of the report.")
+@click.option("--lang", type=click.Choice(language_names()), default=None, help="Language of the report.")
 def report_command(paths: Tuple[str, ...], html_file: str, title: Optional[str], **options: Any) -> None:
     """Check PATHS and write an HTML audit report (exit 0 once it is written)."""
     from .fileio import atomic_write
@@ -762,12 +752,14 @@ def report_command(paths: Tuple[str, ...], html_file: str, title: Optional[str],
         atomic_write(html_file, render_html(report, title, paths).encode("utf-8"))
     except OSError as exc:
         raise _fail(f"cannot write '{html_file}': {exc.strerror or exc}")
-    count = len(report.findings)
-    if lang == "zh":
-        click.echo(f"已写入 {html_file}:{count} 个问题,检查了 {len(result.files)} 个文件。")
-    else:
-        click.echo(f"Wrote {html_file}: {count} finding{'s' if count != 1 else ''} in "
-                   f"{len(result.files)} file{'s' if len(result.files) != 1 else ''} checked.")
+    click.echo(_WROTE_REPORT.format(path=html_file, findings=FINDINGS.format(count=len(report.findings)),
+                                    files=FILES.format(count=len(result.files))).get(lang))
+
+
+_WROTE_REPORT = Text("Wrote {path}: {findings} in {files} checked.")
+
+
+_SERVER_NEEDS = Text("'concurlint server' needs {package}: pip install 'concurlint[server]'")
 
 
 @main.command("server", short_help="Run the language server for editors (LSP over stdio).")
@@ -778,9 +770,7 @@ def server_command() -> None:
     except ImportError as exc:  # the optional dependencies, and only them
         if (exc.name or "").split(".")[0] not in ("pygls", "lsprotocol"):
             raise
-        raise _fail(f"'concurlint server' needs {exc.name.split('.')[0]}: pip install 'concurlint[server]'"
-                    if detect_lang() == "en" else
-                    f"'concurlint server' 需要 {exc.name.split('.')[0]}:请运行 pip install 'concurlint[server]'")
+        raise _fail(_SERVER_NEEDS.format(package=exc.name.split(".")[0]).get(detect_lang()))
     serve()
 
 

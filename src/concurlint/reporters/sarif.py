@@ -69,10 +69,10 @@ def _rule_descriptor(rule: Any, lang: str) -> Dict[str, Any]:
 
 
 def _markdown_help(rule: Any, lang: str) -> str:
-    headings = {
-        "en": ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety"),
-        "zh": ("规则作用", "为什么有问题?", "示例", "推荐写法", "修复安全性"),
-    }["zh" if lang == "zh" else "en"]
+    from ..explain import labels
+
+    h = labels(lang)
+    headings = (h["what"], h["why"], h["example"], h["instead"], h["fix"])
     out: List[str] = [f"**{rule.code} {rule.name}**: {rule.summary.get(lang) or rule.name}", ""]
     what, why, example, instead, fix = headings
     for heading, body in ((what, rule.what.get(lang)), (why, rule.why.get(lang))):
