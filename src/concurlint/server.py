@@ -14,7 +14,8 @@ a child process, so the server itself never hangs on it.
   "suppress with ``# noqa: CCYxxx``", and ``source.fixAll.concurlint`` (the
   verified rounds of ``concurlint check --fix``, on the buffer's text).
 - Hover on a finding: the rule's explanation, in the ``lang`` setting or the
-  client's locale.
+  client's locale (the hover's Markdown and the noqa edit are built in
+  server_texts.py).
 - Settings: the closest configuration of each file (``settings_for_path``), with
   the editor's ``concurlint`` settings on top; edits to a ``pyproject.toml`` and
   ``workspace/didChangeConfiguration`` take effect at once.
@@ -22,11 +23,9 @@ a child process, so the server itself never hangs on it.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import os
 import re
-import tokenize
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
@@ -42,8 +41,8 @@ from .findings import Edit, Finding, Position, Text, tool_finding
 from .languages import detect_lang, names as language_names, resolve
 from .reporters.sarif import help_uri
 from .semantics.project import ProjectIndex
+from .server_texts import hover_text, noqa_edit
 from .source import SourceFile, detect_newline
-from .suppression import NOQA
 
 SOURCE = "concurlint"
 SECTION = "concurlint"  # the editor's settings section (and initializationOptions)
@@ -58,7 +57,6 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _UNSAFE_TITLE = Text("{title} (unsafe)")
 _SUPPRESS_TITLE = Text("Suppress {code} with # noqa: {code}")
 _FIX_ALL_TITLE = Text("concurlint: fix all auto-fixable problems")
-_DOCUMENTATION = Text("Documentation")
 _log = logging.getLogger("concurlint.server")  # to standard error: the editor's log of the server
 
 
@@ -479,59 +477,6 @@ def _units(text: str, encoding: Any) -> int:
     if encoding == types.PositionEncodingKind.Utf8:
         return len(text.encode("utf-8", "surrogatepass"))
     return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
-
-
-def hover_text(finding: Finding, lang: str) -> str:
-    """A finding's message and its rule's explanation, as Markdown."""
-    from .explain import labels
-    from .rules import ALL_RULES
-
-    rule = ALL_RULES.get(finding.code)
-    out = [f"**{finding.code}** {finding.message.get(lang)}", ""]
-    if rule is not None:
-        h = labels(lang)
-        out += [f"**{rule.code} {rule.name}**: {rule.summary.get(lang)}", "", f"*{h[rule.group]}*", ""]
-        if rule.why.get(lang).strip():
-            out += [f"**{h['why']}**", "", rule.why.get(lang).strip(), ""]
-        if rule.use_instead.strip():
-            out += [f"**{h['instead']}**", "", "```python", rule.use_instead.rstrip("\n"), "```", ""]
-    docs = _DOCUMENTATION.get(lang)
-    out.append(f"[{docs}: {finding.code}]({help_uri(finding.code)})")
-    return "\n".join(out)
-
-
-def noqa_edit(text: str, lines: Sequence[str], finding: Finding) -> Optional[Edit]:
-    """The edit that adds ``# noqa: CODE`` to the finding's line (where flake8 and
-    concurlint read it), or None where a comment cannot go (inside a string, after a
-    backslash continuation)."""
-    index = finding.start.line - 1
-    if finding.code.startswith("CCY0") or not 0 <= index < len(lines):
-        return None  # the tool's own reports (CCY001-CCY004) are not silenced by a noqa comment
-    line = lines[index]
-    match = NOQA.search(line) if "#" in line else None
-    if match is not None and match.group("codes"):
-        at = match.end("codes")
-        return Edit(Position(finding.start.line, at + 1), Position(finding.start.line, at + 1),
-                    f",{finding.code}")
-    if match is not None or line.rstrip().endswith("\\") or _in_string(text, finding.start.line):
-        return None
-    end = len(line.rstrip())
-    return Edit(Position(finding.start.line, end + 1), Position(finding.start.line, len(line) + 1),
-                f"  # noqa: {finding.code}")
-
-
-def _in_string(text: str, line: int) -> bool:
-    """Whether a string (a triple-quoted one, an f-string part) runs past the end of ``line``."""
-    kinds = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1)}
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.start[0] > line:
-                return False
-            if token.type in kinds and token.start[0] <= line < token.end[0]:
-                return True
-    except (tokenize.TokenError, SyntaxError):
-        return False
-    return False
 
 
 def changed_lines(before: str, after: str, server: ConcurlintServer) -> types.TextEdit:
