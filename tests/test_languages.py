@@ -142,3 +142,18 @@ def test_the_editor_setting_takes_the_languages_with_a_catalog(french: Path, mon
         server.Options.parse({"lang": "fr"})
     monkeypatch.setenv("CONCURLINT_LOCALE_DIR", str(french))
     assert server.Options.parse({"lang": "fr"}).lang == "fr"
+
+
+def test_languages_are_named_by_their_catalogs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from concurlint.languages import names, resolve
+
+    for locale in ("pt_BR", "pt_PT", "ja"):
+        mo = tmp_path / locale / "LC_MESSAGES" / "concurlint.mo"
+        mo.parent.mkdir(parents=True)
+        with mo.open("wb") as handle:
+            write_mo(handle, Catalog(locale=locale, domain="concurlint"))
+    monkeypatch.setenv("CONCURLINT_LOCALE_DIR", str(tmp_path))
+    # a shared language part needs the full name; a unique one is enough alone
+    assert names() == ["en", "ja", "pt_BR", "pt_PT", "zh"]
+    assert [resolve(v) for v in ("ja_JP.UTF-8", "pt-BR", "pt", "zh_TW", "ZH-cn", "C", "en_GB")] == \
+        ["ja", "pt_BR", None, "zh", "zh", None, "en"]

@@ -96,6 +96,12 @@ def _translations(catalog_dir: Optional[Path]) -> "gettext.NullTranslations":
 
 def catalog(lang: str) -> "gettext.NullTranslations":
     """The compiled catalog of ``lang`` (read once); an unknown language translates nothing."""
+    return _catalog(lang, os.environ.get(LOCALE_DIR_VARIABLE, ""))
+
+
+@lru_cache(maxsize=None)
+def _catalog(lang: str, _locale_dir_variable: str) -> "gettext.NullTranslations":
+    # keyed by the variable too: every Text shown asks, so the answer is one dict lookup
     try:
         return _translations(languages().get(lang))
     except OSError:

@@ -21,6 +21,7 @@ from . import Report, reporter
 from .. import __version__
 from ..baseline import FINGERPRINT_KEY, fingerprints, relative_path
 from ..findings import Finding
+from ..languages import tag
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://concurlint.readthedocs.io/en/latest/"
@@ -162,7 +163,7 @@ def sarif_document(report: Report) -> Dict[str, Any]:
         "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(root)}},
         "results": results,
         "columnKind": "unicodeCodePoints",
-        "language": "zh-CN" if report.lang == "zh" else "en-US",
+        "language": tag(report.lang),
     }
     properties: Dict[str, Any] = {"filesChecked": report.files_checked}
     if baseline is not None:
