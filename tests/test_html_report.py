@@ -17,7 +17,7 @@ from concurlint.cli import main
 from concurlint.config import load_settings
 from concurlint.findings import Finding, Position, Text
 from concurlint.reporters import Report
-from concurlint.reporters.html import _mark_line, excerpt, render_html, UI
+from concurlint.reporters.html import _mark_line, excerpt, render_html, words
 from concurlint.runner import run
 
 EXERCISES = {
@@ -227,7 +227,7 @@ def test_clean_project(tmp_path: Path) -> None:
 
 def test_chinese_report(exercises: Path, tmp_path: Path) -> None:
     text = make_report(exercises, tmp_path / "zh.html", "--lang", "zh")
-    assert '<html lang="zh-CN">' in text and UI["zh"]["why"] in text and "按类别统计" in text
+    assert '<html lang="zh-CN">' in text and words("zh")["why"] in text and "按类别统计" in text
     assert "阻塞事件循环" in text  # a Chinese message
 
 
@@ -250,12 +250,12 @@ def test_mark_line() -> None:
 def test_multiline_excerpt() -> None:
     lines = [f"    line{i}" if i == 6 else f"line{i}" for i in range(1, 31)]
     finding = Finding("f.py", "CCY201", Text("m"), Position(5, 3), Position(20, 4))
-    out = excerpt(finding, lines, UI["en"])
+    out = excerpt(finding, lines, words("en"))
     assert 'data-line="3"' in out and 'data-line="22"' in out and 'data-line="23"' not in out
     assert "⋮" in out  # a long span is elided
     assert '    <mark class="span">line6</mark>' in out  # indentation is not marked
     assert 'li<mark class="span">ne5</mark>' in out and '<mark class="span">lin</mark>e20' in out
-    missing = excerpt(finding, [], UI["en"])
+    missing = excerpt(finding, [], words("en"))
     assert "source not available" in missing
 
 

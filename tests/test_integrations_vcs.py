@@ -13,7 +13,7 @@ from typing import List
 import pytest
 from click.testing import CliRunner
 
-from concurlint import cli, vcs
+from concurlint import cli, cli_check, vcs
 from concurlint.config import ConfigError, load_settings
 from concurlint.discovery import discover, parse_shard, shard
 
@@ -111,13 +111,13 @@ def test_renamed_file_is_not_all_new(repo: Path) -> None:
 def test_whole_project_is_indexed_but_only_changed_files_are_checked(repo: Path, monkeypatch) -> None:
     (repo / "svc" / "poller.py").write_text(SERVICE + "\n\nasync def g():\n    time.sleep(3)\n")
     indexed: List[List[str]] = []
-    real = cli.build_project_index
+    real = cli_check.build_project_index
 
     def spy(files):
         indexed.append(sorted(os.path.relpath(f, repo) for f in files))
         return real(files)
 
-    monkeypatch.setattr(cli, "build_project_index", spy)
+    monkeypatch.setattr(cli_check, "build_project_index", spy)
     monkeypatch.chdir(repo)
     result = CliRunner().invoke(cli.main, ["check", "--diff-base", "HEAD", "--output-format", "json"])
     assert result.exit_code == 1, result.output

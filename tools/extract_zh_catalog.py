@@ -293,7 +293,7 @@ def refresh_template() -> bool:
     """
     fresh = POT.with_suffix(".pot.new")
     subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-                    "-k", "Text:1,1t", "--no-default-keywords", "--no-location", "--sort-output",
+                    "-k", "Text:1,1t", "-k", "Plural:1,2", "--no-default-keywords", "--no-location", "--sort-output",
                     "--width", "0", "--project", "concurlint", "-o", str(fresh), "src/concurlint"],
                    cwd=ROOT, check=True, capture_output=True)
     if POT.exists() and _message_ids(POT) == _message_ids(fresh):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Sequence, Tuple
 
 from .fileio import atomic_write
-from .findings import Finding
+from .findings import FILES, FINDINGS, Finding, Plural, Text
 from .notebook import cell_markers
 from .suppression import NOQA, noqa_spans
 
@@ -90,10 +90,13 @@ def add_noqa(results: Sequence) -> AddedNoqa:
 
 
 def summary(outcome: AddedNoqa, lang: str) -> str:
-    n, k, f = outcome.comments, outcome.findings, outcome.files
-    if lang == "zh":
-        return f"已在 {f} 个文件中添加 {n} 处 noqa 注释,覆盖 {k} 个问题。" if n else "没有需要添加的 noqa 注释。"
-    if not n:
-        return "No noqa comments to add."
-    return (f"Added {n} noqa comment{'s' if n != 1 else ''} covering {k} finding{'s' if k != 1 else ''} "
-            f"in {f} file{'s' if f != 1 else ''}.")
+    if not outcome.comments:
+        return _NONE_ADDED.get(lang)
+    return _ADDED.format(comments=_COMMENTS.format(count=outcome.comments),
+                         findings=FINDINGS.format(count=outcome.findings),
+                         files=FILES.format(count=outcome.files)).get(lang)
+
+
+_ADDED = Text("Added {comments} covering {findings} in {files}.")
+_COMMENTS = Plural("{count} noqa comment", "{count} noqa comments")
+_NONE_ADDED = Text("No noqa comments to add.")

@@ -27,7 +27,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .config import ConfigError
 from .fileio import atomic_write
-from .findings import Finding
+from .findings import Finding, Plural, Text
 
 FORMAT_VERSION = 1
 FINGERPRINT_KEY = "concurlint/v1"  # the partialFingerprints key in SARIF
@@ -257,19 +257,17 @@ def summary(outcome: Outcome, lang: str = "en") -> Optional[str]:
     """The line added to the terminal summary, or None when there is nothing to say."""
     if not outcome.hidden and not outcome.fixed:
         return None
-    if lang == "zh":
-        parts = []
-        if outcome.hidden:
-            parts.append(f"基线隐藏了 {outcome.hidden} 个已知问题")
-        if outcome.fixed:
-            parts.append(f"{outcome.fixed} 个基线中的问题已不再出现(可用 --write-baseline 更新基线)")
-        return ";".join(parts) + "。"
-    parts = []
-    if outcome.hidden:
-        parts.append(f"{outcome.hidden} known finding{'s' if outcome.hidden != 1 else ''} "
-                     "hidden by the baseline")
-    if outcome.fixed:
-        verb = "occurs" if outcome.fixed == 1 else "occur"
-        parts.append(f"{outcome.fixed} baseline finding{'s' if outcome.fixed != 1 else ''} "
-                     f"no longer {verb} (update it with --write-baseline)")
-    return "; ".join(parts) + "."
+    hidden = _HIDDEN.format(count=outcome.hidden)
+    gone = _GONE.format(count=outcome.fixed)
+    if outcome.hidden and outcome.fixed:
+        text = _BOTH.format(first=hidden, second=gone)
+    else:
+        text = hidden if outcome.hidden else gone
+    return _SENTENCE.format(text=text).get(lang)
+
+
+_HIDDEN = Plural("{count} known finding hidden by the baseline", "{count} known findings hidden by the baseline")
+_GONE = Plural("{count} baseline finding no longer occurs (update it with --write-baseline)",
+               "{count} baseline findings no longer occur (update it with --write-baseline)")
+_BOTH = Text("{first}; {second}")
+_SENTENCE = Text("{text}.")

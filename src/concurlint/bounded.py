@@ -135,10 +135,9 @@ def bounded_check(source: Any, settings: Settings, project: Optional[ProjectInde
         how = f"signal {-code}" if code < 0 else f"exit code {code}"
         if "CCY004" in settings.codes_for(path):
             result.findings.append(tool_finding(path, "CCY004", Text(
-                f"file skipped: the process analysing it stopped ({how}), most likely out of "
-                f"memory (limit {_size(BOUNDED_MEMORY)}); check it with 'concurlint check' instead",
-                f"文件已跳过:分析它的进程退出({how}),很可能是内存不足"
-                f"(上限 {_size(BOUNDED_MEMORY, zh=True)});请改用 'concurlint check' 检查")))
+                "file skipped: the process analysing it stopped ({how}), most likely out of "
+                "memory (limit {limit}); check it with 'concurlint check' instead").format(
+                    how=how, limit=_size(BOUNDED_MEMORY))))
     else:
         findings, tracebacks = outcome.value
         result = FileResult(path, list(findings), list(tracebacks))

@@ -37,7 +37,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from . import __version__
 from .findings import Edit, Finding, Fix, Position, Text
 
-SCHEMA = 2
+SCHEMA = 3  # 3: a Text is stored untranslated (its English and its values)
 MAX_AGE_DAYS = 30
 MAX_ENTRIES = 100_000
 PRUNE_EVERY_SECONDS = 3600.0
@@ -275,8 +275,22 @@ def _write_small(path: str, data: bytes) -> None:
 
 
 # ---------------------------------------------------------------------- JSON
-def _text_to(text: Text) -> List[str]:
-    return [text.en, text.zh]
+def _text_to(text: Text) -> Dict[str, Any]:
+    item: Dict[str, Any] = {"message": text.message}
+    if text.inline_zh:
+        item["zh"] = text.inline_zh
+    if text.plural:
+        item["plural"] = text.plural
+    if text.values:
+        item["values"] = [[name, {"text": _text_to(value)} if isinstance(value, Text) else value]
+                          for name, value in text.values]
+    return item
+
+
+def _text_from(item: Dict[str, Any]) -> Text:
+    values = tuple((str(name), _text_from(value["text"]) if isinstance(value, dict) else value)
+                   for name, value in item.get("values", ()))
+    return Text(str(item["message"]), str(item.get("zh", "")), values, str(item.get("plural", "")))
 
 
 def _pos_to(position: Position) -> List[int]:
@@ -302,9 +316,9 @@ def _finding_from(path: str, item: Dict[str, Any]) -> Finding:
     fix = None
     if item.get("fix") is not None:
         raw = item["fix"]
-        fix = Fix(Text(*raw["title"]), bool(raw["safe"]), tuple(
+        fix = Fix(_text_from(raw["title"]), bool(raw["safe"]), tuple(
             Edit(Position(*start), Position(*end), str(content)) for start, end, content in raw["edits"]))
-    return Finding(path, str(item["code"]), Text(*item["message"]), Position(*item["start"]),
+    return Finding(path, str(item["code"]), _text_from(item["message"]), Position(*item["start"]),
                    Position(*item["end"]), fix, item.get("cell"))
 
 

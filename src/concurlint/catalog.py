@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, Tuple
 
+from .findings import Text
+
 # Rule groups (catalog revision 2) and the severity each one reports with.
 # correctness: the code is wrong whenever the pattern matches; suspicious: almost always
 # a bug; advice: best practice, often intended in library code (opt in).
@@ -67,16 +69,17 @@ CODES: Dict[str, Tuple[str, str]] = {
     "CCY704": ("event-loop-not-closed", "suspicious"),
 }
 
-FAMILIES: Dict[str, str] = {
-    "CCY0": "the tool itself",
-    "CCY1": "coroutines and tasks",
-    "CCY2": "blocking the event loop",
-    "CCY3": "threads, processes and shared state",
-    "CCY4": "backpressure and fan-out",
-    "CCY5": "timeouts",
-    "CCY6": "exceptions and cancellation",
-    "CCY7": "resource lifecycle",
+FAMILY_TITLES: Dict[str, Text] = {
+    "CCY0": Text("the tool itself"),
+    "CCY1": Text("coroutines and tasks"),
+    "CCY2": Text("blocking the event loop"),
+    "CCY3": Text("threads, processes and shared state"),
+    "CCY4": Text("backpressure and fan-out"),
+    "CCY5": Text("timeouts"),
+    "CCY6": Text("exceptions and cancellation"),
+    "CCY7": Text("resource lifecycle"),
 }
+FAMILIES: Dict[str, str] = {family: title.message for family, title in FAMILY_TITLES.items()}  # English
 
 
 def rule_name(code: str) -> str:

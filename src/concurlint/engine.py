@@ -14,7 +14,7 @@ import libcst as cst
 from .config import Settings
 from .discovery import module_name_for
 from .findings import (
-    BUG_REPORT_HINT, Edit, FileResult, Finding, Fix, Text, tool_finding, unreadable_result,
+    Edit, FileResult, Finding, Fix, Text, tool_finding, unreadable_result,
 )
 from .parse import ParseFailure, parse
 from .positions import Positions
@@ -44,11 +44,10 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
         if "CCY001" in enabled:
             if parsed.python_accepts:
                 message = Text(
-                    f"cannot parse: Python accepts this file but concurlint's parser (libcst) "
-                    f"does not support it: {parsed.reason}",
-                    f"无法解析:Python 可以编译此文件,但 concurlint 的解析器(libcst)尚不支持(解析器的说明:'{parsed.reason}')")
+                    "cannot parse: Python accepts this file but concurlint's parser (libcst) "
+                    "does not support it: {parser_reason}").format(parser_reason=parsed.reason)
             else:
-                message = Text(f"syntax error: {parsed.reason}", f"语法错误(Python 的说明:'{parsed.reason}')")
+                message = Text("syntax error: {python_reason}").format(python_reason=parsed.reason)
             result.findings.append(tool_finding(path, "CCY001", message, parsed.line, parsed.column))
             result.findings = _in_cells(source, result.findings)
         return result
@@ -78,8 +77,8 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
             name = f"rule {owner} ({ALL_RULES[owner].name})" if owner in ALL_RULES else owner
             detail = f"{type(exc).__name__}: {exc}".strip()
             findings.append(tool_finding(path, "CCY003", Text(
-                f"internal error in {name}: {detail}; {BUG_REPORT_HINT}",
-                f"{name} 内部错误:{detail};请将此文件作为 bug 报告给 concurlint 开发者")))
+                "internal error in {name}: {detail}; please report a bug to the concurlint developers "
+                "with this file").format(name=name, detail=detail)))
     if findings:
         findings = apply_noqa(findings, source.text.splitlines(), source.text, peers_only=not noqa)
         findings = [f if f.fix is None or settings.fix_allowed(f.code) else replace(f, fix=None)

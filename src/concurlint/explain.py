@@ -8,70 +8,45 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from typing import Callable, List, Optional, Set, Type
+import unicodedata
+from typing import Callable, Dict, List, Optional, Set, Type
 
-from .findings import Finding
+from .catalog import FAMILY_TITLES
+from .findings import Finding, Text
 from .rules.base import Rule
 
 _HEADINGS = {
-    "en": {
-        "what": "What it does", "why": "Why is this bad?", "example": "Example",
-        "instead": "Use instead", "fix": "Fix safety", "options": "Options",
-        "correctness": "correctness (error) · in the default set: the code is wrong whenever this matches",
-        "suspicious": "suspicious (warning) · in the default set: almost always a bug",
-        "advice": "advice (note) · not in the default set: enable with --preset strict, "
-                  "--preset learn or --extend-select",
-        "autofix": "autofix", "nofix": "no autofix", "family": "family",
-        "more": "Full explanation: concurlint rule {code}",
-    },
-    "zh": {
-        "what": "规则作用", "why": "为什么有问题?", "example": "示例", "instead": "推荐写法",
-        "fix": "修复安全性", "options": "配置项",
-        "correctness": "correctness(错误)· 默认启用:只要匹配,代码就是错的",
-        "suspicious": "suspicious(警告)· 默认启用:几乎总是 bug",
-        "advice": "advice(提示)· 默认不启用:用 --preset strict、--preset learn 或 --extend-select 启用",
-        "autofix": "自动修复", "nofix": "无自动修复", "family": "类别",
-        "more": "完整说明:concurlint rule {code}",
-    },
-}
-
-# Family titles in Simplified Chinese (English titles live in rules.FAMILIES).
-FAMILIES_ZH = {
-    "CCY0": "工具自身",
-    "CCY1": "协程与 Task",
-    "CCY2": "阻塞事件循环",
-    "CCY3": "线程、进程与共享状态",
-    "CCY4": "背压与扇出",
-    "CCY5": "超时",
-    "CCY6": "异常与取消",
-    "CCY7": "资源生命周期",
+    "what": Text("What it does"), "why": Text("Why is this bad?"), "example": Text("Example"),
+    "instead": Text("Use instead"), "fix": Text("Fix safety"), "options": Text("Options"),
+    "correctness": Text("correctness (error) · in the default set: the code is wrong whenever this matches"),
+    "suspicious": Text("suspicious (warning) · in the default set: almost always a bug"),
+    "advice": Text("advice (note) · not in the default set: enable with --preset strict, "
+                   "--preset learn or --extend-select"),
+    "autofix": Text("autofix"), "nofix": Text("no autofix"), "family": Text("family"),
+    "more": Text("Full explanation: concurlint rule {code}"),
 }
 
 FIX_KINDS = {
-    "en": {"safe": "safe (applied by --fix)", "unsafe": "unsafe (only with --unsafe-fixes)",
-           "safe/unsafe": "safe or unsafe depending on the context"},
-    "zh": {"safe": "安全(--fix 会自动应用)", "unsafe": "不安全(仅在 --unsafe-fixes 时应用)",
-           "safe/unsafe": "视上下文而定:安全或不安全"},
+    "safe": Text("safe (applied by --fix)"), "unsafe": Text("unsafe (only with --unsafe-fixes)"),
+    "safe/unsafe": Text("safe or unsafe depending on the context"),
 }
 
 
-def labels(lang: str) -> dict:
-    return _HEADINGS["zh" if lang == "zh" else "en"]
+def labels(lang: str) -> Dict[str, str]:
+    """The headings and labels of an explanation, in ``lang`` ("more" keeps its {code})."""
+    return {key: text.get(lang) for key, text in _HEADINGS.items()}
 
 
 def family_title(family: str, lang: str = "en") -> str:
-    from .rules import FAMILIES
-
-    if lang == "zh":
-        return FAMILIES_ZH.get(family, FAMILIES.get(family, ""))
-    return FAMILIES.get(family, "")
+    title = FAMILY_TITLES.get(family)
+    return title.get(lang) if title is not None else ""
 
 
 def fix_kind(rule: Type[Rule], lang: str = "en") -> str:
-    table = FIX_KINDS["zh" if lang == "zh" else "en"]
     if rule.fix == "-" or not rule.fix:
         return labels(lang)["nofix"]
-    return table.get(rule.fix, rule.fix)
+    kind = FIX_KINDS.get(rule.fix)
+    return kind.get(lang) if kind is not None else rule.fix
 
 
 def _width() -> int:
@@ -79,13 +54,14 @@ def _width() -> int:
 
 
 def _paragraphs(body: str, lang: str, indent: str = "  ") -> List[str]:
-    """Indent a prose block; English is wrapped to the terminal width, Chinese (whose
-    characters are double width and carry no spaces) is left to the terminal."""
+    """Indent a prose block; text with spaces between words is wrapped to the terminal
+    width, text in a script written without them (double-width characters: Chinese,
+    Japanese) is left to the terminal."""
     out: List[str] = []
     for para in body.strip().split("\n"):
         if not para.strip():
             out.append("")
-        elif lang == "zh":
+        elif lang != "en" and any(unicodedata.east_asian_width(c) in "WF" for c in para):
             out.append(indent + para)
         else:
             out.extend(textwrap.wrap(para, width=_width(), initial_indent=indent,

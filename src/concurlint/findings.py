@@ -7,12 +7,11 @@ replacements it was built from (used by ``--fix``, which re-parses anyway).
 """
 from __future__ import annotations
 
-import gettext
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+
+from .languages import catalog
 
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
@@ -20,48 +19,78 @@ if TYPE_CHECKING:  # pragma: no cover
     from .source import SourceFile
 
 
-BUG_REPORT_HINT = "please report a bug to the concurlint developers with this file"
-
-
-@lru_cache(maxsize=None)
-def _catalog(lang: str) -> "gettext.NullTranslations":
-    """The compiled gettext catalog of ``lang`` shipped in the package (locale/)."""
-    locale_dir = Path(__file__).resolve().parent / "locale"
-    return gettext.translation("concurlint", str(locale_dir), languages=[_LOCALES[lang]], fallback=True)
-
-
-_LOCALES = {"zh": "zh_CN"}
-
-
 @dataclass(frozen=True)
 class Text:
     """A user-facing string: English, marked for translation (``Text("...")``).
 
-    The Simplified Chinese comes from the gettext catalog
-    (locale/zh_CN/LC_MESSAGES/concurlint.po) when the Text is made, so a Text stays a
-    plain pair of strings: cheap to read, equal by value and picklable across worker
-    processes and into the cache. ``Text(en, zh)`` (an inline translation) still works;
-    tools/extract_zh_catalog.py moves such pairs into the catalog.
+    A Text keeps its English and its named values and translates when it is shown,
+    ``get(lang)``, through the gettext catalog of ``lang`` (languages.py), so any
+    language with a catalog works and one Text serves them all. It stays a small
+    value: equal by value, picklable across worker processes and storable in the cache
+    (values are texts, numbers or strings). ``Text(en, zh)`` (an inline Simplified
+    Chinese translation) still works; tools/extract_zh_catalog.py moves such pairs
+    into the catalog.
     """
 
-    en: str
-    zh: str = ""
+    message: str
+    inline_zh: str = ""
+    values: Tuple[Tuple[str, Any], ...] = ()
+    plural: str = ""  # the English plural of a Plural(...) text, chosen by its value "count"
 
-    def __post_init__(self) -> None:
-        if not self.zh and self.en:
-            object.__setattr__(self, "zh", _catalog("zh").gettext(self.en))
+    @property
+    def en(self) -> str:
+        return self.get("en")
+
+    @property
+    def zh(self) -> str:
+        return self.get("zh")
 
     def get(self, lang: str = "en") -> str:
-        return self.zh if lang == "zh" and self.zh else self.en
+        template = self._translated(lang)
+        if not self.values:
+            return template
+        values = {name: value.get(lang) if isinstance(value, Text) else value for name, value in self.values}
+        try:
+            return template.format(**values)
+        except (KeyError, IndexError, ValueError):  # a broken translation: the English still reads
+            return self._translated("en").format(**values)
+
+    def _translated(self, lang: str) -> str:
+        if self.plural:  # each language has its own plural forms (the catalog's Plural-Forms)
+            return catalog(lang).ngettext(self.message, self.plural, dict(self.values).get("count", 1))
+        if lang == "en" or not self.message:  # gettext("") is the catalog's header
+            return self.message
+        if self.inline_zh and lang == "zh":
+            return self.inline_zh
+        return catalog(lang).gettext(self.message)
 
     def format(self, **kwargs: Any) -> "Text":
-        """Fill the named placeholders, after translation; a Text value is used in the same language."""
-        return Text(self.en.format(**_in_language(kwargs, "en")),
-                    (self.zh or self.en).format(**_in_language(kwargs, "zh")))
+        """Fill the named placeholders; each language translates before it fills them,
+        and a Text value is shown in the same language."""
+        values = dict(self.values)
+        values.update((name, _storable(value)) for name, value in kwargs.items())
+        return Text(self.message, self.inline_zh, tuple(sorted(values.items())), self.plural)
 
 
-def _in_language(values: Dict[str, Any], lang: str) -> Dict[str, Any]:
-    return {name: value.get(lang) if isinstance(value, Text) else value for name, value in values.items()}
+def Plural(one: str, many: str) -> Text:  # noqa: N802 - a marker for Babel, like Text
+    """A text with an English singular and plural, marked for translation
+    (``Plural("{count} file", "{count} files").format(count=n)``): each language picks
+    its own form for ``count``."""
+    return Text(one, plural=many)
+
+
+# Counted nouns that several summaries share.
+PROBLEMS = Plural("{count} problem", "{count} problems")
+FILES = Plural("{count} file", "{count} files")
+FINDINGS = Plural("{count} finding", "{count} findings")
+
+
+def _storable(value: Any) -> Any:
+    """A value as a Text keeps it: texts, numbers and strings as they are, anything else
+    as its string (what an unadorned ``{name}`` shows), so a Text pickles and caches."""
+    if value is None or isinstance(value, (Text, str, int, float)):
+        return value
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -179,11 +208,10 @@ def unreadable_result(path: str, reason: object, enabled: bool = True) -> FileRe
     """The result for a file that cannot be read or decoded (CCY002 when enabled)."""
     result = FileResult(path)
     if enabled:
-        zh = getattr(reason, "zh", None) or reason
+        reason = getattr(reason, "text", reason)  # a SourceError's reason is translatable
         if os.path.isdir(path):  # met in a directory walk: none of its files was checked
-            message = Text(f"cannot read directory: {reason}; its files were not checked",
-                           f"无法读取目录:{zh};其中的文件未被检查")
+            message = Text("cannot read directory: {reason}; its files were not checked").format(reason=reason)
         else:
-            message = Text(f"cannot read file: {reason}", f"无法读取文件:{zh}")
+            message = Text("cannot read file: {reason}").format(reason=reason)
         result.findings.append(tool_finding(path, "CCY002", message))
     return result

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .findings import Edit, Finding, Position
+from .findings import Text
 from .source import SourceError, SourceFile
 
 SUFFIX = ".ipynb"
@@ -105,17 +106,15 @@ def decode_notebook(data: bytes, path: str) -> NotebookSource:
         document = json.loads(data.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         byte = f"{data[exc.start]:#04x}"
-        raise SourceError(f"not a notebook: cannot decode byte {byte} as UTF-8",
-                          f"不是笔记本:无法按 UTF-8 解码字节 {byte}") from None
+        raise SourceError(Text("not a notebook: cannot decode byte {byte} as UTF-8").format(byte=byte)) from None
     except ValueError as exc:
-        raise SourceError(f"not a notebook: invalid JSON ({exc})", f"不是笔记本:JSON 无效({exc})") from None
+        raise SourceError(Text("not a notebook: invalid JSON ({error})").format(error=str(exc))) from None
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
         version = document.get("nbformat") if isinstance(document, dict) else None
         if isinstance(version, int) and version < 4:
-            raise SourceError(f"notebook format {version} is not supported; convert it with "
-                              "'jupyter nbconvert --to notebook --inplace'",
-                              f"不支持笔记本格式 {version};请用 'jupyter nbconvert --to notebook --inplace' 转换")
-        raise SourceError("not a notebook: no 'cells' list", "不是笔记本:没有 'cells' 列表")
+            raise SourceError(Text("notebook format {version} is not supported; convert it with "
+                                   "'jupyter nbconvert --to notebook --inplace'").format(version=version))
+        raise SourceError(Text("not a notebook: no 'cells' list"))
     out: List[str] = []
     magics: List[str] = []
     for number, cell in enumerate(document["cells"], start=1):

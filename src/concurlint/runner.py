@@ -37,7 +37,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Unio
 from .config import Settings
 from .discovery import discover, module_name_for
 from .cache import Cache
-from .findings import BUG_REPORT_HINT, FileResult, Finding, Text, tool_finding, unreadable_result
+from .findings import FileResult, Finding, Text, tool_finding, unreadable_result
 from .precheck import Screen, syntax_ok
 from .semantics.project import ProjectIndex, RecordingIndex, ScanFacts, answers_hold
 from .source import SourceError, decode_source
@@ -184,20 +184,17 @@ def _size_skipped(path: str, size: int, settings: Settings, result: FileResult) 
     if "CCY004" in settings.codes_for(path):
         hint = _SKIP_HINT.format(option="max-file-size")
         result.findings.append(tool_finding(path, "CCY004", Text(
-            f"file skipped: it is {_size(size)}, larger than max-file-size "
-            f"({_size(settings.max_file_size)}); {hint.en}",
-            f"文件已跳过:大小为 {_size(size, zh=True)},超过 max-file-size({_size(settings.max_file_size, zh=True)});"
-            f"{hint.zh}")))
+            "file skipped: it is {size}, larger than max-file-size ({limit}); {hint}").format(
+                size=_size(size), limit=_size(settings.max_file_size), hint=hint)))
     return result
 
 
-def _size(size: int, zh: bool = False) -> str:
-    exact = f"{size} 字节" if zh else f"{size} bytes"
+def _size(size: int) -> Text:
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB ({exact})"
+        return Text("{amount} MB ({count} bytes)").format(amount=f"{size / (1024 * 1024):.1f}", count=size)
     if size >= 1024:
-        return f"{size / 1024:.1f} kB ({exact})"
-    return exact
+        return Text("{amount} kB ({count} bytes)").format(amount=f"{size / 1024:.1f}", count=size)
+    return Text("{count} bytes").format(count=size)
 
 
 def _timeout_result(path: str, settings: Settings) -> FileResult:
@@ -233,9 +230,8 @@ def _died_result(path: str, settings: Settings, exitcode: Optional[int]) -> File
     elif "CCY003" in codes:
 
         result.findings.append(tool_finding(path, "CCY003", Text(
-            f"internal error: the worker process analysing this file crashed ({how}); "
-            f"{BUG_REPORT_HINT}",
-            f"内部错误:分析此文件的工作进程崩溃({how});请将此文件作为 bug 报告给 concurlint 开发者")))
+            "internal error: the worker process analysing this file crashed ({how}); "
+            "please report a bug to the concurlint developers with this file").format(how=how)))
     return result
 
 

@@ -14,7 +14,8 @@ a child process, so the server itself never hangs on it.
   "suppress with ``# noqa: CCYxxx``", and ``source.fixAll.concurlint`` (the
   verified rounds of ``concurlint check --fix``, on the buffer's text).
 - Hover on a finding: the rule's explanation, in the ``lang`` setting or the
-  client's locale.
+  client's locale (the hover's Markdown and the noqa edit are built in
+  server_texts.py).
 - Settings: the closest configuration of each file (``settings_for_path``), with
   the editor's ``concurlint`` settings on top; edits to a ``pyproject.toml`` and
   ``workspace/didChangeConfiguration`` take effect at once.
@@ -22,11 +23,9 @@ a child process, so the server itself never hangs on it.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import os
 import re
-import tokenize
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
@@ -39,10 +38,11 @@ from . import __version__
 from .catalog import severity_of
 from .config import ConfigError, Settings, clear_config_cache, load_settings, parse_table
 from .findings import Edit, Finding, Position, Text, tool_finding
+from .languages import detect_lang, names as language_names, resolve
 from .reporters.sarif import help_uri
 from .semantics.project import ProjectIndex
+from .server_texts import hover_text, noqa_edit
 from .source import SourceFile, detect_newline
-from .suppression import NOQA
 
 SOURCE = "concurlint"
 SECTION = "concurlint"  # the editor's settings section (and initializationOptions)
@@ -54,6 +54,9 @@ _SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.Diagnosti
 _OVERRIDES = {"preset": "preset", "select": "select", "extendSelect": "extend-select",
               "ignore": "ignore"}
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_UNSAFE_TITLE = Text("{title} (unsafe)")
+_SUPPRESS_TITLE = Text("Suppress {code} with # noqa: {code}")
+_FIX_ALL_TITLE = Text("concurlint: fix all auto-fixable problems")
 _log = logging.getLogger("concurlint.server")  # to standard error: the editor's log of the server
 
 
@@ -70,7 +73,7 @@ def settings_for_path(path: str, overrides: Dict[str, Any]) -> Settings:
 class Options:
     """The editor's ``concurlint`` settings."""
 
-    lang: Optional[str] = None  # "en" or "zh"; None: the client's locale
+    lang: Optional[str] = None  # a language with a catalog (languages.py); None: the client's locale
     unsafe_fixes: bool = False
     overrides: Dict[str, Any] = field(default_factory=dict)  # TOML spelling
 
@@ -78,11 +81,14 @@ class Options:
     def parse(cls, raw: Any) -> "Options":
         if not isinstance(raw, Mapping):
             return cls()
-        lang = raw.get("lang")
+        lang = raw.get("lang") or None
+        if lang is not None and (not isinstance(lang, str) or resolve(lang) is None):
+            raise ConfigError(f"editor settings: 'lang' must be one of {', '.join(language_names())} "
+                              f"(got {lang!r})")
         overrides = {key: raw[name] for name, key in _OVERRIDES.items()
                      if raw.get(name) not in (None, "", [])}
         parse_table(overrides, "editor settings")  # raises ConfigError when invalid
-        return cls(lang if lang in ("en", "zh") else None, bool(raw.get("unsafeFixes")), overrides)
+        return cls(resolve(lang) if lang else None, bool(raw.get("unsafeFixes")), overrides)
 
 
 @dataclass
@@ -128,9 +134,7 @@ class ConcurlintServer(LanguageServer):
         if self.options.lang:
             return self.options.lang
         if self.locale:
-            return "zh" if self.locale.lower().startswith("zh") else "en"
-        from .cli import detect_lang
-
+            return resolve(self.locale) or "en"
         return detect_lang()
 
     @property
@@ -262,13 +266,11 @@ class ConcurlintServer(LanguageServer):
             for trace in result.tracebacks:  # CCY003: the details go to the editor's server log
                 _log.error("internal error while checking %s:\n%s", path, trace)
         except Exception as exc:  # noqa: BLE001 - the server must survive its own bugs
-            from .findings import BUG_REPORT_HINT
-
             _log.exception("internal error in the language server while checking %s", path)
             detail = f"{type(exc).__name__}: {exc}"
             findings = [tool_finding(path, "CCY003", Text(
-                f"internal error in the language server: {detail}; {BUG_REPORT_HINT}",
-                f"语言服务器内部错误:{detail};请将此文件作为 bug 报告给 concurlint 开发者"))]
+                "internal error in the language server: {detail}; please report a bug to the concurlint "
+                "developers with this file").format(detail=detail))]
         return Analysis(key, text, lines, findings, settings)
 
     def is_python(self, uri: str) -> bool:
@@ -406,7 +408,7 @@ class ConcurlintServer(LanguageServer):
             if wanted(types.CodeActionKind.QuickFix) and fix is not None and fix.edits and (fix.safe or unsafe):
                 title = f"{finding.code}: {fix.title.get(lang)}"
                 if not fix.safe:
-                    title += " (不安全)" if lang == "zh" else " (unsafe)"
+                    title = _UNSAFE_TITLE.format(title=title).get(lang)
                 actions.append(types.CodeAction(
                     title=title, kind=types.CodeActionKind.QuickFix, diagnostics=diagnostic,
                     is_preferred=fix.safe,
@@ -416,8 +418,7 @@ class ConcurlintServer(LanguageServer):
                     and (finding.start.line, finding.code) not in suppressing:
                 suppressing.add((finding.start.line, finding.code))
                 actions.append(types.CodeAction(
-                    title=(f"用 # noqa: {finding.code} 抑制此问题" if lang == "zh"
-                           else f"Suppress {finding.code} with # noqa: {finding.code}"),
+                    title=_SUPPRESS_TITLE.format(code=finding.code).get(lang),
                     kind=types.CodeActionKind.QuickFix, diagnostics=diagnostic,
                     edit=self.workspace_edit(uri, result.key[0], self.text_edits(result.lines, [noqa]))))
         # Fixing all re-checks the buffer several times: not for the light bulb that
@@ -431,8 +432,7 @@ class ConcurlintServer(LanguageServer):
                     self.executor, self.fix_all, result, unsafe)
             if edits:
                 actions.append(types.CodeAction(
-                    title="concurlint:修复所有可自动修复的问题" if lang == "zh"
-                    else "concurlint: fix all auto-fixable problems",
+                    title=_FIX_ALL_TITLE.get(lang),
                     kind=FIX_ALL, edit=self.workspace_edit(uri, result.key[0], edits)))
         return actions
 
@@ -477,59 +477,6 @@ def _units(text: str, encoding: Any) -> int:
     if encoding == types.PositionEncodingKind.Utf8:
         return len(text.encode("utf-8", "surrogatepass"))
     return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
-
-
-def hover_text(finding: Finding, lang: str) -> str:
-    """A finding's message and its rule's explanation, as Markdown."""
-    from .explain import labels
-    from .rules import ALL_RULES
-
-    rule = ALL_RULES.get(finding.code)
-    out = [f"**{finding.code}** {finding.message.get(lang)}", ""]
-    if rule is not None:
-        h = labels(lang)
-        out += [f"**{rule.code} {rule.name}**: {rule.summary.get(lang)}", "", f"*{h[rule.group]}*", ""]
-        if rule.why.get(lang).strip():
-            out += [f"**{h['why']}**", "", rule.why.get(lang).strip(), ""]
-        if rule.use_instead.strip():
-            out += [f"**{h['instead']}**", "", "```python", rule.use_instead.rstrip("\n"), "```", ""]
-    docs = "完整说明" if lang == "zh" else "Documentation"
-    out.append(f"[{docs}: {finding.code}]({help_uri(finding.code)})")
-    return "\n".join(out)
-
-
-def noqa_edit(text: str, lines: Sequence[str], finding: Finding) -> Optional[Edit]:
-    """The edit that adds ``# noqa: CODE`` to the finding's line (where flake8 and
-    concurlint read it), or None where a comment cannot go (inside a string, after a
-    backslash continuation)."""
-    index = finding.start.line - 1
-    if finding.code.startswith("CCY0") or not 0 <= index < len(lines):
-        return None  # the tool's own reports (CCY001-CCY004) are not silenced by a noqa comment
-    line = lines[index]
-    match = NOQA.search(line) if "#" in line else None
-    if match is not None and match.group("codes"):
-        at = match.end("codes")
-        return Edit(Position(finding.start.line, at + 1), Position(finding.start.line, at + 1),
-                    f",{finding.code}")
-    if match is not None or line.rstrip().endswith("\\") or _in_string(text, finding.start.line):
-        return None
-    end = len(line.rstrip())
-    return Edit(Position(finding.start.line, end + 1), Position(finding.start.line, len(line) + 1),
-                f"  # noqa: {finding.code}")
-
-
-def _in_string(text: str, line: int) -> bool:
-    """Whether a string (a triple-quoted one, an f-string part) runs past the end of ``line``."""
-    kinds = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1)}
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(text).readline):
-            if token.start[0] > line:
-                return False
-            if token.type in kinds and token.start[0] <= line < token.end[0]:
-                return True
-    except (tokenize.TokenError, SyntaxError):
-        return False
-    return False
 
 
 def changed_lines(before: str, after: str, server: ConcurlintServer) -> types.TextEdit:

@@ -11,14 +11,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from .findings import Text
+
 
 class SourceError(Exception):
-    """The file could not be read or decoded (reported as CCY002); ``zh``: the reason in
-    Chinese, when it has been translated."""
+    """The file could not be read or decoded (reported as CCY002): ``str()`` is the
+    reason in English, ``text`` the same reason, translatable."""
 
-    def __init__(self, message: str, zh: Optional[str] = None):
-        super().__init__(message)
-        self.zh = zh
+    def __init__(self, text: Text):
+        super().__init__(text.en)
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def decode_source(data: bytes, path: str = "<stdin>") -> SourceFile:
         if "invalid or missing encoding" in str(exc):  # no cookie, bytes that are not UTF-8
             _decode_or_raise(data, "utf-8")
         reason = _strip_period(str(exc))
-        raise SourceError(reason, f"无法确定编码(Python 的说明:'{reason}')") from None
+        raise SourceError(Text("{encoding_error}").format(encoding_error=reason)) from None
     bom = encoding == "utf-8-sig"
     if bom:
         encoding = "utf-8"
@@ -71,8 +73,7 @@ def decode_source(data: bytes, path: str = "<stdin>") -> SourceFile:
     text = _decode_or_raise(body, encoding)
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        raise SourceError(f"file contains a NUL byte at line {line} (binary file?)",
-                          f"文件第 {line} 行含有 NUL 字节(是二进制文件吗?)")
+        raise SourceError(Text("file contains a NUL byte at line {line} (binary file?)").format(line=line))
     return SourceFile(
         path=path, text=text, encoding=encoding, bom=bom,
         newline=detect_newline(text), raw=data,
@@ -85,10 +86,10 @@ def _decode_or_raise(body: bytes, encoding: str) -> str:
     except UnicodeDecodeError as exc:
         line = body[: exc.start].count(b"\n") + 1
         byte = f"{body[exc.start]:#04x}"
-        raise SourceError(f"cannot decode byte {byte} at line {line} as {encoding}",
-                          f"第 {line} 行的字节 {byte} 无法按 {encoding} 解码") from None
+        raise SourceError(Text("cannot decode byte {byte} at line {line} as {encoding}").format(
+            byte=byte, line=line, encoding=encoding)) from None
     except LookupError:
-        raise SourceError(f"unknown encoding {encoding!r}", f"未知编码 {encoding!r}") from None
+        raise SourceError(Text("unknown encoding {encoding}").format(encoding=repr(encoding))) from None
 
 
 def read_source(path: str) -> SourceFile:
@@ -96,14 +97,14 @@ def read_source(path: str) -> SourceFile:
     try:
         data = Path(path).read_bytes()
     except IsADirectoryError:
-        raise SourceError("is a directory, not a file", "这是目录,不是文件") from None
+        raise SourceError(Text("is a directory, not a file")) from None
     except FileNotFoundError:
-        raise SourceError("no such file (or a broken symbolic link)", "文件不存在(或是失效的符号链接)") from None
+        raise SourceError(Text("no such file (or a broken symbolic link)")) from None
     except PermissionError:
-        raise SourceError("permission denied", "没有读取权限") from None
+        raise SourceError(Text("permission denied")) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        raise SourceError(reason, f"系统错误('{reason}')") from None
+        raise SourceError(Text("{system_error}").format(system_error=reason)) from None
     return decode_source(data, path)
 
 

@@ -17,7 +17,7 @@ from collections import deque
 from typing import Any, Deque, Dict, List, Optional
 
 from .config import Settings
-from .findings import BUG_REPORT_HINT, FileResult, Finding, Text, tool_finding
+from .findings import FileResult, Finding, Text, tool_finding
 from .interrupt import STOP_SIGNALS, Interrupted
 from .precheck import Screen
 from .runner import _died_result, _engine, _Run, _Task, _timeout_result, _with_source, check_file
@@ -108,8 +108,8 @@ def _crash_findings(path: str, settings: Settings, exc: BaseException) -> List[F
 
     detail = f"{type(exc).__name__}: {exc}".strip()
     return [tool_finding(path, "CCY003", Text(
-        f"internal error in the engine: {detail}; {BUG_REPORT_HINT}",
-        f"引擎内部错误:{detail};请将此文件作为 bug 报告给 concurlint 开发者"))]
+        "internal error in the engine: {detail}; please report a bug to the concurlint developers "
+        "with this file").format(detail=detail))]
 
 
 def _context() -> Any:

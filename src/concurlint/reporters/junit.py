@@ -17,7 +17,9 @@ from typing import Dict, List
 
 from . import Report, reporter
 from ..discovery import display_path
-from ..findings import Finding
+from ..findings import Finding, Text
+
+_AND_MORE = Text("{first} (and {count} more)")
 
 # Everything outside XML 1.0's Char production.
 _INVALID_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -55,8 +57,7 @@ def junit_report(report: Report) -> str:
                  for f in findings]
         first = f"{findings[0].code} {clean(findings[0].message.get(report.lang))}"
         if len(findings) > 1:
-            more = len(findings) - 1
-            first += f"(另有 {more} 个问题)" if report.lang == "zh" else f" (and {more} more)"
+            first = _AND_MORE.format(first=first, count=len(findings) - 1).get(report.lang)
         codes = ",".join(dict.fromkeys(f.code for f in findings))
         failure = ET.SubElement(case, "failure", {"type": codes, "message": first})
         failure.text = "\n".join(lines)

@@ -21,6 +21,7 @@ from . import Report, reporter
 from .. import __version__
 from ..baseline import FINGERPRINT_KEY, fingerprints, relative_path
 from ..findings import Finding
+from ..languages import tag
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://concurlint.readthedocs.io/en/latest/"
@@ -69,10 +70,10 @@ def _rule_descriptor(rule: Any, lang: str) -> Dict[str, Any]:
 
 
 def _markdown_help(rule: Any, lang: str) -> str:
-    headings = {
-        "en": ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety"),
-        "zh": ("规则作用", "为什么有问题?", "示例", "推荐写法", "修复安全性"),
-    }["zh" if lang == "zh" else "en"]
+    from ..explain import labels
+
+    h = labels(lang)
+    headings = (h["what"], h["why"], h["example"], h["instead"], h["fix"])
     out: List[str] = [f"**{rule.code} {rule.name}**: {rule.summary.get(lang) or rule.name}", ""]
     what, why, example, instead, fix = headings
     for heading, body in ((what, rule.what.get(lang)), (why, rule.why.get(lang))):
@@ -162,7 +163,7 @@ def sarif_document(report: Report) -> Dict[str, Any]:
         "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(root)}},
         "results": results,
         "columnKind": "unicodeCodePoints",
-        "language": "zh-CN" if report.lang == "zh" else "en-US",
+        "language": tag(report.lang),
     }
     properties: Dict[str, Any] = {"filesChecked": report.files_checked}
     if baseline is not None:

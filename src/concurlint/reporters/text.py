@@ -7,7 +7,7 @@ from typing import List
 import click
 
 from . import Report, reporter
-from ..findings import Finding
+from ..findings import FILES, PROBLEMS, Finding, Text
 
 
 def location(finding: Finding) -> str:
@@ -19,20 +19,20 @@ def summary_line(report: Report) -> str:
     files = len({f.path for f in report.findings})
     checked = report.files_checked
     fixable = sum(1 for f in report.findings if f.fix is not None and f.fix.safe)
-    if report.lang == "zh":
-        if not count:
-            return f"全部检查通过!(检查了 {checked} 个文件)"
-        line = f"在 {files} 个文件中发现 {count} 个问题(检查了 {checked} 个文件)。"
-        if fixable:
-            line += f" 其中 {fixable} 个可用 `--fix` 自动修复。"
-        return line
     if not count:
-        return f"All checks passed! ({checked} file{'s' if checked != 1 else ''} checked)"
-    line = (f"Found {count} problem{'s' if count != 1 else ''} in {files} "
-            f"file{'s' if files != 1 else ''} ({checked} file{'s' if checked != 1 else ''} checked).")
+        return _PASSED.format(checked=FILES.format(count=checked)).get(report.lang)
+    line = _FOUND.format(problems=PROBLEMS.format(count=count), files=FILES.format(count=files),
+                         checked=FILES.format(count=checked)).get(report.lang)
     if fixable:
-        line += f" {fixable} fixable with `--fix`."
+        line += " " + _FIXABLE.format(count=fixable).get(report.lang)
     return line
+
+
+_PASSED = Text("All checks passed! ({checked} checked)")
+_FOUND = Text("Found {problems} in {files} ({checked} checked).")
+_FIXABLE = Text("{count} fixable with `--fix`.")
+_FIX_AVAILABLE = Text("fix available")
+_UNSAFE_FIX_AVAILABLE = Text("fix available (unsafe)")
 
 
 def _style(text: str, report: Report, **kwargs: object) -> str:
@@ -63,9 +63,8 @@ def full(report: Report) -> str:
         out.append(concise_line(finding, report))
         out.extend(_excerpt(finding, report))
         if finding.fix is not None:
-            kind = "" if finding.fix.safe else (" (unsafe)" if report.lang != "zh" else "(不安全)")
-            label = "fix available" if report.lang != "zh" else "可自动修复"
-            out.append(f"  = {label}{kind}: {finding.fix.title.get(report.lang)}")
+            label = _FIX_AVAILABLE if finding.fix.safe else _UNSAFE_FIX_AVAILABLE
+            out.append(f"  = {label.get(report.lang)}: {finding.fix.title.get(report.lang)}")
         explanation = report.extra.get("explain")
         if callable(explanation):
             text = explanation(finding)
