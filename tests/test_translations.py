@@ -172,3 +172,18 @@ def test_the_rule_side_holds_no_chinese_and_no_inline_pair():
                   if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Text"
                   and len(node.args) + len(node.keywords) > 1]
     assert found == []
+
+
+def test_no_marked_message_hides_inside_an_f_string():
+    """Babel reads an f-string as one string token: a ``Text("...")`` inside its braces
+    is never extracted, so its translation silently drops out of the catalog."""
+    import tokenize
+
+    hidden = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        with path.open("rb") as handle:
+            for token in tokenize.tokenize(handle.readline):
+                prefix = re.match(r"[A-Za-z]*", token.string).group(0).lower()
+                if token.type == tokenize.STRING and "f" in prefix and re.search(r"\b(Text|Plural)\(", token.string):
+                    hidden.append(f"{path.relative_to(ROOT)}:{token.start[0]}")
+    assert hidden == [], "move the Text(...) out of the f-string: " + ", ".join(hidden)

@@ -21,6 +21,7 @@ Adding an API is one line:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from string import Formatter
 from typing import Dict, FrozenSet, Optional, Tuple
 
 from ..findings import Text
@@ -30,7 +31,7 @@ from . import backends
 # Each suggestion names the module's own async library (catalog revision 2): one text for
 # asyncio (also used when the library is unknown) and one for trio/anyio code, or one per
 # library. ``{key}`` is that library's API from ``apis/backends.py`` (``{to_thread}`` ->
-# ``await trio.to_thread.run_sync(...)``); ``{key:arg}`` puts ``arg`` in its parentheses.
+# ``await trio.to_thread.run_sync(...)``); ``{to_thread_call}`` has a call in its parentheses.
 # Async drivers that only run on asyncio (aiohttp, aiosqlite, asyncpg, aiosmtplib, motor...)
 # are never offered to trio or anyio code: there the advice is a worker thread.
 @dataclass(frozen=True)
@@ -38,33 +39,27 @@ class Advice:
     asyncio: Text
     trio: Text
     anyio: Text
+    # The call that ``{to_thread_call}`` shows inside the library's to-thread API
+    # (``t.join`` -> ``await asyncio.to_thread(t.join)``); the receiver, when known,
+    # replaces ``t`` (``self._worker.join``).
+    call: str = ""
 
     def text(self, backend: Optional[str], receiver: Optional[str] = None) -> Text:
-        """The suggestion for ``backend`` (None: unknown, asyncio's wording); ``receiver``
-        (``self._worker``) replaces the object in examples such as ``{to_thread:t.join}``."""
+        """The suggestion for ``backend`` (None: unknown, asyncio's wording)."""
         chosen = {"trio": self.trio, "anyio": self.anyio}.get(backend or "", self.asyncio)
-        return chosen.format(**{key: _Api(backends.advice(backend, key), receiver) for key in backends.ADVICE})
+        used = {name for _, name, _, _ in Formatter().parse(chosen.message) if name}
+        values = {key: backends.advice(backend, key) for key in backends.ADVICE if key in used}
+        if "to_thread_call" in used:
+            call = self.call if receiver is None else f"{receiver}.{self.call.rpartition('.')[2]}"
+            values["to_thread_call"] = backends.advice(backend, "to_thread").replace("(...)", f"({call})")
+        return chosen.format(**values)
 
 
-class _Api:
-    """One library's API as a placeholder value: ``{to_thread:t.join}`` formats it with
-    ``t.join`` (or the receiver's own ``join``) in its parentheses."""
-
-    def __init__(self, text: str, receiver: Optional[str]) -> None:
-        self.text, self.receiver = text, receiver
-
-    def __format__(self, argument: str) -> str:
-        if not argument:
-            return self.text
-        if self.receiver is not None and "." in argument:
-            argument = f"{self.receiver}.{argument.rpartition('.')[2]}"
-        return self.text.replace("(...)", f"({argument})")
-
-
-def _advice(asyncio: Text, other: Optional[Text] = None, anyio: Optional[Text] = None) -> Advice:
+def _advice(asyncio: Text, other: Optional[Text] = None, anyio: Optional[Text] = None,
+            call: str = "") -> Advice:
     """asyncio's text; trio's and anyio's (``other``, default: the same); anyio's own."""
     other = other or asyncio
-    return Advice(asyncio, other, anyio or other)
+    return Advice(asyncio, other, anyio or other, call)
 
 
 _IN_THREAD = Text("run it in a worker thread with '{to_thread}'")
@@ -86,14 +81,15 @@ THREAD_LOCK = _advice(
     Text("do the work that needs the lock in a worker thread ('{to_thread}'); use {lock} instead "
          "only if no thread shares it"))
 THREAD_EVENT = _advice(
-    Text("wait in a worker thread with '{to_thread:event.wait}', or use {event} if no thread sets it"))
+    Text("wait in a worker thread with '{to_thread_call}', or use {event} if no thread sets it"),
+    call="event.wait")
 THREAD_QUEUE = _advice(
     Text("use 'get_nowait()/put_nowait()', or wait in a worker thread with '{to_thread}'; use "
          "{bounded_channel} only if no thread uses the queue"))
-THREAD_JOIN = _advice(Text("wait with '{to_thread:t.join}'"))
+THREAD_JOIN = _advice(Text("wait with '{to_thread_call}'"), call="t.join")
 FUTURE = _advice(
     Text("use 'await asyncio.wrap_future(future)' (or 'await loop.run_in_executor(...)')"),
-    Text("wait with '{to_thread:future.result}'"))
+    Text("wait with '{to_thread_call}'"), call="future.result")
 FUTURES_WAIT = _advice(
     Text("wrap the futures with 'asyncio.wrap_future()' and use 'asyncio.wait()/as_completed()'"),
     Text("wait for them in a worker thread with '{to_thread}'"))

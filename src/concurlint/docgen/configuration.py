@@ -10,6 +10,12 @@ from ..findings import Text
 from ..rules import ALL_RULES
 from .common import GENERATED, _cell
 
+# Labels shown inside f-strings (Babel cannot see a Text call inside one).
+_CHOICES = Text("Choices")
+_COMMAND_LINE = Text("Command line")
+_DEFAULT = Text("Default")
+_TYPE = Text("Type")
+
 
 CONFIG_DOCS: Dict[str, Tuple[Text, Text, str]] = {
     "select": (
@@ -242,15 +248,15 @@ def configuration_page(lang: str) -> str:
             continue
         kind, description, example = doc
         out += [description.get(lang), "",
-                f"- {Text('Type').get(lang)}: {kind.get(lang)}",
-                f"- {Text('Default').get(lang)}: {_default(key)}"]
+                f"- {_TYPE.get(lang)}: {kind.get(lang)}",
+                f"- {_DEFAULT.get(lang)}: {_default(key)}"]
         if key == "output-format":
             from ..reporters import REPORTERS
 
-            out.append(f"- {Text('Choices').get(lang)}: "
+            out.append(f"- {_CHOICES.get(lang)}: "
                        + ", ".join(f"`{name}`" for name in sorted(REPORTERS)))
         if key in flags:
-            out.append(f"- {Text('Command line').get(lang)}: `{flags[key]}`")
+            out.append(f"- {_COMMAND_LINE.get(lang)}: `{flags[key]}`")
         out += ["", "```toml", example if example.startswith("[") else "[tool.concurlint]\n" + example,
                 "```", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -10,6 +10,14 @@ from ..rules import ALL_RULES, FAMILIES
 from ..rules.base import Rule
 from .common import GENERATED, _cell, other_language_name
 
+# Labels shown inside f-strings (Babel cannot see a Text call inside one).
+_AUTOFIX = Text("Autofix")
+_FAMILY = Text("Family")
+_GROUP = Text("Group")
+_MORE_EXAMPLES = Text("More examples")
+_PRECISION_ON_REAL_CODE = Text("Precision on real code")
+_TERMINAL = Text("Terminal")
+
 
 def rule_page(rule: Type[Rule], lang: str) -> str:
     h = labels(lang)
@@ -22,18 +30,18 @@ def rule_page(rule: Type[Rule], lang: str) -> str:
         f"[{other_language_name(lang)}]({other})", "",
         f"**{rule.summary.get(lang) or rule.name}**", "",
         "| | |", "|---|---|",
-        f"| {Text('Family').get(lang)} | [{family} — {_cell(family_title(family, lang))}]"
+        f"| {_FAMILY.get(lang)} | [{family} — {_cell(family_title(family, lang))}]"
         f"(index.md#{family.lower()}) |",
-        f"| {Text('Group').get(lang)} | {group} |",
-        f"| {Text('Autofix').get(lang)} | {_cell(fix_kind(rule, lang))} |",
-        f"| {Text('Terminal').get(lang)} | `concurlint rule {rule.code}"
+        f"| {_GROUP.get(lang)} | {group} |",
+        f"| {_AUTOFIX.get(lang)} | {_cell(fix_kind(rule, lang))} |",
+        f"| {_TERMINAL.get(lang)} | `concurlint rule {rule.code}"
         f"{' --lang zh' if lang == 'zh' else ''}` |",
         "",
     ]
     reason = rule.group_reason.get(lang).strip()
     if reason:
-        out += [f"**{Text('Group').get(lang)} `{rule.group}`.** {reason} "
-                f"[{Text('Precision on real code').get(lang)}]"
+        out += [f"**{_GROUP.get(lang)} `{rule.group}`.** {reason} "
+                f"[{_PRECISION_ON_REAL_CODE.get(lang)}]"
                 f"({'../../precision.md' if lang == 'zh' else '../precision.md'})", ""]
     prose = ((h["what"], rule.what.get(lang)), (h["why"], rule.why.get(lang)))
     for heading, body in prose:
@@ -46,7 +54,7 @@ def rule_page(rule: Type[Rule], lang: str) -> str:
         if body.strip():
             out += [f"## {heading}", "", body.strip(), ""]
     if rule.invalid or rule.valid:
-        out += [f"## {Text('More examples').get(lang)}", "",
+        out += [f"## {_MORE_EXAMPLES.get(lang)}", "",
                 Text("These snippets are run by the test suite on every change.").get(lang), ""]
         for title, snippets in ((Text("Flagged").get(lang), rule.invalid),
                                 (Text("Not flagged").get(lang), rule.valid)):
