@@ -35,9 +35,9 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
+from .fastpath import CACHE_SCHEMA as SCHEMA
 from .findings import Edit, Finding, Fix, Position, Text
 
-SCHEMA = 2
 MAX_AGE_DAYS = 30
 MAX_ENTRIES = 100_000
 PRUNE_EVERY_SECONDS = 3600.0

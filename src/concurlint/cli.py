@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 import click
 
 from . import __version__
+from .fastpath import note_check
 from .findings import Text
 from .config import ASYNC_BACKENDS, PRESETS, ConfigError, Settings, load_settings
 from .reporters import REPORTERS, Report
@@ -206,6 +207,7 @@ def _check_once(paths: Sequence[str], options: Dict[str, Any]) -> None:
             return
         _validate_integrations(paths, options)
         result = _run(paths, settings, options)
+        note_check(paths, settings, options, result)  # a replay record may be kept (fastpath.py)
         fixing = _fix(paths, result, settings, options, lang)  # --fix / --diff
         if fixing is not None:
             result = fixing.result

@@ -50,6 +50,7 @@ class RunResult:
     # with the result cache: files answered from it ("hits"), checked ("misses"), and
     # checked because project facts they used changed ("stale", part of the misses)
     cache_stats: Optional[Dict[str, int]] = None
+    project: Optional[ProjectIndex] = None  # the index the run used (fastpath.py records what it read)
 
     @property
     def findings(self) -> List[Finding]:
@@ -121,7 +122,7 @@ def run(paths: Sequence[str], settings: Settings, project: Optional[ProjectIndex
             except OSError:  # pragma: no cover - pruning is best effort
                 pass
     stats = None if store is None else {"hits": store.hits, "misses": store.misses, "stale": store.stale}
-    return RunResult(files, runner.results, stats)  # type: ignore[arg-type]
+    return RunResult(files, runner.results, stats, project)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------- one file
