@@ -164,7 +164,8 @@ def bench_file(path: str, runs: int, work: str) -> Dict[str, object]:
     standalone = _venv_tool("flake8-async")
     if standalone:
         commands["flake8-async FILE"] = [standalone, path]
-    measure(warm, cwd)  # fill the caches (and the replay record)
+    measure(warm, cwd)  # fill the cache
+    measure(warm, cwd)  # answered by the cache: leaves the replay record
     if ruff:
         measure(commands["ruff check FILE, its cache warm"], cwd)
     edited_label = "concurlint check FILE, just edited (cache on)"
@@ -212,7 +213,9 @@ def report(tree: Dict[str, object], one: Dict[str, object], markdown: bool) -> s
             out.append("|---|---:|---:|---:|---:|")
         for label, r in rows.items():
             ratio = f"{r['wall'] / reference:.3f}" if reference else ""
-            cells = [label, f"{r['wall']:.2f}", f"{r['cpu']:.1f}", f"{r['rss_mb']:.0f}", ratio]
+            cpu = f"{r['cpu']:.3f}" if r["cpu"] < 1 else f"{r['cpu']:.1f}"
+            cells = [label, f"{r['wall']:.2f}" if r["wall"] >= 0.1 else f"{r['wall']:.3f}", cpu,
+                     f"{r['rss_mb']:.0f}", ratio]
             out.append("| " + " | ".join(cells) + " |" if markdown else "  ".join(cells))
         out.append("")
 

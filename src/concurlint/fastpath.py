@@ -4,8 +4,9 @@ A one-file run in a big tree (pre-commit, an editor's save hook) spends most of 
 time starting up: click, the settings, the cache, the project index, the library
 index. When nothing it depends on changed, its output is known in advance, so:
 
-- a ``check`` of named files with the cache on leaves a *replay record* in the cache
-  directory (``v<schema>-<version>/replay/``): the command line, the working
+- a ``check`` of named files answered entirely by the result cache leaves a *replay
+  record* in the cache directory (``v<schema>-<version>/replay/``; pruned like the
+  entries): the command line, the working
   directory, the interpreter and its path, the environment variables and terminals
   the output depends on; the state of every file the output can depend on (the
   checked files by a hash of their bytes; by ``stat`` — size, mtime, ctime, inode,
@@ -146,7 +147,8 @@ def _record_path(argv: "list[str]", invocation: tuple) -> "str | None":
     if directory is None:
         return None
     name = _digest(repr(invocation).encode("utf-8", "surrogateescape"))
-    return os.path.join(directory, f"v{CACHE_SCHEMA}-{__version__}", "replay", name[:2], name + ".bin")
+    # one flat directory: the cache's pruning treats it as one more bucket of entries
+    return os.path.join(directory, f"v{CACHE_SCHEMA}-{__version__}", "replay", name + ".bin")
 
 
 def guess_cache_dir(argv: "list[str]") -> "str | None":
@@ -241,8 +243,10 @@ def note_check(paths: "list[str]", settings: object, options: dict, result: obje
               "shard", "verbose", "cache_stats", "no_cache", "show_files", "show_settings")
     if any(options.get(name) for name in unsafe) or "-" in paths or not all(os.path.isfile(p) for p in paths):
         return
-    if getattr(result, "cache_stats", None) is None or getattr(result, "project", None) is None:
-        return
+    stats = getattr(result, "cache_stats", None)
+    if stats is None or stats["hits"] != len(getattr(result, "files", ())) or getattr(result, "project", None) is None:
+        return  # only a run answered by the cache: its output is what every later warm run prints
+        # (a run that checked a file may also print what the checking printed: a Python warning)
     _NOTE = {"paths": list(paths), "settings": settings, "options": options, "result": result}
 
 
