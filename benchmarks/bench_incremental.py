@@ -273,6 +273,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs of each one-file measurement (median)")
     parser.add_argument("--jobs", type=int, default=jobs_all(), help="workers of the tree runs")
     parser.add_argument("--skip-tree", action="store_true", help="only the one-file rows")
+    parser.add_argument("--skip-file", action="store_true", help="only the tree rows")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--json", dest="json_file", help="also write the raw numbers here")
     args = parser.parse_args(argv)
@@ -283,7 +284,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"Machine: {machine()}\n", flush=True)
     with tempfile.TemporaryDirectory(prefix="concurlint-bench-inc-") as work:
         tree_data = {} if args.skip_tree else bench_tree(tree, edits, work, args.jobs)
-        one_data = bench_file(one_file, args.runs, work)
+        one_data = {} if args.skip_file else bench_file(one_file, args.runs, work)
     print(report(tree_data, one_data, args.markdown), flush=True)
     if args.json_file:
         with open(args.json_file, "w", encoding="utf-8") as handle:
