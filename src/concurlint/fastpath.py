@@ -272,6 +272,11 @@ def _recorded(argv: "list[str]", prog_name: "str | None") -> int:
     the run allows one (``note_check``) and nothing it read changed meanwhile."""
     import io
 
+    from .cli import main as cli_main
+
+    options = _options(argv)
+    if options is None or not options["paths"] or any(os.path.isdir(p) for p in options["paths"]):
+        return cli_main(prog_name=prog_name)  # never recorded (see note_check): no copy of the output
     global _NOTE
     _NOTE = None
     invocation = _invocation(argv, prog_name)  # before the run: the run may not change it
@@ -290,8 +295,6 @@ def _recorded(argv: "list[str]", prog_name: "str | None") -> int:
     sys.stdout, sys.stderr = replaced
     code: object = 0
     try:
-        from .cli import main as cli_main
-
         cli_main(prog_name=prog_name)
     except SystemExit as stop:
         code = stop.code
