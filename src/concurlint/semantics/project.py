@@ -158,7 +158,7 @@ class ProjectIndex:
         index = cls()
         roots: Dict[str, Path] = {}
         pending: List[Tuple[str, int]] = []
-        packages: Dict[str, Tuple[Optional[str], bool]] = {}
+        packages: Dict[object, object] = {}
         for path in files:
             imported = index._scan_file(path, roots, parse=not self_served, facts=facts,
                                         known=_module_name(path, packages))
@@ -379,7 +379,7 @@ def answers_hold(index: ProjectIndex, uses: Sequence[Sequence[object]]) -> bool:
         return False
 
 
-def _module_name(path: str, packages: Dict[str, Tuple[Optional[str], bool]]) -> Tuple[Optional[str], bool]:
+def _module_name(path: str, packages: Dict[object, object]) -> Tuple[Optional[str], bool]:
     """``discovery.module_name_for(path)``, with the package layout looked up once per
     directory (on a 6,700-file tree, resolving every path's package separately was
     most of an index rebuilt from stored scan facts)."""
@@ -391,13 +391,33 @@ def _module_name(path: str, packages: Dict[str, Tuple[Optional[str], bool]]) -> 
     directory = os.path.dirname(os.path.abspath(path))
     probe = packages.get(directory)
     if probe is None:
-        probe = packages[directory] = module_name_for(os.path.join(directory, "__probe__.py"))
-    prefix = probe[0][: -len("__probe__")] if probe[0] else None  # "pkg.sub." or ""
+        parts = (*_package_parts(os.path.realpath(directory), packages), "__probe__")
+        # = module_name_for(directory/__probe__.py), each package directory asked once
+        probe = packages[directory] = (".".join(parts) if all(p.isidentifier() for p in parts) else None), False
+    prefix = probe[0][: -len("__probe__")] if probe[0] else None  # type: ignore[index] # "pkg.sub." or ""
     if stem == "__init__":
         return (prefix[:-1] or None) if prefix is not None else None, True
     if prefix is None or not stem.isidentifier():
         return None, False
     return prefix + stem, False
+
+
+def _package_parts(directory: str, memo: Dict[object, object]) -> Tuple[str, ...]:
+    """The names of the packages ``directory`` (a real path) is in, outermost first, as
+    ``module_name_for`` walks them up (a directory with an ``__init__.py(i)``), with
+    each directory's answer remembered in ``memo`` for its subdirectories."""
+    key = ("package parts", directory)
+    found = memo.get(key)
+    if found is None:
+        if os.path.isfile(os.path.join(directory, "__init__.py")) or \
+                os.path.isfile(os.path.join(directory, "__init__.pyi")):
+            parent = os.path.dirname(directory)
+            above = () if parent == directory else _package_parts(parent, memo)
+            found = (*above, os.path.basename(directory))
+        else:
+            found = ()
+        memo[key] = found
+    return found  # type: ignore[return-value]
 
 
 def import_statements(text: str) -> List[str]:
