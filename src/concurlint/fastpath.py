@@ -5,32 +5,36 @@ time starting up: click, the settings, the cache, the project index, the library
 index. When nothing it depends on changed, its output is known in advance, so:
 
 - a ``check`` of named files answered entirely by the result cache leaves a *replay
-  record* in the cache directory (``v<schema>-<version>/replay/``; pruned like the
-  entries): the command line, the working
-  directory, the interpreter and its path, the environment variables and terminals
-  the output depends on; the state of every file the output can depend on (the
-  checked files by a hash of their bytes; by ``stat`` — size, mtime, ctime, inode,
-  mode — the configuration files that could apply, the ``__init__`` files that give
-  the module name, the project modules the index read, the installed libraries'
-  directories, the baseline, concurlint's own files); and the bytes the run wrote to
-  stdout and stderr, in order, with its exit code;
+  record* in the cache directory (``v<schema>-<version>/replay/``, pruned like the
+  entries): the command line, the working directory, the interpreter and its path,
+  the environment variables and terminals the output depends on; the state of every
+  file the output can depend on (the checked files by a hash of their bytes; by
+  ``stat`` — size, mtime, ctime, inode, mode — the configuration files that could
+  apply, the ``__init__`` files that give the module name, the project modules the
+  index read, the installed libraries' directories, the baseline, concurlint's own
+  files); and the bytes the run wrote to stdout and stderr, in order, with its exit
+  code;
 - the same command later reads that record (a few hundred ``stat`` calls and one hash
   per checked file, no import of click, libcst or the rest of concurlint) and, when
   every one of those still holds, writes the same bytes and exits with the same code.
 
 Anything it cannot prove unchanged falls back to the normal path, which behaves
 exactly as without this module: another command line, directory or relevant
-variable, a changed probe, a missing or unreadable record. Runs that change files
-or depend on more than the above are never recorded: standard input, directories
-(new files may appear), ``--fix``/``--diff``/``--add-noqa``/``--watch``,
-``--output-file``, ``--write-baseline``, ``--diff-base``, ``--shard``, ``--verbose``
-(it prints the time taken), ``--cache-stats`` (its counts differ on a replay),
-``--no-cache``, exit codes other than 0 and 1, and a progress line on the output.
-The files are checked at the start and the end of the recorded run: one that
-changed meanwhile leaves no record.
+variable, a changed probe, a missing or unreadable record. Runs whose output depends
+on more than the above are never recorded: standard input, directories (new files
+may appear), ``--fix``/``--diff``/``--add-noqa``/``--watch``, ``--output-file``,
+``--write-baseline``, ``--diff-base``, ``--shard``, ``--verbose`` (it prints the time
+taken), ``--cache-stats`` (its counts differ on a replay), ``--no-cache``, exit codes
+other than 0 and 1, a progress line on the output, and a run that checked a file
+(parsing may print a Python warning that a warm run does not print). The files named
+on the command line are compared at the start and the end of the recorded run: one
+that changed meanwhile leaves no record.
 
-Only ``os``, ``sys`` and ``marshal`` are imported before the decision; the record is
-``marshal`` data written by this module (the result cache already holds pickles).
+Only ``os``, ``sys``, ``marshal`` and ``_blake2`` (hashlib's BLAKE2, without hashlib's
+OpenSSL start-up) are imported before the decision; the record is ``marshal`` data
+written by this module (the result cache already holds pickles). Known limit, shared
+with the result cache's stored project index: a project module that did not exist
+when the index was built (an import that found nothing) is not looked for again.
 """
 from __future__ import annotations
 

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 from .config import Settings
-from .discovery import discover, module_name_for
+from .discovery import discover
 from .cache import Cache
 from .findings import BUG_REPORT_HINT, FileResult, Finding, Text, tool_finding, unreadable_result
 from .precheck import Screen, syntax_ok
-from .semantics.project import ProjectIndex, RecordingIndex, ScanFacts, answers_hold
+from .semantics.project import ProjectIndex, RecordingIndex, ScanFacts, answers_hold, package_probe
 from .source import SourceError, decode_source
 
 
@@ -391,7 +391,7 @@ class _Run:
         directory = os.path.dirname(os.path.abspath(path))
         found = self._packages.get(directory)
         if found is None:
-            found = self._packages[directory] = module_name_for(os.path.join(directory, "__probe__.py"))
+            found = self._packages[directory] = package_probe(directory, self._packages)
         return (found, os.path.basename(path))
 
     def _store(self, task: _Task, result: FileResult) -> None:

@@ -391,15 +391,22 @@ def _module_name(path: str, packages: Dict[object, object]) -> Tuple[Optional[st
     directory = os.path.dirname(os.path.abspath(path))
     probe = packages.get(directory)
     if probe is None:
-        parts = (*_package_parts(os.path.realpath(directory), packages), "__probe__")
-        # = module_name_for(directory/__probe__.py), each package directory asked once
-        probe = packages[directory] = (".".join(parts) if all(p.isidentifier() for p in parts) else None), False
+        probe = packages[directory] = package_probe(directory, packages)
     prefix = probe[0][: -len("__probe__")] if probe[0] else None  # type: ignore[index] # "pkg.sub." or ""
     if stem == "__init__":
         return (prefix[:-1] or None) if prefix is not None else None, True
     if prefix is None or not stem.isidentifier():
         return None, False
     return prefix + stem, False
+
+
+def package_probe(directory: str, memo: Dict[object, object]) -> Tuple[Optional[str], bool]:
+    """``discovery.module_name_for(<directory>/__probe__.py)`` for an absolute ``directory``
+    (what the package around a directory makes of a module name), each package
+    directory above it looked up once per ``memo`` (a run's: the layout may change
+    between runs)."""
+    parts = (*_package_parts(os.path.realpath(directory), memo), "__probe__")
+    return (".".join(parts) if all(p.isidentifier() for p in parts) else None), False
 
 
 def _package_parts(directory: str, memo: Dict[object, object]) -> Tuple[str, ...]:
@@ -781,4 +788,4 @@ def build_index(files: Sequence[str]) -> ProjectIndex:
     return ProjectIndex.from_files(files, self_served=len(files) == 1)
 
 
-__all__ = ["ProjectIndex", "RecordingIndex", "ScanFacts", "answers_hold", "build_index"]
+__all__ = ["ProjectIndex", "RecordingIndex", "ScanFacts", "answers_hold", "build_index", "package_probe"]
