@@ -260,3 +260,33 @@ def test_prune_removes_project_indexes_unused_for_a_day(tmp_path: Path) -> None:
     os.utime(old, (two_days_ago, two_days_ago))
     assert cache.prune(force=True) == 1
     assert cache.get_object("index-old.pickle") is None and cache.get_object("index-new.pickle") == {"b": 2}
+
+
+def test_a_new_coroutine_rewrites_only_the_entries_that_name_it(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/api.py": "async def fetch():\n    return 1\n",
+        # no table word: checked because it names the coroutine and its module (a pair)
+        "pkg/sync_user.py": "from pkg import api\n\n\ndef later():\n    return api.fetch\n",
+        # skipped: names nothing of the project
+        "pkg/plain.py": "def add(a, b):\n    return a + b\n",
+        # skipped until `ping` becomes a coroutine of `api`
+        "pkg/pinger.py": "from pkg import api\n\n\ndef later():\n    return api.ping()\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    _check(tmp_path)
+    assert _reused_and_checked(_check(tmp_path, "--cache-stats").stderr) == (5, 0)
+    before = {p: p.stat().st_mtime_ns for p in entries(tmp_path / ".concurlint_cache")}
+    (tmp_path / "pkg" / "api.py").write_text(files["pkg/api.py"] + "\n\nasync def ping():\n    pass\n")
+    warm = _check(tmp_path, "--cache-stats")
+    assert warm.stdout == _check(tmp_path, "--no-cache").stdout
+    # api.py (new content) and pinger.py (it names the new coroutine and its module)
+    assert _reused_and_checked(warm.stderr) == (3, 2)
+    after = {p: p.stat().st_mtime_ns for p in entries(tmp_path / ".concurlint_cache")}
+    written = [p for p, mtime in after.items() if before.get(p) != mtime]
+    assert len(written) == 2  # sync_user.py's and plain.py's entries are kept as they were
+    # and the next run answers every file without screening or writing again
+    assert _reused_and_checked(_check(tmp_path, "--cache-stats").stderr) == (5, 0)
+    assert {p: p.stat().st_mtime_ns for p in entries(tmp_path / ".concurlint_cache")} == after

@@ -316,6 +316,7 @@ class _Run:
         self._packages: Dict[str, Any] = {}
         self._started: Optional[Iterator[_Task]] = None
         self.environment = repr(project.library) if project.library is not None else ""
+        self.history = None if store is None or screen is None else _pairs_history(store, screen)
 
     def _finish(self, index: int, result: FileResult) -> None:
         self.results[index] = result
@@ -377,10 +378,12 @@ class _Run:
                 text = decode_source(data, path).text
             except SourceError:
                 return False
-            skipped = not self.screen.reason(text, self.settings.for_path(path).codes_for(path))
-            if skipped != bool(depends.get("skipped")):
-                return False
-            renewed.update(depends, screen=self.screen.pairs_digest)
+            changed = self.history.changed_names(digest) if self.history is not None else None
+            if changed is None or any(name in text for name in changed):  # else: the same decision
+                skipped = not self.screen.reason(text, self.settings.for_path(path).codes_for(path))
+                if skipped != bool(depends.get("skipped")):
+                    return False
+                renewed.update(depends, screen=self.screen.pairs_digest)
         uses = depends.get("uses")
         return not uses or answers_hold(self.project, uses)
 
@@ -422,6 +425,12 @@ class _Run:
         from .workers import Supervisor
 
         Supervisor(self, max(1, int(jobs))).run()
+
+
+def _pairs_history(store: Cache, screen: Screen) -> Any:
+    from .cache import PairsHistory
+
+    return PairsHistory(store, screen.pairs, screen.pairs_digest)
 
 
 def _safe_in_process(task: _Task) -> bool:
