@@ -247,10 +247,11 @@ def note_check(paths: "list[str]", settings: object, options: dict, result: obje
               "shard", "verbose", "cache_stats", "no_cache", "show_files", "show_settings")
     if any(options.get(name) for name in unsafe) or "-" in paths or not all(os.path.isfile(p) for p in paths):
         return
+    # Only a run answered by the cache: its output is what every later warm run prints (a
+    # run that checked a file may also have printed what parsing printed: a Python warning).
     stats = getattr(result, "cache_stats", None)
     if stats is None or stats["hits"] != len(getattr(result, "files", ())) or getattr(result, "project", None) is None:
-        return  # only a run answered by the cache: its output is what every later warm run prints
-        # (a run that checked a file may also print what the checking printed: a Python warning)
+        return
     _NOTE = {"paths": list(paths), "settings": settings, "options": options, "result": result}
 
 
