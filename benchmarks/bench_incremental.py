@@ -13,11 +13,14 @@ In one run, on the same files, with ruff and flake8-async side by side:
   how many files the cache answered); ruff cold (``--no-cache``) and ruff after the
   same edit with its own cache. flake8-async is left out on a whole big tree (about
   four seconds per thousand lines here: hours).
-- ``one file`` (``--file``, checked from the tree's directory): interpreter start-up
-  alone, the libcst parse of that file alone, ``concurlint check FILE`` cold
-  (``--no-cache``), warm, and right after an edit of that file (the cache on: what
-  pre-commit sees), ``ruff check FILE`` with and without its cache, and
-  ``flake8-async FILE``; medians of ``--runs``, interleaved.
+- ``one file`` (``--file``, checked from the file's directory with the installed
+  ``concurlint`` command): interpreter start-up alone (and with ``import re``, which pip's
+  launcher does first), the libcst parse of that file alone (CPU, in a process of its
+  own), ``concurlint check FILE`` cold (``--no-cache``), warm (answered by its replay
+  record, ``fastpath.py``), warm through the full path (``cli.main``, no replay), and
+  right after an edit of that file (the cache on: what pre-commit sees), ``ruff check
+  FILE`` with and without its cache, and ``flake8-async FILE`` (three runs); medians of
+  ``--runs``, interleaved.
 
 The edited file is restored byte for byte at the end, whatever happens.
 """
@@ -55,9 +58,9 @@ with open(sys.argv[4], "w", encoding="utf-8") as handle:
 _PARSE_ONE = r"""
 import sys, time, libcst
 data = open(sys.argv[1], "rb").read()
-start = time.perf_counter()
+start = time.process_time()  # CPU: the steadier measure on a shared machine
 libcst.parse_module(data)
-print(time.perf_counter() - start)
+print(time.process_time() - start)
 """
 
 PROBE = '\n\nasync def async_concurlint_bench_probe() -> None:\n    """Appended by bench_incremental.py."""\n'
@@ -129,13 +132,27 @@ def bench_tree(tree: str, edits: Sequence[str], work: str, jobs: int) -> Dict[st
             "blocks": cold["marks"], "jobs": jobs}
 
 
+_FULL_PATH = "import sys; from concurlint.cli import main; sys.argv[0] = 'concurlint'; main()"
+
+
 def bench_file(path: str, runs: int, work: str) -> Dict[str, object]:
+    """The one-file rows. ``concurlint`` is the installed command (what pre-commit and
+    users run: pip's launcher, then ``concurlint.fastpath``); "full path" runs the same
+    check through ``cli.main`` directly, which never replays (the path before the replay
+    records existed, with the cache warm)."""
     cwd = os.path.dirname(os.path.abspath(path))
     cache_dir = os.path.join(work, "one.cache")
+    script = _venv_tool("concurlint")
+    launcher = [script] if script else [PY, "-m", "concurlint"]
+    options = ["--isolated", "--exit-zero", "--output-format", "concise"]
+    warm = [*launcher, "check", *options, "--cache-dir", cache_dir, path]
     commands = {
         "python -c pass (interpreter start-up)": [PY, "-c", "pass"],
-        "concurlint check FILE, no cache": _check([path], "--no-cache"),
-        "concurlint check FILE, cache warm": _check([path], "--cache-dir", cache_dir),
+        "python -c 'import re' (start-up of pip's console-script launcher)": [PY, "-c", "import re"],
+        "concurlint check FILE, no cache": [*launcher, "check", *options, "--no-cache", path],
+        "concurlint check FILE, cache warm (replayed)": warm,
+        "concurlint check FILE, cache warm, full path (no replay)": [
+            PY, "-c", _FULL_PATH, "check", *options, "--cache-dir", cache_dir, path],
     }
     ruff = _venv_tool("ruff")
     if ruff:
@@ -147,7 +164,8 @@ def bench_file(path: str, runs: int, work: str) -> Dict[str, object]:
     standalone = _venv_tool("flake8-async")
     if standalone:
         commands["flake8-async FILE"] = [standalone, path]
-    measure(commands["concurlint check FILE, cache warm"], cwd)  # fill the caches
+    measure(warm, cwd)  # fill the cache
+    measure(warm, cwd)  # answered by the cache: leaves the replay record
     if ruff:
         measure(commands["ruff check FILE, its cache warm"], cwd)
     edited_label = "concurlint check FILE, just edited (cache on)"
@@ -157,22 +175,25 @@ def bench_file(path: str, runs: int, work: str) -> Dict[str, object]:
         original = handle.read()
     for round_index in range(runs):
         for label, command in commands.items():
+            if label == "flake8-async FILE" and round_index >= 3:
+                continue  # seconds per run: three are enough for its median
             samples[label].append(measure(command, cwd))
         # what pre-commit sees: the file changed, the project around it did not
         try:
             with open(path, "ab") as handle:
                 handle.write(b"\n# edited %d\n" % round_index)
-            samples[edited_label].append(measure(commands["concurlint check FILE, cache warm"], cwd))
+            samples[edited_label].append(measure(warm, cwd))
         finally:
             with open(path, "wb") as handle:
                 handle.write(original)
-        measure(commands["concurlint check FILE, cache warm"], cwd)  # warm again for the next round
+        measure(warm, cwd)  # warm again (and recorded again) for the next round
         parses.append(float(_run_stdout([PY, "-c", _PARSE_ONE, path], cwd)))
         print(f"  one file: round {round_index + 1} of {runs}", file=sys.stderr, flush=True)
     rows = {label: _median(taken) for label, taken in samples.items()}
     with open(path, "rb") as handle:
         size = len(handle.read())
-    return {"file": path, "bytes": size, "parse": statistics.median(parses), "rows": rows}
+    return {"file": path, "bytes": size, "parse": statistics.median(parses), "rows": rows,
+            "command": launcher[0]}
 
 
 def _run_stdout(command: List[str], cwd: str) -> str:
@@ -192,7 +213,9 @@ def report(tree: Dict[str, object], one: Dict[str, object], markdown: bool) -> s
             out.append("|---|---:|---:|---:|---:|")
         for label, r in rows.items():
             ratio = f"{r['wall'] / reference:.3f}" if reference else ""
-            cells = [label, f"{r['wall']:.2f}", f"{r['cpu']:.1f}", f"{r['rss_mb']:.0f}", ratio]
+            cpu = f"{r['cpu']:.3f}" if r["cpu"] < 1 else f"{r['cpu']:.1f}"
+            cells = [label, f"{r['wall']:.2f}" if r["wall"] >= 0.1 else f"{r['wall']:.3f}", cpu,
+                     f"{r['rss_mb']:.0f}", ratio]
             out.append("| " + " | ".join(cells) + " |" if markdown else "  ".join(cells))
         out.append("")
 
@@ -223,9 +246,20 @@ def report(tree: Dict[str, object], one: Dict[str, object], markdown: bool) -> s
         out.append("")
     if one:
         rows = one["rows"]  # type: ignore[index]
-        table(f"one file: {one['file']} ({one['bytes']} bytes; its libcst parse alone {one['parse']:.3f} s)",
+        table(f"one file: {one['file']} ({one['bytes']} bytes; its libcst parse alone {one['parse']:.3f} s CPU)",
               rows, "ruff check FILE, its cache warm" if "ruff check FILE, its cache warm" in rows else None,  # type: ignore[operator]
               "ruff (cache warm)")
+        cold = rows["concurlint check FILE, no cache"]  # type: ignore[index]
+        parse = float(one["parse"])  # type: ignore[arg-type]
+        out.append(f"- cold minus the file's parse: {cold['wall'] - parse:.2f} s wall, "
+                   f"{cold['cpu'] - parse:.2f} s CPU (goal: at most 0.5 s)")
+        ruff_warm = rows.get("ruff check FILE, its cache warm")  # type: ignore[union-attr]
+        if ruff_warm:
+            for label in ("concurlint check FILE, cache warm (replayed)",
+                          "concurlint check FILE, cache warm, full path (no replay)"):
+                out.append(f"- {label}: {rows[label]['wall'] / ruff_warm['wall']:.1f} x ruff's warm run "  # type: ignore[index]
+                           "(goal: at most 2 x)")
+        out.append("")
     return "\n".join(out) + "\n"
 
 
@@ -239,6 +273,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs of each one-file measurement (median)")
     parser.add_argument("--jobs", type=int, default=jobs_all(), help="workers of the tree runs")
     parser.add_argument("--skip-tree", action="store_true", help="only the one-file rows")
+    parser.add_argument("--skip-file", action="store_true", help="only the tree rows")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--json", dest="json_file", help="also write the raw numbers here")
     args = parser.parse_args(argv)
@@ -249,7 +284,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"Machine: {machine()}\n", flush=True)
     with tempfile.TemporaryDirectory(prefix="concurlint-bench-inc-") as work:
         tree_data = {} if args.skip_tree else bench_tree(tree, edits, work, args.jobs)
-        one_data = bench_file(one_file, args.runs, work)
+        one_data = {} if args.skip_file else bench_file(one_file, args.runs, work)
     print(report(tree_data, one_data, args.markdown), flush=True)
     if args.json_file:
         with open(args.json_file, "w", encoding="utf-8") as handle:

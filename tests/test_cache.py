@@ -260,3 +260,52 @@ def test_prune_removes_project_indexes_unused_for_a_day(tmp_path: Path) -> None:
     os.utime(old, (two_days_ago, two_days_ago))
     assert cache.prune(force=True) == 1
     assert cache.get_object("index-old.pickle") is None and cache.get_object("index-new.pickle") == {"b": 2}
+
+
+def test_a_new_coroutine_rewrites_only_the_entries_that_name_it(tmp_path: Path) -> None:
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/api.py": "async def fetch():\n    return 1\n",
+        # no table word: checked because it names the coroutine and its module (a pair)
+        "pkg/sync_user.py": "from pkg import api\n\n\ndef later():\n    return api.fetch\n",
+        # skipped: names nothing of the project
+        "pkg/plain.py": "def add(a, b):\n    return a + b\n",
+        # skipped until `ping` becomes a coroutine of `api`
+        "pkg/pinger.py": "from pkg import api\n\n\ndef later():\n    return api.ping()\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    _check(tmp_path)
+    assert _reused_and_checked(_check(tmp_path, "--cache-stats").stderr) == (5, 0)
+    before = {p: p.stat().st_mtime_ns for p in entries(tmp_path / ".concurlint_cache")}
+    (tmp_path / "pkg" / "api.py").write_text(files["pkg/api.py"] + "\n\nasync def ping():\n    pass\n")
+    warm = _check(tmp_path, "--cache-stats")
+    assert warm.stdout == _check(tmp_path, "--no-cache").stdout
+    # api.py (new content) and pinger.py (it names the new coroutine and its module)
+    assert _reused_and_checked(warm.stderr) == (3, 2)
+    after = {p: p.stat().st_mtime_ns for p in entries(tmp_path / ".concurlint_cache")}
+    written = [p for p, mtime in after.items() if before.get(p) != mtime]
+    assert len(written) == 2  # sync_user.py's and plain.py's entries are kept as they were
+    # and the next run answers every file without screening or writing again
+    assert _reused_and_checked(_check(tmp_path, "--cache-stats").stderr) == (5, 0)
+    assert {p: p.stat().st_mtime_ns for p in entries(tmp_path / ".concurlint_cache")} == after
+
+
+def test_advice_with_a_call_in_it_is_stored_and_read_back_in_both_languages(tmp_path: Path) -> None:
+    """The to-thread advice that names the blocked call ('trio.to_thread.run_sync(self._worker.join)')
+    goes through the cache's JSON like every other message."""
+    (tmp_path / "a.py").write_text(
+        "import threading\nimport trio\n\n\nclass Service:\n"
+        "    def __init__(self):\n        self._worker = threading.Thread(target=print)\n\n"
+        "    async def stop(self):\n        self._worker.join()\n")
+    settings = load_settings(isolated=True)
+    cold = run([str(tmp_path / "a.py")], settings, cache=Cache(str(tmp_path / "c"), settings))
+    warm_cache = Cache(str(tmp_path / "c"), settings)
+    warm = run([str(tmp_path / "a.py")], settings, cache=warm_cache)
+    assert warm_cache.hits == 1
+    [finding] = [f for f in warm.findings if f.code == "CCY205"]
+    assert "'await trio.to_thread.run_sync(self._worker.join)'" in finding.message.get("en")
+    assert "'await trio.to_thread.run_sync(self._worker.join)'" in finding.message.get("zh")
+    assert [(f.code, f.message.get("en"), f.message.get("zh")) for f in warm.findings] == \
+        [(f.code, f.message.get("en"), f.message.get("zh")) for f in cold.findings]

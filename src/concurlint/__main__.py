@@ -1,3 +1,5 @@
-from .cli import main
+import sys
 
-main(prog_name="concurlint")
+from .fastpath import main
+
+sys.exit(main(prog_name="concurlint"))

@@ -35,9 +35,9 @@ import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
+from .fastpath import CACHE_SCHEMA as SCHEMA
 from .findings import Edit, Finding, Fix, Position, Text
 
-SCHEMA = 3  # 3: a Text is stored untranslated (its English and its values)
 MAX_AGE_DAYS = 30
 MAX_ENTRIES = 100_000
 PRUNE_EVERY_SECONDS = 3600.0
@@ -167,6 +167,9 @@ class Cache:
         if self.enabled:
             self._write(self._object_path(name), pickle.dumps(value, protocol=4))
 
+    def has_object(self, name: str) -> bool:
+        return self.enabled and os.path.isfile(self._object_path(name))
+
     # ------------------------------------------------------------------ writing
     def _write(self, target: str, data: bytes) -> None:
         directory = os.path.dirname(target)
@@ -274,6 +277,36 @@ def _write_small(path: str, data: bytes) -> None:
         pass
 
 
+class PairsHistory:
+    """The pre-check's project pairs of earlier runs, by digest. An entry whose skip (or
+    check) was decided with other pairs than this run's is kept as it is when its text
+    names none of the names whose owners differ between the two: the pre-check's match
+    on pairs only looks at the names the text holds as words. So a new coroutine does not
+    re-screen and rewrite every pair-dependent entry (1,771 on home-assistant), only
+    those that mention its name."""
+
+    def __init__(self, store: Cache, pairs: Dict[str, Any], digest: str):
+        self.store = store
+        self.pairs = pairs
+        self._changed: Dict[str, Optional[List[str]]] = {}
+        name = _pairs_object(digest)
+        if not store.has_object(name):  # once per set of pairs: later runs compare with it
+            store.put_object(name, pairs)
+
+    def changed_names(self, digest: str) -> Optional[List[str]]:
+        """The names whose owners differ between the pairs of ``digest`` and this run's;
+        None when those pairs are not stored (then the entry is screened again)."""
+        if digest not in self._changed:
+            old = self.store.get_object(_pairs_object(digest))
+            self._changed[digest] = None if not isinstance(old, dict) else sorted(
+                name for name in old.keys() | self.pairs.keys() if old.get(name) != self.pairs.get(name))
+        return self._changed[digest]
+
+
+def _pairs_object(digest: str) -> str:
+    return f"pairs-{digest}.pickle"
+
+
 # ---------------------------------------------------------------------- JSON
 def _text_to(text: Text) -> Dict[str, Any]:
     item: Dict[str, Any] = {"message": text.message}
@@ -322,4 +355,4 @@ def _finding_from(path: str, item: Dict[str, Any]) -> Finding:
                    Position(*item["end"]), fix, item.get("cell"))
 
 
-__all__ = ["Cache", "content_hash", "default_directory", "DEFAULT_DIR_NAME"]
+__all__ = ["Cache", "PairsHistory", "content_hash", "default_directory", "DEFAULT_DIR_NAME"]

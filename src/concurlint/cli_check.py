@@ -21,6 +21,7 @@ from .cli_outcome import (
     _report_fixes, _validate_integrations, want_color,
 )
 from .config import ASYNC_BACKENDS, PRESETS, ConfigError, Settings, load_settings
+from .fastpath import note_check
 from .findings import Text
 from .languages import detect_lang, names as language_names
 from .reporters import REPORTERS, Report
@@ -153,6 +154,7 @@ def _check_once(paths: Sequence[str], options: Dict[str, Any]) -> None:
             return
         _validate_integrations(paths, options)
         result = _run(paths, settings, options)
+        note_check(paths, settings, options, result)  # a replay record may be kept (fastpath.py)
         fixing = _fix(paths, result, settings, options, lang)  # --fix / --diff
         if fixing is not None:
             result = fixing.result

@@ -35,11 +35,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Union
 
 from .config import Settings
-from .discovery import discover, module_name_for
+from .discovery import discover
 from .cache import Cache
 from .findings import FileResult, Finding, Text, tool_finding, unreadable_result
 from .precheck import Screen, syntax_ok
-from .semantics.project import ProjectIndex, RecordingIndex, ScanFacts, answers_hold
+from .semantics.project import ProjectIndex, RecordingIndex, ScanFacts, answers_hold, package_probe
 from .source import SourceError, decode_source
 
 
@@ -50,6 +50,7 @@ class RunResult:
     # with the result cache: files answered from it ("hits"), checked ("misses"), and
     # checked because project facts they used changed ("stale", part of the misses)
     cache_stats: Optional[Dict[str, int]] = None
+    project: Optional[ProjectIndex] = None  # the index the run used (fastpath.py records what it read)
 
     @property
     def findings(self) -> List[Finding]:
@@ -121,7 +122,7 @@ def run(paths: Sequence[str], settings: Settings, project: Optional[ProjectIndex
             except OSError:  # pragma: no cover - pruning is best effort
                 pass
     stats = None if store is None else {"hits": store.hits, "misses": store.misses, "stale": store.stale}
-    return RunResult(files, runner.results, stats)  # type: ignore[arg-type]
+    return RunResult(files, runner.results, stats, project)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------- one file
@@ -311,6 +312,7 @@ class _Run:
         self._packages: Dict[str, Any] = {}
         self._started: Optional[Iterator[_Task]] = None
         self.environment = repr(project.library) if project.library is not None else ""
+        self.history = None if store is None or screen is None else _pairs_history(store, screen)
 
     def _finish(self, index: int, result: FileResult) -> None:
         self.results[index] = result
@@ -372,10 +374,12 @@ class _Run:
                 text = decode_source(data, path).text
             except SourceError:
                 return False
-            skipped = not self.screen.reason(text, self.settings.for_path(path).codes_for(path))
-            if skipped != bool(depends.get("skipped")):
-                return False
-            renewed.update(depends, screen=self.screen.pairs_digest)
+            changed = self.history.changed_names(digest) if self.history is not None else None
+            if changed is None or any(name in text for name in changed):  # else: the same decision
+                skipped = not self.screen.reason(text, self.settings.for_path(path).codes_for(path))
+                if skipped != bool(depends.get("skipped")):
+                    return False
+                renewed.update(depends, screen=self.screen.pairs_digest)
         uses = depends.get("uses")
         return not uses or answers_hold(self.project, uses)
 
@@ -386,7 +390,7 @@ class _Run:
         directory = os.path.dirname(os.path.abspath(path))
         found = self._packages.get(directory)
         if found is None:
-            found = self._packages[directory] = module_name_for(os.path.join(directory, "__probe__.py"))
+            found = self._packages[directory] = package_probe(directory, self._packages)
         return (found, os.path.basename(path))
 
     def _store(self, task: _Task, result: FileResult) -> None:
@@ -417,6 +421,12 @@ class _Run:
         from .workers import Supervisor
 
         Supervisor(self, max(1, int(jobs))).run()
+
+
+def _pairs_history(store: Cache, screen: Screen) -> Any:
+    from .cache import PairsHistory
+
+    return PairsHistory(store, screen.pairs, screen.pairs_digest)
 
 
 def _safe_in_process(task: _Task) -> bool:

@@ -158,7 +158,7 @@ class ProjectIndex:
         index = cls()
         roots: Dict[str, Path] = {}
         pending: List[Tuple[str, int]] = []
-        packages: Dict[str, Tuple[Optional[str], bool]] = {}
+        packages: Dict[object, object] = {}
         for path in files:
             imported = index._scan_file(path, roots, parse=not self_served, facts=facts,
                                         known=_module_name(path, packages))
@@ -379,7 +379,7 @@ def answers_hold(index: ProjectIndex, uses: Sequence[Sequence[object]]) -> bool:
         return False
 
 
-def _module_name(path: str, packages: Dict[str, Tuple[Optional[str], bool]]) -> Tuple[Optional[str], bool]:
+def _module_name(path: str, packages: Dict[object, object]) -> Tuple[Optional[str], bool]:
     """``discovery.module_name_for(path)``, with the package layout looked up once per
     directory (on a 6,700-file tree, resolving every path's package separately was
     most of an index rebuilt from stored scan facts)."""
@@ -391,13 +391,40 @@ def _module_name(path: str, packages: Dict[str, Tuple[Optional[str], bool]]) -> 
     directory = os.path.dirname(os.path.abspath(path))
     probe = packages.get(directory)
     if probe is None:
-        probe = packages[directory] = module_name_for(os.path.join(directory, "__probe__.py"))
-    prefix = probe[0][: -len("__probe__")] if probe[0] else None  # "pkg.sub." or ""
+        probe = packages[directory] = package_probe(directory, packages)
+    prefix = probe[0][: -len("__probe__")] if probe[0] else None  # type: ignore[index] # "pkg.sub." or ""
     if stem == "__init__":
         return (prefix[:-1] or None) if prefix is not None else None, True
     if prefix is None or not stem.isidentifier():
         return None, False
     return prefix + stem, False
+
+
+def package_probe(directory: str, memo: Dict[object, object]) -> Tuple[Optional[str], bool]:
+    """``discovery.module_name_for(<directory>/__probe__.py)`` for an absolute ``directory``
+    (what the package around a directory makes of a module name), each package
+    directory above it looked up once per ``memo`` (a run's: the layout may change
+    between runs)."""
+    parts = (*_package_parts(os.path.realpath(directory), memo), "__probe__")
+    return (".".join(parts) if all(p.isidentifier() for p in parts) else None), False
+
+
+def _package_parts(directory: str, memo: Dict[object, object]) -> Tuple[str, ...]:
+    """The names of the packages ``directory`` (a real path) is in, outermost first, as
+    ``module_name_for`` walks them up (a directory with an ``__init__.py(i)``), with
+    each directory's answer remembered in ``memo`` for its subdirectories."""
+    key = ("package parts", directory)
+    found = memo.get(key)
+    if found is None:
+        if os.path.isfile(os.path.join(directory, "__init__.py")) or \
+                os.path.isfile(os.path.join(directory, "__init__.pyi")):
+            parent = os.path.dirname(directory)
+            above = () if parent == directory else _package_parts(parent, memo)
+            found = (*above, os.path.basename(directory))
+        else:
+            found = ()
+        memo[key] = found
+    return found  # type: ignore[return-value]
 
 
 def import_statements(text: str) -> List[str]:
@@ -644,8 +671,10 @@ class _LineScan:
         return f"{base}.{rest}" if rest else base
 
 
+# matched on "\n" + text: a literal first character lets the regex engine skip to line
+# starts (a "^" under re.M tries every position; 6x slower on a 90 kB module)
 _CONSTANT_AT = re.compile(
-    r"^([A-Z][A-Z0-9_]*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:(?:frozenset|set|tuple|list)\([ \t]*)?([\[({])", re.M)
+    r"\n([A-Z][A-Z0-9_]*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:(?:frozenset|set|tuple|list)\([ \t]*)?([\[({])")
 _MAX_CONSTANT_CHARS = 20_000
 # NAME.append(...), NAME += ..., NAME[k] = ...: the collection grows after it is bound
 _CONSTANT_MUTATED = re.compile(
@@ -658,6 +687,7 @@ def _constant_sizes(text: str, module_name: str) -> Dict[str, int]:
     display is cut out by bracket matching and parsed alone (no parse of the whole file)."""
     found: Dict[str, int] = {}
     seen: Set[str] = set()
+    text = "\n" + text
     for match in _CONSTANT_AT.finditer(text):
         name = match.group(1)
         if name in seen:
@@ -682,17 +712,46 @@ def _constant_sizes(text: str, module_name: str) -> Dict[str, int]:
         if size:
             found[f"{module_name}.{name}"] = size
     if found:
-        for mutated in _CONSTANT_MUTATED.finditer(text):
-            found.pop(f"{module_name}.{mutated.group(1)}", None)
+        # A mutation never spans lines, so only the lines naming a found constant can
+        # unbind one (the same matches as over the whole text, far fewer positions tried).
+        for line in _lines_naming(text, [name.rsplit(".", 1)[1] for name in found]):
+            for mutated in _CONSTANT_MUTATED.finditer(line):
+                found.pop(f"{module_name}.{mutated.group(1)}", None)
     return found
 
 
+def _lines_naming(text: str, names: List[str]) -> List[str]:
+    """The lines of ``text`` holding one of ``names``, once each, in order, with their
+    newline (``[^=]`` at the end of a mutation may match it)."""
+    starts: Set[int] = set()
+    for name in names:
+        position = text.find(name)
+        while position != -1:
+            starts.add(text.rfind("\n", 0, position) + 1)
+            position = text.find(name, position + len(name))
+    lines = []
+    for start in sorted(starts):
+        end = text.find("\n", start)
+        lines.append(text[start:] if end == -1 else text[start:end + 1])
+    return lines
+
+
+# what can change the bracket depth; and what can end a string of each quote
+_BRACKET_EVENT = re.compile(r"[\[\](){}#'\"]")
+_STRING_END = {quote: re.compile(r"\\|" + quote) for quote in ("'", '"', "'''", '"""')}
+
+
 def _closing_bracket(text: str, start: int) -> Optional[int]:
-    """Index of the bracket closing ``text[start]`` (strings and comments skipped)."""
+    """Index of the bracket closing ``text[start]`` (strings and comments skipped); the
+    characters in between are skipped by regular expressions, not one by one."""
     depth = 0
     index = start
     limit = min(len(text), start + _MAX_CONSTANT_CHARS)
     while index < limit:
+        event = _BRACKET_EVENT.search(text, index, limit)
+        if event is None:
+            return None
+        index = event.start()
         char = text[index]
         if char in "([{":
             depth += 1
@@ -705,11 +764,19 @@ def _closing_bracket(text: str, start: int) -> Optional[int]:
             if index == -1:
                 return None
             continue
-        elif char in "'\"":
+        else:  # a string: up to its closing quote (one that starts before the limit)
             quote = char * 3 if text.startswith(char * 3, index) else char
             index += len(quote)
-            while index < limit and not text.startswith(quote, index):
-                index += 2 if text[index] == "\\" else 1
+            while index < limit:
+                found = _STRING_END[quote].search(text, index, limit + len(quote) - 1)
+                if found is None or found.start() >= limit:
+                    index = limit
+                elif found.group() == "\\":
+                    index = found.start() + 2
+                    continue
+                else:
+                    index = found.start()
+                break
             index += len(quote)
             continue
         index += 1
@@ -721,4 +788,4 @@ def build_index(files: Sequence[str]) -> ProjectIndex:
     return ProjectIndex.from_files(files, self_served=len(files) == 1)
 
 
-__all__ = ["ProjectIndex", "RecordingIndex", "ScanFacts", "answers_hold", "build_index"]
+__all__ = ["ProjectIndex", "RecordingIndex", "ScanFacts", "answers_hold", "build_index", "package_probe"]
