@@ -38,7 +38,8 @@ def replayed(args: Sequence[str], cwd: Path, env: Optional[Dict[str, str]] = Non
              script: bool = False) -> Tuple[bool, Outcome]:
     """Run with ``-X importtime``: whether the command line module (and so the full path)
     was imported, and the outcome (stderr without the import lines)."""
-    command = [sys.executable, "-X", "importtime", *([SCRIPT] if script else ["-m", "concurlint"])]
+    command = [_script_interpreter(), "-X", "importtime", SCRIPT] if script else \
+        [sys.executable, "-X", "importtime", "-m", "concurlint"]
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("CONCURLINT_", "LC_"))}
     environment.update({"LANG": "C.UTF-8", "NO_COLOR": ""}, **(env or {}))
     done = subprocess.run([*command, "check", *args], cwd=cwd, capture_output=True, env=environment,
@@ -47,6 +48,14 @@ def replayed(args: Sequence[str], cwd: Path, env: Optional[Dict[str, str]] = Non
     imports = b"".join(line for line in lines if line.startswith(b"import time:"))
     rest = b"".join(line for line in lines if not line.startswith(b"import time:"))
     return b"concurlint.cli" not in imports, (done.returncode, done.stdout, rest)
+
+
+def _script_interpreter() -> str:
+    """The interpreter the console script's own first line names: the record holds the
+    interpreter, and ``python`` and ``python3.11`` are two names for one (pyenv)."""
+    with open(SCRIPT, encoding="utf-8") as handle:
+        first = handle.readline()
+    return first[2:].strip() if first.startswith("#!") else sys.executable
 
 
 def records(cache: Path) -> List[Path]:
