@@ -268,6 +268,15 @@ def test_file_chart_is_capped() -> None:
     assert len(page.with_class("finding")) == 20
 
 
+@pytest.mark.parametrize("files, lang, note", [
+    (16, "en", "and 1 more file<"), (17, "en", "and 2 more files"), (16, "zh", "以及另外 1 个文件"),
+])
+def test_the_chart_note_counts_the_files_left_out_in_the_readers_language(files, lang, note) -> None:
+    findings = [Finding(f"pkg/m{i:02d}.py", "CCY201", Text("m"), Position(1, 1), Position(1, 2))
+                for i in range(files)]
+    assert note in render_html(Report(findings, files, lang))
+
+
 def test_render_is_deterministic(exercises: Path) -> None:
     findings = expected_findings(exercises)
     report = Report(findings, 5, "en", lambda path: Path(path).read_text().splitlines())

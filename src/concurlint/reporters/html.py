@@ -21,7 +21,7 @@ from collections import Counter, OrderedDict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import Report
-from ..findings import FILES, Finding, Text
+from ..findings import FILES, Finding, Plural, Text
 from ..languages import tag
 
 CONTEXT_LINES = 2  # lines shown before and after a finding
@@ -33,11 +33,13 @@ FAMILY_COLORS = {
     "CCY4": "#0891b2", "CCY5": "#2563eb", "CCY6": "#db2777", "CCY7": "#059669",
 }
 
+MORE_FILES = Plural("and {count} more file", "and {count} more files")  # under the per-file chart
+
 UI = {
     "title": Text("concurlint report"), "files_checked": Text("files checked"), "findings": Text("findings"),
     "files_with": Text("files with findings"), "rules": Text("rules triggered"),
     "by_family": Text("Findings per family"), "by_file": Text("Findings per file"),
-    "more_files": Text("and {n} more files"), "filter": Text("Show families"), "all": Text("All"),
+    "filter": Text("Show families"), "all": Text("All"),
     "none": Text("None"), "shown": Text("{shown} of {total} findings shown"), "why": Text("Why is this bad?"),
     "instead": Text("Use instead"), "fix": Text("Autofix"), "safe": Text("safe"), "unsafe": Text("unsafe"),
     "no_fix": Text("No autofix: change the code as shown under “Use instead”."),
@@ -269,7 +271,7 @@ def _summary(report: Report, findings: Sequence[Finding], by_family: Counter, by
     ranked = sorted(by_file.items(), key=lambda item: (-item[1], item[0]))
     file_rows = [(_short_path(display_path(path, base)), path, n, "") for path, n in ranked[:TOP_FILES]]
     rest = len(ranked) - TOP_FILES
-    note = t["more_files"].format(n=rest) if rest > 0 else ""
+    note = MORE_FILES.format(count=rest).get(lang) if rest > 0 else ""
     out.append(f'<figure><figcaption>{esc(t["by_file"])}</figcaption>'
                + _bar_chart("chart-files", t["by_file"], file_rows, note) + "</figure>")
     out.append("</div></section>")
