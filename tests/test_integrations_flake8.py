@@ -38,11 +38,12 @@ SOURCE = textwrap.dedent("""\
 LINE = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+):(?P<col>\d+): (?P<code>[A-Z]+\d+) ")
 
 
-def flake8(*args: str, cwd: Path, stdin: str = SOURCE) -> subprocess.CompletedProcess:
+def flake8(*args: str, cwd: Path, stdin: str = SOURCE, **env: str) -> subprocess.CompletedProcess:
     exe = shutil.which("flake8", path=os.path.dirname(sys.executable))
     command = [exe] if exe else [sys.executable, "-m", "flake8"]
+    variables = {k: v for k, v in os.environ.items() if k not in ("CONCURLINT_LANG", "LC_ALL", "LANG")}
     return subprocess.run([*command, *args], cwd=cwd, input=stdin, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "NO_COLOR": "1"})
+                          timeout=120, env={**variables, "NO_COLOR": "1", **env})
 
 
 def reported(result: subprocess.CompletedProcess) -> List[tuple]:
@@ -97,6 +98,39 @@ def test_option_names_in_help(tmp_path: Path) -> None:
     for option in ("--concurlint-select", "--concurlint-extend-select", "--concurlint-ignore",
                    "--concurlint-preset", "--concurlint-blocking-calls",
                    "--concurlint-lock-name-pattern", "--concurlint-max-file-size",
-                   "--concurlint-file-timeout", "--concurlint-config"):
+                   "--concurlint-file-timeout", "--concurlint-config", "--concurlint-lang"):
         assert option in result.stdout, option
     assert "concurlint" in flake8("--version", cwd=tmp_path, stdin="").stdout
+
+
+def _messages(result: subprocess.CompletedProcess) -> List[str]:
+    assert result.returncode in (0, 1), result.stderr
+    return [line.split(" ", 2)[2] for line in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize("how", ["option", "config", "environment"])
+def test_messages_in_chinese_when_asked(tmp_path: Path, how: str) -> None:
+    args, env = ["--select", "CCY", "-"], {}
+    if how == "option":
+        args.insert(0, "--concurlint-lang=zh")
+    elif how == "config":
+        (tmp_path / "setup.cfg").write_text("[flake8]\nconcurlint-lang = zh-CN\n")
+    else:
+        env["CONCURLINT_LANG"] = "zh_CN.UTF-8"
+    messages = _messages(flake8(*args, cwd=tmp_path, **env))
+    assert messages and all("阻塞事件循环" in message for message in messages), messages
+
+
+def test_the_locale_alone_keeps_flake8_in_english(tmp_path: Path) -> None:
+    # flake8 and its other plugins do not follow the locale; a CCY line in Chinese among
+    # English ones would surprise, so only the plugin's option or CONCURLINT_LANG switch it
+    messages = _messages(flake8("--isolated", "--select", "CCY", "-", cwd=tmp_path, LANG="zh_CN.UTF-8"))
+    assert messages and all("blocks the event loop" in message for message in messages), messages
+    unknown = _messages(flake8("--isolated", "--select", "CCY", "-", cwd=tmp_path, CONCURLINT_LANG="fr"))
+    assert unknown == messages
+
+
+def test_an_unknown_language_option_is_a_configuration_error(tmp_path: Path) -> None:
+    result = flake8("--isolated", "--select", "CCY", "--concurlint-lang", "xx", "-", cwd=tmp_path)
+    assert reported(result) == [("stdin", 1, 1, "CCY002")]
+    assert "unknown --concurlint-lang 'xx'" in result.stdout and "zh" in result.stdout

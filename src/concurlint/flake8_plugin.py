@@ -3,6 +3,9 @@
 Settings come from the same configuration files as ``concurlint check`` (the closest
 to each file; ``--concurlint-config`` names one for every file) and from
 ``--concurlint-*`` options in flake8's own config.
+Messages are in English unless ``--concurlint-lang`` or ``CONCURLINT_LANG`` names another
+language with a catalog; flake8 itself and its other plugins speak English, so the locale
+alone does not switch them (unlike ``concurlint check``).
 Codes selected explicitly through flake8 (``--select``/``--extend-select``) that
 are off by default here are switched on, so ``flake8 --extend-select CCY108``
 works; flake8 itself then applies its ignore lists and ``noqa``.
@@ -16,6 +19,7 @@ from . import __version__
 from .config import ConfigError, Settings, load_settings
 from .engine import check_source  # noqa: F401 - the engine entry point (re-exported)
 from .bounded import bounded_check
+from .languages import names as language_names, resolve as resolve_language
 from .rules import ALL_RULES
 from .source import SourceFile, detect_newline
 
@@ -32,6 +36,7 @@ _OPTIONS = (
     ("--concurlint-async-backend", "async-backend",
      "async library where imports do not say: auto, asyncio, trio or anyio", False),
     ("--concurlint-config", None, "TOML file with concurlint settings", False),
+    ("--concurlint-lang", None, "language of the messages (default: CONCURLINT_LANG, else English)", False),
 )
 
 
@@ -40,6 +45,7 @@ class ConcurlintChecker:
     version = __version__
     settings: ClassVar[Optional[Settings]] = None
     config_error: ClassVar[Optional[str]] = None
+    lang: ClassVar[str] = "en"
 
     def __init__(self, tree: Any, filename: str, lines: Sequence[str]):
         self.filename = filename
@@ -68,6 +74,14 @@ class ConcurlintChecker:
         explicit = _explicitly_selected(options)
         if explicit:
             overrides["extend-select"] = list(overrides.get("extend-select") or []) + explicit
+        option = getattr(options, "concurlint_lang", None)
+        if option and resolve_language(option) is None:
+            cls.settings = None
+            cls.config_error = f"unknown --concurlint-lang {option!r}; known: {', '.join(language_names())}"
+            return
+        # as in `concurlint check`: a CONCURLINT_LANG without a catalog counts as English
+        wanted = option or os.environ.get("CONCURLINT_LANG")
+        cls.lang = (resolve_language(wanted) if wanted else None) or "en"
         try:
             cls.settings = load_settings(
                 config_file=getattr(options, "concurlint_config", None),
@@ -106,7 +120,7 @@ class ConcurlintChecker:
         result = bounded_check(source, settings, project, noqa=False)
         for finding in result.findings:
             yield (finding.start.line, finding.start.column - 1,
-                   f"{finding.code} {finding.message.en}", type(self))
+                   f"{finding.code} {finding.message.get(self.lang)}", type(self))
 
 
 class _Defaults:
