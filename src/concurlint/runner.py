@@ -418,6 +418,8 @@ class _Run:
             self._finish(first.index, result)
             return
         self._started = itertools.chain([first], tasks)
+        if self.screen is not None:
+            self.screen.pairs  # made once here (kept by the index), not again in each worker
         from .workers import Supervisor
 
         Supervisor(self, max(1, int(jobs))).run()
