@@ -72,7 +72,7 @@ def main(prog_name: "str | None" = None) -> int:
         finally:
             # The process ends here: the objects left are never scanned for cycles again,
             # so the interpreter's last collection at exit does not walk a checked file's
-            # tree and analysis (~0.08 s of a one-file run; everything is freed at exit).
+            # tree and analysis (~0.04 s of a one-file run; the system reclaims the memory).
             import gc
 
             gc.freeze()

@@ -145,7 +145,7 @@ def _holds(arg: cst.Arg, name: str) -> bool:
 
 def _references(root: cst.CSTNode, name: str, method: bool) -> Iterator[Tuple[cst.CSTNode, List[cst.CSTNode]]]:
     """Every read of ``name`` under ``root`` (``obj.name`` for a method), with its ancestors
-    (for a root outside the module: ``_Reads`` answers the module's own)."""
+    (``_Reads`` answers the same for the roots inside the module, from one walk)."""
     path: List[cst.CSTNode] = []
     for node, parent in _visit(root):
         while path and path[-1] is not parent:  # back up to this node's parent
