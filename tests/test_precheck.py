@@ -145,6 +145,15 @@ def test_risky() -> None:
     assert risky("#" * 300_000)
 
 
+def test_risky_counts_a_chain_over_continuation_lines() -> None:
+    """Operators add up over lines that end with one (whatever spaces follow it) or start
+    with one; separate statements start a new count."""
+    for space in ("", " ", "\t", "\u00a0"):
+        assert risky("x = (\n" + "".join(f"    1 +{space}\n" for _ in range(700)) + "    1\n)\n")
+    assert risky("x = (\n    1\n" + "    + 1\n" * 700 + ")\n")
+    assert not risky("".join(f"x{i} = 1 + 1\n" for i in range(700)))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("select", [None, ["CCY"]], ids=["default-rules", "all-rules"])
 def test_identical_findings_with_and_without_precheck_over_the_stdlib(select) -> None:

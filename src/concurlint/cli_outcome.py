@@ -188,11 +188,11 @@ def _integrations(result: RunResult, settings: Settings, options: Dict[str, Any]
 
     Returns extra reporter context; ``{"exit": 0}`` after --write-baseline.
     """
-    from . import baseline
-
     extra: Dict[str, Any] = {"root": settings.root, "files": list(result.files)}
     lines = _line_source(result)
     if options["write_baseline"]:
+        from . import baseline
+
         findings = result.findings
         baseline.write(options["write_baseline"], findings, lines,
                        _baseline_root(settings, options["write_baseline"]))
@@ -204,6 +204,8 @@ def _integrations(result: RunResult, settings: Settings, options: Dict[str, Any]
     if path is None and settings.baseline:
         path = os.path.join(settings.root, settings.baseline)
     if path:
+        from . import baseline  # not imported by a run without one (a one-file run's start-up)
+
         outcome = baseline.apply(result.findings, baseline.load(path), lines,
                                  _baseline_root(settings, path), result.files)
         _keep(result, {id(f) for f in outcome.kept})
@@ -236,15 +238,19 @@ def _keep(result: RunResult, kept: Any) -> None:
 def _emit(output: str, report: Report, output_format: str, output_file: Optional[str],
           color: Optional[bool]) -> None:
     """The report to the terminal, or atomically to --output-file with the summary on the terminal."""
-    from .baseline import summary as baseline_summary
-    from .fileio import atomic_write
     from .reporters.text import summary_line
 
     outcome = report.extra.get("baseline")
-    note = baseline_summary(outcome, report.lang) if outcome is not None else None
+    note = None
+    if outcome is not None:
+        from .baseline import summary as baseline_summary
+
+        note = baseline_summary(outcome, report.lang)
     if report.extra.get("quiet"):  # -q/-s: no summary lines
         note = None
     if output_file:
+        from .fileio import atomic_write
+
         try:
             atomic_write(output_file, output)
         except OSError as exc:

@@ -5,7 +5,6 @@ so both report identical findings for identical input.
 """
 from __future__ import annotations
 
-import traceback
 from dataclasses import replace
 from typing import FrozenSet, List, Optional, Sequence, Tuple
 
@@ -72,6 +71,8 @@ def check_source(source: SourceFile, settings: Settings, project: Optional[Proje
         failures.append(("engine", exc, None))
         findings = []
     for owner, exc, _node in failures:
+        import traceback  # only for a failure: not part of every run's start-up
+
         result.tracebacks.append("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
         if "CCY003" in enabled:
             name = f"rule {owner} ({ALL_RULES[owner].name})" if owner in ALL_RULES else owner

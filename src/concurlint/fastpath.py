@@ -67,7 +67,15 @@ def main(prog_name: "str | None" = None) -> int:
         code = replay(argv, prog_name)
         if code is not None:
             return code
-        return _recorded(argv, prog_name)
+        try:
+            return _recorded(argv, prog_name)
+        finally:
+            # The process ends here: the objects left are never scanned for cycles again,
+            # so the interpreter's last collection at exit does not walk a checked file's
+            # tree and analysis (~0.04 s of a one-file run; the system reclaims the memory).
+            import gc
+
+            gc.freeze()
     from .cli import main as cli_main
 
     return cli_main(prog_name=prog_name)

@@ -206,8 +206,18 @@ class Screen:
         self._extra = frozenset(extra)
         self._words: Dict[Optional[FrozenSet[str]], Tuple[str, ...]] = {}
         self.words: Tuple[str, ...] = self.words_for(None)
-        self.pairs: Dict[str, FrozenSet[str]] = project_pairs(project)
+        self._project = project
+        self._pairs: Optional[Dict[str, FrozenSet[str]]] = None
         self._pairs_digest: Optional[str] = None
+
+    @property
+    def pairs(self) -> Dict[str, FrozenSet[str]]:
+        """The project's coroutine names and owners (``project_pairs``), made when first
+        needed: a file that names a table word is checked whatever they are, and making
+        them may read installed libraries (which aliases are their coroutines)."""
+        if self._pairs is None:
+            self._pairs = project_pairs(self._project)
+        return self._pairs
 
     def words_for(self, codes: Optional[FrozenSet[str]]) -> Tuple[str, ...]:
         """The words for a set of enabled codes (None: every rule), keywords first:
@@ -228,13 +238,12 @@ class Screen:
         index holds), "pairs" (only a project coroutine's name and owner), or "" (skip).
         The result cache needs the difference: only the last two depend on the index."""
         words = self.words_for(codes)
-        pairs = self.pairs
-        if not _mentions(text, words, pairs):
+        if not _mentions(text, words, {}) and not _mentions(text, (), self.pairs):
             return ""
         code = code_only(text)
         if _mentions(code, words, {}):
             return "words"
-        return "pairs" if _mentions(code, (), pairs) else ""
+        return "pairs" if _mentions(code, (), self.pairs) else ""
 
     @property
     def pairs_digest(self) -> str:
@@ -311,7 +320,12 @@ RISKY_BYTES = 256 * 1024
 RISKY_LINE = 1500
 RISKY_CHAIN = 600
 _CHAIN_CHARS = ("+", "-", "*", "/", "%", "|", "&", "^", "@", ".", "<<", ">>")
-_CONTINUATION = re.compile(r"(?:[-+*/%|&^@.\\,(]\s*$|^\s*[-+*/%|&^@.)])")
+# A continuation line ends with an operator, a backslash, a comma or an opening
+# parenthesis, or starts with an operator or a closing one (tested with ``strip``, not a
+# regular expression: the line scan runs on every file with many operators).
+_CONTINUES_AFTER = frozenset("-+*/%|&^@.\\,(")
+_CONTINUES_BEFORE = frozenset("-+*/%|&^@.)")
+_NOT_OPERATORS = str.maketrans("", "", "".join(_CHAIN_CHARS[:10]))
 
 
 def risky(text: str) -> bool:
@@ -331,10 +345,8 @@ def risky(text: str) -> bool:
     for line in text.splitlines():
         if len(line) > RISKY_LINE:
             return True
-        ops = 0
-        for c in _CHAIN_CHARS[:10]:
-            ops += line.count(c)
-        if _CONTINUATION.search(line):
+        ops = len(line) - len(line.translate(_NOT_OPERATORS))  # the single-character operators
+        if line.rstrip()[-1:] in _CONTINUES_AFTER or line.lstrip()[:1] in _CONTINUES_BEFORE:
             run += ops
             if run > RISKY_CHAIN:
                 return True

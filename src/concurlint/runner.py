@@ -27,6 +27,7 @@ in ``interrupt.py``, and the one-file bounded child (flake8, the editor) in
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import os
@@ -412,12 +413,24 @@ class _Run:
             return  # everything answered by the cache: no worker to start
         if len(self.files) == 1 and _safe_in_process(first):
             first.depends = {}
-            result = check_file(first.path, self.settings, self.project, self.screen, first.data,
-                                first.depends)
+            # No automatic garbage collection meanwhile (as in a worker): importing libcst,
+            # parsing and the analysis allocate ~80,000 objects for core.py (94 kB), and
+            # the collector ran about 150 times over them (0.12 s, 10 % of the run's CPU);
+            # now the garbage is collected once, later. A safe file is small (``risky``).
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                result = check_file(first.path, self.settings, self.project, self.screen, first.data,
+                                    first.depends)
+            finally:
+                if collecting:
+                    gc.enable()
             self._store(first, result)
             self._finish(first.index, result)
             return
         self._started = itertools.chain([first], tasks)
+        if self.screen is not None:
+            self.screen.pairs  # made once here (kept by the index), not again in each worker
         from .workers import Supervisor
 
         Supervisor(self, max(1, int(jobs))).run()

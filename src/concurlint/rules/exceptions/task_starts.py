@@ -5,7 +5,7 @@ or an import), run per request by a web server, or returned as a wrapper by a de
 from __future__ import annotations
 
 import re
-from typing import Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -48,7 +48,7 @@ def _task_boundary(ctx: Context) -> bool:
         root = parent.node if parent.kind == "function" else ctx.module
         references = 0
         found = True
-        for ref, path in _references(root, name, method):
+        for ref, path in _reads(ctx).references(root, name, method):
             if method and _through_import(ctx, ref):
                 continue  # `other_module.name`: a function of another module, not this method
             references += 1
@@ -130,7 +130,7 @@ def _started_through_alias(ctx: Context, ref: cst.CSTNode, path: List[cst.CSTNod
     if owner is None:
         return False
     uses = 0
-    for use, use_path in _references(owner.body, assign.targets[0].target.value, method=False):
+    for use, use_path in _reads(ctx).references(owner.body, assign.targets[0].target.value, method=False):
         if any(n is assign for n in use_path):
             continue
         uses += 1
@@ -144,33 +144,82 @@ def _holds(arg: cst.Arg, name: str) -> bool:
 
 
 def _references(root: cst.CSTNode, name: str, method: bool) -> Iterator[Tuple[cst.CSTNode, List[cst.CSTNode]]]:
-    """Every read of ``name`` under ``root`` (``obj.name`` for a method), with its ancestors."""
+    """Every read of ``name`` under ``root`` (``obj.name`` for a method), with its ancestors
+    (``_Reads`` answers the same for the roots inside the module, from one walk)."""
     path: List[cst.CSTNode] = []
-    stack: List[Tuple[Optional[cst.CSTNode], bool]] = [(root, False)]
-    while stack:
-        node, leave = stack.pop()
-        if leave:
+    for node, parent in _visit(root):
+        while path and path[-1] is not parent:  # back up to this node's parent
             path.pop()
-            continue
-        assert node is not None
-        if method and isinstance(node, cst.Attribute) and node.attr.value == name:
-            yield node, path
-        elif not method and isinstance(node, cst.Name) and node.value == name:
-            yield node, path
-            continue
-        if isinstance(node, (cst.Import, cst.ImportFrom)):
-            continue
+        if method and type(node) is cst.Attribute and node.attr.value == name:  # type: ignore[attr-defined]
+            yield node, list(path)
+        elif not method and type(node) is cst.Name and node.value == name:  # type: ignore[attr-defined]
+            yield node, list(path)
         path.append(node)
-        stack.append((None, True))
-        if isinstance(node, cst.Attribute):
-            children: Sequence[cst.CSTNode] = (node.value,)
-        elif isinstance(node, cst.Arg):
-            children = (node.value,)
-        elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            children = [c for c in iter_children(node) if c is not node.name]
-        elif isinstance(node, cst.Param):
-            children = [c for c in (node.default, node.annotation) if c is not None]
+
+
+def _visit(root: cst.CSTNode) -> Iterator[Tuple[cst.CSTNode, Optional[cst.CSTNode]]]:
+    """The nodes where a function can be read under ``root``, each with its parent, in
+    source order: not into imports, attribute names, keyword names, the names a ``def``
+    or ``class`` binds, or parameter names."""
+    stack: List[Tuple[cst.CSTNode, Optional[cst.CSTNode]]] = [(root, None)]
+    while stack:
+        node, parent = stack.pop()
+        yield node, parent
+        kind = type(node)
+        if kind is cst.Import or kind is cst.ImportFrom or kind is cst.Name:
+            continue
+        if kind is cst.Attribute or kind is cst.Arg:
+            children: Sequence[cst.CSTNode] = (node.value,)  # type: ignore[attr-defined]
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
+            children = [c for c in iter_children(node) if c is not node.name]  # type: ignore[attr-defined]
+        elif kind is cst.Param:
+            children = [c for c in (node.default, node.annotation) if c is not None]  # type: ignore[attr-defined]
         else:
             children = iter_children(node)
-        for child in reversed(list(children)):
-            stack.append((child, False))
+        for child in reversed(children):
+            stack.append((child, node))
+
+
+class _Reads:
+    """The reads of every name in one module, found in one walk (CCY602 asks for the
+    references of each method of a class it meets; a walk of the module per method
+    was most of the rule's time on big modules)."""
+
+    def __init__(self, module: cst.Module):
+        self.module = module
+        self.parents: Dict[int, Optional[cst.CSTNode]] = {}
+        self.names: Dict[str, List[cst.CSTNode]] = {}
+        self.attributes: Dict[str, List[cst.CSTNode]] = {}
+        parents = self.parents
+        for node, parent in _visit(module):
+            parents[id(node)] = parent
+            kind = type(node)
+            if kind is cst.Name:
+                self.names.setdefault(node.value, []).append(node)  # type: ignore[attr-defined]
+            elif kind is cst.Attribute:
+                self.attributes.setdefault(node.attr.value, []).append(node)  # type: ignore[attr-defined]
+
+    def references(self, root: cst.CSTNode, name: str,
+                   method: bool) -> Iterator[Tuple[cst.CSTNode, List[cst.CSTNode]]]:
+        """What ``_references(root, name, method)`` yields."""
+        if id(root) not in self.parents:
+            yield from _references(root, name, method)
+            return
+        for node in (self.attributes if method else self.names).get(name, ()):
+            path: List[cst.CSTNode] = []
+            parent = self.parents[id(node)]
+            while parent is not None and parent is not root:
+                path.append(parent)
+                parent = self.parents[id(parent)]
+            if parent is root:
+                path.append(root)
+                path.reverse()
+                yield node, path
+
+
+def _reads(ctx: Context) -> _Reads:
+    key = ("exceptions.reads", id(ctx.module))
+    found = ctx.memo.get(key)
+    if found is None:
+        found = ctx.memo[key] = _Reads(ctx.module)
+    return found
