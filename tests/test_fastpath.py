@@ -207,6 +207,25 @@ def test_new_catalog_in_the_translators_directory(project: Path) -> None:
     assert translated[1] == concurlint(["--lang", "zh", "--no-cache", *args], project)[1]
 
 
+def test_exit_handlers_of_the_environment_still_run(project: Path) -> None:
+    """A replay ends its process without the interpreter's clean-up only when nothing
+    waits for it: an exit handler that a sitecustomize registered (as coverage's
+    subprocess support does) still runs, and the output is the same."""
+    site = project / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import atexit, os\n\n"
+        "atexit.register(lambda: open(os.environ['EXIT_MARKER'], 'a').write('exited\\n'))\n")
+    marker = project / "exited.txt"
+    env = {"PYTHONPATH": str(site), "EXIT_MARKER": str(marker)}
+    args = ["pkg/main.py"]
+    reference = warm(args, project, env=env)
+    assert marker.read_text() == "exited\n" * 2
+    marker.unlink()
+    assert replayed(args, project, env=env) == (True, reference)
+    assert marker.read_text() == "exited\n"
+
+
 def test_configured_cache_directory(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.concurlint]\ncache-dir = "build/lint"\n')
     args = ["pkg/main.py"]

@@ -16,7 +16,8 @@ index. When nothing it depends on changed, its output is known in advance, so:
   stdout and stderr, in order, with its exit code;
 - the same command later reads that record (a couple of hundred ``stat`` calls, no
   import of click, libcst or the rest of concurlint) and, when every one of those
-  still holds, writes the same bytes and exits with the same code.
+  still holds, writes the same bytes and exits with the same code (at once, without
+  the interpreter's clean-up, when no exit handler or thread waits for it).
 
 A changed file always gets a new ctime, the current time, which cannot be set back
 (``utime`` sets the mtime, and the ctime to now). So an unchanged stamp proves
@@ -85,6 +86,7 @@ def main(prog_name: "str | None" = None) -> int:
     if argv[:1] == ["check"]:
         code = replay(argv, prog_name)
         if code is not None:
+            _end_now(code)
             return code
         from .fastpath_record import recorded
 
@@ -121,6 +123,24 @@ def replay(argv: "list[str]", prog_name: "str | None" = None) -> "int | None":
     except BrokenPipeError:  # the reader went away (`| head`): as quiet as the normal path
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return code
+
+
+def _end_now(code: int) -> None:
+    """End the process at once, without the interpreter's clean-up, when nothing needs
+    it: the output is written and flushed, and no exit handler (coverage, a logging
+    file, a sitecustomize's) or thread is there to run. That clean-up (the modules the
+    launcher imported, ``re`` among them) costs more than the replay itself."""
+    import atexit  # built in
+
+    count = getattr(atexit, "_ncallbacks", None)
+    if count is None or count() or sys.flags.inspect or "threading" in sys.modules:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return  # the interpreter's own clean-up reports it as it always does
+    os._exit(code)
 
 
 def _holds(record: dict) -> bool:
