@@ -15,12 +15,14 @@ In one run, on the same files, with ruff and flake8-async side by side:
   four seconds per thousand lines here: hours).
 - ``one file`` (``--file``, checked from the file's directory with the installed
   ``concurlint`` command): interpreter start-up alone (and with ``import re``, which pip's
-  launcher does first), the libcst parse of that file alone (CPU, in a process of its
-  own), ``concurlint check FILE`` cold (``--no-cache``), warm (answered by its replay
-  record, ``fastpath.py``), warm through the full path (``cli.main``, no replay), and
-  right after an edit of that file (the cache on: what pre-commit sees), ``ruff check
-  FILE`` with and without its cache, and ``flake8-async FILE`` (three runs); medians of
-  ``--runs``, interleaved.
+  launcher does first; and a copy of pip's launcher for concurlint that calls nothing),
+  the libcst parse of that file alone (CPU, in a process of its own), ``concurlint
+  check FILE`` cold (``--no-cache``), warm (answered by its replay record,
+  ``fastpath.py``: once with a record left more than ``fastpath.RACY_NS`` after the
+  file was last written, once right after, when the file is hashed), warm through the
+  full path (``cli.main``, no replay), and right after an edit of that file (the cache
+  on: what pre-commit sees), ``ruff check FILE`` with and without its cache, and
+  ``flake8-async FILE`` (three runs); medians of ``--runs``, interleaved.
 
 The edited file is restored byte for byte at the end, whatever happens.
 """
