@@ -206,6 +206,8 @@ def bench_file(path: str, runs: int, work: str) -> Dict[str, object]:
         samples[hashed_label].append(measure(warm, cwd))
         parses.append(float(_run_stdout([PY, "-c", _PARSE_ONE, path], cwd)))
         _record_when_old(warm, cwd, cache_dir, written)  # for the next round's replayed row
+        if ruff:  # the file was rewritten: ruff's cache entry too, or its next "warm" row re-lints
+            measure(commands["ruff check FILE, its cache warm"], cwd)
         print(f"  one file: round {round_index + 1} of {runs}", file=sys.stderr, flush=True)
     rows = {label: _median(taken) for label, taken in samples.items()}
     with open(path, "rb") as handle:
