@@ -138,7 +138,7 @@ def _end_now(code: int) -> None:
     try:
         sys.stdout.flush()
         sys.stderr.flush()
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: no stream (pythonw)
         return  # the interpreter's own clean-up reports it as it always does
     os._exit(code)
 
