@@ -28,7 +28,9 @@ record says what else to compare: a checked file written just before the recorde
 run is hashed; a directory above the files whose stamp is unchanged (and was old)
 still lacks the configuration and ``__init__`` files it lacked (creating, removing
 or renaming an entry changes a directory's mtime), otherwise each of those names is
-looked up again.
+looked up again. This takes the file system's clock for this machine's (a local disk;
+a network file system whose server runs behind by more than ``RACY_NS`` would need the
+hash that the record then skips).
 
 Anything it cannot prove unchanged falls back to the normal path, which behaves
 exactly as without this module: another command line, directory or relevant
