@@ -15,23 +15,27 @@ In one run, on the same files, with ruff and flake8-async side by side:
   four seconds per thousand lines here: hours).
 - ``one file`` (``--file``, checked from the file's directory with the installed
   ``concurlint`` command): interpreter start-up alone (and with ``import re``, which pip's
-  launcher does first), the libcst parse of that file alone (CPU, in a process of its
-  own), ``concurlint check FILE`` cold (``--no-cache``), warm (answered by its replay
-  record, ``fastpath.py``), warm through the full path (``cli.main``, no replay), and
-  right after an edit of that file (the cache on: what pre-commit sees), ``ruff check
-  FILE`` with and without its cache, and ``flake8-async FILE`` (three runs); medians of
-  ``--runs``, interleaved.
+  launcher does first; and a copy of pip's launcher for concurlint that calls nothing),
+  the libcst parse of that file alone (CPU, in a process of its own), ``concurlint
+  check FILE`` cold (``--no-cache``), warm (answered by its replay record,
+  ``fastpath.py``: once with a record left more than ``fastpath.RACY_NS`` after the
+  file was last written, once right after, when the file is hashed), warm through the
+  full path (``cli.main``, no replay), and right after an edit of that file (the cache
+  on: what pre-commit sees), ``ruff check FILE`` with and without its cache, and
+  ``flake8-async FILE`` (three runs); medians of ``--runs``, interleaved.
 
 The edited file is restored byte for byte at the end, whatever happens.
 """
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import statistics
 import sys
 import tempfile
+import time
 from typing import Dict, List, Optional, Sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -139,7 +143,9 @@ def bench_file(path: str, runs: int, work: str) -> Dict[str, object]:
     """The one-file rows. ``concurlint`` is the installed command (what pre-commit and
     users run: pip's launcher, then ``concurlint.fastpath``); "full path" runs the same
     check through ``cli.main`` directly, which never replays (the path before the replay
-    records existed, with the cache warm)."""
+    records existed, with the cache warm). The replayed row's record was left by a run
+    more than ``fastpath.RACY_NS`` after the file was last written (the file is proven
+    unchanged by its stamp); the "hashed" row's right after (the file is hashed)."""
     cwd = os.path.dirname(os.path.abspath(path))
     cache_dir = os.path.join(work, "one.cache")
     script = _venv_tool("concurlint")
@@ -149,11 +155,15 @@ def bench_file(path: str, runs: int, work: str) -> Dict[str, object]:
     commands = {
         "python -c pass (interpreter start-up)": [PY, "-c", "pass"],
         "python -c 'import re' (start-up of pip's console-script launcher)": [PY, "-c", "import re"],
+    }
+    if script:
+        commands["pip's console-script launcher calling nothing"] = [PY, _idle_launcher(script, work)]
+    commands.update({
         "concurlint check FILE, no cache": [*launcher, "check", *options, "--no-cache", path],
         "concurlint check FILE, cache warm (replayed)": warm,
         "concurlint check FILE, cache warm, full path (no replay)": [
             PY, "-c", _FULL_PATH, "check", *options, "--cache-dir", cache_dir, path],
-    }
+    })
     ruff = _venv_tool("ruff")
     if ruff:
         commands["ruff check FILE, no cache"] = [ruff, "check", "--select", "ASYNC,RUF006", "--exit-zero",
@@ -164,16 +174,20 @@ def bench_file(path: str, runs: int, work: str) -> Dict[str, object]:
     standalone = _venv_tool("flake8-async")
     if standalone:
         commands["flake8-async FILE"] = [standalone, path]
+    with open(path, "rb") as handle:
+        original = handle.read()
+    written = os.stat(path).st_ctime
     measure(warm, cwd)  # fill the cache
-    measure(warm, cwd)  # answered by the cache: leaves the replay record
+    _record_when_old(warm, cwd, cache_dir, written)
     if ruff:
         measure(commands["ruff check FILE, its cache warm"], cwd)
     edited_label = "concurlint check FILE, just edited (cache on)"
-    samples: Dict[str, List[Dict[str, float]]] = {label: [] for label in [*commands, edited_label]}
+    hashed_label = "concurlint check FILE, cache warm (replayed, file written just before its record: hashed)"
+    samples: Dict[str, List[Dict[str, float]]] = {label: [] for label in [*commands, edited_label, hashed_label]}
     parses: List[float] = []
-    with open(path, "rb") as handle:
-        original = handle.read()
+    replays: List[bool] = []
     for round_index in range(runs):
+        replays.append(_replays(warm, cwd))
         for label, command in commands.items():
             if label == "flake8-async FILE" and round_index >= 3:
                 continue  # seconds per run: three are enough for its median
@@ -186,14 +200,55 @@ def bench_file(path: str, runs: int, work: str) -> Dict[str, object]:
         finally:
             with open(path, "wb") as handle:
                 handle.write(original)
-        measure(warm, cwd)  # warm again (and recorded again) for the next round
+            written = time.time()
+        measure(warm, cwd)  # answered by the cache: recorded again, the file just written
+        replays.append(_replays(warm, cwd))
+        samples[hashed_label].append(measure(warm, cwd))
         parses.append(float(_run_stdout([PY, "-c", _PARSE_ONE, path], cwd)))
+        _record_when_old(warm, cwd, cache_dir, written)  # for the next round's replayed row
+        if ruff:  # the file was rewritten: ruff's cache entry too, or its next "warm" row re-lints
+            measure(commands["ruff check FILE, its cache warm"], cwd)
         print(f"  one file: round {round_index + 1} of {runs}", file=sys.stderr, flush=True)
     rows = {label: _median(taken) for label, taken in samples.items()}
     with open(path, "rb") as handle:
         size = len(handle.read())
     return {"file": path, "bytes": size, "parse": statistics.median(parses), "rows": rows,
-            "command": launcher[0]}
+            "command": launcher[0], "replayed": all(replays)}
+
+
+def _idle_launcher(script: str, work: str) -> str:
+    """A copy of pip's console script for concurlint that calls nothing: what every
+    installed Python command pays before its own code runs."""
+    with open(script, encoding="utf-8") as handle:
+        text = handle.read()
+    idle = os.path.join(work, "idle_launcher.py")
+    with open(idle, "w", encoding="utf-8") as handle:
+        handle.write(text.replace("from concurlint.fastpath import main", "def main():\n    return 0"))
+    return idle
+
+
+def _record_when_old(warm: List[str], cwd: str, cache_dir: str, written: float) -> None:
+    """Leave a replay record made more than RACY_NS after the file was written: wait,
+    drop the records, run once (answered by the cache, it records)."""
+    from concurlint.fastpath import RACY_NS
+
+    time.sleep(max(0.0, written + RACY_NS / 1e9 + 0.5 - time.time()))
+    for record in glob.glob(os.path.join(cache_dir, "v*", "replay", "*.bin")):
+        os.remove(record)
+    measure(warm, cwd)
+
+
+def _replays(warm: List[str], cwd: str) -> bool:
+    """Whether ``warm`` is answered by its record (the command line module not imported)."""
+    import subprocess
+
+    interpreter = PY
+    with open(warm[0], "rb") as handle:
+        first = handle.readline()
+    if first.startswith(b"#!"):  # the record holds the interpreter: the one the script names
+        interpreter = first[2:].strip().decode()
+    done = subprocess.run([interpreter, "-X", "importtime", *warm], cwd=cwd, capture_output=True)
+    return b"concurlint.cli" not in done.stderr
 
 
 def _run_stdout(command: List[str], cwd: str) -> str:
@@ -253,11 +308,17 @@ def report(tree: Dict[str, object], one: Dict[str, object], markdown: bool) -> s
         parse = float(one["parse"])  # type: ignore[arg-type]
         out.append(f"- cold minus the file's parse: {cold['wall'] - parse:.2f} s wall, "
                    f"{cold['cpu'] - parse:.2f} s CPU (goal: at most 0.5 s)")
+        if not one.get("replayed", True):
+            out.append("- WARNING: a replayed row took the full path at least once (see _replays)")
         ruff_warm = rows.get("ruff check FILE, its cache warm")  # type: ignore[union-attr]
         if ruff_warm:
-            for label in ("concurlint check FILE, cache warm (replayed)",
+            for label in ("pip's console-script launcher calling nothing",
+                          "concurlint check FILE, cache warm (replayed)",
+                          "concurlint check FILE, cache warm (replayed, file written just before its record: hashed)",
                           "concurlint check FILE, cache warm, full path (no replay)"):
-                out.append(f"- {label}: {rows[label]['wall'] / ruff_warm['wall']:.1f} x ruff's warm run "  # type: ignore[index]
+                if label not in rows:  # type: ignore[operator]
+                    continue
+                out.append(f"- {label}: {rows[label]['wall'] / ruff_warm['wall']:.2f} x ruff's warm run "  # type: ignore[index]
                            "(goal: at most 2 x)")
         out.append("")
     return "\n".join(out) + "\n"

@@ -4,8 +4,10 @@ again as soon as anything the output depends on changed."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -27,17 +29,24 @@ def concurlint(args: Sequence[str], cwd: Path, env: Optional[Dict[str, str]] = N
     return done.returncode, done.stdout, done.stderr
 
 
-def warm(args: Sequence[str], cwd: Path, script: bool = False) -> Outcome:
+def warm(args: Sequence[str], cwd: Path, script: bool = False, env: Optional[Dict[str, str]] = None) -> Outcome:
     """Two full runs: the first checks and fills the cache, the second is answered by it
     and leaves the replay record."""
-    concurlint(args, cwd, script=script)
-    return concurlint(args, cwd, script=script)
+    concurlint(args, cwd, env, script=script)
+    return concurlint(args, cwd, env, script=script)
 
 
 def replayed(args: Sequence[str], cwd: Path, env: Optional[Dict[str, str]] = None,
              script: bool = False) -> Tuple[bool, Outcome]:
     """Run with ``-X importtime``: whether the command line module (and so the full path)
     was imported, and the outcome (stderr without the import lines)."""
+    imports, outcome = with_imports(args, cwd, env, script)
+    return b"concurlint.cli" not in imports, outcome
+
+
+def with_imports(args: Sequence[str], cwd: Path, env: Optional[Dict[str, str]] = None,
+                 script: bool = False) -> Tuple[bytes, Outcome]:
+    """The ``-X importtime`` lines of a run, and its outcome without them."""
     command = [_script_interpreter(), "-X", "importtime", SCRIPT] if script else \
         [sys.executable, "-X", "importtime", "-m", "concurlint"]
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("CONCURLINT_", "LC_"))}
@@ -47,7 +56,7 @@ def replayed(args: Sequence[str], cwd: Path, env: Optional[Dict[str, str]] = Non
     lines = done.stderr.splitlines(keepends=True)
     imports = b"".join(line for line in lines if line.startswith(b"import time:"))
     rest = b"".join(line for line in lines if not line.startswith(b"import time:"))
-    return b"concurlint.cli" not in imports, (done.returncode, done.stdout, rest)
+    return imports, (done.returncode, done.stdout, rest)
 
 
 def _script_interpreter() -> str:
@@ -126,7 +135,9 @@ def test_edit_of_an_imported_module_is_checked_again(project: Path) -> None:
 def test_edit_of_the_checked_file_is_checked_again(project: Path) -> None:
     args = ["--output-format", "concise", "pkg/main.py"]
     warm(args, project)
-    assert replayed(args, project)[0]
+    imports, _outcome = with_imports(args, project)
+    # written just before the run that left the record: its bytes are compared (hashed)
+    assert b"concurlint.cli" not in imports and b"_blake2" in imports
     main = project / "pkg" / "main.py"
     stat = main.stat()
     # same size, and the old modification time put back: only the bytes tell
@@ -145,6 +156,74 @@ def test_new_configuration_file_is_seen(project: Path) -> None:
     fast, after = replayed(args, project)
     assert not fast and b"CCY201" not in after[1]
     assert after == concurlint([*args[:-1], "--no-cache", *args[-1:]], project)
+
+
+def test_old_files_are_proven_unchanged_by_their_stamps(project: Path) -> None:
+    """Once the project's files are older than a run's start by more than the
+    timestamps' resolution, their stamps alone prove them unchanged: the checked file
+    is not hashed, a directory above it is not searched for new configuration files
+    while its own stamp holds. Every change is still seen."""
+    time.sleep(fastpath.RACY_NS / 1e9 + 0.5)
+    args = ["--output-format", "concise", "pkg/main.py"]
+    reference = warm(args, project)
+    imports, outcome = with_imports(args, project)
+    assert b"concurlint.cli" not in imports and b"_blake2" not in imports and outcome == reference
+    # a new file above the checked one: the configuration names are looked up one by one
+    (project / "notes.txt").write_text("not a configuration file\n")
+    assert replayed(args, project) == (True, reference)
+    (project / "pkg" / "pyproject.toml").write_text('[tool.concurlint]\nignore = ["CCY201"]\n')
+    fast, configured = replayed(args, project)
+    assert not fast and b"CCY201" in reference[1] and b"CCY201" not in configured[1]
+    assert configured == concurlint([*args[:-1], "--no-cache", *args[-1:]], project)
+    (project / "pkg" / "pyproject.toml").unlink()
+    assert concurlint(args, project) == reference  # answered by the cache: recorded again
+    imports, outcome = with_imports(args, project)
+    assert b"concurlint.cli" not in imports and b"_blake2" not in imports and outcome == reference
+    # the same size, and the old modification time put back: only the ctime tells
+    main = project / "pkg" / "main.py"
+    stat = main.stat()
+    main.write_text(main.read_text().replace("time.sleep(1)", "time.sleep(2)"))
+    os.utime(main, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    fast, after = replayed(args, project)
+    assert not fast
+    assert after == concurlint([*args[:-1], "--no-cache", *args[-1:]], project)
+
+
+def test_new_catalog_in_the_translators_directory(project: Path) -> None:
+    """A language that had no catalog was English; a catalog added for it (a new
+    directory, no file changed) gets the full path, in that language."""
+    catalogs = project / "catalogs"
+    catalogs.mkdir()
+    env = {"CONCURLINT_LOCALE_DIR": str(catalogs), "CONCURLINT_LANG": "xx"}
+    args = ["pkg/main.py"]
+    english = warm(args, project, env=env)
+    assert replayed(args, project, env=env) == (True, english)
+    target = catalogs / "xx" / "LC_MESSAGES"
+    target.mkdir(parents=True)
+    package_catalog = Path(fastpath.__file__).parent / "locale" / "zh_CN" / "LC_MESSAGES" / "concurlint.mo"
+    shutil.copyfile(package_catalog, target / "concurlint.mo")
+    fast, translated = replayed(args, project, env=env)
+    assert not fast and translated != english
+    assert translated[1] == concurlint(["--lang", "zh", "--no-cache", *args], project)[1]
+
+
+def test_exit_handlers_of_the_environment_still_run(project: Path) -> None:
+    """A replay ends its process without the interpreter's clean-up only when nothing
+    waits for it: an exit handler that a sitecustomize registered (as coverage's
+    subprocess support does) still runs, and the output is the same."""
+    site = project / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(
+        "import atexit, os\n\n"
+        "atexit.register(lambda: open(os.environ['EXIT_MARKER'], 'a').write('exited\\n'))\n")
+    marker = project / "exited.txt"
+    env = {"PYTHONPATH": str(site), "EXIT_MARKER": str(marker)}
+    args = ["pkg/main.py"]
+    reference = warm(args, project, env=env)
+    assert marker.read_text() == "exited\n" * 2
+    marker.unlink()
+    assert replayed(args, project, env=env) == (True, reference)
+    assert marker.read_text() == "exited\n"
 
 
 def test_configured_cache_directory(project: Path) -> None:
