@@ -7,7 +7,9 @@ one file at a time (pre-commit, editors), and the pace of a long cold run.
 In one run, on the same files, with ruff and flake8-async side by side:
 
 - ``tree``: a cold run with a fresh cache (through ``runner.run`` with all cores, so
-  the time of every block of 1,000 finished files is recorded), a warm run, then
+  the wall time, the CPU of the parent and of every worker and the largest worker RSS of
+  every block of 1,000 finished files are recorded; ``--pace-jobs N`` adds such a cold run
+  with N workers), a warm run, then
   ``--edit`` gets one new ``async def`` appended and the tree is checked again, then
   the edit is undone and the tree is checked again, for each ``--edit`` (``concurlint check --cache-stats``:
   how many files the cache answered); ruff cold (``--no-cache``) and ruff after the
@@ -36,27 +38,88 @@ import statistics
 import sys
 import tempfile
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench import PY, _compile_concurlint, _venv_tool, count_lines, jobs_all, machine, measure, python_files  # noqa: E402
 
-# A cold run through the API: total time and the time of each block of 1,000 files.
+# A cold run through the API: at each block of 1,000 finished files, the wall time and the
+# CPU of the whole run so far (wall time per block on a shared machine is mostly the other
+# users' load; CPU is not): this process (it builds the index and reads the cache), the
+# workers that retired (RUSAGE_CHILDREN counts a child once it has been waited for) and the
+# live workers (utime + stime from /proc/<pid>/stat). The workers are forked children of
+# this process, reaped by the supervisor in the thread that calls ``progress``, so each
+# worker is counted exactly once at a mark. Worker RSS is sampled at most every 0.2 s.
 _COLD_BLOCKS = r"""
-import json, sys, time
+import json, os, resource, sys, time
 from concurlint.cache import Cache
 from concurlint.config import load_settings
 from concurlint.runner import run
+TICK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+ME = os.getpid()
+
+def workers():
+    pids = []
+    for task in os.listdir(f"/proc/{ME}/task"):
+        try:
+            with open(f"/proc/{ME}/task/{task}/children") as handle:
+                pids += handle.read().split()
+        except OSError:
+            pass
+    return pids
+
+def proc_fields(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    return data[data.rindex(")") + 2:].split()  # fields from the 3rd (state) on
+
+def cpu_now():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    retired = resource.getrusage(resource.RUSAGE_CHILDREN)
+    live = 0.0
+    for pid in workers():
+        fields = proc_fields(pid)
+        if fields is not None:
+            live += (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
+    parent = own.ru_utime + own.ru_stime
+    return parent, parent + retired.ru_utime + retired.ru_stime + live
+
 settings = load_settings(isolated=True)
 marks = []
+peak = [0, 0.0]  # largest worker RSS sampled in the current block, time of the last sample
+first = []
 start = time.perf_counter()
+cpu_start = cpu_now()[1]
+
+def sample():
+    for pid in workers():
+        fields = proc_fields(pid)
+        if fields is not None:
+            peak[0] = max(peak[0], int(fields[21]) * PAGE)  # rss (pages)
+    peak[1] = time.perf_counter()
+
 def progress(done, total):
+    if not first:  # the set-up before it (index, library facts, first file) is in block 1
+        first.append(cpu_now()[1] - cpu_start)
     if done % 1000 == 0 or done == total:
-        marks.append((done, time.perf_counter() - start))
+        sample()
+        parent, cpu = cpu_now()
+        marks.append({"done": done, "wall": time.perf_counter() - start, "cpu": cpu - cpu_start,
+                      "parent_cpu": parent, "worker_rss_mb": peak[0] / 2 ** 20,
+                      "parent_rss_mb": int(open("/proc/self/statm").read().split()[1]) * PAGE / 2 ** 20})
+        peak[0] = 0
+    elif time.perf_counter() - peak[1] > 0.2:
+        sample()
+
 result = run([sys.argv[1]], settings, jobs=int(sys.argv[3]), cache=Cache(sys.argv[2], settings),
              progress=progress)
 with open(sys.argv[4], "w", encoding="utf-8") as handle:
-    json.dump({"wall": time.perf_counter() - start, "marks": marks, "findings": len(result.findings)}, handle)
+    json.dump({"wall": time.perf_counter() - start, "cpu": cpu_now()[1] - cpu_start, "marks": marks,
+               "first_file_cpu": first[0] if first else None, "findings": len(result.findings)}, handle)
 """
 
 _PARSE_ONE = r"""
@@ -104,14 +167,11 @@ def bench_tree(tree: str, edits: Sequence[str], work: str, jobs: int) -> Dict[st
         print(f"  {label:<58} {sample['wall']:8.2f} s", file=sys.stderr, flush=True)
         return sample
 
-    blocks_file = os.path.join(work, "blocks.json")
-    out = measure([PY, "-c", _COLD_BLOCKS, tree, cache_dir, str(jobs), blocks_file], cwd)
-    with open(blocks_file, encoding="utf-8") as handle:
-        cold = json.load(handle)
+    out, cold = _cold_blocks(tree, cache_dir, jobs, work)
     rows[f"concurlint --jobs {jobs}, cache cold"] = _median([out])
-    print(f"  cold {out['wall']:.2f} s", file=sys.stderr, flush=True)
     stats = ["--cache-stats", "--cache-dir", cache_dir, "--jobs", str(jobs)]
-    row("concurlint, cache warm (nothing changed)", _check([tree], *stats))
+    label = "concurlint, cache warm (nothing changed)"
+    notes[label] = _stats(row(label, _check([tree], *stats))["err"])
     if ruff:
         row("ruff check --select ASYNC,RUF006 --no-cache", [*ruff_cmd, "--no-cache"])
         row("ruff check, its cache warm", ruff_cmd)
@@ -133,7 +193,65 @@ def bench_tree(tree: str, edits: Sequence[str], work: str, jobs: int) -> Dict[st
         sample = row(label, _check([tree], *stats))
         notes[label] = _stats(sample["err"])
     return {"files": len(files), "lines": count_lines(files), "rows": rows, "notes": notes,
-            "blocks": cold["marks"], "jobs": jobs}
+            "blocks": cold["marks"], "first_file_cpu": cold["first_file_cpu"], "jobs": jobs}
+
+
+def _cold_blocks(tree: str, cache_dir: str, jobs: int, work: str) -> Tuple[Dict[str, float], Dict[str, object]]:
+    """A cold run (empty cache) of ``tree`` with ``jobs`` workers: the process's numbers and
+    its marks per block of 1,000 finished files (see ``_COLD_BLOCKS``)."""
+    blocks_file = os.path.join(work, f"blocks-{jobs}.json")
+    out = measure([PY, "-c", _COLD_BLOCKS, tree, cache_dir, str(jobs), blocks_file], os.path.dirname(tree))
+    with open(blocks_file, encoding="utf-8") as handle:
+        cold = json.load(handle)
+    print(f"  cold, --jobs {jobs}: {out['wall']:.2f} s, {cold['cpu']:.1f} s CPU", file=sys.stderr, flush=True)
+    return out, cold
+
+
+def bench_pace(tree: str, jobs: int, work: str) -> List[Dict[str, object]]:
+    """Only the pace of a cold run (a cache of its own), for another number of workers;
+    then again with the results removed from that cache but the project index, its scan
+    facts and the library facts kept: what is left of a slow first block is then the
+    files themselves (and the workers' own start), not the one-time set-up."""
+    cache_dir = os.path.join(work, f"pace-{jobs}.cache")
+    runs = []
+    for label in ("", ", index and library facts kept"):
+        if label:
+            for entry in glob.glob(os.path.join(cache_dir, "*", "??", "*.json")):
+                os.unlink(entry)
+        out, cold = _cold_blocks(tree, cache_dir, jobs, work)
+        runs.append({"jobs": jobs, "label": label, "wall": out["wall"], "cpu": cold["cpu"],
+                     "rss_mb": out["rss"] / 2 ** 20, "blocks": cold["marks"],
+                     "first_file_cpu": cold["first_file_cpu"]})
+    return runs
+
+
+def pace_lines(run: Dict[str, object]) -> List[str]:
+    """Per full block of 1,000 files: wall and CPU seconds, the largest worker RSS sampled."""
+    out: List[str] = []
+    blocks = []
+    previous = {"done": 0, "wall": 0.0, "cpu": 0.0}
+    for mark in run["blocks"]:  # type: ignore[union-attr]
+        files = mark["done"] - previous["done"]
+        if files >= 1000:  # the last, partial block is left out
+            blocks.append((1000 * (mark["wall"] - previous["wall"]) / files,
+                           1000 * (mark["cpu"] - previous["cpu"]) / files, mark["worker_rss_mb"],
+                           mark["parent_rss_mb"]))
+        previous = mark
+    if not blocks:
+        return out
+    first_file = run.get("first_file_cpu")
+    out.append(f"- cold run, --jobs {run['jobs']}{run.get('label', '')}, by block of 1,000 files: wall s "
+               + ", ".join(f"{b[0]:.1f}" for b in blocks) + "; CPU s "
+               + ", ".join(f"{b[1]:.1f}" for b in blocks) + "; worker RSS MB (largest sampled) "
+               + ", ".join(f"{b[2]:.0f}" for b in blocks) + "; parent RSS MB "
+               + ", ".join(f"{b[3]:.0f}" for b in blocks))
+    cpu = [b[1] for b in blocks]
+    later = cpu[1:] or cpu
+    out.append(f"  CPU spread {100 * (max(cpu) - min(cpu)) / statistics.median(cpu):.0f} % of the median "
+               f"(first {cpu[0]:.1f} s, last {cpu[-1]:.1f} s: {100 * (cpu[-1] - cpu[0]) / cpu[0]:+.0f} %); "
+               f"without the first block {100 * (max(later) - min(later)) / statistics.median(later):.0f} %"
+               + (f"; CPU until the first file finished (index, set-up): {first_file:.1f} s" if first_file else ""))
+    return out
 
 
 _FULL_PATH = "import sys; from concurlint.cli import main; sys.argv[0] = 'concurlint'; main()"
@@ -280,19 +398,9 @@ def report(tree: Dict[str, object], one: Dict[str, object], markdown: bool) -> s
         table(f"tree: {tree['files']} files, {tree['lines']} lines", rows, cold_label, "cold")  # type: ignore[arg-type]
         for label, note in tree["notes"].items():  # type: ignore[union-attr]
             out.append(f"- {label}: {note}")
-        blocks = tree["blocks"]  # type: ignore[index]
-        paces = []
-        previous = (0, 0.0)
-        for done, at in blocks:  # type: ignore[union-attr]
-            if done - previous[0] >= 1000:
-                paces.append((done, 1000 * (at - previous[1]) / (done - previous[0])))
-            previous = (done, at)
-        if paces:
-            seconds = [p for _d, p in paces]
-            spread = (max(seconds) - min(seconds)) / statistics.median(seconds)
-            out.append("- cold run, seconds per 1,000 files by block: "
-                       + ", ".join(f"{p:.1f}" for p in seconds)
-                       + f" (first {seconds[0]:.1f}, last {seconds[-1]:.1f}; spread {100 * spread:.0f} % of the median)")
+        out.extend(pace_lines(tree))
+        for extra in tree.get("pace", []):  # type: ignore[union-attr]
+            out.extend(pace_lines(extra))
         for label, r in rows.items():  # type: ignore[union-attr]
             if label.startswith("concurlint after"):
                 cold_row = rows[cold_label]  # type: ignore[index]
@@ -333,6 +441,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--file", help="the file of the one-file rows (default: TREE/core.py)")
     parser.add_argument("--runs", type=int, default=5, help="runs of each one-file measurement (median)")
     parser.add_argument("--jobs", type=int, default=jobs_all(), help="workers of the tree runs")
+    parser.add_argument("--pace-jobs", type=int, action="append", default=[],
+                        help="also the pace of a cold run with this many workers (repeatable)")
     parser.add_argument("--skip-tree", action="store_true", help="only the one-file rows")
     parser.add_argument("--skip-file", action="store_true", help="only the tree rows")
     parser.add_argument("--markdown", action="store_true")
@@ -345,6 +455,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(f"Machine: {machine()}\n", flush=True)
     with tempfile.TemporaryDirectory(prefix="concurlint-bench-inc-") as work:
         tree_data = {} if args.skip_tree else bench_tree(tree, edits, work, args.jobs)
+        if tree_data:
+            tree_data["pace"] = [run for jobs in args.pace_jobs for run in bench_pace(tree, jobs, work)]
         one_data = {} if args.skip_file else bench_file(one_file, args.runs, work)
     print(report(tree_data, one_data, args.markdown), flush=True)
     if args.json_file:

@@ -1,6 +1,7 @@
 """The result cache: keys, corrupt entries, concurrent runs, pruning."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -260,6 +261,34 @@ def test_prune_removes_project_indexes_unused_for_a_day(tmp_path: Path) -> None:
     os.utime(old, (two_days_ago, two_days_ago))
     assert cache.prune(force=True) == 1
     assert cache.get_object("index-old.pickle") is None and cache.get_object("index-new.pickle") == {"b": 2}
+
+
+def test_the_first_async_def_of_a_module_rechecks_only_the_files_that_name_it(tmp_path: Path) -> None:
+    """Before its first ``async def`` the scan does not read a module's functions; after it,
+    they are known plain functions. The files that only call them are not checked again."""
+    dt = "import datetime\n\n\ndef now():\n    return datetime.datetime.now()\n\n\ndef parse(text):\n    return text\n"
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/dt.py": dt,
+        # calls dt's plain functions from async code: the rules ask whether they are coroutines
+        "pkg/clock.py": "from pkg import dt\n\n\nasync def tick():\n    dt.now()\n    return dt.parse('x')\n",
+        # skipped by the pre-check; names dt but not the new coroutine
+        "pkg/sync_clock.py": "from pkg import dt\n\n\ndef later():\n    return dt.now()\n",
+        # calls the coroutine before it exists: a CCY101 once it does
+        "pkg/waiter.py": "from pkg import dt\n\n\nasync def wait():\n    dt.fetch()\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    _check(tmp_path)
+    # the edit: dt.py and waiter.py are checked; its undo: waiter.py (dt.py's first entry is reused)
+    for text, checked in ((dt + "\n\nasync def fetch():\n    return now()\n", 2), (dt, 1)):
+        (tmp_path / "pkg" / "dt.py").write_text(text)
+        warm = _check(tmp_path, "--cache-stats")
+        assert warm.stdout == _check(tmp_path, "--no-cache").stdout
+        found = [(f["path"].replace("\\", "/"), f["code"]) for f in json.loads(warm.stdout)["findings"]]
+        assert found == ([("pkg/waiter.py", "CCY101")] if text != dt else []), found
+        assert _reused_and_checked(warm.stderr) == (5 - checked, checked), warm.stderr
 
 
 def test_a_new_coroutine_rewrites_only_the_entries_that_name_it(tmp_path: Path) -> None:

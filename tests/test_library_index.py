@@ -275,6 +275,19 @@ def test_the_result_cache_follows_the_environment(tmp_path: Path) -> None:
     assert reported(project) == set()
 
 
+def test_names_that_are_no_module_do_not_use_up_the_bound_on_loaded_modules(tmp_path: Path) -> None:
+    """Every prefix of a name asked about is tried as a module; hundreds of such misses in
+    one file (or one worker late in a run) must not leave a real module unread."""
+    project, site = project_using(tmp_path, "1.0")
+    (site / "fakedb-stubs" / "late.pyi").write_text("async def fetch() -> bytes: ...\n")
+    calls = "".join(f"    fakedb.name{n}.call()\n" for n in range(300))
+    source = f"import fakedb\nimport fakedb.late\n\n\nasync def main():\n{calls}" \
+             "    fakedb.late.fetch()                            # CCY101\n"
+    (project / "app.py").write_text(source)
+    found = {(line, code) for _, line, code in reported(project, "--no-cache")}
+    assert found == expected(source)
+
+
 def test_flake8_plugin_reads_the_environment_too(tmp_path: Path) -> None:
     source = "import redis.asyncio\n\nasync def main():\n    redis.asyncio.Redis().set('k', 'v')\n"
     (tmp_path / "app.py").write_text(source)

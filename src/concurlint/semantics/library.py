@@ -112,6 +112,7 @@ class LibraryIndex:
         self.fingerprint = hashlib.blake2b(repr(sorted((t, k) for t, (_, k) in tops.items())).encode(),
                                            digest_size=12).hexdigest() if tops else ""
         self._modules: Dict[str, Optional[ModuleFacts]] = {}
+        self._loaded = 0  # modules found and read (the names tried that are no module do not count)
 
     @classmethod
     def for_modules(cls, modules: Sequence[str], dirs: Sequence[str],
@@ -141,6 +142,7 @@ class LibraryIndex:
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._modules = {}
+        self._loaded = 0
 
     # ------------------------------------------------------------------ queries
     def is_coroutine_function(self, qualname: str) -> Optional[bool]:
@@ -319,12 +321,17 @@ class LibraryIndex:
             return self._modules[module]
         self._modules[module] = None
         top = module.split(".")[0]
-        if top not in self.tops or len(self._modules) > _MAX_MODULES:
+        # Only modules that exist count toward the bound: every prefix of every name asked
+        # about is tried as a module (``a.B.m``, ``a.B``, ``a``), and counting those made a
+        # long-lived process (a worker late in a run, the parent checking stored answers)
+        # answer "unknown" where a fresh one knew (HA: 790 names tried, 38 modules).
+        if top not in self.tops or self._loaded >= _MAX_MODULES:
             return None
         roots, key = self.tops[top]
         located = _module_file(roots, module)
         if located is None:
             return None
+        self._loaded += 1
         path, is_package = located
         facts = self._cached(key, module)
         if facts is None:

@@ -100,6 +100,13 @@ class ProjectIndex:
             return self._inherited(owner, method, 0)
         return self.library.is_coroutine_function(qualname) if self.library is not None else None
 
+    def is_known_coroutine(self, qualname: str) -> bool:
+        """``is_coroutine_function`` for a caller to whom "not one" and "unknown" are alike.
+        Its answer is what the result cache records for that caller, so a module's plain
+        functions becoming known (its first ``async def`` makes the scan read them) does
+        not re-check every file that calls one of them."""
+        return bool(self.is_coroutine_function(qualname))
+
     def _inherited(self, cls: str, method: str, depth: int) -> Optional[bool]:
         if depth > 5:
             return None
@@ -345,6 +352,9 @@ class RecordingIndex:
     def is_coroutine_function(self, qualname: str) -> Optional[bool]:
         return self._ask("is_coroutine_function", qualname)  # type: ignore[return-value]
 
+    def is_known_coroutine(self, qualname: str) -> bool:
+        return self._ask("is_known_coroutine", qualname)  # type: ignore[return-value]
+
     def is_class(self, qualname: str) -> bool:
         return self._ask("is_class", qualname)  # type: ignore[return-value]
 
@@ -365,8 +375,8 @@ class RecordingIndex:
         return self._ask("library_item_type", cls)  # type: ignore[return-value]
 
 
-_QUERIES = frozenset({"canonical", "is_coroutine_function", "is_class", "constant_size", "library_type",
-                      "library_enter_type", "library_attribute_type", "library_item_type"})
+_QUERIES = frozenset({"canonical", "is_coroutine_function", "is_known_coroutine", "is_class", "constant_size",
+                      "library_type", "library_enter_type", "library_attribute_type", "library_item_type"})
 
 
 def answers_hold(index: ProjectIndex, uses: Sequence[Sequence[object]]) -> bool:

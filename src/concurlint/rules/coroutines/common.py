@@ -241,7 +241,7 @@ def coroutine_function(ctx: Context, expr: cst.BaseExpression) -> Optional[str]:
         return text if same else None
     if _is_own_method(ctx, qualname):
         return None  # this module's class answered (its bases included): no second opinion
-    if ctx.project is not None and ctx.project.is_coroutine_function(qualname):
+    if ctx.project is not None and ctx.project.is_known_coroutine(qualname):
         return text
     return None
 

@@ -158,7 +158,7 @@ def runs_own_coroutine(ctx: Context, work: Optional[cst.BaseExpression]) -> bool
         return False
     if _same_module_coroutine(ctx, qualname):
         return True
-    return bool(ctx.project is not None and ctx.project.is_coroutine_function(qualname))
+    return bool(ctx.project is not None and ctx.project.is_known_coroutine(qualname))
 
 
 def makes_coroutine(ctx: Context, expr: Optional[cst.BaseExpression]) -> bool:
