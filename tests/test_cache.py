@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import List
+from typing import Dict, List
 
 from concurlint.cache import Cache, content_hash
 from concurlint.config import load_settings
@@ -15,6 +15,12 @@ from concurlint.findings import Edit, Finding, Fix, Position, Text
 from concurlint.runner import run
 
 CODE = "import time\n\nasync def handler():\n    time.sleep(1)\n"
+
+
+def write_tree(root: Path, files: Dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(exist_ok=True)
+        (root / name).write_text(text)
 
 
 def entries(directory: Path) -> List[Path]:
@@ -175,15 +181,13 @@ def _check(project: Path, *extra: str) -> subprocess.CompletedProcess:
 
 
 def _reused_and_checked(stderr: str) -> tuple:
-    line = [l for l in stderr.splitlines() if l.startswith("cache: ")][-1]
+    line = [text for text in stderr.splitlines() if text.startswith("cache: ")][-1]
     words = line.split()
     return int(words[1]), int(words[4])
 
 
 def test_an_edit_rechecks_only_the_files_that_can_see_it(tmp_path: Path) -> None:
-    for name, text in PROJECT.items():
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_text(text)
+    write_tree(tmp_path, PROJECT)
     assert _reused_and_checked(_check(tmp_path, "--cache-stats").stderr) == (0, 8)
     assert _reused_and_checked(_check(tmp_path, "--cache-stats").stderr) == (8, 0)
     edits = [
@@ -219,9 +223,7 @@ def test_cache_stats_in_chinese_and_without_a_cache(tmp_path: Path) -> None:
 
 
 def test_one_file_run_sees_an_edit_of_a_module_it_imports(tmp_path: Path) -> None:
-    for name, text in PROJECT.items():
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_text(text)
+    write_tree(tmp_path, PROJECT)
     command = [sys.executable, "-m", "concurlint", "check", "pkg/user.py", "--isolated", "--output-format",
                "concise", "--exit-zero", "--cache-stats"]
     first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
@@ -236,9 +238,7 @@ def test_one_file_run_sees_an_edit_of_a_module_it_imports(tmp_path: Path) -> Non
 def test_index_rebuilt_from_stored_scan_facts_equals_a_fresh_one(tmp_path: Path) -> None:
     from concurlint.semantics.project import ProjectIndex, ScanFacts
 
-    for name, text in PROJECT.items():
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_text(text)
+    write_tree(tmp_path, PROJECT)
     files = sorted(str(p) for p in (tmp_path / "pkg").glob("*.py"))
     first = ScanFacts()
     ProjectIndex.from_files(files, facts=first)
@@ -277,9 +277,7 @@ def test_the_first_async_def_of_a_module_rechecks_only_the_files_that_name_it(tm
         # calls the coroutine before it exists: a CCY101 once it does
         "pkg/waiter.py": "from pkg import dt\n\n\nasync def wait():\n    dt.fetch()\n",
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_text(text)
+    write_tree(tmp_path, files)
     _check(tmp_path)
     # the edit: dt.py and waiter.py are checked; its undo: waiter.py (dt.py's first entry is reused)
     for text, checked in ((dt + "\n\nasync def fetch():\n    return now()\n", 2), (dt, 1)):
@@ -302,9 +300,7 @@ def test_a_new_coroutine_rewrites_only_the_entries_that_name_it(tmp_path: Path) 
         # skipped until `ping` becomes a coroutine of `api`
         "pkg/pinger.py": "from pkg import api\n\n\ndef later():\n    return api.ping()\n",
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(exist_ok=True)
-        (tmp_path / name).write_text(text)
+    write_tree(tmp_path, files)
     _check(tmp_path)
     assert _reused_and_checked(_check(tmp_path, "--cache-stats").stderr) == (5, 0)
     before = {p: p.stat().st_mtime_ns for p in entries(tmp_path / ".concurlint_cache")}

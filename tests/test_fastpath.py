@@ -95,6 +95,13 @@ OPTION_SETS = [
 ]
 
 
+def edit_keeping_size_and_mtime(main: Path) -> None:
+    """An edit of the same size with the old modification time put back."""
+    stat = main.stat()
+    main.write_text(main.read_text().replace("time.sleep(1)", "time.sleep(2)"))
+    os.utime(main, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
 @pytest.mark.parametrize("options", OPTION_SETS, ids=lambda o: " ".join(o) or "default")
 def test_replay_writes_what_a_full_run_writes(project: Path, options: List[str]) -> None:
     files = ["pkg/main.py", "pkg/other.py"]
@@ -138,11 +145,7 @@ def test_edit_of_the_checked_file_is_checked_again(project: Path) -> None:
     imports, _outcome = with_imports(args, project)
     # written just before the run that left the record: its bytes are compared (hashed)
     assert b"concurlint.cli" not in imports and b"_blake2" in imports
-    main = project / "pkg" / "main.py"
-    stat = main.stat()
-    # same size, and the old modification time put back: only the bytes tell
-    main.write_text(main.read_text().replace("time.sleep(1)", "time.sleep(2)"))
-    os.utime(main, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    edit_keeping_size_and_mtime(project / "pkg" / "main.py")  # only the bytes tell
     fast, after = replayed(args, project)
     assert not fast
     assert after == concurlint([*args[:-1], "--no-cache", *args[-1:]], project)
@@ -179,11 +182,7 @@ def test_old_files_are_proven_unchanged_by_their_stamps(project: Path) -> None:
     assert concurlint(args, project) == reference  # answered by the cache: recorded again
     imports, outcome = with_imports(args, project)
     assert b"concurlint.cli" not in imports and b"_blake2" not in imports and outcome == reference
-    # the same size, and the old modification time put back: only the ctime tells
-    main = project / "pkg" / "main.py"
-    stat = main.stat()
-    main.write_text(main.read_text().replace("time.sleep(1)", "time.sleep(2)"))
-    os.utime(main, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    edit_keeping_size_and_mtime(project / "pkg" / "main.py")  # only the ctime tells
     fast, after = replayed(args, project)
     assert not fast
     assert after == concurlint([*args[:-1], "--no-cache", *args[-1:]], project)
