@@ -75,13 +75,13 @@ class ConcurlintChecker:
         if explicit:
             overrides["extend-select"] = list(overrides.get("extend-select") or []) + explicit
         option = getattr(options, "concurlint_lang", None)
-        if option and resolve_language(option) is None:
+        wanted = option or os.environ.get("CONCURLINT_LANG")
+        lang = resolve_language(wanted) if wanted else None
+        if option and lang is None:
             cls.settings = None
             cls.config_error = f"unknown --concurlint-lang {option!r}; known: {', '.join(language_names())}"
             return
-        # as in `concurlint check`: a CONCURLINT_LANG without a catalog counts as English
-        wanted = option or os.environ.get("CONCURLINT_LANG")
-        cls.lang = (resolve_language(wanted) if wanted else None) or "en"
+        cls.lang = lang or "en"  # as in `concurlint check`: a CONCURLINT_LANG without a catalog is English
         try:
             cls.settings = load_settings(
                 config_file=getattr(options, "concurlint_config", None),
